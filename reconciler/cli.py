@@ -1,0 +1,61 @@
+"""The command line: thin click commands over the engine.
+
+Exit codes: 0 ok, 1 user error (a ``ReconcilerError`` or a usage error, no traceback), 2 changes pending
+(only ``plan --detailed-exitcode``), 3 a bug (traceback shown under ``-v``).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import NoReturn
+
+import click
+
+from reconciler import __version__
+from reconciler.errors import ReconcilerError
+
+EXIT_OK = 0
+EXIT_USER_ERROR = 1
+EXIT_CHANGES = 2
+EXIT_BUG = 3
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reconciler")
+def cli() -> None:
+    """Manage A/B-testing accounts like infrastructure: validate, plan, apply."""
+
+
+def _register_subcommands() -> None:
+    # Imported here so that `reconciler --help` does not need every module to import cleanly.
+    from reconciler.sandbox.cli import sandbox
+
+    cli.add_command(sandbox)
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Entry point: run the CLI and turn exceptions into exit codes."""
+    _register_subcommands()
+    verbose = "-v" in (argv if argv is not None else sys.argv[1:])
+    try:
+        code = cli.main(args=argv, prog_name="reconciler", standalone_mode=False)
+    except ReconcilerError as err:
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    except click.exceptions.Exit as ex:
+        sys.exit(ex.exit_code)
+    except click.ClickException as err:  # usage errors are user errors, never exit 2
+        err.show()
+        sys.exit(EXIT_USER_ERROR)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    except Exception as err:  # a bug: say so, show the traceback only when asked
+        click.echo(f"Internal error ({type(err).__name__}). This is a bug in reconciler.", err=True)
+        if verbose:
+            traceback.print_exc()
+        else:
+            click.echo("Run again with -v for the traceback.", err=True)
+        sys.exit(EXIT_BUG)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

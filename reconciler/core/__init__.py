@@ -1,0 +1,1 @@
+"""Pure core: changes, diff, plan. No I/O here."""

@@ -1,0 +1,107 @@
+"""The exception tree.
+
+Every error a user can cause is a ``ReconcilerError``: the CLI prints its message (which names the
+file:line or the resource and says what to do) and exits 1 without a traceback. Anything else is a bug
+and exits 3.
+
+::
+
+    ReconcilerError
+    ├── ConfigError             bad YAML / config; carries one or more located ConfigIssue
+    ├── EnvironmentVariableError  a ${VAR} the command needs is unset
+    ├── ResolveError            a test id or name in the config does not exist / is ambiguous
+    ├── TransportError          refused before sending (http:// to a non-loopback host, ...)
+    ├── ApiError                the API answered an error (method, path, status, server message)
+    │   ├── AuthError           401 / token endpoint refused the credentials
+    │   ├── ForbiddenError      403
+    │   ├── NotFoundError       404
+    │   ├── RequestFailedError  402 (Taplytics: valid request that failed) and other 4xx
+    │   └── ServerError         5xx / 429 after retries ran out, or the connection kept dropping
+    ├── PlanError               a saved plan is stale, from another version, or for another config
+    ├── UnsafePlanError         a safety rail refused the plan
+    └── ApplyError              some changes failed during apply (the summary says which)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ReconcilerError(Exception):
+    """An error the user can act on. ``str(err)`` is the complete, secret-free message."""
+
+
+@dataclass(frozen=True, order=True)
+class ConfigIssue:
+    """One problem at one place of one file; sorts by file, line, column."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class ConfigError(ReconcilerError):
+    """One or more problems in config files, each located as FILE:LINE:COL."""
+
+    def __init__(self, issues: list[ConfigIssue]) -> None:
+        self.issues = sorted(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+
+class EnvironmentVariableError(ReconcilerError):
+    """A ``${VAR}`` the command needs is not set."""
+
+
+class ResolveError(ReconcilerError):
+    """A test named in the config does not exist in the account, or its name is ambiguous."""
+
+
+class TransportError(ReconcilerError):
+    """A request refused before it was sent (insecure URL, ...)."""
+
+
+class ApiError(ReconcilerError):
+    """The API answered with an error status."""
+
+    def __init__(self, method: str, path: str, status: int, detail: str) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.detail = detail
+        super().__init__(f"{method} {path} -> {status}: {detail}")
+
+
+class AuthError(ApiError):
+    """The credentials were refused (401)."""
+
+
+class ForbiddenError(ApiError):
+    """The credentials do not cover this resource (403)."""
+
+
+class NotFoundError(ApiError):
+    """The resource does not exist (404)."""
+
+
+class RequestFailedError(ApiError):
+    """A client error other than 401/403/404, e.g. 400 or Taplytics' 402."""
+
+
+class ServerError(ApiError):
+    """A 5xx / 429 that outlived the retries, or a connection that kept failing."""
+
+
+class PlanError(ReconcilerError):
+    """A saved plan cannot be applied (stale, other version, other config)."""
+
+
+class UnsafePlanError(ReconcilerError):
+    """A safety rail refused the plan; the message carries the numbers and the way out."""
+
+
+class ApplyError(ReconcilerError):
+    """Some changes failed; what succeeded and what failed was already reported."""

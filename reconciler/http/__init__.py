@@ -1,0 +1,1 @@
+"""Async HTTP client: auth, pagination, retries, redaction."""

@@ -1,0 +1,1 @@
+"""Providers: API endpoints and payload <-> model mapping."""
