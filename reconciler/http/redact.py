@@ -1,0 +1,124 @@
+"""Process-wide redaction of secrets from text and log records.
+
+Secrets (client secrets, issued access tokens, API keys) are registered here the moment they enter the
+process. Every message this package builds, and every log record passing a :class:`RedactingFilter`, goes
+through :func:`redact` so that a registered value can never reach a terminal, a log file or a CI artifact.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable
+
+MASK = "***"
+
+# Values shorter than this are not registered: redacting "a" or "1" everywhere would shred every message
+# while protecting nothing (no real credential is that short).
+_MIN_SECRET_LENGTH = 4
+
+# Shapes that are secret whatever their value, even if it was never registered (a token echoed back by a
+# server in a pagination link, an Authorization header quoted in an error body).
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?i)(api_token=)[^&\s#'\"<>]+"), r"\1" + MASK),
+    (
+        re.compile(r"(?i)(\"?(?:access_token|client_secret|api_token)\"?\s*[:=]\s*\"?)[^\"&\s,}]+"),
+        r"\1" + MASK,
+    ),
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1" + MASK),
+    (re.compile(r"(?i)(x-access-token\"?\s*[:=]\s*\"?)[^\"\s,}]+"), r"\1" + MASK),
+)
+
+
+class Redactor:
+    """A set of secret strings, and the function that masks them in any text.
+
+    Thread-safe: registration may happen from any thread (the uvicorn test server runs in one).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+
+    def register(self, *values: str) -> None:
+        """Remember ``values`` as secrets: from now on :meth:`redact` masks them."""
+        with self._lock:
+            for value in values:
+                if len(value) >= _MIN_SECRET_LENGTH:
+                    self._secrets.add(value)
+            # Rebuilt lazily; longest first so a secret containing another is masked whole.
+            self._pattern = None
+
+    def secrets(self) -> Iterable[str]:
+        """The registered values (for tests that grep outputs for them)."""
+        with self._lock:
+            return tuple(self._secrets)
+
+    def redact(self, text: str) -> str:
+        """Return ``text`` with every registered secret and every secret-shaped fragment masked."""
+        pattern = self._compiled()
+        if pattern is not None:
+            text = pattern.sub(MASK, text)
+        for shape, replacement in _PATTERNS:
+            text = shape.sub(replacement, text)
+        return text
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        with self._lock:
+            if self._pattern is None and self._secrets:
+                ordered = sorted(self._secrets, key=len, reverse=True)
+                self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+            return self._pattern
+
+
+#: The one redactor of the process: secrets are process-wide, so is their masking.
+REDACTOR = Redactor()
+
+
+def redact(text: str) -> str:
+    """Mask every registered secret in ``text`` (shortcut for ``REDACTOR.redact``)."""
+    return REDACTOR.redact(text)
+
+
+def register_secret(*values: str) -> None:
+    """Register ``values`` with the process-wide redactor."""
+    REDACTOR.register(*values)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks secrets in a record's message and arguments.
+
+    The message is formatted once, redacted, and stored back with ``args`` cleared, so that neither a
+    handler's formatter nor a test's ``caplog.records[i].args`` can see the raw value. Exception text is
+    redacted too (``exc_text`` is pre-rendered for the same reason).
+    """
+
+    def __init__(self, redactor: Redactor | None = None) -> None:
+        super().__init__()
+        self._redactor = redactor or REDACTOR
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact ``record`` in place; never drops it."""
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not hide the record (or crash the app)
+            message = f"{record.msg!s} {record.args!r}"
+        record.msg = self._redactor.redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._redactor.redact(record.exc_text)
+        return True
+
+
+def install_redaction(target: logging.Logger | logging.Handler) -> None:
+    """Attach a :class:`RedactingFilter` to ``target`` once (idempotent).
+
+    A filter on a logger only sees records logged *to that logger*, not those propagating from children;
+    the CLI should install it on its handlers as well.
+    """
+    if not any(isinstance(f, RedactingFilter) for f in target.filters):
+        target.addFilter(RedactingFilter())

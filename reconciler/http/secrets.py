@@ -1,0 +1,55 @@
+"""A string wrapper that does not show its value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.http.redact import MASK, register_secret
+
+
+class Secret:
+    """A secret string: ``str()``, ``repr()`` and ``format()`` all give ``'***'``.
+
+    Constructing one registers the value with the process-wide redactor, so the value is also masked if it
+    ever leaks through another path (a server echoing it in an error body, a URL). Use :meth:`reveal` at
+    the one place the real value is needed (the request body or header).
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if isinstance(value, Secret):  # wrapping twice is harmless
+            value = value.reveal()
+        self._value = value
+        register_secret(value)
+
+    def reveal(self) -> str:
+        """The actual value. Only for putting it on the wire."""
+        return self._value
+
+    def __str__(self) -> str:
+        return MASK
+
+    def __repr__(self) -> str:
+        return MASK
+
+    def __format__(self, format_spec: str) -> str:
+        return MASK
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __reduce__(self) -> Any:
+        # Pickling would write the value out; refuse rather than leak it into a plan file or a cache.
+        raise TypeError("a Secret cannot be pickled")
+
+
+def reveal(value: str | Secret) -> str:
+    """The value of a ``Secret``, or the plain string itself."""
+    return value.reveal() if isinstance(value, Secret) else value

@@ -1,0 +1,207 @@
+"""Transports: retry with backoff as a wrapping transport, and the https-or-loopback guard.
+
+Retrying lives at the transport seam (``handle_async_request``) rather than in the client so that every
+request is covered the same way, the OAuth token request included, and so that each attempt is a separate
+request the counting/logging layer underneath can see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import email.utils
+import ipaddress
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from reconciler.errors import TransportError
+from reconciler.http.redact import redact
+
+#: Request extension a caller sets to True to declare a request safe to repeat (e.g. an idempotent PATCH
+#: such as play/pause), or to False to forbid repeating a normally idempotent one.
+IDEMPOTENT = "reconciler.idempotent"
+#: Request/response extension holding the 1-based attempt number of the latest try.
+ATTEMPT = "reconciler.attempt"
+
+# Exceptions that prove the request never reached the server: repeating it is safe whatever the method.
+_NOT_SENT: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Exceptions worth another try for a request that is safe to repeat (the answer was lost on the way).
+_TRANSIENT: tuple[type[Exception], ...] = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+)
+
+logger = logging.getLogger("reconciler.http")
+
+
+async def _asyncio_sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When and how long to wait before repeating a request.
+
+    Defaults: 5 attempts in all; full-jitter exponential backoff ``uniform(0, min(cap, base * 2**n))`` with
+    base 0.5 s and cap 8 s (so the worst case is about 0.5+1+2+4 = 7.5 s of waiting); a server's
+    ``Retry-After`` is honoured up to 30 s. ``sleep``, ``random`` and ``now`` are injectable for tests.
+    """
+
+    max_attempts: int = 5
+    backoff_base: float = 0.5
+    backoff_cap: float = 8.0
+    retry_after_cap: float = 30.0
+    #: Statuses retried for requests that are safe to repeat.
+    retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+    #: Statuses retried even for requests that are not: the server says it did not process them.
+    unprocessed_statuses: frozenset[int] = frozenset({429, 503})
+    idempotent_methods: frozenset[str] = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+    sleep: Callable[[float], Awaitable[None]] = field(default=_asyncio_sleep, compare=False)
+    random: Callable[[], float] = field(default=random.random, compare=False)
+    now: Callable[[], float] = field(default=time.time, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+
+    def is_idempotent(self, request: httpx.Request) -> bool:
+        """Whether ``request`` may be sent twice: the caller's mark wins over the method's default."""
+        flag = request.extensions.get(IDEMPOTENT)
+        if flag is not None:
+            return bool(flag)
+        return request.method.upper() in self.idempotent_methods
+
+    def backoff(self, attempt: int) -> float:
+        """Full-jitter delay after failed attempt number ``attempt`` (1-based)."""
+        ceiling = min(self.backoff_cap, self.backoff_base * 2.0 ** (attempt - 1))
+        return ceiling * self.random()
+
+    def retry_after(self, response: httpx.Response) -> float | None:
+        """The server's ``Retry-After`` in seconds (delta or HTTP-date), capped; None if absent/invalid."""
+        value = response.headers.get("Retry-After")
+        if value is None:
+            return None
+        value = value.strip()
+        seconds: float | None
+        try:
+            seconds = float(value)
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError, IndexError):
+                return None
+            if when.tzinfo is None:  # RFC 9110 dates are GMT; a naive one ("-0000") is read as such
+                when = when.replace(tzinfo=datetime.UTC)
+            seconds = when.timestamp() - self.now()
+        if seconds != seconds:  # NaN
+            return None
+        return max(0.0, min(seconds, self.retry_after_cap))
+
+
+class RetryTransport(httpx.AsyncBaseTransport):
+    """Wrap a transport and repeat what is safe to repeat.
+
+    - 429 / 502 / 503 / 504 answers, timeouts and dropped connections are retried for requests that are
+      safe to repeat (GET, HEAD, OPTIONS, PUT, DELETE, or anything marked ``extensions[IDEMPOTENT]``).
+    - A request that is not (a POST) is retried only when the server certainly did not process it: a 429
+      or 503 answer, or a connection that could not even be opened. After a timeout or a dropped connection
+      the error propagates, so the caller can re-read the state instead of creating a duplicate.
+    - When the attempts run out, the last answer is returned (the client maps it to an error) or the last
+      exception raised. ``extensions[ATTEMPT]`` on the request and the response says how many were made.
+    """
+
+    def __init__(self, transport: httpx.AsyncBaseTransport, policy: RetryPolicy | None = None) -> None:
+        self._transport = transport
+        self.policy = policy or RetryPolicy()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request``, repeating it per the policy."""
+        policy = self.policy
+        attempt = 1
+        while True:
+            request.extensions[ATTEMPT] = attempt
+            last_try = attempt >= policy.max_attempts
+            try:
+                response = await self._transport.handle_async_request(request)
+            except _NOT_SENT as exc:
+                if last_try:
+                    raise
+                delay = policy.backoff(attempt)
+                self._log_retry(request, type(exc).__name__, delay, attempt)
+            except _TRANSIENT as exc:
+                if last_try or not policy.is_idempotent(request):
+                    raise
+                delay = policy.backoff(attempt)
+                self._log_retry(request, type(exc).__name__, delay, attempt)
+            else:
+                response.extensions[ATTEMPT] = attempt
+                if last_try or not self._should_retry(request, response):
+                    return response
+                retry_after = policy.retry_after(response)
+                delay = retry_after if retry_after is not None else policy.backoff(attempt)
+                # The discarded answer must be read and closed to give its connection back to the pool.
+                await response.aread()
+                await response.aclose()
+                self._log_retry(request, str(response.status_code), delay, attempt)
+            await policy.sleep(delay)
+            attempt += 1
+
+    def _should_retry(self, request: httpx.Request, response: httpx.Response) -> bool:
+        status = response.status_code
+        if status not in self.policy.retry_statuses:
+            return False
+        return self.policy.is_idempotent(request) or status in self.policy.unprocessed_statuses
+
+    def _log_retry(self, request: httpx.Request, reason: str, delay: float, attempt: int) -> None:
+        logger.info(
+            redact(
+                f"retrying {request.method} {request.url.path} after {reason} in {delay:.2f}s "
+                f"(attempt {attempt + 1} of {self.policy.max_attempts})"
+            )
+        )
+
+    async def aclose(self) -> None:
+        """Close the wrapped transport."""
+        await self._transport.aclose()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine: ``localhost``, 127.0.0.0/8 or ::1."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str | httpx.URL) -> None:
+    """Refuse, before anything is sent, a URL that would travel in clear text off this machine.
+
+    ``https`` is always allowed; ``http`` only to loopback (the sandbox, test servers). Raises
+    :class:`reconciler.errors.TransportError` otherwise. The message never includes credentials or query.
+    """
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise TransportError(redact(f"invalid URL: {exc}")) from None
+    shown = f"{parsed.scheme}://{parsed.host}" + (f":{parsed.port}" if parsed.port else "")
+    if parsed.scheme == "https" and parsed.host:
+        return
+    if parsed.scheme == "http" and parsed.host:
+        if is_loopback(parsed.host):
+            return
+        raise TransportError(
+            redact(
+                f"refusing to send a request to {shown} over plain http: credentials would travel in "
+                "clear text; use an https:// URL (http is only allowed to loopback addresses)"
+            )
+        )
+    raise TransportError(redact(f"unsupported URL {shown!r}: use an https:// URL"))
