@@ -13,7 +13,9 @@ from typing import NoReturn
 import click
 
 from reconciler import __version__
-from reconciler.errors import ReconcilerError
+from reconciler.config import load_configs, summary
+from reconciler.config.schema import render_schema
+from reconciler.errors import ConfigError, ReconcilerError
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -25,6 +27,29 @@ EXIT_BUG = 3
 @click.version_option(__version__, prog_name="reconciler")
 def cli() -> None:
     """Manage A/B-testing accounts like infrastructure: validate, plan, apply."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+def validate(paths: tuple[str, ...]) -> None:
+    """Check config files and directories offline: no environment, no network."""
+    click.echo(summary(load_configs(paths)))
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the config language."""
+    click.echo(render_schema(), nl=False)
+
+
+def _report(err: ReconcilerError) -> None:
+    if isinstance(err, ConfigError):  # one FILE:LINE:COL line each, as editors and CI annotators read them
+        for issue in err.issues:
+            click.echo(str(issue), err=True)
+        count = len(err.issues)
+        click.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
+    else:
+        click.echo(f"Error: {err}", err=True)
 
 
 def _register_subcommands() -> None:
@@ -41,7 +66,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     try:
         code = cli.main(args=argv, prog_name="reconciler", standalone_mode=False)
     except ReconcilerError as err:
-        click.echo(f"Error: {err}", err=True)
+        _report(err)
         sys.exit(EXIT_USER_ERROR)
     except click.exceptions.Exit as ex:
         sys.exit(ex.exit_code)

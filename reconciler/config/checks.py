@@ -1,0 +1,113 @@
+"""Checks that span several entries of a file, or several files. They read the raw data (so they run even
+when a model check failed elsewhere) and skip whatever is not of the expected shape: the model checks
+report that."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from reconciler.config import env
+from reconciler.config.yaml import Document, Loc
+from reconciler.errors import ConfigIssue
+
+# Where a secret belongs, per provider: (path, the variable it should come from).
+SECRET_FIELDS: dict[str, list[tuple[Loc, str]]] = {
+    "abtasty": [(("account", "credentials", "client_secret"), "ABTASTY_CLIENT_SECRET")],
+}
+
+
+def _get(data: Any, loc: Loc) -> Any:
+    for part in loc:
+        if isinstance(part, str) and isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(part, int) and isinstance(data, list) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _entries(data: Any, loc: Loc) -> Iterator[tuple[Loc, dict[str, Any]]]:
+    items = _get(data, loc)
+    if isinstance(items, list):
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                yield (*loc, i), item
+
+
+def _duplicates(doc: Document, loc: Loc, key: str, label: str, fold: bool = False) -> Iterator[ConfigIssue]:
+    seen: dict[Any, Loc] = {}
+    for item_loc, item in _entries(doc.data, loc):
+        value = item.get(key)
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            continue
+        ident = value.lower() if fold and isinstance(value, str) else value
+        where = (*item_loc, key)
+        if ident in seen:
+            first_line = doc.positions.at(seen[ident])[0]
+            this_line = doc.positions.at(where)[0]
+            yield doc.positions.issue(
+                where,
+                f"duplicate {label} {value!r}: declared at lines {first_line} and {this_line}; keep one",
+            )
+        else:
+            seen[ident] = where
+
+
+def _literal_secrets(doc: Document, provider: str) -> Iterator[ConfigIssue]:
+    for loc, variable in SECRET_FIELDS.get(provider, []):
+        value = _get(doc.data, loc)
+        if isinstance(value, str) and not env.is_pure_reference(value) and not env.syntax_error(value):
+            dotted = ".".join(str(p) for p in loc)
+            # Never echo the value: it may be a real secret pasted by mistake.
+            yield doc.positions.issue(
+                loc,
+                f"{dotted} holds a literal value: configs live in git, so secrets must come from the "
+                f"environment; write ${{{variable}}} and set {variable}",
+            )
+
+
+def check_document(doc: Document, provider: str) -> list[ConfigIssue]:
+    """Cross-entry problems of one file."""
+    return [
+        *_duplicates(doc, ("tests",), "id", "test id"),
+        *_duplicates(doc, ("tests",), "name", "test name"),
+        *_duplicates(doc, ("memberships", "members"), "email", "member email", fold=True),
+        *_literal_secrets(doc, provider),
+    ]
+
+
+def account_key(doc: Document) -> tuple[str, str] | None:
+    """(provider, account identity) of a file, when both are readable."""
+    provider = _get(doc.data, ("provider",))
+    ident = _get(doc.data, ("account", "id"))
+    if ident is None:
+        ident = _get(doc.data, ("project", "name"))
+    if isinstance(provider, str) and isinstance(ident, str | int):
+        return provider, str(ident)
+    return None
+
+
+def check_across(docs: Iterable[Document]) -> list[ConfigIssue]:
+    """The same provider + account declared in more than one file."""
+    first: dict[tuple[str, str], Document] = {}
+    issues = []
+    for doc in docs:
+        key = account_key(doc)
+        if key is None:
+            continue
+        if key in first:
+            other = first[key]
+            where = ("account", "id")
+            line = other.positions.at(where)[0]
+            issues.append(
+                doc.positions.issue(
+                    where,
+                    f"{key[0]} account {key[1]} is also declared in {other.path}:{line}; "
+                    "one account belongs in exactly one file",
+                )
+            )
+        else:
+            first[key] = doc
+    return issues

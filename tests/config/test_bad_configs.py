@@ -1,0 +1,66 @@
+"""Every file under tests/config/bad/ is invalid: validate must exit 1, print the expected FILE:LINE:COL
+message from the file's ``# expect:`` header, and never a traceback."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+BAD = sorted((HERE / "bad").glob("*.yaml"))
+EXPECT = re.compile(r"# expect: (\d+):(\d+): (.+)")
+
+
+def run_validate(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reconciler", "validate", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def expectation(path: Path) -> tuple[int, int, str]:
+    text = path.read_text()
+    match = EXPECT.match(text.splitlines()[0] if text else "")
+    if match is None:  # an empty file cannot carry a header: its expectation is fixed here
+        return 1, 1, "empty file"
+    return int(match.group(1)), int(match.group(2)), match.group(3)
+
+
+def test_there_are_at_least_30_bad_configs() -> None:
+    assert len(BAD) >= 30
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.name for p in BAD])
+def test_bad_config_is_reported_at_its_line(path: Path) -> None:
+    line, col, message = expectation(path)
+    result = run_validate(path)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    prefix = f"{path}:{line}:{col}: "
+    located = [out for out in result.stderr.splitlines() if out.startswith(prefix)]
+    assert located, f"no line starting with {prefix!r} in:\n{result.stderr}"
+    assert any(message in out for out in located), f"{message!r} not in {located}"
+
+
+def test_same_account_in_two_files_names_both() -> None:
+    pair = HERE / "bad_pair"
+    result = run_validate(pair)
+    assert result.returncode == 1
+    assert (
+        f"{pair / 'b.yaml'}:5:7: abtasty account 41902 is also declared in {pair / 'a.yaml'}:4"
+        in result.stderr
+    )
+
+
+def test_all_errors_of_all_files_at_once_sorted() -> None:
+    result = run_validate(HERE / "bad")
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.startswith(str(HERE))]
+    assert len({line.split(":")[0] for line in lines}) == len(BAD)
+    assert result.stderr.strip().endswith("problems found.")

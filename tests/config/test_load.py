@@ -1,0 +1,94 @@
+"""Loading valid configs: defaults, interpolation at run time, the schema, the examples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from ruamel.yaml import YAML
+
+from reconciler.config import load_configs
+from reconciler.config.schema import render_schema
+from reconciler.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "examples").rglob("*.yaml"))
+CONFIG_EXAMPLES = [p for p in EXAMPLES if "ci" not in p.parts]
+
+
+def write(tmp_path: Path, text: str, name: str = "c.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+MINIMAL = "version: 1\nprovider: abtasty\naccount:\n  id: 41902\n"
+
+
+def test_defaults(tmp_path: Path) -> None:
+    [loaded] = load_configs([write(tmp_path, MINIMAL)])
+    config = loaded.config
+    assert config.account.credentials.client_secret == "${ABTASTY_CLIENT_SECRET}"
+    assert config.account.safety.max_delete_fraction == 0.25
+    assert config.memberships is None and config.tests == [] and config.script.update_after_apply
+
+
+def test_effective_mode_defaults_to_prod(tmp_path: Path) -> None:
+    text = MINIMAL + "tests:\n  - id: 1\n    state: play\n  - id: 2\n    state: pause\n"
+    [loaded] = load_configs([write(tmp_path, text)])
+    assert [t.effective_mode for t in loaded.config.tests] == ["prod", None]
+
+
+def test_validate_ignores_environment_but_run_interpolates(tmp_path: Path) -> None:
+    text = MINIMAL + "tests:\n  - name: ${TEST_NAME:-Gil Test}\n  - name: ${OTHER}\n"
+    path = write(tmp_path, text)
+    [validated] = load_configs([path])
+    assert validated.config.tests[1].name == "${OTHER}"
+    [run] = load_configs([path], env={"OTHER": "Public API Test"})
+    assert [t.name for t in run.config.tests] == ["Gil Test", "Public API Test"]
+    # credentials are never interpolated into the model: they become Secrets where they are sent
+    assert run.config.account.credentials.client_id == "${ABTASTY_CLIENT_ID}"
+
+
+def test_unset_variable_is_reported_at_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + "tests:\n  - name: ${MISSING_NAME}\n")
+    with pytest.raises(ConfigError) as err:
+        load_configs([path], env={})
+    assert f"{path}:6:11: environment variable MISSING_NAME is not set" in str(err.value)
+
+
+def test_interpolated_value_is_validated_like_a_literal(tmp_path: Path) -> None:
+    text = MINIMAL + "memberships:\n  members:\n    - email: ${EMAIL}\n      role: admin\n"
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_configs([path], env={"EMAIL": "nope"})
+    assert f"{path}:7:14:" in str(err.value) and "not a valid email" in str(err.value)
+
+
+def test_unquoted_timestamp_is_accepted(tmp_path: Path) -> None:
+    text = (
+        MINIMAL
+        + "tests:\n  - id: 1\n    schedule:\n      start_at: 2026-12-01T09:00:00\n      timezone: UTC\n"
+    )
+    [loaded] = load_configs([write(tmp_path, text)])
+    schedule = loaded.config.tests[0].schedule
+    assert schedule is not None and schedule.start_at == "2026-12-01T09:00:00"
+
+
+def test_committed_schema_is_fresh() -> None:
+    committed = (ROOT / "schema" / "reconciler.schema.json").read_text()
+    assert committed == render_schema(), "schema/ is stale: run `make schema`"
+
+
+@pytest.mark.parametrize("path", CONFIG_EXAMPLES, ids=[p.name for p in CONFIG_EXAMPLES])
+def test_examples_start_with_modeline_and_match_schema(path: Path) -> None:
+    first = path.read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../schema/reconciler.schema.json"
+    schema = json.loads(render_schema())
+    jsonschema.validate(YAML(typ="safe").load(path.read_text()), schema)
+
+
+def test_examples_validate() -> None:
+    assert load_configs([ROOT / "examples"])
