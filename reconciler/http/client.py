@@ -33,6 +33,18 @@ T = TypeVar("T")
 Params = Mapping[str, Any]
 
 _LOGGER_NAME = "reconciler.http"
+# httpx logs every request's full URL at INFO, and httpcore traces at DEBUG; a URL can carry a token (a
+# Taplytics pagination link with api_token=...), so their records are redacted too. A filter on a logger
+# only sees records logged to that very logger, hence the list of httpcore's module loggers.
+_THIRD_PARTY_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
 
 
 class _MeteredTransport(httpx.AsyncBaseTransport):
@@ -108,6 +120,8 @@ class ApiClient:
         if isinstance(token_url, str):
             check_url(token_url)
         self.logger = logger or logging.getLogger(_LOGGER_NAME)
+        for name in (self.logger.name, *_THIRD_PARTY_LOGGERS):
+            install_redaction(logging.getLogger(name))
         install_redaction(self.logger)
         self._origin = httpx.URL(base_url)
         self._metered = _MeteredTransport(

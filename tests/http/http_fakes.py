@@ -62,6 +62,8 @@ class FakeAbTasty:
     #: (status, headers) answered to the next API requests instead of the real answer, in order.
     faults: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     token_faults: list[int] = field(default_factory=list)
+    #: page number -> status answered for that page every time.
+    fail_pages: dict[int, int] = field(default_factory=dict)
     in_flight: int = 0
     max_in_flight: int = 0
     _counter: Iterator[int] = field(default_factory=itertools.count)
@@ -114,6 +116,8 @@ class FakeAbTasty:
             status, headers = self.faults.pop(0)
             return JSONResponse({"message": f"injected {status}"}, status_code=status, headers=headers)
         page = int(request.query_params.get("_page", "1"))
+        if page in self.fail_pages:
+            return JSONResponse({"message": f"page {page} failed"}, status_code=self.fail_pages[page])
         per_page = min(int(request.query_params.get("_max_per_page", "10")), self.page_cap)
         pages = max(1, -(-self.item_count // per_page))
         start = (page - 1) * per_page
