@@ -122,7 +122,6 @@ class ApiClient:
         self.logger = logger or logging.getLogger(_LOGGER_NAME)
         for name in (self.logger.name, *_THIRD_PARTY_LOGGERS):
             install_redaction(logging.getLogger(name))
-        install_redaction(self.logger)
         self._origin = httpx.URL(base_url)
         self._metered = _MeteredTransport(
             transport or httpx.AsyncHTTPTransport(), parallelism, self.logger, self._origin

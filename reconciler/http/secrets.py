@@ -17,11 +17,11 @@ class Secret:
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str) -> None:
-        if isinstance(value, Secret):  # wrapping twice is harmless
-            value = value.reveal()
-        self._value = value
-        register_secret(value)
+    def __init__(self, value: str | Secret) -> None:
+        # Wrapping twice is harmless.
+        plain = value.reveal() if isinstance(value, Secret) else value
+        self._value = plain
+        register_secret(plain)
 
     def reveal(self) -> str:
         """The actual value. Only for putting it on the wire."""

@@ -204,4 +204,6 @@ def check_url(url: str | httpx.URL) -> None:
                 "clear text; use an https:// URL (http is only allowed to loopback addresses)"
             )
         )
-    raise TransportError(redact(f"unsupported URL {shown!r}: use an https:// URL"))
+    if not parsed.scheme or not parsed.host:
+        raise TransportError("a URL needs a scheme and a host, e.g. https://api.abtasty.com")
+    raise TransportError(redact(f"unsupported URL scheme {parsed.scheme!r} in {shown}: use an https:// URL"))
