@@ -1,8 +1,100 @@
-"""``reconciler sandbox ...`` commands (placeholder until the sandbox lands)."""
+"""``reconciler sandbox serve`` and ``reconciler sandbox reset``."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import click
+
+from reconciler.sandbox.app import build_sandbox
+from reconciler.sandbox.context import Credentials
+from reconciler.sandbox.faults import Faults
+from reconciler.sandbox.persist import write_atomic
+from reconciler.sandbox.seed import SeedError, check_seed, initial_state
+from reconciler.sandbox.server import bind_socket, resolve_credentials, uvicorn_server
+from reconciler.sandbox.store import Store
+
+DEFAULT_STATE = Path(".reconciler/sandbox.json")
+_STATE_OPTION = click.Path(dir_okay=False, path_type=Path)
+
+
+def _check_seed(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        check_seed(value)
+    except SeedError as err:
+        raise click.BadParameter(str(err)) from None
+    return value
+
+
+def _banner(url: str, account_id: int, credentials: Credentials, state: Path | None) -> str:
+    secret = (
+        "****** (from ABTASTY_CLIENT_SECRET)" if credentials.secret_from_env else credentials.client_secret
+    )
+    return "\n".join(
+        [
+            f"AB Tasty sandbox listening on {url}",
+            f"  token URL:     {url}/oauth/v2/token",
+            f"  account id:    {account_id}",
+            f"  client_id:     {credentials.client_id}",
+            f"  client_secret: {secret}",
+            f"  state:         {state if state is not None else 'in memory (use --state FILE to keep it)'}",
+            "Press Ctrl-C to stop.",
+        ]
+    )
 
 
 @click.group()
 def sandbox() -> None:
-    """Run the local API emulator."""
+    """Run the local AB Tasty API emulator."""
+
+
+@sandbox.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port."
+)
+@click.option("--state", type=_STATE_OPTION, help="State file (loaded if it exists, else seeded).")
+@click.option("--seed", default="demo", show_default=True, callback=_check_seed,
+              help="demo | empty | generated:tests=N,members=M")  # fmt: skip
+@click.option(
+    "--page-cap", default=100, show_default=True, type=click.IntRange(min=1), help="Max _max_per_page."
+)
+@click.option("--latency", default=0.0, type=click.FloatRange(min=0), help="Added latency per request (ms).")
+@click.option("--jitter", default=0.0, type=click.FloatRange(min=0), help="Latency jitter, +/- (ms).")
+@click.option("--error-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of random 5xx answers.")
+@click.option("--rate-limit", default=0.0, type=click.FloatRange(min=0), help="Requests per second (0: off).")
+@click.option("--drop-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of dropped connections.")
+@click.option("--token-ttl", default=43200, show_default=True, type=click.IntRange(min=1), help="Seconds.")
+def serve(
+    host: str, port: int, state: Path | None, seed: str, page_cap: int, latency: float, jitter: float,
+    error_rate: float, rate_limit: float, drop_rate: float, token_ttl: int,
+) -> None:  # fmt: skip
+    """Serve the AB Tasty Public API on HOST:PORT until Ctrl-C."""
+    faults = Faults(latency_ms=latency, jitter_ms=jitter, error_rate=error_rate, rate_limit_rps=rate_limit,
+                    drop_rate=drop_rate, token_ttl=token_ttl, fault_seed=None)  # fmt: skip
+    credentials = resolve_credentials(None, None)
+    box = build_sandbox(seed, state, credentials, faults, page_cap=page_cap)
+    sock = bind_socket(host, port)
+    server = uvicorn_server(box, [])
+    url_host = f"[{host}]" if ":" in host else host
+    click.echo(
+        _banner(f"http://{url_host}:{sock.getsockname()[1]}", box.store.account_id, credentials, state)
+    )
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn already shut down gracefully and re-raised the signal
+    finally:
+        sock.close()
+    click.echo("Sandbox stopped.")
+
+
+@sandbox.command()
+@click.option("--state", type=_STATE_OPTION, default=DEFAULT_STATE, show_default=True, help="State file.")
+@click.option("--seed", default="demo", show_default=True, callback=_check_seed,
+              help="demo | empty | generated:tests=N,members=M")  # fmt: skip
+def reset(state: Path, seed: str) -> None:
+    """Overwrite the state file with a fresh seed."""
+    store = Store(initial_state(seed))
+    write_atomic(state, store.serialize().encode("utf-8"))
+    click.echo(f"Reset {state} to seed {seed!r} ({len(store.tests)} tests, {len(store.members)} members).")

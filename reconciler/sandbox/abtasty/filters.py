@@ -1,0 +1,139 @@
+"""The documented filters of ``GET .../tests`` (and the ordering ones), each a predicate on a record.
+
+``filter[x][]`` may also be sent as ``filter[x]`` or ``filter[x][N]`` (the document's own links use
+``filter[type][0]=ab``); every form is accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+
+from reconciler.sandbox.store import Record
+from reconciler.sandbox.web import ApiProblem
+
+Predicate = Callable[[Record], bool]
+TEST_TYPES = frozenset(
+    ["ab", "mastersegment", "predictive", "segmentation", "tunnel", "mvt", "multipage", "multivariate", "subsegment", "mobileapp", "heatmap"]
+)  # fmt: skip
+_TRUE = {"1", "true"}
+_FALSE = {"0", "false"}
+
+
+def multi(request: Request, name: str) -> list[str]:
+    """Every value of ``filter[name]``, ``filter[name][]`` and ``filter[name][N]``."""
+    pattern = re.compile(rf"^filter\[{re.escape(name)}\](\[\d*\])?$")
+    return [v for k, v in request.query_params.multi_items() if pattern.match(k)]
+
+
+def _ints(request: Request, name: str) -> set[int]:
+    values = set()
+    for raw in multi(request, name):
+        try:
+            values.add(int(raw))
+        except ValueError:
+            message = f"Invalid parameter 'filter[{name}][]': expected an integer, got {raw!r}"
+            raise ApiProblem(400, message) from None
+    return values
+
+
+def _flag(request: Request, name: str) -> bool | None:
+    raw = request.query_params.get(f"filter[{name}]")
+    if raw is None:
+        return None
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise ApiProblem(400, f"Invalid parameter 'filter[{name}]': expected 0|1, got {raw!r}")
+
+
+def _text_predicates(request: Request) -> list[Predicate]:
+    preds: list[Predicate] = []
+    name = (request.query_params.get("filter[name]") or "").lower()
+    if name:
+        preds.append(lambda t: name in t["name"].lower())
+    name_or_url = (request.query_params.get("filter[name_or_url]") or "").lower()
+    if name_or_url:
+        preds.append(lambda t: name_or_url in t["name"].lower() or name_or_url in t.get("url", "").lower())
+    search = request.query_params.get("filter[search]")
+    if search:
+        q = search.lower().strip()
+        preds.append(lambda t: q in t["name"].lower() or q in t.get("url", "").lower() or q == str(t["id"]))
+    return preds
+
+
+def _set_predicates(request: Request) -> list[Predicate]:
+    preds: list[Predicate] = []
+    types = set(multi(request, "type"))
+    unknown = sorted(types - TEST_TYPES)
+    if unknown:
+        raise ApiProblem(400, f"Invalid parameter 'filter[type][]': unknown type(s) {', '.join(unknown)}")
+    if types:
+        preds.append(lambda t: t["type"] in types)
+    parents, folders = _ints(request, "parent"), _ints(request, "folder")
+    if parents:
+        preds.append(lambda t: t.get("parent", 0) in parents)
+    if folders:
+        preds.append(lambda t: t.get("folder", 0) in folders)
+    tags, excluded = set(multi(request, "tag")), set(multi(request, "exclude_tag"))
+    if tags:
+        preds.append(lambda t: not tags.isdisjoint(t.get("labels", ())))
+    if excluded:
+        preds.append(lambda t: excluded.isdisjoint(t.get("labels", ())))
+    return preds
+
+
+def _state_predicates(request: Request) -> list[Predicate]:
+    preds: list[Predicate] = []
+    active = _flag(request, "active")
+    if active is not None:
+        preds.append(lambda t: (t["state"] == "play") is active)
+    if "filter[is_preprod]" in request.query_params:
+        # Documented: "If is set only preprod test will be returned". 0/false is read as "not preprod".
+        raw = request.query_params["filter[is_preprod]"].lower()
+        want = raw not in _FALSE
+        preds.append(lambda t: bool(t.get("preprod", False)) is want)
+    scheduled = _flag(request, "is_schedule")
+    if scheduled is not None:
+        preds.append(lambda t: bool(t.get("start", 0) or t.get("stop", 0)) is scheduled)
+    return preds
+
+
+def _order_keys(request: Request) -> list[tuple[str, bool]]:
+    """``[(field, descending)]`` in the order the parameters were given."""
+    keys = []
+    for key, value in request.query_params.multi_items():
+        match = re.match(r"^filter\[_order\]\[(id|name)\]$", key)
+        if not match:
+            continue
+        if value.upper() not in ("ASC", "DESC"):
+            raise ApiProblem(400, f"Invalid parameter '{key}': expected ASC|DESC, got {value!r}")
+        keys.append((match[1], value.upper() == "DESC"))
+    return keys
+
+
+def sort_records(records: list[Record], keys: list[tuple[str, bool]]) -> list[Record]:
+    """Stable multi-key sort; ids ascending when no order is asked for (as the document's lists)."""
+    result = sorted(records, key=lambda r: r["id"])
+    for field, desc in reversed(keys):
+        key: Callable[[Record], Any] = (
+            (lambda r: r["name"].lower()) if field == "name" else (lambda r: r["id"])
+        )
+        result.sort(key=key, reverse=desc)
+    return result
+
+
+def select_tests(request: Request, tests: list[Record]) -> list[Record]:
+    preds = _text_predicates(request) + _set_predicates(request) + _state_predicates(request)
+    order = _order_keys(request)
+    chosen = [t for t in tests if all(p(t) for p in preds)]
+    return sort_records(chosen, order)
+
+
+def order_only(request: Request, records: list[Record]) -> list[Record]:
+    """For collections whose only filter is ``filter[_order][id]``."""
+    return sort_records(records, [k for k in _order_keys(request) if k[0] == "id"])

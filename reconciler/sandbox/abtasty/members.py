@@ -1,0 +1,107 @@
+"""Membership: list (HAL), one, POST (email, role), PATCH (role and/or email), DELETE."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from reconciler.sandbox.abtasty.hal import hal_collection
+from reconciler.sandbox.abtasty.manage import persist
+from reconciler.sandbox.abtasty.render import render_member
+from reconciler.sandbox.context import Sandbox
+from reconciler.sandbox.store import Record
+from reconciler.sandbox.web import ApiProblem, authorize, json_object, no_content
+
+ROLES = ("admin", "user", "creator", "viewer")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _member(request: Request) -> tuple[Sandbox, Record]:
+    sandbox = authorize(request, request.path_params["account_id"])
+    member_id = request.path_params["membership_id"]
+    member = sandbox.store.members.get(member_id)
+    if member is None:
+        raise ApiProblem(404, f"Membership {member_id} not found")
+    return sandbox, member
+
+
+def _role(body: dict[str, Any]) -> str:
+    role = body.get("role")
+    if role not in ROLES:
+        raise ApiProblem(400, f"Invalid parameter 'role': expected admin|user|creator|viewer, got {role!r}")
+    assert isinstance(role, str)
+    return role
+
+
+def _email(body: dict[str, Any], sandbox: Sandbox, exclude: int | None = None) -> str:
+    email = body.get("email")
+    if not isinstance(email, str) or not _EMAIL.match(email.strip()):
+        raise ApiProblem(400, f"Invalid parameter 'email': expected an email address, got {email!r}")
+    email = email.strip()
+    wanted = email.lower()
+    for member in sandbox.store.members.values():
+        if member["email"].lower() == wanted and member["id"] != exclude:
+            raise ApiProblem(400, f"Invalid parameter 'email': {email} is already a member of this account")
+    return email
+
+
+async def list_members(request: Request) -> JSONResponse:
+    sandbox = authorize(request, request.path_params["account_id"])
+    store = sandbox.store
+    members = sorted(store.members.values(), key=lambda m: m["id"])
+    return JSONResponse(
+        hal_collection(request, members, lambda m: render_member(m, store.account_id), sandbox.page_cap)
+    )
+
+
+async def get_member(request: Request) -> JSONResponse:
+    sandbox, member = _member(request)
+    return JSONResponse(render_member(member, sandbox.store.account_id))
+
+
+async def add_member(request: Request) -> JSONResponse:
+    """200 with the new membership (the document says 200 here, not 201)."""
+    sandbox = authorize(request, request.path_params["account_id"])
+    body = await json_object(request, empty_ok=False)
+    email, role = _email(body, sandbox), _role(body)
+    store = sandbox.store
+    now = datetime.now().astimezone().strftime("%Y-%m-%dT%H:%M:%S%z")
+    member: Record = {
+        "id": store.new_id("member", max(store.members, default=200000) + 1),
+        "role": role,
+        "user_id": store.new_id("user", 300000),
+        "email": email,
+        "firstname": "",
+        "lastname": "",
+        "created": now,
+        "connections": 0,
+    }
+    store.members[member["id"]] = member
+    store.touch_member(member["id"])
+    await persist(sandbox)
+    return JSONResponse(render_member(member, store.account_id), status_code=200)
+
+
+async def update_member(request: Request) -> Response:
+    sandbox, member = _member(request)
+    body = await json_object(request, empty_ok=False)
+    if "role" not in body and "email" not in body:
+        raise ApiProblem(400, "Invalid parameters: expected 'role' and/or 'email'")
+    role = _role(body) if "role" in body else member["role"]
+    email = _email(body, sandbox, exclude=member["id"]) if "email" in body else member["email"]
+    member["role"], member["email"] = role, email
+    sandbox.store.touch_member(member["id"])
+    await persist(sandbox)
+    return no_content()
+
+
+async def delete_member(request: Request) -> Response:
+    sandbox, member = _member(request)
+    del sandbox.store.members[member["id"]]
+    sandbox.store.touch_member(member["id"])
+    await persist(sandbox)
+    return no_content()

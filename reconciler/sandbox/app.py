@@ -1,0 +1,62 @@
+"""The ASGI application: one Starlette router holding each emulated API's routes, wrapped in the fault and
+request-log layer. Another provider (e.g. Taplytics under ``/v2/users``) plugs in as one more route module."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp
+
+from reconciler.sandbox import abtasty, auth, control
+from reconciler.sandbox.context import Credentials, Sandbox
+from reconciler.sandbox.faults import FaultInjector, Faults
+from reconciler.sandbox.middleware import SandboxMiddleware, quiet_deliberate_drops
+from reconciler.sandbox.persist import GroupCommitter
+from reconciler.sandbox.seed import initial_state
+from reconciler.sandbox.store import Store, load_state
+from reconciler.sandbox.web import ApiProblem, handle_http_exception, handle_problem
+
+
+def open_store(seed: str, state_path: Path | None) -> tuple[Store, GroupCommitter | None]:
+    """Load ``state_path`` when it exists (the seed is then ignored), else build the seed and, with a path,
+    write it there. A corrupt file raises ``SandboxStateError``; it is never silently replaced."""
+    if state_path is not None and state_path.exists():
+        store = load_state(state_path)
+        return store, GroupCommitter(store, state_path)
+    store = Store(initial_state(seed))
+    if state_path is None:
+        return store, None
+    committer = GroupCommitter(store, state_path)
+    committer.write_now()
+    return store, committer
+
+
+def build_sandbox(
+    seed: str, state_path: Path | None, credentials: Credentials, faults: Faults, page_cap: int = 100
+) -> Sandbox:
+    store, committer = open_store(seed, state_path)
+    return Sandbox(store, committer, FaultInjector(faults), credentials, page_cap=page_cap)
+
+
+def build_app(sandbox: Sandbox, loop_box: list[asyncio.AbstractEventLoop] | None = None) -> ASGIApp:
+    """The whole server. ``loop_box`` receives the serving event loop at startup (for thread-safe access)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        quiet_deliberate_drops()
+        if loop_box is not None:
+            loop_box.append(asyncio.get_running_loop())
+        yield
+
+    starlette = Starlette(
+        routes=[*auth.routes(), *abtasty.routes(), *control.routes()],
+        exception_handlers={ApiProblem: handle_problem, HTTPException: handle_http_exception},
+        lifespan=lifespan,
+    )
+    starlette.state.sandbox = sandbox
+    return SandboxMiddleware(starlette, sandbox)

@@ -1,0 +1,73 @@
+"""The running sandbox: state store, persistence, tokens, faults and the request log, shared by the routes."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.sandbox.faults import FaultInjector
+from reconciler.sandbox.persist import GroupCommitter
+from reconciler.sandbox.store import Store
+
+DEMO_CLIENT_ID = "sandbox-client-id"
+DEMO_CLIENT_SECRET = "sandbox-client-secret"
+MAX_LOG_ENTRIES = 100_000
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The one client the sandbox accepts. ``repr`` never shows the secret."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    secret_from_env: bool = False
+
+
+class TokenIssuer:
+    """Random bearer tokens with an expiry; never logged."""
+
+    def __init__(self) -> None:
+        self._expiry: dict[str, float] = {}
+
+    def issue(self, ttl: int) -> str:
+        token = secrets.token_hex(24)
+        self._expiry[token] = time.time() + ttl
+        return token
+
+    def check(self, token: str) -> str | None:
+        """None when the token is valid, else why it is not."""
+        expires = self._expiry.get(token)
+        if expires is None:
+            return "Invalid access token"
+        if time.time() >= expires:
+            return "The access token provided has expired"
+        return None
+
+    def expire_all(self) -> None:
+        for token in self._expiry:
+            self._expiry[token] = 0.0
+
+
+@dataclass
+class Sandbox:
+    """Everything a route needs. Lives on the event loop: touch it from other threads only via the server."""
+
+    store: Store
+    committer: GroupCommitter | None
+    faults: FaultInjector
+    credentials: Credentials
+    page_cap: int = 100
+    tokens: TokenIssuer = field(default_factory=TokenIssuer)
+    log: list[dict[str, Any]] = field(default_factory=list)
+
+    async def commit(self) -> None:
+        """Return once every mutation applied so far is on disk (no-op without a state file)."""
+        if self.committer is not None:
+            await self.committer.commit()
+
+    def record(self, entry: dict[str, Any]) -> None:
+        if len(self.log) >= MAX_LOG_ENTRIES:
+            del self.log[: MAX_LOG_ENTRIES // 10]
+        self.log.append(entry)

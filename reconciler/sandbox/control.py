@@ -1,0 +1,64 @@
+"""``/_sandbox/*``: the request log, the state and run-time faults (no auth; never logged or faulted)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from reconciler.sandbox.context import Sandbox
+from reconciler.sandbox.faults import Faults
+from reconciler.sandbox.web import ApiProblem, json_object, sandbox_of
+
+PREFIX = "/_sandbox"
+
+
+def apply_faults(sandbox: Sandbox, changes: dict[str, Any]) -> Faults:
+    """Merge ``changes`` into the current faults; ``reset: true`` starts from the defaults and
+    ``expire_tokens: true`` expires every token issued so far. ``ValueError`` on bad input."""
+    changes = dict(changes)
+    expire = bool(changes.pop("expire_tokens", False))
+    base = Faults() if changes.pop("reset", False) else sandbox.faults.faults
+    faults = base.updated(changes)
+    sandbox.faults.set(faults)
+    if expire:
+        sandbox.tokens.expire_all()
+    return faults
+
+
+async def get_requests(request: Request) -> JSONResponse:
+    return JSONResponse(list(sandbox_of(request).log))
+
+
+async def clear_requests(request: Request) -> Response:
+    sandbox_of(request).log.clear()
+    return Response(status_code=204)
+
+
+async def get_state(request: Request) -> JSONResponse:
+    return JSONResponse(sandbox_of(request).store.to_dict())
+
+
+async def post_faults(request: Request) -> JSONResponse:
+    sandbox = sandbox_of(request)
+    try:
+        faults = apply_faults(sandbox, await json_object(request))
+    except ValueError as err:
+        raise ApiProblem(400, f"Invalid faults: {err}") from None
+    return JSONResponse(vars(faults))
+
+
+async def get_faults(request: Request) -> JSONResponse:
+    return JSONResponse(vars(sandbox_of(request).faults.faults))
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route(PREFIX + "/requests", get_requests, methods=["GET"]),
+        Route(PREFIX + "/requests", clear_requests, methods=["DELETE"]),
+        Route(PREFIX + "/state", get_state, methods=["GET"]),
+        Route(PREFIX + "/faults", post_faults, methods=["POST"]),
+        Route(PREFIX + "/faults", get_faults, methods=["GET"]),
+    ]

@@ -1,0 +1,140 @@
+"""Fault injection: latency with jitter, 5xx, token-bucket 429, dropped connections, token expiry.
+
+Every random decision comes from one ``random.Random(fault_seed)`` so a serial test run is reproducible.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+DropPhase = Literal["before", "after", "random"]
+DROP_PHASES: tuple[str, ...] = ("before", "after", "random")
+ERROR_STATUSES: tuple[int, ...] = (500, 502, 503, 504)
+
+
+@dataclass
+class Faults:
+    """What can go wrong. All off by default; ``token_ttl`` is the documented 43200 s.
+
+    ``drop_phase``: ``before`` loses the request before it is processed, ``after`` processes it (a mutation
+    is applied and persisted) and then loses the response, ``random`` picks one of the two each time.
+    ``rate_limit_burst`` is the bucket size (default: max(1, rate_limit_rps)).
+    """
+
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    error_rate: float = 0.0
+    rate_limit_rps: float = 0.0
+    rate_limit_burst: int | None = None
+    drop_rate: float = 0.0
+    drop_phase: DropPhase = "random"
+    token_ttl: int = 43200
+    fault_seed: int | None = 0
+    error_statuses: list[int] = field(default_factory=lambda: list(ERROR_STATUSES))
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the first bad field."""
+        for name in ("latency_ms", "jitter_ms", "rate_limit_rps"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0")
+        for name in ("error_rate", "drop_rate"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1")
+        if self.drop_phase not in DROP_PHASES:
+            raise ValueError("drop_phase must be one of before|after|random")
+        if self.token_ttl < 1:
+            raise ValueError("token_ttl must be >= 1")
+        if self.rate_limit_burst is not None and self.rate_limit_burst < 1:
+            raise ValueError("rate_limit_burst must be >= 1")
+        if not self.error_statuses or any(not 500 <= s <= 599 for s in self.error_statuses):
+            raise ValueError("error_statuses must be a non-empty list of 5xx codes")
+
+    def updated(self, changes: dict[str, Any]) -> Faults:
+        """A copy with ``changes`` applied; ``ValueError`` for unknown fields or bad values."""
+        names = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - names)
+        if unknown:
+            raise ValueError(f"unknown fault field(s): {', '.join(unknown)}")
+        try:
+            new = dataclasses.replace(self, **changes)
+            new.validate()
+        except TypeError as err:  # e.g. a string compared with a number
+            raise ValueError(f"bad fault value: {err}") from None
+        return new
+
+
+@dataclass
+class Decision:
+    """What the injector decided for one request."""
+
+    delay_s: float = 0.0
+    retry_after: int | None = None
+    error_status: int | None = None
+    drop: Literal["before", "after"] | None = None
+
+
+class FaultInjector:
+    """Holds the current ``Faults``, the seeded RNG and the token bucket."""
+
+    def __init__(self, faults: Faults) -> None:
+        faults.validate()
+        self.faults = faults
+        self._rng = random.Random(faults.fault_seed)
+        self._tokens = 0.0
+        self._stamp = time.monotonic()
+        self._reset_bucket()
+
+    def set(self, faults: Faults) -> None:
+        reseed = faults.fault_seed != self.faults.fault_seed
+        rate_changed = (faults.rate_limit_rps, faults.rate_limit_burst) != (
+            self.faults.rate_limit_rps,
+            self.faults.rate_limit_burst,
+        )
+        self.faults = faults
+        if reseed:
+            self._rng = random.Random(faults.fault_seed)
+        if rate_changed:
+            self._reset_bucket()
+
+    def _capacity(self) -> float:
+        f = self.faults
+        return float(f.rate_limit_burst) if f.rate_limit_burst else max(1.0, f.rate_limit_rps)
+
+    def _reset_bucket(self) -> None:
+        self._tokens = self._capacity()
+        self._stamp = time.monotonic()
+
+    def _take_token(self) -> int | None:
+        """None when a request may pass, else the Retry-After in whole seconds."""
+        rps = self.faults.rate_limit_rps
+        if rps <= 0:
+            return None
+        now = time.monotonic()
+        self._tokens = min(self._capacity(), self._tokens + (now - self._stamp) * rps)
+        self._stamp = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return None
+        return max(1, math.ceil((1.0 - self._tokens) / rps))
+
+    def decide(self) -> Decision:
+        f = self.faults
+        decision = Decision()
+        if f.latency_ms or f.jitter_ms:
+            jitter = self._rng.uniform(-f.jitter_ms, f.jitter_ms) if f.jitter_ms else 0.0
+            decision.delay_s = max(0.0, f.latency_ms + jitter) / 1000.0
+        decision.retry_after = self._take_token()
+        if decision.retry_after is not None:
+            return decision
+        if f.error_rate and self._rng.random() < f.error_rate:
+            decision.error_status = self._rng.choice(f.error_statuses)
+            return decision
+        if f.drop_rate and self._rng.random() < f.drop_rate:
+            phase = f.drop_phase if f.drop_phase != "random" else self._rng.choice(("before", "after"))
+            decision.drop = "before" if phase == "before" else "after"
+        return decision

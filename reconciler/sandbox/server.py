@@ -1,0 +1,163 @@
+"""Run the sandbox with uvicorn: in a background thread (tests, benchmarks) or in the foreground (CLI)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import uvicorn
+
+from reconciler.errors import ReconcilerError
+from reconciler.sandbox.app import build_app, build_sandbox
+from reconciler.sandbox.auth import TOKEN_PATH
+from reconciler.sandbox.context import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Credentials, Sandbox
+from reconciler.sandbox.control import apply_faults
+from reconciler.sandbox.faults import Faults
+
+T = TypeVar("T")
+STARTUP_TIMEOUT_S = 30.0
+
+
+class SandboxStartError(ReconcilerError):
+    """The sandbox could not start (port in use, ...)."""
+
+
+def resolve_credentials(
+    client_id: str | None, client_secret: str | None, env: Mapping[str, str] | None = None
+) -> Credentials:
+    """Explicit values first, then ABTASTY_CLIENT_ID / ABTASTY_CLIENT_SECRET, then the demo pair."""
+    env = os.environ if env is None else env
+    env_secret = env.get("ABTASTY_CLIENT_SECRET") if client_secret is None else None
+    return Credentials(
+        client_id=client_id if client_id is not None else env.get("ABTASTY_CLIENT_ID") or DEMO_CLIENT_ID,
+        client_secret=client_secret if client_secret is not None else env_secret or DEMO_CLIENT_SECRET,
+        secret_from_env=bool(env_secret),
+    )
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        raise SandboxStartError(f"Cannot listen on {host}:{port}: {err.strerror}") from None
+    return sock
+
+
+def uvicorn_server(sandbox: Sandbox, loop_box: list[asyncio.AbstractEventLoop]) -> uvicorn.Server:
+    config = uvicorn.Config(
+        build_app(sandbox, loop_box), log_level="warning", access_log=False, lifespan="on", loop="asyncio"
+    )
+    return uvicorn.Server(config)
+
+
+class SandboxServer:
+    """A running sandbox. Methods other than ``url`` & co. run on the server's loop, so they are thread-safe."""
+
+    def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.sandbox = sandbox
+        self._sock = bind_socket(host, port)
+        self._host = host
+        self.port: int = self._sock.getsockname()[1]
+        self._loops: list[asyncio.AbstractEventLoop] = []
+        self._server = uvicorn_server(sandbox, self._loops)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def token_url(self) -> str:
+        return self.url + TOKEN_PATH
+
+    @property
+    def account_id(self) -> int:
+        return self.sandbox.store.account_id
+
+    @property
+    def client_id(self) -> str:
+        return self.sandbox.credentials.client_id
+
+    @property
+    def client_secret(self) -> str:
+        return self.sandbox.credentials.client_secret
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
+        )
+        self._thread.start()
+        deadline = threading.Event()
+        for _ in range(int(STARTUP_TIMEOUT_S / 0.01)):
+            if self._server.started or not self._thread.is_alive():
+                break
+            deadline.wait(0.01)
+        if not self._server.started:
+            self.stop()
+            raise SandboxStartError("The sandbox server did not start")
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._sock.close()
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        async def run() -> T:
+            return fn()
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loops[0]).result(timeout=30)
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The request log (``/_sandbox/*`` excluded): method, path, query, body, status[, fault]."""
+        return self._call(lambda: [dict(e) for e in self.sandbox.log])
+
+    def clear_requests(self) -> None:
+        self._call(self.sandbox.log.clear)
+
+    def set_faults(self, **changes: Any) -> Faults:
+        """Same as ``POST /_sandbox/faults``: merge fields; ``expire_tokens=True``, ``reset=True``."""
+        return self._call(lambda: apply_faults(self.sandbox, changes))
+
+    def state(self) -> dict[str, Any]:
+        return self._call(self.sandbox.store.to_dict)
+
+    def persistence_stats(self) -> dict[str, float]:
+        committer = self.sandbox.committer
+        if committer is None:
+            return {"writes": 0, "seconds": 0.0}
+        return self._call(lambda: {"writes": committer.writes, "seconds": committer.write_seconds})
+
+
+@contextlib.contextmanager
+def serve_in_thread(
+    seed: str = "demo",
+    state_path: str | Path | None = None,
+    page_cap: int = 100,
+    faults: Faults | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    port: int = 0,
+    host: str = "127.0.0.1",
+) -> Iterator[SandboxServer]:
+    """Run a sandbox on ``host:port`` (a free port by default) until the block ends."""
+    credentials = resolve_credentials(client_id, client_secret)
+    path = Path(state_path) if state_path is not None else None
+    sandbox = build_sandbox(seed, path, credentials, faults or Faults(), page_cap=page_cap)
+    server = SandboxServer(sandbox, host=host, port=port)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
