@@ -129,7 +129,7 @@ class ApiClient:
         self._client = httpx.AsyncClient(
             base_url=base_url,
             auth=auth,
-            transport=RetryTransport(self._metered, retry),
+            transport=RetryTransport(self._metered, retry, self.logger),
             timeout=timeout,
             headers={"Accept": "application/json", "User-Agent": f"reconciler/{__version__}"},
             follow_redirects=False,

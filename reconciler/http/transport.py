@@ -37,7 +37,7 @@ _TRANSIENT: tuple[type[Exception], ...] = (
     httpx.RemoteProtocolError,
 )
 
-logger = logging.getLogger("reconciler.http")
+_default_logger = logging.getLogger("reconciler.http")
 
 
 async def _asyncio_sleep(seconds: float) -> None:
@@ -116,9 +116,15 @@ class RetryTransport(httpx.AsyncBaseTransport):
       exception raised. ``extensions[ATTEMPT]`` on the request and the response says how many were made.
     """
 
-    def __init__(self, transport: httpx.AsyncBaseTransport, policy: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        transport: httpx.AsyncBaseTransport,
+        policy: RetryPolicy | None = None,
+        logger: logging.Logger | None = None,
+    ) -> None:
         self._transport = transport
         self.policy = policy or RetryPolicy()
+        self._logger = logger or _default_logger
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request``, repeating it per the policy."""
@@ -159,7 +165,7 @@ class RetryTransport(httpx.AsyncBaseTransport):
         return self.policy.is_idempotent(request) or status in self.policy.unprocessed_statuses
 
     def _log_retry(self, request: httpx.Request, reason: str, delay: float, attempt: int) -> None:
-        logger.info(
+        self._logger.info(
             redact(
                 f"retrying {request.method} {request.url.path} after {reason} in {delay:.2f}s "
                 f"(attempt {attempt + 1} of {self.policy.max_attempts})"
