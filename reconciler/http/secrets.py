@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from reconciler.http.redact import MASK, register_secret
@@ -37,7 +38,8 @@ class Secret:
         return MASK
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
+        # Constant-time, so comparing tokens leaks nothing through timing.
+        return isinstance(other, Secret) and hmac.compare_digest(other._value, self._value)
 
     def __hash__(self) -> int:
         return hash(self._value)
