@@ -1,0 +1,97 @@
+"""The diff: desired (config) against existing (fetched) -> typed changes. Pure: no I/O, no clock.
+
+Only what the config declares is compared: a test without ``state`` keeps its state, a schedule without
+``stop_at`` keeps its stop, members are only revoked with ``prune: true``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from reconciler.config.models import AbTastyConfig, Schedule, Test
+from reconciler.core.changes import Change, Kind
+from reconciler.core.state import Existing, ExistingTest, epoch_to_local, local_to_epoch
+
+
+def test_id(entry: Test, existing: Existing) -> int:
+    """The id a config entry refers to (names were resolved at fetch time)."""
+    if entry.id is not None:
+        return entry.id
+    assert entry.name is not None
+    return existing.names[entry.name]
+
+
+def _schedule_change(test: ExistingTest, want: Schedule) -> Change | None:
+    tz = want.timezone
+    desired: dict[str, Any] = {"timezone": tz}
+    current: dict[str, Any] = {"timezone": test.timezone or None}
+    same = test.timezone == tz
+    for key, epoch in (("start_at", test.start), ("stop_at", test.stop)):
+        local = getattr(want, key)
+        if local is None:
+            continue  # not managed: whatever the account has stays
+        desired[key] = local
+        current[key] = epoch_to_local(epoch, test.timezone)
+        same = same and epoch == local_to_epoch(local, tz)
+    if same:
+        return None
+    return Change(Kind.TEST_SCHEDULE, f"test:{test.id}", test.name, current, desired)
+
+
+def _state_change(test: ExistingTest, entry: Test) -> Change | None:
+    if entry.state is None:
+        return None
+    mode = entry.effective_mode
+    if test.state == entry.state and test.mode == mode:
+        return None
+    return Change(
+        Kind.TEST_STATE,
+        f"test:{test.id}",
+        test.name,
+        {"state": test.state, "mode": test.mode},
+        {"state": entry.state, "mode": mode},
+    )
+
+
+def _test_changes(config: AbTastyConfig, existing: Existing) -> Iterator[Change]:
+    for entry in config.tests:
+        test = existing.tests[test_id(entry, existing)]
+        if entry.schedule is not None and (change := _schedule_change(test, entry.schedule)):
+            yield change
+        if change := _state_change(test, entry):
+            yield change
+
+
+def _member_changes(config: AbTastyConfig, existing: Existing) -> Iterator[Change]:
+    if config.memberships is None or existing.members is None:
+        return
+    wanted = {m.email.lower(): m for m in config.memberships.members}
+    for email, member in wanted.items():
+        have = existing.members.get(email)
+        if have is None:
+            yield Change(Kind.MEMBER_ADD, f"member:{email}", member.email, {}, {"role": member.role})
+        elif have.role != member.role:
+            yield Change(
+                Kind.MEMBER_ROLE,
+                f"member:{email}",
+                have.email,
+                {"role": have.role, "id": have.id},
+                {"role": member.role},
+            )
+    if config.memberships.prune:
+        for email, have in existing.members.items():
+            if email not in wanted:
+                yield Change(
+                    Kind.MEMBER_REVOKE, f"member:{email}", have.email, {"role": have.role, "id": have.id}
+                )
+
+
+def diff(config: AbTastyConfig, existing: Existing) -> list[Change]:
+    """Every change that would converge the account, in display order; the script update last."""
+    changes = sorted(
+        [*_test_changes(config, existing), *_member_changes(config, existing)], key=Change.sort_key
+    )
+    if config.script.update_after_apply and any(c.is_test_change for c in changes):
+        changes.append(Change(Kind.SCRIPT_UPDATE, f"script:{existing.account_id}", "tag script"))
+    return changes

@@ -1,0 +1,252 @@
+"""load -> fetch -> diff -> plan -> safety -> apply, with providers and endpoints injected.
+
+No printing here: the CLI renders what this returns. ``on_event`` receives progress / outcome lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler import __version__
+from reconciler.config import env as envmod
+from reconciler.config.load import LoadedConfig
+from reconciler.core.changes import Change, Kind
+from reconciler.core.plan import AccountPlan, make_plan
+from reconciler.core.state import Existing
+from reconciler.errors import EnvironmentVariableError, PlanError, ReconcilerError
+from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret, register_secret
+from reconciler.providers.abtasty import AbTastyProvider
+
+DEFAULT_API_URL = "https://api.abtasty.com"
+DEFAULT_AUTH_URL = "https://api2.abtasty.com/oauth/v2/token"
+Events = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and as whom to talk to one account's API. The secret never leaves its ``Secret`` wrapper."""
+
+    api_url: str
+    auth_url: str
+    client_id: str
+    client_secret: Secret
+
+
+def _resolve_credential(loaded: LoadedConfig, key: str, env: Mapping[str, str]) -> str:
+    raw = getattr(loaded.config.account.credentials, key)
+    try:
+        return envmod.interpolate(raw, env)
+    except envmod.UnsetVariable as unset:
+        where = loaded.where(("account", "credentials", key))
+        raise EnvironmentVariableError(
+            f"{where}: environment variable {unset.name} is not set: export it with the account's {key}"
+        ) from None
+
+
+def endpoint_for(loaded: LoadedConfig, env: Mapping[str, str], override: Endpoint | None = None) -> Endpoint:
+    """Env ABTASTY_API_URL / ABTASTY_AUTH_URL win over the config, which wins over the defaults."""
+    if override is not None:
+        return override
+    account = loaded.config.account
+    secret = Secret(_resolve_credential(loaded, "client_secret", env))
+    register_secret(secret.reveal())
+    return Endpoint(
+        api_url=env.get("ABTASTY_API_URL") or account.api_url or DEFAULT_API_URL,
+        auth_url=env.get("ABTASTY_AUTH_URL") or account.auth_url or DEFAULT_AUTH_URL,
+        client_id=_resolve_credential(loaded, "client_id", env),
+        client_secret=secret,
+    )
+
+
+@asynccontextmanager
+async def open_provider(
+    loaded: LoadedConfig, endpoint: Endpoint, parallelism: int
+) -> AsyncIterator[AbTastyProvider]:
+    """A provider with its own client (connection pool, token, request count) for one account."""
+    auth = OAuth2ClientCredentials(endpoint.auth_url, endpoint.client_id, endpoint.client_secret)
+    async with ApiClient(endpoint.api_url, auth, parallelism=parallelism) as client:
+        yield AbTastyProvider(client, loaded)
+        client.log_summary()
+
+
+async def plan_account(loaded: LoadedConfig, provider: AbTastyProvider) -> AccountPlan:
+    """Fetch and plan one account."""
+    existing = await provider.fetch()
+    return make_plan(loaded.path, loaded.config, existing, loaded.digest)
+
+
+def check_saved_plan(document: Mapping[str, Any], configs: Sequence[LoadedConfig]) -> list[AccountPlan]:
+    """Refuse a plan file from another version or for other config; return its account plans."""
+    version = document.get("reconciler_version")
+    if version != __version__:
+        raise PlanError(f"the plan was made by reconciler {version}, this is {__version__}: run plan again")
+    plans = [AccountPlan.from_dict(a) for a in document.get("accounts", [])]
+    digests = {c.path: c.digest for c in configs}
+    if sorted(digests) != sorted(p.path for p in plans):
+        raise PlanError(
+            f"the plan covers {', '.join(sorted(p.path for p in plans)) or 'nothing'} but the config given is "
+            f"{', '.join(sorted(digests))}: run plan again with the same files"
+        )
+    changed = [p.path for p in plans if digests[p.path] != p.config_digest]
+    if changed:
+        raise PlanError(f"the config changed since the plan was made ({', '.join(changed)}): run plan again")
+    return plans
+
+
+def raise_if_stale(saved: AccountPlan, existing: Existing) -> None:
+    """The stale-plan check of ``apply --plan``: every touched resource must still be as the plan saw it."""
+    moved = [r for r, seen in saved.fingerprints.items() if existing.fingerprint(r) != seen]
+    if moved:
+        names = ", ".join(r.replace(":", " ", 1) for r in moved)
+        raise PlanError(f"stale plan: {saved.path}: {names} changed since the plan was made; run plan again")
+
+
+@dataclass
+class Outcome:
+    """What happened to one change during apply."""
+
+    change: Change
+    status: str = "pending"  # applied | failed | skipped
+    reason: str = ""
+
+
+@dataclass
+class ApplyResult:
+    """The outcomes of one account's apply, in plan order."""
+
+    plan: AccountPlan
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        """How many outcomes have ``status``."""
+        return sum(o.status == status for o in self.outcomes)
+
+
+def dependencies(changes: Sequence[Change]) -> dict[int, tuple[list[int], list[int]]]:
+    """For each change: (changes it waits for, changes whose failure skips it).
+
+    - a test's state waits for, and requires, that test's schedule;
+    - downgrades and revocations wait for every add and upgrade, and require those that grant admin
+      when they take an admin away (so the admin count never dips below what the plan ends with);
+    - the script update waits for every test change (it runs if at least one succeeded).
+    """
+    deps: dict[int, tuple[list[int], list[int]]] = {}
+    grants = [i for i, c in enumerate(changes) if c.grants]
+    admin_grants = [i for i in grants if changes[i].admin_delta > 0]
+    tests = [i for i, c in enumerate(changes) if c.is_test_change]
+    for i, change in enumerate(changes):
+        waits: list[int] = []
+        requires: list[int] = []
+        if change.kind is Kind.TEST_STATE:
+            requires = [
+                j for j in tests if changes[j].kind is Kind.TEST_SCHEDULE and changes[j].key == change.key
+            ]
+            waits = list(requires)
+        elif change.takes_away:
+            waits = list(grants)
+            requires = admin_grants if change.admin_delta < 0 else []
+        elif change.kind is Kind.SCRIPT_UPDATE:
+            waits = list(tests)
+        deps[i] = (waits, requires)
+    return deps
+
+
+async def apply_account(
+    plan: AccountPlan, provider: AbTastyProvider, parallelism: int, on_event: Events
+) -> ApplyResult:
+    """Run every change as soon as what it waits for is done; attempt all that do not depend on a failure."""
+    changes = list(plan.changes)
+    result = ApplyResult(plan, [Outcome(c) for c in changes])
+    done = [asyncio.Event() for _ in changes]
+    deps = dependencies(changes)
+    limit = asyncio.Semaphore(parallelism)
+
+    async def run(i: int) -> None:
+        outcome = result.outcomes[i]
+        waits, requires = deps[i]
+        await asyncio.gather(*(done[j].wait() for j in waits))
+        failed = [j for j in requires if result.outcomes[j].status != "applied"]
+        tests_ok = any(result.outcomes[j].status == "applied" for j in waits)
+        if failed or (outcome.change.kind is Kind.SCRIPT_UPDATE and not tests_ok):
+            outcome.status, outcome.reason = "skipped", _skip_reason(changes, failed)
+        else:
+            async with limit:
+                try:
+                    await provider.execute(outcome.change)
+                    outcome.status = "applied"
+                except ReconcilerError as err:
+                    outcome.status, outcome.reason = "failed", str(err)
+        on_event(
+            f"{outcome.status}: {outcome.change.resource}"
+            + (f" ({outcome.reason})" if outcome.reason else "")
+        )
+        done[i].set()
+
+    await asyncio.gather(*(run(i) for i in range(len(changes))))
+    return result
+
+
+def _skip_reason(changes: Sequence[Change], failed: list[int]) -> str:
+    if not failed:
+        return "no test change succeeded"
+    return "depends on failed " + ", ".join(f"{changes[j].kind.value} {changes[j].resource}" for j in failed)
+
+
+Confirm = Callable[[list[AccountPlan]], Any]
+
+
+async def run_plan(
+    configs: Sequence[LoadedConfig], env: Mapping[str, str], override: Endpoint | None, parallelism: int
+) -> list[AccountPlan]:
+    """Plan every account concurrently (credentials are checked for all before any request)."""
+    endpoints = [endpoint_for(c, env, override) for c in configs]
+
+    async def one(loaded: LoadedConfig, endpoint: Endpoint) -> AccountPlan:
+        async with open_provider(loaded, endpoint, parallelism) as provider:
+            return await plan_account(loaded, provider)
+
+    return list(await asyncio.gather(*(one(c, e) for c, e in zip(configs, endpoints, strict=True))))
+
+
+async def run_apply(
+    configs: Sequence[LoadedConfig],
+    env: Mapping[str, str],
+    override: Endpoint | None,
+    *,
+    parallelism: int,
+    force: bool,
+    saved: Mapping[str, Any] | None,
+    confirm: Confirm,
+    on_event: Events,
+) -> list[ApplyResult]:
+    """Plan (or check a saved plan against a fresh fetch), enforce the rails, confirm, apply.
+
+    The providers stay open across the confirmation so the plan and the apply share one token.
+    """
+    endpoints = [endpoint_for(c, env, override) for c in configs]
+    saved_plans = {p.path: p for p in check_saved_plan(saved, configs)} if saved is not None else {}
+    async with AsyncExitStack() as stack:
+        providers = [
+            await stack.enter_async_context(open_provider(c, e, parallelism))
+            for c, e in zip(configs, endpoints, strict=True)
+        ]
+        existing = await asyncio.gather(*(p.fetch() for p in providers))
+        plans = []
+        for loaded, state in zip(configs, existing, strict=True):
+            if loaded.path in saved_plans:
+                raise_if_stale(saved_plans[loaded.path], state)
+                plans.append(saved_plans[loaded.path])
+            else:
+                plans.append(make_plan(loaded.path, loaded.config, state, loaded.digest))
+        for plan in plans:
+            plan.raise_if_unsafe(force)
+        if not any(p.changes for p in plans) or not await asyncio.to_thread(confirm, plans):
+            return [ApplyResult(p) for p in plans]
+        results = await asyncio.gather(
+            *(apply_account(p, prov, parallelism, on_event) for p, prov in zip(plans, providers, strict=True))
+        )
+        return list(results)
