@@ -5,7 +5,7 @@ Public names::
     ApiClient                       one API, one connection pool; request / get_json / paginated reads
     OAuth2ClientCredentials         AB Tasty token (JSON body), cached, refreshed before expiry and on 401
     TokenHeaderAuth                 Taplytics x-access-token header
-    RetryPolicy, RetryTransport     retries on 429/502/503/504 and lost connections, if safe to repeat
+    RetryPolicy, RetryTransport     retries on 429/5xx and lost connections, if safe to repeat
     check_url                       https, or http to loopback only
     Secret, Redactor, REDACTOR, redact, register_secret, RedactingFilter, install_redaction
     parse_link_header

@@ -57,8 +57,9 @@ class RetryPolicy:
     backoff_base: float = 0.5
     backoff_cap: float = 8.0
     retry_after_cap: float = 30.0
-    #: Statuses retried for requests that are safe to repeat.
-    retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+    #: Statuses retried for requests that are safe to repeat (500 too: the sandbox, like real gateways,
+    #: answers 500 for transient faults, and repeating a safe request cannot hurt).
+    retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
     #: Statuses retried even for requests that are not: the server says it did not process them.
     unprocessed_statuses: frozenset[int] = frozenset({429, 503})
     idempotent_methods: frozenset[str] = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})

@@ -56,7 +56,7 @@ async def test_status_maps_to_error_class(
     assert (err.method, err.path, err.status) == ("GET", "/api/things/7", status)
     assert "the reason" in err.detail
     assert CANARY_SECRET not in str(err)  # the query string never reaches the message
-    expected_sends = 2 if status in (429, 503) else 1  # 4xx and 500 are not retried
+    expected_sends = 2 if status in (429, 500, 503) else 1  # a GET is repeated after 429 and 5xx, never 4xx
     assert len(sent) == expected_sends
 
 
