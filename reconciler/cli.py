@@ -62,28 +62,35 @@ def _register_subcommands() -> None:
     cli.add_command(sandbox)
 
 
-def main(argv: list[str] | None = None) -> NoReturn:
-    """Entry point: run the CLI and turn exceptions into exit codes."""
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and turn exceptions into an exit code (tests call this in-process)."""
     _register_subcommands()
     verbose = "-v" in (argv if argv is not None else sys.argv[1:])
     try:
         code = cli.main(args=argv, prog_name="reconciler", standalone_mode=False)
     except ReconcilerError as err:
         _report(err)
-        sys.exit(EXIT_USER_ERROR)
+        return EXIT_USER_ERROR
+    except SystemExit as ex:  # sys.exit() from a command (plan --detailed-exitcode)
+        return ex.code if isinstance(ex.code, int) else EXIT_USER_ERROR
     except click.exceptions.Exit as ex:
-        sys.exit(ex.exit_code)
+        return ex.exit_code
     except click.ClickException as err:  # usage errors are user errors, never exit 2
         err.show()
-        sys.exit(EXIT_USER_ERROR)
+        return EXIT_USER_ERROR
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("Aborted.", err=True)
-        sys.exit(EXIT_USER_ERROR)
+        return EXIT_USER_ERROR
     except Exception as err:  # a bug: say so, show the traceback only when asked
         click.echo(f"Internal error ({type(err).__name__}). This is a bug in reconciler.", err=True)
         if verbose:
             traceback.print_exc()
         else:
             click.echo("Run again with -v for the traceback.", err=True)
-        sys.exit(EXIT_BUG)
-    sys.exit(code if isinstance(code, int) else EXIT_OK)
+        return EXIT_BUG
+    return code if isinstance(code, int) else EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Console entry point."""
+    sys.exit(run(argv))

@@ -45,8 +45,10 @@ def setup_logging(verbose: bool) -> None:
     handler.setFormatter(logging.Formatter("%(message)s"))
     handler.addFilter(RedactingFilter())
     logger = logging.getLogger("reconciler")
-    logger.addHandler(handler)
+    if not any(isinstance(h.filters[0] if h.filters else None, RedactingFilter) for h in logger.handlers):
+        logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # it repeats our own per-request line
 
 
 @contextmanager

@@ -1,5 +1,18 @@
 #!/usr/bin/env bash
-# The demo: validate the examples (later: plan -> apply -> plan against the sandbox).
+# The demo: validate the examples, then plan -> apply -> plan against the embedded sandbox.
+# The sandbox keeps its state in .reconciler/sandbox.json; the demo starts from a fresh demo account.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-.venv/bin/reconciler validate examples/
+bin=.venv/bin
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+rm -f .reconciler/sandbox.json
+step reconciler validate examples/
+$bin/reconciler validate examples/
+step reconciler plan examples/demo.yaml --sandbox
+$bin/reconciler plan examples/demo.yaml --sandbox
+step reconciler apply examples/demo.yaml --sandbox --auto-approve
+$bin/reconciler apply examples/demo.yaml --sandbox --auto-approve
+step reconciler plan examples/demo.yaml --sandbox --detailed-exitcode
+$bin/reconciler plan examples/demo.yaml --sandbox --detailed-exitcode
+echo "(exit 0: the account matches the configuration)"
