@@ -25,7 +25,9 @@ def _doc_tests() -> list[Record]:
          "labels": ["arthur.charbit"], "tz": BRUSSELS, "played": 1545921356,
          "created": "2018-11-26T11:57:12+0100", "creator": 43571,
          "report_token": "0bb21bc01326175ec51e16c17e0e396f",
-         "audience_id": "c82c4865-e2d0-49b9-b0b9-7c74c59a826f"},
+         "audience_id": "c82c4865-e2d0-49b9-b0b9-7c74c59a826f", "global_modifications": [
+             {"id": 162010, "type": "plugin", "config": "scroll", "value": "{\"depth\":50}"},
+             {"id": 162011, "type": "actionTracking", "config": "CTA", "value": "{\"name\":\"CTA\"}"}]},
         {"id": 381296, "name": "Public API Test", "type": "ab", "url": LAB_URL, "traffic": 50,
          "state": "pause", "labels": ["arthur.charbit"], "tz": BRUSSELS,
          "created": "2018-12-28T16:18:29+0100", "creator": 43571,
@@ -67,7 +69,6 @@ def _test_381301_children() -> dict[str, Any]:
         "global_modifications": [
             {"id": 162007, "type": "actionTracking", "config": "AT",
              "value": json.dumps(action, separators=(",", ":"))},
-            {"id": 162008, "type": "plugin", "config": "scroll", "value": "{\"depth\":50}"},
         ],
     }  # fmt: skip
 
