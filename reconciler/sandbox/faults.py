@@ -89,8 +89,9 @@ class FaultInjector:
         self._stamp = time.monotonic()
         self._reset_bucket()
 
-    def set(self, faults: Faults) -> None:
-        reseed = faults.fault_seed != self.faults.fault_seed
+    def set(self, faults: Faults, reseed: bool = False) -> None:
+        """Switch to ``faults``; the RNG restarts from ``fault_seed`` when it changes or ``reseed`` is set."""
+        reseed = reseed or faults.fault_seed != self.faults.fault_seed
         rate_changed = (faults.rate_limit_rps, faults.rate_limit_burst) != (
             self.faults.rate_limit_rps,
             self.faults.rate_limit_burst,
