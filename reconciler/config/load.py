@@ -47,13 +47,22 @@ class LoadedConfig:
 
 
 def expand_paths(paths: Sequence[str | Path]) -> tuple[list[Path], list[ConfigIssue]]:
-    """Files as given, directories as every *.yaml / *.yml below them, sorted."""
+    """Files as given, directories as every *.yaml / *.yml below them, sorted.
+
+    Hidden directories (``.git``, ``.github``, ``.venv``) are not searched: they hold other tools' YAML.
+    """
     files: list[Path] = []
     issues = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix in (".yaml", ".yml")
+                and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts[:-1])
+            )
             files.extend(found)
         elif path.is_file():
             files.append(path)

@@ -15,7 +15,7 @@ from reconciler.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").rglob("*.yaml"))
-CONFIG_EXAMPLES = [p for p in EXAMPLES if "ci" not in p.parts]
+CONFIG_EXAMPLES = [p for p in EXAMPLES if ".github" not in p.parts]
 
 
 def write(tmp_path: Path, text: str, name: str = "c.yaml") -> Path:
