@@ -96,5 +96,5 @@ def serve(
 def reset(state: Path, seed: str) -> None:
     """Overwrite the state file with a fresh seed."""
     store = Store(initial_state(seed))
-    write_atomic(state, store.serialize().encode("utf-8"))
+    write_atomic(state, store.serialize())
     click.echo(f"Reset {state} to seed {seed!r} ({len(store.tests)} tests, {len(store.members)} members).")

@@ -53,7 +53,7 @@ class GroupCommitter:
 
     def write_now(self) -> None:
         """Synchronous full write (startup, reset)."""
-        self._write(self._store.serialize().encode("utf-8"))
+        self._write(self._store.serialize())
         self._written = self._store.seq
 
     def _write(self, data: bytes) -> None:
@@ -70,6 +70,6 @@ class GroupCommitter:
             if self._written >= target:
                 return  # a write that started after our mutation already covered it
             seq = self._store.seq
-            text = self._store.serialize()  # on the loop: a consistent snapshot
-            await asyncio.to_thread(self._write, text.encode("utf-8"))
+            data = self._store.serialize()  # on the loop: a consistent snapshot
+            await asyncio.to_thread(self._write, data)
             self._written = seq

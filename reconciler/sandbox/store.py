@@ -1,8 +1,9 @@
 """The sandbox state: one compact JSON document, kept in memory and serialized incrementally.
 
 Records are stored compactly (defaults omitted, short keys); ``abtasty.render`` derives the documented
-payloads from them. Serializing a 10k-test account for every write would be slow, so each record's JSON
-fragment is cached and only re-encoded after it changes (``touch_*``); a write joins the fragments.
+payloads from them. Serializing a 10k-test account for every write would be slow, so the JSON of each block
+of 64 ids is cached and only re-encoded after one of its records changes (``touch_*``); a write joins the
+blocks (records come out ordered by id).
 
 Layout::
 
@@ -52,8 +53,48 @@ def _check_records(data: dict[str, Any], key: str, required: dict[str, type]) ->
     return records
 
 
+class _Fragments:
+    """The JSON text (UTF-8) of ``records``, cached per block of ``BLOCK`` consecutive ids.
+
+    A mutation re-encodes one block (~64 records), not the whole collection; a write joins the blocks.
+    """
+
+    BLOCK = 64
+
+    def __init__(self, records: dict[int, Record]) -> None:
+        self._records = records
+        self._blocks: dict[int, set[int]] = {}
+        for rid in records:
+            self._blocks.setdefault(rid // self.BLOCK, set()).add(rid)
+        self._cache: dict[int, bytes] = {}
+
+    def touch(self, rid: int) -> None:
+        """``rid`` was changed, added or deleted."""
+        key = rid // self.BLOCK
+        members = self._blocks.setdefault(key, set())
+        if rid in self._records:
+            members.add(rid)
+        else:
+            members.discard(rid)
+        self._cache.pop(key, None)
+
+    def _block(self, key: int) -> bytes:
+        ids = sorted(self._blocks[key])
+        return ",".join(f'"{rid}":{_dumps(self._records[rid])}' for rid in ids).encode("utf-8")
+
+    def text(self) -> bytes:
+        parts = []
+        for key in sorted(self._blocks):
+            block = self._cache.get(key)
+            if block is None:
+                block = self._cache[key] = self._block(key)
+            if block:
+                parts.append(block)
+        return b",".join(parts)
+
+
 class Store:
-    """In-memory state with per-record cached JSON fragments; ``seq`` counts mutations."""
+    """In-memory state with cached JSON fragments; ``seq`` counts mutations."""
 
     def __init__(self, data: dict[str, Any]) -> None:
         """Build from a parsed state document; ``ValueError`` says what is wrong with it."""
@@ -68,16 +109,16 @@ class Store:
         self.members = _check_records(data, "members", MEMBER_REQUIRED)
         self.tests = _check_records(data, "tests", TEST_REQUIRED)
         self.seq = 0
-        self._test_frags: dict[int, str] = {}
-        self._member_frags: dict[int, str] = {}
+        self._test_frags = _Fragments(self.tests)
+        self._member_frags = _Fragments(self.members)
 
-    # -- mutations: callers change a record in place, then touch it ------------------------------------
+    # -- mutations: callers change, add or delete a record, then touch it -----------------------------
     def touch_test(self, test_id: int) -> None:
-        self._test_frags.pop(test_id, None)
+        self._test_frags.touch(test_id)
         self.seq += 1
 
     def touch_member(self, member_id: int) -> None:
-        self._member_frags.pop(member_id, None)
+        self._member_frags.touch(member_id)
         self.seq += 1
 
     def touch_meta(self) -> None:
@@ -89,20 +130,8 @@ class Store:
         return value
 
     # -- serialization ---------------------------------------------------------------------------------
-    def _frags(self, records: dict[int, Record], cache: dict[int, str]) -> str:
-        out = []
-        for rid, rec in records.items():
-            frag = cache.get(rid)
-            if frag is None:
-                frag = cache[rid] = f'"{rid}":{_dumps(rec)}'
-            out.append(frag)
-        if len(cache) > len(records):  # deleted records
-            for rid in [r for r in cache if r not in records]:
-                del cache[rid]
-        return ",".join(out)
-
-    def serialize(self) -> str:
-        """The whole state as compact JSON text (re-encodes only records touched since last time)."""
+    def serialize(self) -> bytes:
+        """The whole state as compact JSON (UTF-8), re-encoding only blocks touched since last time."""
         head = {
             "format": FORMAT,
             "account_id": self.account_id,
@@ -110,9 +139,16 @@ class Store:
             "folders": {str(k): v for k, v in self.folders.items()},
             "next_ids": self.next_ids,
         }
-        members = self._frags(self.members, self._member_frags)
-        tests = self._frags(self.tests, self._test_frags)
-        return f'{_dumps(head)[:-1]},"members":{{{members}}},"tests":{{{tests}}}}}'
+        return b"".join(
+            [
+                _dumps(head)[:-1].encode("utf-8"),
+                b',"members":{',
+                self._member_frags.text(),
+                b'},"tests":{',
+                self._test_frags.text(),
+                b"}}",
+            ]
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A deep, JSON-shaped copy of the state."""
