@@ -19,7 +19,7 @@ from reconciler.sandbox.middleware import SandboxMiddleware, quiet_deliberate_dr
 from reconciler.sandbox.persist import GroupCommitter
 from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.store import Store, load_state
-from reconciler.sandbox.web import ApiProblem, handle_http_exception, handle_problem
+from reconciler.sandbox.web import ApiProblem, handle_http_exception, handle_problem, handle_unexpected
 
 
 def open_store(seed: str, state_path: Path | None) -> tuple[Store, GroupCommitter | None]:
@@ -55,7 +55,11 @@ def build_app(sandbox: Sandbox, loop_box: list[asyncio.AbstractEventLoop] | None
 
     starlette = Starlette(
         routes=[*auth.routes(), *abtasty.routes(), *control.routes()],
-        exception_handlers={ApiProblem: handle_problem, HTTPException: handle_http_exception},
+        exception_handlers={
+            ApiProblem: handle_problem,
+            HTTPException: handle_http_exception,
+            Exception: handle_unexpected,
+        },
         lifespan=lifespan,
     )
     starlette.state.sandbox = sandbox

@@ -128,27 +128,26 @@ class SandboxMiddleware:
         if decision.retry_after is not None:
             entry["status"], entry["fault"] = 429, "rate_limit"
             message = f"Too many requests: retry after {decision.retry_after} s"
-            await _send_json(
-                send,
-                429,
-                {"code": 429, "message": message},
-                [(b"retry-after", str(decision.retry_after).encode())],
-            )
+            retry_after = [(b"retry-after", str(decision.retry_after).encode())]
+            await _send_json(send, 429, {"code": 429, "message": message}, retry_after)
             return
         if decision.error_status is not None:
-            entry["status"], entry["fault"] = decision.error_status, "error"
-            await _send_json(
-                send,
-                decision.error_status,
-                {"code": decision.error_status, "message": "Injected server error"},
-                [],
-            )
+            status = decision.error_status
+            entry["status"], entry["fault"] = status, "error"
+            await _send_json(send, status, {"code": status, "message": "Injected server error"}, [])
             return
         if decision.drop == "before":
             entry["fault"] = "drop_before"
             await _drop(send)
-        swallow = decision.drop == "after"
+        await self._forward(scope, raw, receive, send, entry, swallow=decision.drop == "after")
+        if decision.drop == "after":
+            entry["fault"] = "drop_after"
+            await _drop(send)
 
+    async def _forward(
+        self, scope: Scope, raw: bytes, receive: Receive, send: Send, entry: dict[str, Any], swallow: bool
+    ) -> None:
+        """Run the app on the already-read body; record its status; ``swallow`` its answer (drop after)."""
         replayed = False
 
         async def replay() -> Message:
@@ -165,6 +164,3 @@ class SandboxMiddleware:
                 await send(message)
 
         await self.app(scope, replay, capture)
-        if swallow:
-            entry["fault"] = "drop_after"
-            await _drop(send)

@@ -49,6 +49,11 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     return problem_response(ApiProblem(exc.status_code, message, headers=dict(exc.headers or {})))
 
 
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    """A bug in the sandbox still answers JSON (uvicorn logs the traceback)."""
+    return problem_response(ApiProblem(500, f"Internal sandbox error ({type(exc).__name__})"))
+
+
 def sandbox_of(request: Request) -> Sandbox:
     sandbox = request.app.state.sandbox
     assert isinstance(sandbox, Sandbox)

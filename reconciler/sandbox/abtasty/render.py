@@ -35,10 +35,7 @@ def _report_token(account_id: int, test_id: int) -> str:
     return hashlib.md5(f"{account_id}:{test_id}".encode(), usedforsecurity=False).hexdigest()
 
 
-def render_test(t: Record, account_id: int, folders: dict[int, str]) -> dict[str, Any]:
-    """A test as in "Get information of one test"; ``active`` is derived from ``state``."""
-    folder_id = t.get("folder", 0)
-    folder = {"id": folder_id, "name": folders.get(folder_id, f"Folder {folder_id}")} if folder_id else None
+def _test_head(t: Record, account_id: int) -> dict[str, Any]:
     return {
         "type": t["type"],
         "labels": list(t.get("labels", ())),
@@ -59,6 +56,11 @@ def render_test(t: Record, account_id: int, folders: dict[int, str]) -> dict[str
         "report_token": t.get("report_token") or _report_token(account_id, t["id"]),
         "last_pause_timestamp": t.get("paused", 0),
         "last_play_timestamp": t.get("played"),
+    }
+
+
+def _test_tail(t: Record) -> dict[str, Any]:
+    return {
         "script_verified": False,
         "global_code": "",
         "autodes_goal": "",
@@ -80,6 +82,16 @@ def render_test(t: Record, account_id: int, folders: dict[int, str]) -> dict[str
         "dynamic_alloc_modulation": 50,
         "reference_variation_id": None,
         "audience_id": t.get("audience_id"),
+    }
+
+
+def render_test(t: Record, account_id: int, folders: dict[int, str]) -> dict[str, Any]:
+    """A test as in "Get information of one test" (same keys, same order); ``active`` derives from ``state``."""
+    folder_id = t.get("folder", 0)
+    folder = {"id": folder_id, "name": folders.get(folder_id, f"Folder {folder_id}")} if folder_id else None
+    return {
+        **_test_head(t, account_id),
+        **_test_tail(t),
         "_links": _test_links(account_id, t["id"]),
         "_embedded": {"account": {"id": account_id}, "folder": folder},
     }
