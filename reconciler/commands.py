@@ -22,6 +22,7 @@ from reconciler.http import RedactingFilter, Secret
 from reconciler.render import plan_document, render_json, render_markdown, render_text, total
 
 SANDBOX_STATE = Path(".reconciler/sandbox.json")
+_LOG_HANDLER = "reconciler-cli"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -42,11 +43,13 @@ def setup_logging(verbose: bool) -> None:
     if not verbose:
         return
     handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(_LOG_HANDLER)
     handler.setFormatter(logging.Formatter("%(message)s"))
     handler.addFilter(RedactingFilter())
     logger = logging.getLogger("reconciler")
-    if not any(isinstance(h.filters[0] if h.filters else None, RedactingFilter) for h in logger.handlers):
-        logger.addHandler(handler)
+    for old in [h for h in logger.handlers if h.get_name() == _LOG_HANDLER]:
+        logger.removeHandler(old)  # a previous run in this process (tests): its stderr may be gone
+    logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it repeats our own per-request line
 
