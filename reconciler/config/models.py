@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
-import ipaddress
 import re
 import zoneinfo
 from typing import Annotated, Literal
@@ -20,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from pydantic_core import PydanticCustomError
 
 from reconciler.config import env
+from reconciler.http.transport import is_loopback  # one definition of 'this machine' for the whole tool
 
 State = Literal["play", "pause"]
 Mode = Literal["prod", "preprod"]
@@ -79,22 +79,13 @@ def _check_email(value: str) -> str:
     return value
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _check_url(value: str) -> str:
     if _has_reference(value):
         return value
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise PydanticCustomError("url", "'{value}' is not an http(s) URL", {"value": value})
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise PydanticCustomError(
             "insecure_url",
             "'{value}' uses http:// to a non-loopback host: only https is allowed (http only to 127.0.0.1)",
