@@ -176,7 +176,9 @@ def apply(
                 on_event=_progress,
             )
         )
-    if any(r.outcomes for r in results):
+    if not any(r.plan.changes for r in results):
+        click.echo(render_text([r.plan for r in results], color=_color()), nl=False)
+    elif any(r.outcomes for r in results):
         _report(results)
 
 
