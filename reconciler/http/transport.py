@@ -48,12 +48,15 @@ async def _asyncio_sleep(seconds: float) -> None:
 class RetryPolicy:
     """When and how long to wait before repeating a request.
 
-    Defaults: 5 attempts in all; full-jitter exponential backoff ``uniform(0, min(cap, base * 2**n))`` with
-    base 0.5 s and cap 8 s (so the worst case is about 0.5+1+2+4 = 7.5 s of waiting); a server's
-    ``Retry-After`` is honoured up to 30 s. ``sleep``, ``random`` and ``now`` are injectable for tests.
+    Defaults: 10 attempts for failures (5xx, lost connections), so that at 25% failure a request still fails
+    only about once in a million; full-jitter exponential backoff ``uniform(0, min(cap, base * 2**n))`` with
+    base 0.5 s and cap 8 s. A 429 is waited out apart from those attempts (up to ``max_throttled`` times),
+    for the server's ``Retry-After`` plus up to 50% jitter, capped at 30 s. ``sleep``, ``random`` and ``now`` are injectable for tests.
     """
 
-    max_attempts: int = 5
+    max_attempts: int = 10
+    #: 429 means "slow down", not "failed": waiting for it does not use up ``max_attempts`` (up to this many).
+    max_throttled: int = 20
     backoff_base: float = 0.5
     backoff_cap: float = 8.0
     retry_after_cap: float = 30.0
@@ -130,9 +133,11 @@ class RetryTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request``, repeating it per the policy."""
         policy = self.policy
-        attempt = 1
+        attempt = 1  # failures (5xx, lost connections) so far + 1
+        throttled = 0  # 429s waited out so far
         while True:
-            request.extensions[ATTEMPT] = attempt
+            throttle = False
+            request.extensions[ATTEMPT] = attempt + throttled
             last_try = attempt >= policy.max_attempts
             try:
                 response = await self._transport.handle_async_request(request)
@@ -147,17 +152,25 @@ class RetryTransport(httpx.AsyncBaseTransport):
                 delay = policy.backoff(attempt)
                 self._log_retry(request, type(exc).__name__, delay, attempt)
             else:
-                response.extensions[ATTEMPT] = attempt
-                if last_try or not self._should_retry(request, response):
+                response.extensions[ATTEMPT] = attempt + throttled
+                throttle = response.status_code == 429 and throttled < policy.max_throttled
+                if (last_try and not throttle) or not self._should_retry(request, response):
                     return response
                 retry_after = policy.retry_after(response)
-                delay = retry_after if retry_after is not None else policy.backoff(attempt)
+                # Up to +50% jitter on Retry-After: throttled requests must not all come back at once.
+                if retry_after is not None:
+                    delay = min(policy.retry_after_cap, retry_after * (1 + 0.5 * policy.random()))
+                else:
+                    delay = policy.backoff(attempt)
                 # The discarded answer must be read and closed to give its connection back to the pool.
                 await response.aread()
                 await response.aclose()
                 self._log_retry(request, str(response.status_code), delay, attempt)
             await policy.sleep(delay)
-            attempt += 1
+            if throttle:
+                throttled += 1
+            else:
+                attempt += 1
 
     def _should_retry(self, request: httpx.Request, response: httpx.Response) -> bool:
         status = response.status_code

@@ -168,7 +168,7 @@ async def test_token_request_goes_through_the_retry_transport(
 
 
 async def test_token_endpoint_failing_for_good_is_a_server_error(fake: FakeAbTasty) -> None:
-    fake.token_faults = [500] * 5  # every attempt of the retry policy fails
+    fake.token_faults = [500] * RetryPolicy().max_attempts  # every attempt of the retry policy fails
     client, _ = make_client(fake)
     async with client:
         with pytest.raises(ServerError) as caught:

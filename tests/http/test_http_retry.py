@@ -52,7 +52,7 @@ async def test_429_honours_retry_after_seconds(sleeps: SleepRecorder) -> None:
         response = await client.request("GET", "/x")
     assert response.status_code == 200
     assert response.extensions[ATTEMPT] == 2
-    assert sleeps.delays == [7.0]
+    assert sleeps.delays == [7.0 * 1.25]  # Retry-After plus the jitter (random() pinned at 0.5)
     assert len(sent) == 2 and client.request_count == 2
 
 
@@ -64,7 +64,7 @@ async def test_retry_after_http_date_and_cap(sleeps: SleepRecorder) -> None:
     )
     async with client:
         await client.request("GET", "/x")
-    assert sleeps.delays == [pytest.approx(12.0), 30.0]  # the second is capped at 30 s
+    assert sleeps.delays == [pytest.approx(12.0 * 1.25), 30.0]  # jittered; the second capped at 30 s
 
 
 async def test_invalid_retry_after_falls_back_to_backoff(sleeps: SleepRecorder) -> None:

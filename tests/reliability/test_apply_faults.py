@@ -54,11 +54,6 @@ def managed_ids(config_text: str, state: dict) -> tuple[set[int], set[int]]:
     return tests, members
 
 
-@pytest.mark.xfail(
-    strict=False,  # the outcome depends on scheduling: it converges in some runs
-    reason="product bug: RetryPolicy.max_attempts=5 (reconciler/http/transport.py) is shared by 429s, 5xx and "
-    "drops; at these rates a few of ~250 requests exhaust it, so the run ends with 1-5 failed changes",
-)
 def test_200_changes_converge_in_one_run_under_faults(large, cli_for, tmp_path):
     config = big_change_config(tmp_path, large.state(), n_tests=100, n_adds=60, n_roles=40)
     cli = cli_for(large)
