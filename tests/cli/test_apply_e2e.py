@@ -12,12 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from e2e_support import CANARY_SECRET, CLIENT_ID, mutations, write_config
 
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.server import SandboxServer, serve_in_thread
 
-CANARY_SECRET = "canary-secret-5f1d2a9e7c"
-CLIENT_ID = "e2e-client"
 CORE = "/api/core/accounts/41902"
 INTERFACE = "/api/interface/accounts/41902"
 TESTS = f"{INTERFACE}/tests"
@@ -39,20 +38,6 @@ KEPT_MEMBERS = {
     "adam.michel@example.com": "creator",
     "nathan.david@example.com": "user",
 }
-
-
-def write_config(tmp_path: Path, body: str, name: str = "account.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text("version: 1\nprovider: abtasty\naccount:\n  id: 41902\n" + body)
-    return path
-
-
-def mutations(server: SandboxServer) -> list[tuple[str, str]]:
-    return [
-        (r["method"], r["path"])
-        for r in server.requests()
-        if r["method"] in ("PATCH", "POST", "DELETE") and not r["path"].startswith("/oauth")
-    ]
 
 
 def members_yaml(members: dict[str, str], prune: bool) -> str:

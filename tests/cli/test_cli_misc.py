@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import CliRunner, mutations, write_config
+from e2e_support import CliRunner, mutations, write_config
 
 from reconciler.sandbox.server import SandboxServer
 

@@ -18,31 +18,15 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from e2e_support import CANARY_SECRET, CLIENT_ID, mutations
+from e2e_support import write_config as write
 
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.server import SandboxServer, serve_in_thread
 
-# The same values as tests/cli/conftest.py (imported by value: several test dirs have a conftest module).
-CANARY_SECRET = "canary-secret-5f1d2a9e7c"
-CLIENT_ID = "e2e-client"
 TOKEN_RE = re.compile(r"(?<![0-9a-f])[0-9a-f]{48}(?![0-9a-f])")  # the sandbox issues secrets.token_hex(24)
-HEADER = "version: 1\nprovider: abtasty\naccount:\n  id: 41902\n"
 
 Server = Callable[..., AbstractContextManager[SandboxServer]]
-
-
-def write(tmp_path: Path, body: str, name: str = "account.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(HEADER + body)
-    return path
-
-
-def mutations(server: SandboxServer) -> list[tuple[str, str]]:
-    return [
-        (r["method"], r["path"])
-        for r in server.requests()
-        if r["method"] in ("PATCH", "POST", "DELETE") and not r["path"].startswith("/oauth")
-    ]
 
 
 def token_posts(server: SandboxServer) -> int:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import (
+from e2e_support import (
     CANARY_SECRET,
     CLIENT_ID,
     assert_no_duplicate_member,

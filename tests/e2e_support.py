@@ -1,0 +1,102 @@
+"""What every end-to-end test shares: the canary credentials, the in-process CLI run, config files, and
+the sandbox's request log. Importable from any test directory (pytest's ``pythonpath = ["tests"]``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.cli import run
+from reconciler.sandbox.server import SandboxServer
+
+CANARY_SECRET = "canary-secret-5f1d2a9e7c"  # grepped for in every output
+CLIENT_ID = "e2e-client"
+HEADER = "version: 1\nprovider: abtasty\naccount:\n  id: 41902\n"
+
+
+@dataclass
+class Result:
+    """What one CLI run printed and returned."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def all(self) -> str:
+        return self.out + self.err
+
+
+CliRunner = Callable[..., Result]
+
+
+def server_env(server: SandboxServer) -> dict[str, str]:
+    """The environment that points the CLI at ``server`` with the canary credentials."""
+    return {
+        "ABTASTY_API_URL": server.url,
+        "ABTASTY_AUTH_URL": server.token_url,
+        "ABTASTY_CLIENT_ID": CLIENT_ID,
+        "ABTASTY_CLIENT_SECRET": CANARY_SECRET,
+    }
+
+
+def run_cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env: dict[str, str], *args: str
+) -> Result:
+    """``reconciler ARGS`` in-process with ``env`` set; no output may hold the secret or a traceback."""
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    capsys.readouterr()
+    code = run(list(args))
+    captured = capsys.readouterr()
+    result = Result(code, captured.out, captured.err)
+    assert CANARY_SECRET not in result.all, "the client secret leaked into the output"
+    assert "Traceback" not in result.all
+    return result
+
+
+def write_config(tmp_path: Path, body: str, name: str = "account.yaml") -> Path:
+    """A config file for account 41902 with ``body`` appended (tests:, memberships:, ...)."""
+    path = tmp_path / name
+    path.write_text(HEADER + body)
+    return path
+
+
+def mutations(server: SandboxServer) -> list[tuple[str, str]]:
+    """(method, path) of every PATCH / POST / DELETE the sandbox received, token requests excluded."""
+    return [
+        (r["method"], r["path"])
+        for r in server.requests()
+        if r["method"] in ("PATCH", "POST", "DELETE") and not r["path"].startswith("/oauth")
+    ]
+
+
+ROLES = ("admin", "user", "creator", "viewer")
+
+
+def big_change_config(tmp_path: Path, state: dict[str, Any], n_tests: int, n_adds: int, n_roles: int) -> Path:
+    """Flip the state of the first ``n_tests`` tests, add ``n_adds`` members, change ``n_roles`` roles
+    (members 10.., never the two admins 0 and 1). Pausing many is allowed by the config's safety block."""
+    tests = sorted(state["tests"].values(), key=lambda t: t["id"])[:n_tests]
+    lines = ["  safety:\n    max_pause_fraction: 1.0\n", "tests:\n"]
+    for test in tests:
+        want = "pause" if test["state"] == "play" else "play"
+        lines.append(f"  - id: {test['id']}\n    state: {want}\n")
+    lines.append("memberships:\n  prune: false\n  members:\n")
+    members = sorted(state["members"].values(), key=lambda m: m["id"])[10 : 10 + n_roles]
+    for member in members:
+        role = next(r for r in ROLES[1:] if r != member["role"])
+        lines.append(f"    - email: {member['email']}\n      role: {role}\n")
+    for k in range(n_adds):
+        lines.append(f"    - email: new{k}@example.org\n      role: {ROLES[1 + k % 3]}\n")
+    return write_config(tmp_path, "".join(lines))
+
+
+def assert_no_duplicate_member(server: SandboxServer) -> None:
+    emails = [m["email"].lower() for m in server.state()["members"].values()]
+    duplicates = sorted(e for e in set(emails) if emails.count(e) > 1)
+    assert not duplicates, f"duplicate members: {duplicates}"
