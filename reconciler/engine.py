@@ -18,7 +18,7 @@ from reconciler.core.changes import Change, Kind
 from reconciler.core.plan import AccountPlan, make_plan
 from reconciler.core.state import Existing
 from reconciler.errors import EnvironmentVariableError, PlanError, ReconcilerError
-from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret, register_secret
+from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret
 from reconciler.providers.abtasty import AbTastyProvider
 
 DEFAULT_API_URL = "https://api.abtasty.com"
@@ -52,8 +52,7 @@ def endpoint_for(loaded: LoadedConfig, env: Mapping[str, str], override: Endpoin
     if override is not None:
         return override
     account = loaded.config.account
-    secret = Secret(_resolve_credential(loaded, "client_secret", env))
-    register_secret(secret.reveal())
+    secret = Secret(_resolve_credential(loaded, "client_secret", env))  # registers it with the redactor
     return Endpoint(
         api_url=env.get("ABTASTY_API_URL") or account.api_url or DEFAULT_API_URL,
         auth_url=env.get("ABTASTY_AUTH_URL") or account.auth_url or DEFAULT_AUTH_URL,

@@ -78,5 +78,13 @@ def epoch_to_local(epoch: int, timezone: str) -> str | None:
     """Epoch seconds -> local wall time in ``timezone``; None for 0 (unscheduled)."""
     if not epoch:
         return None
-    zone = zoneinfo.ZoneInfo(timezone) if timezone else dt.UTC
-    return dt.datetime.fromtimestamp(epoch, zone).strftime(LOCAL_FORMAT)
+    return dt.datetime.fromtimestamp(epoch, _zone(timezone)).strftime(LOCAL_FORMAT)
+
+
+def _zone(name: str) -> dt.tzinfo:
+    """The API's timezone, or UTC when it is empty or unknown here: showing the instant in UTC beats failing
+    the whole plan over a display detail (the comparison itself uses epoch seconds)."""
+    try:
+        return zoneinfo.ZoneInfo(name) if name else dt.UTC
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.UTC

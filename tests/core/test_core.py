@@ -228,3 +228,10 @@ def test_render_text_and_markdown():
     md = render_markdown([plan])
     assert '| `~` | test 7 "A \\| B" | state pause -> play (prod) |' in md
     assert md.splitlines()[0] == "<!-- reconciler:plan -->"
+
+
+def test_unknown_existing_timezone_is_shown_in_utc_not_a_crash() -> None:
+    from reconciler.core.state import epoch_to_local
+
+    assert epoch_to_local(1_800_000_000, "Mars/Olympus_Mons") == "2027-01-15T08:00:00"
+    assert epoch_to_local(0, "Mars/Olympus_Mons") is None
