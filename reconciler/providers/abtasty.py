@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from typing import Any, Literal
 
 from reconciler.config.load import LoadedConfig
 from reconciler.core.changes import Change, Kind
@@ -48,6 +48,43 @@ def parse_member(item: dict[str, Any]) -> ExistingMember:
     return ExistingMember(id=int(item["id"]), email=str(email), role=str(item.get("role")))
 
 
+TestSelection = Literal["all", "playing", "none"]
+
+
+async def list_tests(client: ApiClient, account_id: int, *, playing_only: bool = False) -> list[ExistingTest]:
+    """Every test of the account (only those that play with ``playing_only``), for export."""
+    params = {"filter[active]": 1} if playing_only else None
+    items = await client.get_hal_collection(
+        f"/api/core/accounts/{account_id}/tests", params, per_page=PER_PAGE
+    )
+    tests = [parse_test(i) for i in items]
+    # Filtered here too: the server's filter saves pages, but a server that ignored it must not leak
+    # paused tests into a `--tests playing` export.
+    return [t for t in tests if t.state == "play"] if playing_only else tests
+
+
+async def list_members(client: ApiClient, account_id: int) -> list[ExistingMember]:
+    """Every membership of the account."""
+    items = await client.get_hal_collection(f"/api/core/accounts/{account_id}/membership", per_page=PER_PAGE)
+    return [parse_member(i) for i in items]
+
+
+async def fetch_account(
+    client: ApiClient, account_id: int, *, tests: TestSelection = "all", members: bool = True
+) -> Existing:
+    """The whole account, not just what a config manages (``export``): tests by id, members by email."""
+    tests_task = (
+        list_tests(client, account_id, playing_only=tests == "playing") if tests != "none" else _empty()
+    )
+    members_task = list_members(client, account_id) if members else _none()
+    found, people = await asyncio.gather(tests_task, members_task)
+    return Existing(
+        account_id,
+        tests={t.id: t for t in found},
+        members=None if people is None else {m.email.lower(): m for m in people},
+    )
+
+
 class AbTastyProvider:
     """One AB Tasty account, read and changed through ``client``."""
 
@@ -72,8 +109,7 @@ class AbTastyProvider:
         )
 
     async def _fetch_members(self) -> list[ExistingMember]:
-        items = await self.client.get_hal_collection(f"{self.core}/membership", per_page=PER_PAGE)
-        return [parse_member(i) for i in items]
+        return await list_members(self.client, self.account_id)
 
     async def _fetch_tests(self) -> list[ExistingTest]:
         entries = self.loaded.config.tests
@@ -199,3 +235,7 @@ class AbTastyProvider:
 
 async def _none() -> None:
     return None
+
+
+async def _empty() -> list[ExistingTest]:
+    return []
