@@ -14,6 +14,12 @@ from reconciler.errors import ConfigIssue
 # Where a secret belongs, per provider: (path, the variable it should come from).
 SECRET_FIELDS: dict[str, list[tuple[Loc, str]]] = {
     "abtasty": [(("account", "credentials", "client_secret"), "ABTASTY_CLIENT_SECRET")],
+    "taplytics": [(("project", "api_token"), "TAPLYTICS_API_TOKEN")],
+}
+# Where each provider's file names its account: one account (project) belongs in exactly one file.
+ACCOUNT_KEYS: dict[str, tuple[Loc, str]] = {
+    "abtasty": (("account", "id"), "account"),
+    "taplytics": (("project", "name"), "project"),
 }
 
 
@@ -74,6 +80,7 @@ def check_document(doc: Document, provider: str) -> list[ConfigIssue]:
         *_duplicates(doc, ("tests",), "id", "test id"),
         *_duplicates(doc, ("tests",), "name", "test name"),
         *_duplicates(doc, ("memberships", "members"), "email", "member email", fold=True),
+        *_duplicates(doc, ("users",), "user_id", "user_id"),
         *_literal_secrets(doc, provider),
     ]
 
@@ -81,10 +88,10 @@ def check_document(doc: Document, provider: str) -> list[ConfigIssue]:
 def account_key(doc: Document) -> tuple[str, str] | None:
     """(provider, account identity) of a file, when both are readable."""
     provider = _get(doc.data, ("provider",))
-    ident = _get(doc.data, ("account", "id"))
-    if ident is None:
-        ident = _get(doc.data, ("project", "name"))
-    if isinstance(provider, str) and isinstance(ident, str | int):
+    if not isinstance(provider, str) or provider not in ACCOUNT_KEYS:
+        return None
+    ident = _get(doc.data, ACCOUNT_KEYS[provider][0])
+    if isinstance(ident, str | int) and not isinstance(ident, bool):
         return provider, str(ident)
     return None
 
@@ -99,13 +106,13 @@ def check_across(docs: Iterable[Document]) -> list[ConfigIssue]:
             continue
         if key in first:
             other = first[key]
-            where = ("account", "id")
+            where, noun = ACCOUNT_KEYS[key[0]]
             line = other.positions.at(where)[0]
             issues.append(
                 doc.positions.issue(
                     where,
-                    f"{key[0]} account {key[1]} is also declared in {other.path}:{line}; "
-                    "one account belongs in exactly one file",
+                    f"{key[0]} {noun} {key[1]} is also declared in {other.path}:{line}; "
+                    f"one {noun} belongs in exactly one file",
                 )
             )
         else:

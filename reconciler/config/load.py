@@ -23,12 +23,13 @@ from pydantic_core import ErrorDetails
 
 from reconciler.config import env as envmod
 from reconciler.config.checks import check_across, check_document
-from reconciler.config.models import PROVIDERS, AbTastyConfig
+from reconciler.config.models import PROVIDERS, AbTastyConfig, Config, TaplyticsConfig
 from reconciler.config.yaml import Document, Loc, Positions, load_document
 from reconciler.errors import ConfigError, ConfigIssue
 
 SUPPORTED_VERSIONS = (1,)
-_NOT_INTERPOLATED = ("account", "credentials")  # resolved later, into Secrets
+# Resolved later, into Secrets, by the code that sends them: never interpolated into the model.
+_NOT_INTERPOLATED = (("account", "credentials"), ("project", "api_token"))
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class LoadedConfig:
     """A valid config file: the model, where each node is, and a digest of the file's bytes."""
 
     path: str
-    config: AbTastyConfig
+    config: Config
     positions: Positions
     digest: str
 
@@ -128,6 +129,7 @@ def _message(err: ErrorDetails, loc: Loc, root: type[BaseModel]) -> tuple[Loc, s
     got = err.get("input")
     shown = (
         "credentials" not in loc
+        and "api_token" not in loc  # a secret pasted by mistake is never echoed
         and isinstance(got, str | int | float | bool)
         and kind not in ("bad_reference",)
     )
@@ -138,7 +140,7 @@ def _message(err: ErrorDetails, loc: Loc, root: type[BaseModel]) -> tuple[Loc, s
 def _interpolate(
     data: Any, loc: Loc, env: Mapping[str, str], pos: Positions, issues: list[ConfigIssue]
 ) -> Any:
-    if loc == _NOT_INTERPOLATED:
+    if loc in _NOT_INTERPOLATED:
         return data
     if isinstance(data, dict):
         return {k: _interpolate(v, (*loc, k), env, pos, issues) for k, v in data.items()}
@@ -184,7 +186,7 @@ def _header(doc: Document) -> tuple[type[BaseModel] | None, list[ConfigIssue]]:
 
 def load_document_config(
     doc: Document, env: Mapping[str, str] | None
-) -> tuple[AbTastyConfig | None, list[ConfigIssue]]:
+) -> tuple[Config | None, list[ConfigIssue]]:
     """Validate one parsed file against its provider's model."""
     model, issues = _header(doc)
     if model is None:
@@ -201,7 +203,7 @@ def load_document_config(
                 continue  # reported by _header already
             issues.append(doc.positions.issue(loc, message, key=key))
         return None, issues
-    assert isinstance(config, AbTastyConfig)
+    assert isinstance(config, AbTastyConfig | TaplyticsConfig)
     return (None if issues else config), issues
 
 
@@ -230,9 +232,14 @@ def load_configs(paths: Sequence[str | Path], env: Mapping[str, str] | None = No
 
 
 def summary(configs: Iterable[LoadedConfig]) -> str:
-    """One line: how many files, accounts, tests and members were read."""
+    """One line: how many files, accounts, tests, members and users were read."""
     items = list(configs)
-    tests = sum(len(c.config.tests) for c in items)
-    members = sum(len(c.config.memberships.members) for c in items if c.config.memberships)
+    abtasty = [c.config for c in items if isinstance(c.config, AbTastyConfig)]
+    tests = sum(len(c.tests) for c in abtasty)
+    members = sum(len(c.memberships.members) for c in abtasty if c.memberships)
+    users = sum(len(c.config.users) for c in items if isinstance(c.config, TaplyticsConfig))
     files = "file" if len(items) == 1 else "files"
-    return f"{len(items)} {files} valid: {len(items)} account(s), {tests} test(s), {members} member(s)"
+    return (
+        f"{len(items)} {files} valid: {len(items)} account(s), {tests} test(s), {members} member(s), "
+        f"{users} user(s)"
+    )

@@ -12,10 +12,10 @@ import difflib
 import functools
 import re
 import zoneinfo
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from reconciler.config import env
@@ -237,5 +237,66 @@ class AbTastyConfig(_Model):
     script: Script = Field(default_factory=Script)
 
 
-PROVIDERS: dict[str, type[_Model]] = {"abtasty": AbTastyConfig}
-Config = AbTastyConfig
+def _user_id_is_text(value: Any) -> Any:
+    # YAML reads `user_id: 12345` as a number; the API's ids are strings, and silently turning 007 into
+    # "7" would manage the wrong user. Ask for quotes instead.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise PydanticCustomError(
+            "user_id_type", 'user_id must be a string: quote it, e.g. user_id: "{value}"', {"value": value}
+        )
+    return value
+
+
+UserId = Annotated[Text, BeforeValidator(_user_id_is_text)]
+CustomValue = Annotated[
+    str | bool | int | float, Field(description="A string, number or boolean, compared with its type.")
+]
+
+
+class Project(_Model):
+    """The Taplytics project this file describes."""
+
+    name: Text = Field(description="A label for plans and duplicate checks (one project, one file).")
+    api_token: Text = Field(
+        "${TAPLYTICS_API_TOKEN}", description="The project's REST API key: must be a ${VAR}, never a literal."
+    )
+    api_url: Url | None = Field(
+        None, description="Default https://api.taplytics.com; env TAPLYTICS_API_URL wins."
+    )
+
+
+class User(_Model):
+    """One user that must exist with these attributes; undeclared fields and custom_data keys are left alone."""
+
+    user_id: UserId = Field(description="The user's id in the project (a string).")
+    email: Email | None = Field(None, description="Omitted = not managed.")
+    name: Text | None = Field(None, description="Omitted = not managed.")
+    custom_data: dict[Annotated[str, Field(min_length=1)], CustomValue] | None = Field(
+        None, description="Merged: only the keys listed are set; other keys of the user are left alone."
+    )
+
+    @model_validator(mode="after")
+    def _something_to_send(self) -> User:
+        if self.email is None and self.name is None and self.custom_data is None:
+            raise _located(
+                "user_empty",
+                "a user needs at least one of email, name, custom_data (the API creates a user from them)",
+                "user_id",
+            )
+        return self
+
+
+class TaplyticsConfig(_Model):
+    """One Taplytics project: which users exist, with which attributes. Users are never deleted."""
+
+    version: Literal[1] = Field(description="Config language version.")
+    provider: Literal["taplytics"]
+    project: Project
+    users: list[User] = Field(default_factory=list, description="Users not listed are never touched.")
+
+
+Config = AbTastyConfig | TaplyticsConfig
+PROVIDERS: dict[str, type[AbTastyConfig] | type[TaplyticsConfig]] = {
+    "abtasty": AbTastyConfig,
+    "taplytics": TaplyticsConfig,
+}

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from reconciler.config.models import AbTastyConfig
+from pydantic import Field, TypeAdapter
+
+from reconciler.config.models import AbTastyConfig, TaplyticsConfig
 
 SCHEMA_ID = "https://github.com/reconciler/reconciler/schema/reconciler.schema.json"
+
+# One file is one provider's account: `provider` picks the model, so editors complete the right keys.
+_ANY_PROVIDER = TypeAdapter(Annotated[AbTastyConfig | TaplyticsConfig, Field(discriminator="provider")])
 
 
 def json_schema() -> dict[str, Any]:
     """The schema as a dict; editors use it through the yaml-language-server modeline."""
-    body = AbTastyConfig.model_json_schema()
+    body = _ANY_PROVIDER.json_schema()
     body["title"] = "reconciler config, version 1"
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **body}
 
