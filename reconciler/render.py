@@ -19,6 +19,13 @@ NO_CHANGES = "No changes. The account matches the configuration."
 _SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 _COLOR = {Action.CREATE: "\x1b[32m", Action.UPDATE: "\x1b[33m", Action.DELETE: "\x1b[31m"}
 _RESET = "\x1b[0m"
+# What one config file is called, per provider: "abtasty account 41902", "taplytics project my-app".
+_ACCOUNT_NOUN = {"taplytics": "project"}
+
+
+def account_heading(plan: AccountPlan) -> str:
+    """``abtasty account 41902``, ``taplytics project my-app``."""
+    return f"{plan.provider} {_ACCOUNT_NOUN.get(plan.provider, 'account')} {plan.account}"
 
 
 def _state(values: Mapping[str, Any]) -> str:
@@ -34,13 +41,37 @@ def _schedule(values: Mapping[str, Any]) -> str:
     return f"{start or '…'} .. {stop or '…'} {tz}"
 
 
+def _value(value: Any) -> str:
+    # JSON spelling, so that "true" (a string) and true (a boolean) read differently, as the API sees them.
+    return "(unset)" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _user_fields(values: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """(label, value) of a user change's side: email, name, then custom_data.KEY in the change's order."""
+    pairs = [(key, values[key]) for key in ("email", "name") if key in values]
+    pairs += [(f"custom_data.{k}", v) for k, v in (values.get("custom_data") or {}).items()]
+    return pairs
+
+
+def _user(change: Change) -> str:
+    if change.kind is Kind.USER_CREATE:
+        fields = _user_fields(change.after)
+        return ", ".join(f"{label} {_value(v)}" for label, v in fields) or "(no fields)"
+    before = dict(_user_fields(change.before))
+    return ", ".join(
+        f"{label} {_value(before.get(label))} -> {_value(v)}" for label, v in _user_fields(change.after)
+    )
+
+
 def resource_label(change: Change) -> str:
-    """``test 381296 "Public API Test"``, ``member a@b.c``, ``tag script``."""
+    """``test 381296 "Public API Test"``, ``member a@b.c``, ``user qa-001 "QA One"``, ``tag script``."""
     kind = change.resource.partition(":")[0]
     if kind == "test":
         return f'test {change.key} "{change.name}"'
     if kind == "member":
         return f"member {change.name}"
+    if kind == "user":
+        return f'user {change.key} "{change.name}"' if change.name else f"user {change.key}"
     return "tag script"
 
 
@@ -58,6 +89,8 @@ def describe(change: Change) -> str:
             return f"({before['role']})"
         case Kind.MEMBER_ROLE:
             return f"role {before['role']} -> {after['role']}"
+        case Kind.USER_CREATE | Kind.USER_UPDATE:
+            return _user(change)
         case Kind.SCRIPT_UPDATE:
             return "rebuild after the test changes"
     return ""  # pragma: no cover - every Kind is handled above
@@ -88,7 +121,7 @@ def render_text(plans: Sequence[AccountPlan], color: bool = False) -> str:
     """The Terraform-like plan of every account."""
     lines: list[str] = []
     for plan in plans:
-        lines.append(f"{plan.provider} account {plan.account} ({plan.path}):")
+        lines.append(f"{account_heading(plan)} ({plan.path}):")
         lines.extend(f"  {change_line(c, color)}" for c in plan.changes)
         if not plan.changes:
             lines.append("  (no changes)")
@@ -124,9 +157,7 @@ def render_markdown(plans: Sequence[AccountPlan]) -> str:
     head = summary_line(summary) if summary.total else NO_CHANGES
     lines = [MARKDOWN_MARKER, f"### reconciler plan: {head}", ""]
     for plan in plans:
-        lines.append(
-            f"**{plan.provider} account {plan.account}** (`{plan.path}`): {summary_line(plan.summary)}"
-        )
+        lines.append(f"**{account_heading(plan)}** (`{plan.path}`): {summary_line(plan.summary)}")
         lines.append("")
         if plan.changes:
             lines += ["| | Resource | Change |", "|---|---|---|"]

@@ -1,7 +1,8 @@
 """Typed changes: what one API call would do to one resource, with its before and after.
 
 A change is plain data so that a saved plan can carry it and ``apply --plan`` can rebuild it exactly.
-The display order (``sort_key``) is deterministic: tests by id, then members by email, the script last.
+The display order (``sort_key``) is deterministic: tests by id, members by email, Taplytics users by
+user_id, the script last.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ class Kind(StrEnum):
     MEMBER_ADD = "member_add"
     MEMBER_ROLE = "member_role"
     MEMBER_REVOKE = "member_revoke"
+    USER_CREATE = "user_create"
+    USER_UPDATE = "user_update"
     SCRIPT_UPDATE = "script_update"
 
 
@@ -31,7 +34,15 @@ class Action(StrEnum):
     DELETE = "delete"
 
 
-_ACTIONS = {Kind.MEMBER_ADD: Action.CREATE, Kind.MEMBER_REVOKE: Action.DELETE}
+_ACTIONS = {
+    Kind.MEMBER_ADD: Action.CREATE,
+    Kind.MEMBER_REVOKE: Action.DELETE,
+    Kind.USER_CREATE: Action.CREATE,
+}
+# Display groups, in order; anything else (the script) comes last.
+_GROUPS = {"test": 0, "member": 1, "user": 2}
+# Resource types whose key is a number (a Taplytics user_id is a string even when it looks like one).
+_NUMERIC_KEYS = ("test", "script")
 _KIND_ORDER = {kind: i for i, kind in enumerate(Kind)}
 ROLE_RANK = {"viewer": 1, "creator": 2, "user": 3, "admin": 4}
 
@@ -40,8 +51,9 @@ ROLE_RANK = {"viewer": 1, "creator": 2, "user": 3, "admin": 4}
 class Change:
     """One API call's worth of change to one resource.
 
-    ``resource`` is the stable key ("test:381296", "member:remi@abtasty.com", "script:41902") used for
-    fingerprints and dependencies; ``name`` is for people (the test's name, the member's email).
+    ``resource`` is the stable key ("test:381296", "member:remi@abtasty.com", "user:qa-001",
+    "script:41902") used for fingerprints and dependencies; ``name`` is for people (the test's name, the
+    member's email, the user's name).
     """
 
     kind: Kind
@@ -87,15 +99,15 @@ class Change:
         return int(will) - int(was)
 
     def sort_key(self) -> tuple[int, int | str, int]:
-        """Tests by id, members by email, script last; a resource's changes in Kind order."""
-        group = {"test": 0, "member": 1}.get(self.resource.partition(":")[0], 2)
+        """Tests by id, members by email, users by user_id, the script last; then Kind order."""
+        group = _GROUPS.get(self.resource.partition(":")[0], len(_GROUPS))
         ident: int | str = int(self.key) if group == 0 else self.key
         return group, ident, _KIND_ORDER[self.kind]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (plan files, JSON output)."""
         kind, _, key = self.resource.partition(":")
-        ident: int | str = int(key) if kind in ("test", "script") else key
+        ident: int | str = int(key) if kind in _NUMERIC_KEYS else key
         return {
             "kind": self.kind.value,
             "action": self.action.value,

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from reconciler.config.models import AbTastyConfig, Schedule, Test
+from reconciler.config.models import AbTastyConfig, Config, Schedule, Test
 from reconciler.core.changes import Change, Kind
 from reconciler.core.state import Existing, ExistingTest, epoch_to_local, local_to_epoch
+from reconciler.core.users import user_changes
 
 
 def test_id(entry: Test, existing: Existing) -> int:
@@ -87,8 +88,10 @@ def _member_changes(config: AbTastyConfig, existing: Existing) -> Iterator[Chang
                 )
 
 
-def diff(config: AbTastyConfig, existing: Existing) -> list[Change]:
+def diff(config: Config, existing: Existing) -> list[Change]:
     """Every change that would converge the account, in display order; the script update last."""
+    if not isinstance(config, AbTastyConfig):
+        return sorted(user_changes(config, existing), key=Change.sort_key)
     changes = sorted(
         [*_test_changes(config, existing), *_member_changes(config, existing)], key=Change.sort_key
     )

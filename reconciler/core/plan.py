@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.config.models import AbTastyConfig
+from reconciler.config.models import AbTastyConfig, Config
 from reconciler.core.changes import Action, Change, Kind
 from reconciler.core.diff import diff, test_id
 from reconciler.core.state import Existing
@@ -173,16 +173,25 @@ def _admin_rule(existing: Existing, changes: list[Change], minimum: int) -> Viol
     return Violation("min_admins", message, forceable=False)
 
 
-def make_plan(path: str, config: AbTastyConfig, existing: Existing, config_digest: str = "") -> AccountPlan:
-    """Diff, fingerprint every touched resource, evaluate the rails."""
+def account_label(config: Config) -> str:
+    """The account a plan is about: the AB Tasty account id, the Taplytics project name."""
+    return str(config.account.id) if isinstance(config, AbTastyConfig) else config.project.name
+
+
+def make_plan(path: str, config: Config, existing: Existing, config_digest: str = "") -> AccountPlan:
+    """Diff, fingerprint every touched resource, evaluate the rails.
+
+    Taplytics has no rail: its changes create users or set their fields, never take anything away.
+    """
     changes = diff(config, existing)
     fingerprints = {c.resource: existing.fingerprint(c.resource) for c in changes}
+    rails = check_safety(config, existing, changes) if isinstance(config, AbTastyConfig) else []
     return AccountPlan(
         path=path,
         provider=config.provider,
-        account=str(config.account.id),
+        account=account_label(config),
         changes=tuple(changes),
         fingerprints=fingerprints,
-        violations=tuple(check_safety(config, existing, changes)),
+        violations=tuple(rails),
         config_digest=config_digest,
     )

@@ -1,7 +1,7 @@
 """What a provider fetched: the existing state of the resources a config manages (plain, immutable data).
 
 Identity conventions: a test by its numeric id (names are resolved to ids at fetch time), a member by
-lower-cased email.
+lower-cased email, a Taplytics user by its ``user_id`` (a string, compared exactly).
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import datetime as dt
 import hashlib
 import json
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
@@ -43,14 +45,29 @@ class ExistingMember:
 
 
 @dataclass(frozen=True)
-class Existing:
-    """The fetched state of one account; ``members`` is None when memberships are not managed."""
+class ExistingUser:
+    """A Taplytics user. ``custom_data`` holds only the keys the config declares: the others are not
+    managed, so a change to them neither shows in a plan nor makes a saved plan stale."""
 
-    account_id: int
+    user_id: str
+    email: str | None = None
+    name: str | None = None
+    custom_data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Existing:
+    """The fetched state of one account (an AB Tasty account id, a Taplytics project name).
+
+    ``members`` is None when memberships are not managed; ``users`` is None for a provider without users.
+    """
+
+    account_id: int | str
     tests: dict[int, ExistingTest] = field(default_factory=dict)
     names: dict[str, int] = field(default_factory=dict)  # resolved `name:` entries -> test id
     members: dict[str, ExistingMember] | None = None  # by lower-cased email
     members_total: int = 0
+    users: dict[str, ExistingUser] | None = None  # by user_id
 
     def fingerprint(self, resource: str) -> str:
         """A digest of one resource's existing state ("absent" when it does not exist)."""
@@ -60,11 +77,13 @@ class Existing:
             current = self.tests.get(int(key))
         elif kind == "member" and self.members is not None:
             current = self.members.get(key)
+        elif kind == "user" and self.users is not None:
+            current = self.users.get(key)
         elif kind == "script":
             return "script"
         if current is None:
             return "absent"
-        blob = json.dumps(asdict(current), sort_keys=True)  # type: ignore[call-overload]
+        blob = json.dumps(asdict(current), sort_keys=True, default=dict)  # type: ignore[call-overload]
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

@@ -1,0 +1,63 @@
+"""The Taplytics diff: declared users against fetched users -> user changes. Pure: no I/O.
+
+A user the project does not have is created; a user it has gets one update holding exactly the declared
+fields and custom_data keys whose values differ (custom_data merges, so undeclared keys stay as they are).
+Users are never deleted: a config lists the users that must exist, not all of them.
+Values are compared with their JSON type: custom_data ``beta: "true"`` is not ``beta: true``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from reconciler.config.models import TaplyticsConfig, User
+from reconciler.core.changes import Change, Kind
+from reconciler.core.state import Existing, ExistingUser
+
+_FIELDS = ("email", "name")
+
+
+def declared(user: User) -> dict[str, Any]:
+    """What the config says about ``user``: its declared fields, custom_data as a plain dict."""
+    body: dict[str, Any] = {key: getattr(user, key) for key in _FIELDS if getattr(user, key) is not None}
+    if user.custom_data is not None:
+        body["custom_data"] = dict(user.custom_data)
+    return body
+
+
+def _same(have: Any, want: Any) -> bool:
+    # True == 1 in Python, not in JSON (nor for the API): compare the type as well as the value.
+    return type(have) is type(want) and have == want
+
+
+def _update(have: ExistingUser, want: dict[str, Any]) -> Change | None:
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for key in _FIELDS:
+        if key in want and not _same(getattr(have, key), want[key]):
+            before[key], after[key] = getattr(have, key), want[key]
+    wanted_data: dict[str, Any] = want.get("custom_data", {})
+    differ = {
+        k: v for k, v in wanted_data.items() if k not in have.custom_data or not _same(have.custom_data[k], v)
+    }
+    if differ:
+        before["custom_data"] = {k: have.custom_data.get(k) for k in differ}
+        after["custom_data"] = differ
+    if not after:
+        return None
+    return Change(
+        Kind.USER_UPDATE, f"user:{have.user_id}", have.name or want.get("name") or "", before, after
+    )
+
+
+def user_changes(config: TaplyticsConfig, existing: Existing) -> Iterator[Change]:
+    """A create or an update for each declared user that does not match, in config order."""
+    users = existing.users or {}
+    for entry in config.users:
+        want = declared(entry)
+        have = users.get(entry.user_id)
+        if have is None:
+            yield Change(Kind.USER_CREATE, f"user:{entry.user_id}", entry.name or "", {}, want)
+        elif change := _update(have, want):
+            yield change
