@@ -14,16 +14,26 @@ and the counter sits there too so that every attempt, token fetches included, is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import AsyncGenerator, Coroutine, Mapping
 from types import TracebackType
-from typing import Any, Self, TypeGuard, TypeVar
+from typing import Any, Self, TypeVar
 
 import httpx
 
 from reconciler import __version__
-from reconciler.errors import ServerError, TransportError
+from reconciler.errors import TransportError
+from reconciler.http.bodies import (
+    LinkPage,
+    decode,
+    hal_items,
+    hal_next,
+    hal_page,
+    is_int,
+    link_items,
+)
 from reconciler.http.errormap import error_for_exception, error_for_response
 from reconciler.http.links import parse_link_header
 from reconciler.http.redact import install_redaction, redact
@@ -33,6 +43,9 @@ T = TypeVar("T")
 Params = Mapping[str, Any]
 
 _LOGGER_NAME = "reconciler.http"
+# Query parameters that carry a credential. A server may echo the token into its pagination links (the
+# Taplytics document's example does): our token travels in a header, so it is dropped from a followed URL.
+_CREDENTIAL_PARAMS = ("api_token",)
 # httpx logs every request's full URL at INFO, and httpcore traces at DEBUG; a URL can carry a token (a
 # Taplytics pagination link with api_token=...), so their records are redacted too. A filter on a logger
 # only sees records logged to that very logger, hence the list of httpcore's module loggers.
@@ -200,7 +213,7 @@ class ApiClient:
 
     async def get_json(self, path: str, params: Params | None = None) -> Any:
         """GET ``path`` and decode its JSON body."""
-        return _decode(await self.request("GET", path, params=params))
+        return decode(await self.request("GET", path, params=params))
 
     async def get_hal_collection(
         self, path: str, params: Params | None = None, *, per_page: int = 100
@@ -213,12 +226,12 @@ class ApiClient:
         """
         base = dict(params or {})
         first = await self.request("GET", path, params={**base, "_page": 1, "_max_per_page": per_page})
-        body = _hal_page(first)
-        items = _hal_items(body)
+        body = hal_page(first)
+        items = hal_items(body)
         pages = body.get("pages")
-        if _is_int(pages):
+        if is_int(pages):
             limit = body.get("limit")
-            size = limit if _is_int(limit) and limit > 0 else per_page
+            size = limit if is_int(limit) and limit > 0 else per_page
             rest = await self._gather(
                 [
                     self._hal_page_at(path, {**base, "_page": number, "_max_per_page": size})
@@ -226,11 +239,11 @@ class ApiClient:
                 ]
             )
             for page in rest:
-                items.extend(_hal_items(page))
+                items.extend(hal_items(page))
         else:
             items.extend(await self._follow_hal_next(first, body))
         total = body.get("total")
-        if _is_int(total) and total != len(items):
+        if is_int(total) and total != len(items):
             self.logger.warning(
                 redact(f"GET {first.request.url.path}: read {len(items)} items, the server announced {total}")
             )
@@ -244,41 +257,66 @@ class ApiClient:
         per_page: int = 100,
         items_key: str | None = None,
     ) -> list[Any]:
-        """Every item of a Taplytics collection, following the ``Link`` header's ``next`` URL as given.
+        """Every item of a Taplytics collection, in page order (see :meth:`link_pages`)."""
+        items: list[Any] = []
+        pages = self.link_pages(path, params, per_page=per_page, items_key=items_key)
+        async with contextlib.aclosing(pages):
+            async for page in pages:
+                items.extend(page.items)
+        return items
 
-        The body is a JSON array, or an object whose ``items_key`` (default: first list-valued key) holds
-        the items. Pages are read one after another: each one names the next.
+    async def link_pages(
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        per_page: int = 100,
+        items_key: str | None = None,
+    ) -> AsyncGenerator[LinkPage, None]:
+        """Each page of a Taplytics collection, following the ``Link`` header's ``next`` URL as given.
+
+        Page 1 is asked with ``page`` / ``per_page``; later pages are the server's own URLs, never built
+        here (minus any ``api_token`` they echo). The body is a JSON array, or an object whose ``items_key``
+        (default: first list-valued key) holds the items. Pages are read one after another: each one names
+        the next. A caller may stop early (use ``contextlib.aclosing``).
         """
         response = await self.request("GET", path, params={**(params or {}), "page": 1, "per_page": per_page})
-        items: list[Any] = []
         seen = {str(response.request.url)}
         while True:
-            items.extend(_link_items(response, items_key))
-            header = ", ".join(response.headers.get_list("Link"))
-            next_url = parse_link_header(header).get("next")
-            if not next_url:
-                return items
-            url = self._same_origin(response.request.url.join(next_url))
-            if str(url) in seen:  # a server pointing back to a page already read: stop, do not loop
-                self.logger.warning(redact(f"GET {url.path}: pagination loops back to a page already read"))
-                return items
-            seen.add(str(url))
-            response = await self.request("GET", str(url))
+            body = decode(response)
+            next_url = self._next_link(response, seen)
+            yield LinkPage(body, link_items(response, body, items_key), next_url)
+            if next_url is None:
+                return
+            seen.add(str(next_url))
+            response = await self.request("GET", str(next_url))
+
+    def _next_link(self, response: httpx.Response, seen: set[str]) -> httpx.URL | None:
+        next_url = parse_link_header(", ".join(response.headers.get_list("Link"))).get("next")
+        if not next_url:
+            return None
+        url = self._same_origin(response.request.url.join(next_url))
+        for param in _CREDENTIAL_PARAMS:
+            url = url.copy_remove_param(param)
+        if str(url) in seen:  # a server pointing back to a page already read: stop, do not loop
+            self.logger.warning(redact(f"GET {url.path}: pagination loops back to a page already read"))
+            return None
+        return url
 
     async def _hal_page_at(self, path: str, params: Params) -> dict[str, Any]:
-        return _hal_page(await self.request("GET", path, params=params))
+        return hal_page(await self.request("GET", path, params=params))
 
     async def _follow_hal_next(self, response: httpx.Response, body: dict[str, Any]) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         seen = {str(response.request.url)}
-        while (href := _hal_next(body)) is not None:
+        while (href := hal_next(body)) is not None:
             url = self._same_origin(response.request.url.join(href))
             if str(url) in seen:
                 break
             seen.add(str(url))
             response = await self.request("GET", str(url))
-            body = _hal_page(response)
-            items.extend(_hal_items(body))
+            body = hal_page(response)
+            items.extend(hal_items(body))
         return items
 
     def _same_origin(self, url: httpx.URL) -> httpx.URL:
@@ -308,55 +346,3 @@ def _failed_request(exc: httpx.HTTPError, sent: httpx.Request) -> httpx.Request:
         return exc.request
     except RuntimeError:  # httpx raises this when the exception carries no request
         return sent
-
-
-def _is_int(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _unexpected(response: httpx.Response, what: str) -> ServerError:
-    return ServerError(response.request.method, redact(response.request.url.path), response.status_code, what)
-
-
-def _decode(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        kind = response.headers.get("Content-Type", "no content type")
-        raise _unexpected(response, f"expected a JSON body, got {kind}") from None
-
-
-def _hal_page(response: httpx.Response) -> dict[str, Any]:
-    body = _decode(response)
-    if not isinstance(body, dict):
-        raise _unexpected(response, "expected a HAL collection object")
-    return body
-
-
-def _hal_items(body: dict[str, Any]) -> list[dict[str, Any]]:
-    embedded = body.get("_embedded")
-    items = embedded.get("items") if isinstance(embedded, dict) else None
-    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
-
-
-def _hal_next(body: dict[str, Any]) -> str | None:
-    links = body.get("_links")
-    link = links.get("next") if isinstance(links, dict) else None
-    href = link.get("href") if isinstance(link, dict) else None
-    return href if isinstance(href, str) and href else None
-
-
-def _link_items(response: httpx.Response, items_key: str | None) -> list[Any]:
-    body = _decode(response)
-    if isinstance(body, list):
-        return body
-    if isinstance(body, dict):
-        if items_key is not None:
-            value = body.get(items_key)
-            if isinstance(value, list):
-                return value
-            raise _unexpected(response, f"expected a list under {items_key!r}")
-        for value in body.values():
-            if isinstance(value, list):
-                return value
-    raise _unexpected(response, "expected a JSON array or an object holding one")

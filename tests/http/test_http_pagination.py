@@ -148,9 +148,11 @@ async def test_link_collection_follows_next(
     assert len(users) == 9
     sent = transport.sent  # type: ignore[attr-defined]
     assert sent[0] == "https://api.taplytics.test/v2/users?page=1&per_page=3"
-    assert "page=2" in sent[1] and "page=3" in sent[2]  # the server's URLs, as given
-    assert CANARY_SECRET not in caplog.text
-    assert "api_token=***" in caplog.text
+    assert sent[1:] == [  # the server's URLs, as given, minus the token they echo (it goes in the header)
+        "https://api.taplytics.test/v2/users?page=2&per_page=3",
+        "https://api.taplytics.test/v2/users?page=3&per_page=3",
+    ]
+    assert CANARY_SECRET not in caplog.text and "api_token" not in caplog.text
 
 
 async def test_link_collection_with_items_key() -> None:
