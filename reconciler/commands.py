@@ -16,7 +16,7 @@ import click
 
 from reconciler.config import load_configs
 from reconciler.core.plan import AccountPlan
-from reconciler.engine import ApplyResult, Endpoint, run_apply, run_plan
+from reconciler.engine import ApplyResult, Endpoint, Overrides, TokenEndpoint, run_apply, run_plan
 from reconciler.errors import ApplyError, PlanError, ReconcilerError
 from reconciler.http import RedactingFilter, Secret
 from reconciler.render import plan_document, render_json, render_markdown, render_text, total
@@ -55,8 +55,9 @@ def setup_logging(verbose: bool) -> None:
 
 
 @contextmanager
-def sandbox_endpoint(enabled: bool) -> Iterator[Endpoint | None]:
-    """With --sandbox: a sandbox on a loopback port whose state persists across runs."""
+def sandbox_endpoint(enabled: bool) -> Iterator[Overrides | None]:
+    """With --sandbox: a sandbox on a loopback port whose state persists across runs; it serves both the
+    AB Tasty and the Taplytics API, so every config, whatever its provider, is pointed at it."""
     if not enabled:
         yield None
         return
@@ -64,7 +65,10 @@ def sandbox_endpoint(enabled: bool) -> Iterator[Endpoint | None]:
 
     SANDBOX_STATE.parent.mkdir(parents=True, exist_ok=True)
     with serve_in_thread(seed="demo", state_path=SANDBOX_STATE) as server:
-        yield Endpoint(server.url, server.token_url, server.client_id, Secret(server.client_secret))
+        yield {
+            "abtasty": Endpoint(server.url, server.token_url, server.client_id, Secret(server.client_secret)),
+            "taplytics": TokenEndpoint(server.url, Secret(server.taplytics_token)),
+        }
 
 
 def _progress(message: str) -> None:

@@ -11,24 +11,31 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from reconciler import __version__
 from reconciler.config import env as envmod
 from reconciler.config.load import LoadedConfig
+from reconciler.config.models import TaplyticsConfig
+from reconciler.config.yaml import Loc
 from reconciler.core.changes import Change, Kind
 from reconciler.core.plan import AccountPlan, make_plan
 from reconciler.core.state import Existing
 from reconciler.errors import EnvironmentVariableError, PlanError, ReconcilerError
-from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret
+from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret, TokenHeaderAuth
 from reconciler.providers.abtasty import AbTastyProvider
+from reconciler.providers.base import Provider
+from reconciler.providers.taplytics import TaplyticsProvider
 
 DEFAULT_API_URL = "https://api.abtasty.com"
 DEFAULT_AUTH_URL = "https://api2.abtasty.com/oauth/v2/token"
+DEFAULT_TAPLYTICS_URL = "https://api.taplytics.com"
 Events = Callable[[str], None]
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """Where and as whom to talk to one account's API. The secret never leaves its ``Secret`` wrapper."""
+    """Where and as whom to talk to one AB Tasty account. The secret never leaves its ``Secret`` wrapper."""
 
     api_url: str
     auth_url: str
@@ -36,43 +43,73 @@ class Endpoint:
     client_secret: Secret
 
 
-def _resolve_credential(loaded: LoadedConfig, key: str, env: Mapping[str, str]) -> str:
-    raw = getattr(loaded.config.account.credentials, key)
+@dataclass(frozen=True)
+class TokenEndpoint:
+    """Where and as whom to talk to one Taplytics project: the API key goes in the x-access-token header."""
+
+    api_url: str
+    api_token: Secret
+
+
+AnyEndpoint = Endpoint | TokenEndpoint
+#: Endpoints that replace what the configs say, by provider name (``--sandbox``).
+Overrides = Mapping[str, AnyEndpoint]
+
+
+def _resolve_secret(loaded: LoadedConfig, loc: Loc, raw: str, env: Mapping[str, str]) -> str:
     try:
         return envmod.interpolate(raw, env)
     except envmod.UnsetVariable as unset:
-        where = loaded.where(("account", "credentials", key))
         raise EnvironmentVariableError(
-            f"{where}: environment variable {unset.name} is not set: export it with the account's {key}"
+            f"{loaded.where(loc)}: environment variable {unset.name} is not set: "
+            f"export it with the {loc[0]}'s {loc[-1]}"
         ) from None
 
 
-def endpoint_for(loaded: LoadedConfig, env: Mapping[str, str], override: Endpoint | None = None) -> Endpoint:
-    """Env ABTASTY_API_URL / ABTASTY_AUTH_URL win over the config, which wins over the defaults."""
-    if override is not None:
-        return override
-    account = loaded.config.account
-    secret = Secret(_resolve_credential(loaded, "client_secret", env))  # registers it with the redactor
+def endpoint_for(
+    loaded: LoadedConfig, env: Mapping[str, str], override: Overrides | None = None
+) -> AnyEndpoint:
+    """Env ABTASTY_API_URL / ABTASTY_AUTH_URL / TAPLYTICS_API_URL win over the config, which wins over the
+    defaults. Secrets are wrapped the moment they are read (which registers them with the redactor)."""
+    config = loaded.config
+    if override is not None and config.provider in override:
+        return override[config.provider]
+    if isinstance(config, TaplyticsConfig):
+        project = config.project
+        token = Secret(_resolve_secret(loaded, ("project", "api_token"), project.api_token, env))
+        return TokenEndpoint(env.get("TAPLYTICS_API_URL") or project.api_url or DEFAULT_TAPLYTICS_URL, token)
+    account = config.account
+    creds = account.credentials
+    secret = Secret(
+        _resolve_secret(loaded, ("account", "credentials", "client_secret"), creds.client_secret, env)
+    )
     return Endpoint(
         api_url=env.get("ABTASTY_API_URL") or account.api_url or DEFAULT_API_URL,
         auth_url=env.get("ABTASTY_AUTH_URL") or account.auth_url or DEFAULT_AUTH_URL,
-        client_id=_resolve_credential(loaded, "client_id", env),
+        client_id=_resolve_secret(loaded, ("account", "credentials", "client_id"), creds.client_id, env),
         client_secret=secret,
     )
 
 
 @asynccontextmanager
 async def open_provider(
-    loaded: LoadedConfig, endpoint: Endpoint, parallelism: int
-) -> AsyncIterator[AbTastyProvider]:
+    loaded: LoadedConfig, endpoint: AnyEndpoint, parallelism: int
+) -> AsyncIterator[Provider]:
     """A provider with its own client (connection pool, token, request count) for one account."""
-    auth = OAuth2ClientCredentials(endpoint.auth_url, endpoint.client_id, endpoint.client_secret)
+    auth: httpx.Auth
+    if isinstance(endpoint, TokenEndpoint):
+        auth = TokenHeaderAuth(endpoint.api_token)
+    else:
+        auth = OAuth2ClientCredentials(endpoint.auth_url, endpoint.client_id, endpoint.client_secret)
     async with ApiClient(endpoint.api_url, auth, parallelism=parallelism) as client:
-        yield AbTastyProvider(client, loaded)
+        if isinstance(loaded.config, TaplyticsConfig):
+            yield TaplyticsProvider(client, loaded)
+        else:
+            yield AbTastyProvider(client, loaded)
         client.log_summary()
 
 
-async def plan_account(loaded: LoadedConfig, provider: AbTastyProvider) -> AccountPlan:
+async def plan_account(loaded: LoadedConfig, provider: Provider) -> AccountPlan:
     """Fetch and plan one account."""
     existing = await provider.fetch()
     return make_plan(loaded.path, loaded.config, existing, loaded.digest)
@@ -155,7 +192,7 @@ def dependencies(changes: Sequence[Change]) -> dict[int, tuple[list[int], list[i
 
 
 async def apply_account(
-    plan: AccountPlan, provider: AbTastyProvider, parallelism: int, on_event: Events
+    plan: AccountPlan, provider: Provider, parallelism: int, on_event: Events
 ) -> ApplyResult:
     """Run every change as soon as what it waits for is done; attempt all that do not depend on a failure."""
     changes = list(plan.changes)
@@ -199,12 +236,12 @@ Confirm = Callable[[list[AccountPlan]], Any]
 
 
 async def run_plan(
-    configs: Sequence[LoadedConfig], env: Mapping[str, str], override: Endpoint | None, parallelism: int
+    configs: Sequence[LoadedConfig], env: Mapping[str, str], override: Overrides | None, parallelism: int
 ) -> list[AccountPlan]:
     """Plan every account concurrently (credentials are checked for all before any request)."""
     endpoints = [endpoint_for(c, env, override) for c in configs]
 
-    async def one(loaded: LoadedConfig, endpoint: Endpoint) -> AccountPlan:
+    async def one(loaded: LoadedConfig, endpoint: AnyEndpoint) -> AccountPlan:
         async with open_provider(loaded, endpoint, parallelism) as provider:
             return await plan_account(loaded, provider)
 
@@ -214,7 +251,7 @@ async def run_plan(
 async def run_apply(
     configs: Sequence[LoadedConfig],
     env: Mapping[str, str],
-    override: Endpoint | None,
+    override: Overrides | None,
     *,
     parallelism: int,
     force: bool,

@@ -14,6 +14,7 @@ import contextlib
 from typing import Any, Literal
 
 from reconciler.config.load import LoadedConfig
+from reconciler.config.models import AbTastyConfig
 from reconciler.core.changes import Change, Kind
 from reconciler.core.state import Existing, ExistingMember, ExistingTest
 from reconciler.errors import NotFoundError, ResolveError, ServerError
@@ -89,15 +90,17 @@ class AbTastyProvider:
     """One AB Tasty account, read and changed through ``client``."""
 
     def __init__(self, client: ApiClient, loaded: LoadedConfig) -> None:
+        assert isinstance(loaded.config, AbTastyConfig)  # the engine picks the provider by config type
         self.client = client
         self.loaded = loaded
-        self.account_id = loaded.config.account.id
+        self.config: AbTastyConfig = loaded.config
+        self.account_id = self.config.account.id
         self.core = f"/api/core/accounts/{self.account_id}"
         self.interface = f"/api/interface/accounts/{self.account_id}"
 
     async def fetch(self) -> Existing:
         """Tests the config lists and, when memberships are managed, the membership list."""
-        config = self.loaded.config
+        config = self.config
         members_task = self._fetch_members() if config.memberships is not None else _none()
         tests, members = await asyncio.gather(self._fetch_tests(), members_task)
         by_id, names = self._resolve(tests)
@@ -112,7 +115,7 @@ class AbTastyProvider:
         return await list_members(self.client, self.account_id)
 
     async def _fetch_tests(self) -> list[ExistingTest]:
-        entries = self.loaded.config.tests
+        entries = self.config.tests
         if not entries:
             return []
         first = await self.client.get_json(f"{self.core}/tests", {"_page": 1, "_max_per_page": PER_PAGE})
@@ -135,7 +138,7 @@ class AbTastyProvider:
         """One GET per managed test: by id, or the name filter for names."""
 
         async def one(index: int) -> list[dict[str, Any]]:
-            entry = self.loaded.config.tests[index]
+            entry = self.config.tests[index]
             if entry.id is not None:
                 try:
                     return [await self.client.get_json(f"{self.core}/tests/{entry.id}")]
@@ -144,7 +147,7 @@ class AbTastyProvider:
             params = {"filter[name]": entry.name or ""}
             return await self.client.get_hal_collection(f"{self.core}/tests", params, per_page=PER_PAGE)
 
-        found = await asyncio.gather(*(one(i) for i in range(len(self.loaded.config.tests))))
+        found = await asyncio.gather(*(one(i) for i in range(len(self.config.tests))))
         return [parse_test(item) for items in found for item in items]
 
     def _resolve(self, tests: list[ExistingTest]) -> tuple[dict[int, ExistingTest], dict[str, int]]:
@@ -156,7 +159,7 @@ class AbTastyProvider:
         names: dict[str, int] = {}
         problems: list[str] = []
         seen: dict[int, int] = {}
-        for index, entry in enumerate(self.loaded.config.tests):
+        for index, entry in enumerate(self.config.tests):
             where = self.loaded.where(("tests", index, "id" if entry.id is not None else "name"))
             if entry.id is not None:
                 ident = entry.id

@@ -1,0 +1,122 @@
+"""Taplytics REST API: the users of one project (``/v2/users``), read and converged.
+
+How users are read: page 1 of ``GET /v2/users`` (100 a page, the documented maximum) comes first. It holds
+``numEntities``, so the number of pages left is known. When the declared users that page 1 did not hold are
+no more than the pages left, each is read on its own (``GET /v2/users/{user_id}``, a 404 meaning "not there
+yet"), concurrently; otherwise the ``Link`` header's ``next`` URLs are followed to the end. So 5 users of a
+100,000-user project cost 1 + 5 requests, not 1,000 pages; a small project costs one request.
+
+How users are changed: one ``POST /v2/users/{user_id}`` per change, carrying only the declared fields and
+the custom_data keys that differ (custom_data merges on the server). The POST sets values by user_id, so
+sending it twice leaves the same user: it is marked safe to repeat after a lost answer. A 402 ("valid but
+failed") is not retried: it is reported with the server's message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import quote
+
+from reconciler.config.load import LoadedConfig
+from reconciler.config.models import TaplyticsConfig
+from reconciler.core.changes import Change, Kind
+from reconciler.core.state import Existing, ExistingUser
+from reconciler.errors import NotFoundError
+from reconciler.http import ApiClient
+from reconciler.http.bodies import LinkPage, is_int
+
+PER_PAGE = 100  # "by default, accounts have a pagination limit of 100 items per page"
+USERS = "/v2/users"
+
+
+def user_path(user_id: str) -> str:
+    """``/v2/users/{user_id}``, the id escaped so that any string stays one path segment."""
+    return f"{USERS}/{quote(user_id, safe='@')}"
+
+
+def parse_user(item: Any, keys: Iterable[str]) -> ExistingUser | None:
+    """A user payload -> ``ExistingUser`` keeping only the custom_data ``keys`` the config manages.
+
+    None for something that is not a user with an id (anonymous users have none: no config can name them).
+    """
+    if not isinstance(item, dict) or item.get("user_id") in (None, ""):
+        return None
+    data = item.get("custom_data")
+    data = data if isinstance(data, dict) else {}
+    return ExistingUser(
+        user_id=str(item["user_id"]),
+        email=_text(item.get("email")),
+        name=_text(item.get("name")),
+        custom_data={k: data[k] for k in keys if k in data},
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class TaplyticsProvider:
+    """One Taplytics project, read and changed through ``client`` (token in the x-access-token header)."""
+
+    def __init__(self, client: ApiClient, loaded: LoadedConfig) -> None:
+        assert isinstance(loaded.config, TaplyticsConfig)
+        self.client = client
+        self.loaded = loaded
+        self.config: TaplyticsConfig = loaded.config
+        self.declared = {u.user_id for u in self.config.users}
+        self.keys = sorted({k for u in self.config.users for k in (u.custom_data or {})})
+
+    async def fetch(self) -> Existing:
+        """The declared users that exist (never writes)."""
+        users = await self._fetch_users() if self.declared else []
+        return Existing(self.config.project.name, users={u.user_id: u for u in users})
+
+    async def _fetch_users(self) -> list[ExistingUser]:
+        pages = self.client.link_pages(USERS, per_page=PER_PAGE, items_key="users")
+        async with contextlib.aclosing(pages):
+            page = await anext(pages)
+            found = self._parse(page.items)
+            if self._missing(found) and self._read_each_is_cheaper(page, found):
+                return [*found, *await self._fetch_each(self._missing(found))]
+            # Once every declared user is known, the rest of the list cannot matter: stop there.
+            while self._missing(found) and page.next_url is not None:
+                page = await anext(pages)
+                found += self._parse(page.items)
+        return found
+
+    def _missing(self, found: list[ExistingUser]) -> list[str]:
+        return sorted(self.declared - {u.user_id for u in found})
+
+    def _read_each_is_cheaper(self, first: LinkPage, found: list[ExistingUser]) -> bool:
+        """After page 1: are the declared users it did not hold no more than the pages left?"""
+        total = first.body.get("numEntities") if isinstance(first.body, dict) else None
+        if first.next_url is None or not is_int(total) or not first.items:
+            return False  # no next page, or no way to know how many: follow the links
+        pages_left = math.ceil(max(total - len(first.items), 0) / len(first.items))
+        # Equal counts favour reading each: those requests run concurrently, pages one after another.
+        return len(self._missing(found)) <= pages_left
+
+    def _parse(self, items: list[Any]) -> list[ExistingUser]:
+        users = (parse_user(item, self.keys) for item in items)
+        return [u for u in users if u is not None and u.user_id in self.declared]
+
+    async def _fetch_each(self, user_ids: list[str]) -> list[ExistingUser]:
+        async def one(user_id: str) -> ExistingUser | None:
+            try:
+                return parse_user(await self.client.get_json(user_path(user_id)), self.keys)
+            except NotFoundError:
+                return None  # not created yet: the plan creates it
+
+        found = await asyncio.gather(*(one(u) for u in user_ids))
+        return [u for u in found if u is not None]
+
+    async def execute(self, change: Change) -> None:
+        """One POST: create the user, or set exactly the fields and custom_data keys that differ."""
+        if change.kind not in (Kind.USER_CREATE, Kind.USER_UPDATE):
+            raise ValueError(f"not a Taplytics change: {change.kind}")  # a bug, not a user error
+        body: dict[str, Any] = dict(change.after)
+        await self.client.request("POST", user_path(change.key), json=body, idempotent=True)
