@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import math
 import re
 import zoneinfo
 from typing import Annotated, Any, Literal
@@ -248,8 +249,22 @@ def _user_id_is_text(value: Any) -> Any:
 
 
 UserId = Annotated[Text, BeforeValidator(_user_id_is_text)]
+def _flat_value(value: Any) -> Any:
+    # One clear message rather than one per member of the union (pydantic reports each type it tried).
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError("custom_value", "custom_data values must be finite numbers (JSON has no NaN)")
+    if not isinstance(value, str | bool | int | float):
+        kind = {dict: "a mapping", list: "a list", type(None): "null"}.get(type(value), type(value).__name__)
+        raise PydanticCustomError(
+            "custom_value", "expected a string, number or boolean, got {kind}", {"kind": kind}
+        )
+    return value
+
+
 CustomValue = Annotated[
-    str | bool | int | float, Field(description="A string, number or boolean, compared with its type.")
+    str | bool | int | float,
+    BeforeValidator(_flat_value),
+    Field(description="A string, number or boolean, compared with its type."),
 ]
 
 
