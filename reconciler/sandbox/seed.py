@@ -1,5 +1,5 @@
 """Initial states: ``demo`` (the document's examples plus enough to page through), ``empty``, and
-``generated:tests=N,members=M`` (large, deterministic, fast)."""
+``generated:tests=N,members=M[,users=U]`` (large, deterministic, fast; ``users`` are Taplytics users)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.errors import ReconcilerError
-from reconciler.sandbox.demo_data import demo_folders, demo_members, demo_tests
+from reconciler.sandbox.demo_data import demo_folders, demo_members, demo_tests, demo_users
 from reconciler.sandbox.store import FORMAT, Record
 
 ACCOUNT_ID = 41902
@@ -17,13 +17,18 @@ _GENERATED = re.compile(r"^generated:(?P<args>[a-z]+=\d+(?:,[a-z]+=\d+)*)$")
 _TYPES = ("ab", "ab", "ab", "mastersegment", "multipage", "multivariate", "predictive", "subsegment")
 _WORDS = ("Checkout", "Banner", "Pricing", "Hero", "Search", "Cart", "Footer", "Signup", "Promo", "Menu")
 _ROLES = ("user", "user", "creator", "viewer", "admin")
+_COHORTS = ("qa", "beta", "control")
+SEED_USAGE = "demo | empty | generated:tests=N,members=M[,users=U]"
 
 
 class SeedError(ReconcilerError):
     """An unknown ``--seed`` value."""
 
 
-def _document(tests: list[Record], members: list[Record], folders: dict[int, str]) -> dict[str, Any]:
+def _document(
+    tests: list[Record], members: list[Record], folders: dict[int, str], users: list[Record] | None = None
+) -> dict[str, Any]:
+    users = users or []
     return {
         "format": FORMAT,
         "account_id": ACCOUNT_ID,
@@ -32,9 +37,12 @@ def _document(tests: list[Record], members: list[Record], folders: dict[int, str
         "next_ids": {
             "member": max((m["id"] for m in members), default=200000) + 1,
             "user": max((m["user_id"] for m in members), default=300000) + 1,
+            "taplytics_user": len(users) + 1,
         },
         "members": {str(m["id"]): m for m in members},
         "tests": {str(t["id"]): t for t in tests},
+        "taplytics": {"users_limit": None},
+        "taplytics_users": {u["user_id"]: u for u in users},
     }
 
 
@@ -58,8 +66,19 @@ def _generated_test(i: int, rng: random.Random, base_ts: int) -> Record:
     return test
 
 
-def generated(n_tests: int, n_members: int) -> dict[str, Any]:
-    """A big deterministic account: ``n_tests`` tests from id 500000, ``n_members`` members from 200000."""
+def _generated_user(i: int) -> Record:
+    """Every fifth user has no custom data, every seventh no email: the shapes a client must handle."""
+    user: Record = {"user_id": f"user-{i:06d}", "n": i + 1, "name": f"User {i}"}
+    if i % 7:
+        user["email"] = f"user{i}@example.com"
+    if i % 5:
+        user["custom_data"] = {"cohort": _COHORTS[i % 3], "index": i}
+    return user
+
+
+def generated(n_tests: int, n_members: int, n_users: int = 0) -> dict[str, Any]:
+    """A big deterministic account: ``n_tests`` tests from id 500000, ``n_members`` members from 200000,
+    and ``n_users`` Taplytics users ``user-000000``..."""
     rng = random.Random(ACCOUNT_ID)
     base_ts = 1546300800  # 2019-01-01
     tests = [_generated_test(i, rng, base_ts) for i in range(n_tests)]
@@ -77,19 +96,19 @@ def generated(n_tests: int, n_members: int) -> dict[str, Any]:
         }
         for i in range(n_members)
     ]
-    return _document(tests, members, {})
+    return _document(tests, members, {}, [_generated_user(i) for i in range(n_users)])
 
 
-def check_seed(seed: str) -> tuple[int, int] | None:
-    """Validate a ``--seed`` value without building it: ``(tests, members)`` for a generated seed."""
+def check_seed(seed: str) -> tuple[int, int, int] | None:
+    """Validate a ``--seed`` value without building it: ``(tests, members, users)`` for a generated seed."""
     if seed in ("demo", "empty"):
         return None
     match = _GENERATED.match(seed)
     if match:
         args = dict(part.split("=") for part in match["args"].split(","))
-        if not set(args) - {"tests", "members"}:
-            return int(args.get("tests", "0")), int(args.get("members", "0"))
-    raise SeedError(f"Unknown seed {seed!r}: expected demo, empty or generated:tests=N,members=M")
+        if not set(args) - {"tests", "members", "users"}:
+            return int(args.get("tests", "0")), int(args.get("members", "0")), int(args.get("users", "0"))
+    raise SeedError(f"Unknown seed {seed!r}: expected {SEED_USAGE.replace(' | ', ', ')}")
 
 
 def initial_state(seed: str) -> dict[str, Any]:
@@ -98,5 +117,5 @@ def initial_state(seed: str) -> dict[str, Any]:
     if sizes is not None:
         return generated(*sizes)
     if seed == "demo":
-        return _document(demo_tests(), demo_members(), demo_folders())
+        return _document(demo_tests(), demo_members(), demo_folders(), demo_users())
     return _document([], [], {})

@@ -11,12 +11,19 @@ Layout::
      "script": {"updates": 0, "clears": 0, "last_update": 0}, "folders": {"7": "Checkout"},
      "next_ids": {"member": 200001, "user": 300001},
      "members": {"80397": {"id": 80397, "role": "admin", "user_id": 2021, "email": ..., ...}},
-     "tests": {"365111": {"id": 365111, "name": "Gil Test", "type": "mastersegment", "state": "play", ...}}}
+     "tests": {"365111": {"id": 365111, "name": "Gil Test", "type": "mastersegment", "state": "play", ...}},
+     "taplytics": {"users_limit": null},
+     "taplytics_users": {"qa-001": {"user_id": "qa-001", "n": 1, "email": ..., "custom_data": {...}}}}
+
+Taplytics users are keyed by their (string) ``user_id`` and ordered by ``n``, their creation ordinal (the
+API lists users by creation time). ``email`` / ``name`` are omitted when null and ``custom_data`` when empty.
+A state file written before Taplytics existed has neither Taplytics key: it loads with no users.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,34 +60,65 @@ def _check_records(data: dict[str, Any], key: str, required: dict[str, type]) ->
     return records
 
 
+def _check_users(data: dict[str, Any]) -> dict[str, Record]:
+    """The Taplytics users, in creation order; absent means none (state files older than Taplytics)."""
+    raw = data.get("taplytics_users", {})
+    if not isinstance(raw, dict):
+        raise ValueError("'taplytics_users' must be an object")
+    for uid, rec in raw.items():
+        if not isinstance(rec, dict) or rec.get("user_id") != uid:
+            raise ValueError(f"taplytics_users[{uid}] must be an object holding user_id {uid!r}")
+        if not isinstance(rec.get("n"), int):
+            raise ValueError(f"taplytics_users[{uid}].n is missing or not an int")
+        if not isinstance(rec.get("custom_data", {}), dict):
+            raise ValueError(f"taplytics_users[{uid}].custom_data must be an object")
+    return dict(sorted(raw.items(), key=lambda item: int(item[1]["n"])))
+
+
+def _users_limit(data: dict[str, Any]) -> int | None:
+    limit = (data.get("taplytics") or {}).get("users_limit")
+    if limit is not None and (not isinstance(limit, int) or limit < 0):
+        raise ValueError("'taplytics.users_limit' must be null or an integer >= 0")
+    return limit
+
+
 class _Fragments:
-    """The JSON text (UTF-8) of ``records``, cached per block of ``BLOCK`` consecutive ids.
+    """The JSON text (UTF-8) of ``records``, cached per block of ``BLOCK`` records.
 
     A mutation re-encodes one block (~64 records), not the whole collection; a write joins the blocks.
+    ``rank`` places a record: its block is ``rank // BLOCK`` and records come out ordered by rank (the id
+    for AB Tasty records, the creation ordinal for Taplytics users, whose ids are strings).
     """
 
     BLOCK = 64
 
-    def __init__(self, records: dict[int, Record]) -> None:
+    def __init__(self, records: dict[Any, Record], rank: Callable[[Any], int]) -> None:
         self._records = records
-        self._blocks: dict[int, set[int]] = {}
-        for rid in records:
-            self._blocks.setdefault(rid // self.BLOCK, set()).add(rid)
+        self._rank = rank
+        self._where: dict[Any, int] = {}
+        self._blocks: dict[int, set[Any]] = {}
+        for key in records:
+            self._place(key)
         self._cache: dict[int, bytes] = {}
 
-    def touch(self, rid: int) -> None:
-        """``rid`` was changed, added or deleted."""
-        key = rid // self.BLOCK
-        members = self._blocks.setdefault(key, set())
-        if rid in self._records:
-            members.add(rid)
-        else:
-            members.discard(rid)
-        self._cache.pop(key, None)
+    def _place(self, key: Any) -> None:
+        block = self._rank(key) // self.BLOCK
+        self._where[key] = block
+        self._blocks.setdefault(block, set()).add(key)
 
-    def _block(self, key: int) -> bytes:
-        ids = sorted(self._blocks[key])
-        return ",".join(f'"{rid}":{_dumps(self._records[rid])}' for rid in ids).encode("utf-8")
+    def touch(self, key: Any) -> None:
+        """``key`` was changed, added or deleted."""
+        old = self._where.pop(key, None)
+        if old is not None:
+            self._blocks[old].discard(key)
+            self._cache.pop(old, None)
+        if key in self._records:
+            self._place(key)
+            self._cache.pop(self._where[key], None)
+
+    def _block(self, block: int) -> bytes:
+        keys = sorted(self._blocks[block], key=self._rank)
+        return ",".join(f"{_dumps(str(key))}:{_dumps(self._records[key])}" for key in keys).encode("utf-8")
 
     def text(self) -> bytes:
         parts = []
@@ -108,9 +146,12 @@ class Store:
         self.next_ids: dict[str, int] = {str(k): int(v) for k, v in (data.get("next_ids") or {}).items()}
         self.members = _check_records(data, "members", MEMBER_REQUIRED)
         self.tests = _check_records(data, "tests", TEST_REQUIRED)
+        self.users: dict[str, Record] = _check_users(data)
+        self.users_limit: int | None = _users_limit(data)
         self.seq = 0
-        self._test_frags = _Fragments(self.tests)
-        self._member_frags = _Fragments(self.members)
+        self._test_frags = _Fragments(self.tests, int)
+        self._member_frags = _Fragments(self.members, int)
+        self._user_frags = _Fragments(self.users, lambda uid: int(self.users[uid]["n"]))
 
     # -- mutations: callers change, add or delete a record, then touch it -----------------------------
     def touch_test(self, test_id: int) -> None:
@@ -119,6 +160,11 @@ class Store:
 
     def touch_member(self, member_id: int) -> None:
         self._member_frags.touch(member_id)
+        self.seq += 1
+
+    def touch_user(self, user_id: str) -> None:
+        """A Taplytics user was changed or added (users are never deleted: the API has no such call)."""
+        self._user_frags.touch(user_id)
         self.seq += 1
 
     def touch_meta(self) -> None:
@@ -138,6 +184,7 @@ class Store:
             "script": self.script,
             "folders": {str(k): v for k, v in self.folders.items()},
             "next_ids": self.next_ids,
+            "taplytics": {"users_limit": self.users_limit},
         }
         return b"".join(
             [
@@ -146,6 +193,8 @@ class Store:
                 self._member_frags.text(),
                 b'},"tests":{',
                 self._test_frags.text(),
+                b'},"taplytics_users":{',
+                self._user_frags.text(),
                 b"}}",
             ]
         )
