@@ -1,10 +1,11 @@
 """The ASGI application: one Starlette router holding each emulated API's routes, wrapped in the fault and
-request-log layer. Another provider (e.g. Taplytics under ``/v2/users``) plugs in as one more route module."""
+request-log layer. AB Tasty lives under ``/oauth/...`` and ``/api/...``, Taplytics under ``/v2/...``."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp
 
-from reconciler.sandbox import abtasty, auth, control
+from reconciler.sandbox import abtasty, auth, control, taplytics
 from reconciler.sandbox.context import Credentials, Sandbox
 from reconciler.sandbox.faults import FaultInjector, Faults
 from reconciler.sandbox.middleware import SandboxMiddleware, quiet_deliberate_drops
@@ -37,8 +38,18 @@ def open_store(seed: str, state_path: Path | None) -> tuple[Store, GroupCommitte
 
 
 def build_sandbox(
-    seed: str, state_path: Path | None, credentials: Credentials, faults: Faults, page_cap: int = 100
+    seed: str,
+    state_path: Path | None,
+    credentials: Credentials,
+    faults: Faults,
+    page_cap: int = 100,
+    taplytics_token: str | None = None,
 ) -> Sandbox:
+    """The sandbox state and settings; ``taplytics_token``, when given, replaces the credentials' one."""
+    if taplytics_token is not None:
+        credentials = dataclasses.replace(
+            credentials, taplytics_token=taplytics_token, taplytics_token_from_env=False
+        )
     store, committer = open_store(seed, state_path)
     return Sandbox(store, committer, FaultInjector(faults), credentials, page_cap=page_cap)
 
@@ -54,7 +65,7 @@ def build_app(sandbox: Sandbox, loop_box: list[asyncio.AbstractEventLoop] | None
         yield
 
     starlette = Starlette(
-        routes=[*auth.routes(), *abtasty.routes(), *control.routes()],
+        routes=[*auth.routes(), *abtasty.routes(), *taplytics.routes(), *control.routes()],
         exception_handlers={
             ApiProblem: handle_problem,
             HTTPException: handle_http_exception,

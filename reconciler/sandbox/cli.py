@@ -10,7 +10,7 @@ from reconciler.sandbox.app import build_sandbox
 from reconciler.sandbox.context import Credentials
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.persist import write_atomic
-from reconciler.sandbox.seed import SeedError, check_seed, initial_state
+from reconciler.sandbox.seed import SEED_USAGE, SeedError, check_seed, initial_state
 from reconciler.sandbox.server import bind_socket, resolve_credentials, uvicorn_server
 from reconciler.sandbox.store import Store
 
@@ -27,8 +27,14 @@ def _check_seed(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 
 def _banner(url: str, account_id: int, credentials: Credentials, state: Path | None) -> str:
+    """What the server accepts; a secret or key that came from the environment is masked."""
     secret = (
         "****** (from ABTASTY_CLIENT_SECRET)" if credentials.secret_from_env else credentials.client_secret
+    )
+    api_token = (
+        "****** (from TAPLYTICS_API_TOKEN)"
+        if credentials.taplytics_token_from_env
+        else credentials.taplytics_token
     )
     return "\n".join(
         [
@@ -38,6 +44,8 @@ def _banner(url: str, account_id: int, credentials: Credentials, state: Path | N
             f"  client_id:     {credentials.client_id}",
             f"  client_secret: {secret}",
             f"  state:         {state if state is not None else 'in memory (use --state FILE to keep it)'}",
+            f"Taplytics API on the same server: {url}/v2/users",
+            f"  api_token:     {api_token}",
             "Press Ctrl-C to stop.",
         ]
     )
@@ -45,7 +53,7 @@ def _banner(url: str, account_id: int, credentials: Credentials, state: Path | N
 
 @click.group()
 def sandbox() -> None:
-    """Run the local AB Tasty API emulator."""
+    """Run the local AB Tasty and Taplytics API emulator."""
 
 
 @sandbox.command()
@@ -55,9 +63,13 @@ def sandbox() -> None:
 )
 @click.option("--state", type=_STATE_OPTION, help="State file (loaded if it exists, else seeded).")
 @click.option("--seed", default="demo", show_default=True, callback=_check_seed,
-              help="demo | empty | generated:tests=N,members=M")  # fmt: skip
+              help=SEED_USAGE)  # fmt: skip
 @click.option(
-    "--page-cap", default=100, show_default=True, type=click.IntRange(min=1), help="Max _max_per_page."
+    "--page-cap",
+    default=100,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Max _max_per_page (AB Tasty) and per_page (Taplytics).",
 )
 @click.option("--latency", default=0.0, type=click.FloatRange(min=0), help="Added latency per request (ms).")
 @click.option("--jitter", default=0.0, type=click.FloatRange(min=0), help="Latency jitter, +/- (ms).")
@@ -69,7 +81,7 @@ def serve(
     host: str, port: int, state: Path | None, seed: str, page_cap: int, latency: float, jitter: float,
     error_rate: float, rate_limit: float, drop_rate: float, token_ttl: int,
 ) -> None:  # fmt: skip
-    """Serve the AB Tasty Public API on HOST:PORT until Ctrl-C."""
+    """Serve the AB Tasty Public API and the Taplytics API on HOST:PORT until Ctrl-C."""
     faults = Faults(latency_ms=latency, jitter_ms=jitter, error_rate=error_rate, rate_limit_rps=rate_limit,
                     drop_rate=drop_rate, token_ttl=token_ttl, fault_seed=None)  # fmt: skip
     credentials = resolve_credentials(None, None)
@@ -92,9 +104,10 @@ def serve(
 @sandbox.command()
 @click.option("--state", type=_STATE_OPTION, default=DEFAULT_STATE, show_default=True, help="State file.")
 @click.option("--seed", default="demo", show_default=True, callback=_check_seed,
-              help="demo | empty | generated:tests=N,members=M")  # fmt: skip
+              help=SEED_USAGE)  # fmt: skip
 def reset(state: Path, seed: str) -> None:
     """Overwrite the state file with a fresh seed."""
     store = Store(initial_state(seed))
     write_atomic(state, store.serialize())
-    click.echo(f"Reset {state} to seed {seed!r} ({len(store.tests)} tests, {len(store.members)} members).")
+    counts = f"{len(store.tests)} tests, {len(store.members)} members, {len(store.users)} Taplytics users"
+    click.echo(f"Reset {state} to seed {seed!r} ({counts}).")

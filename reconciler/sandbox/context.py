@@ -13,16 +13,20 @@ from reconciler.sandbox.store import Store
 
 DEMO_CLIENT_ID = "sandbox-client-id"
 DEMO_CLIENT_SECRET = "sandbox-client-secret"
+DEMO_TAPLYTICS_TOKEN = "sandbox-taplytics-token"
 MAX_LOG_ENTRIES = 100_000
 
 
 @dataclass(frozen=True)
 class Credentials:
-    """The one client the sandbox accepts. ``repr`` never shows the secret."""
+    """What the sandbox accepts: one AB Tasty OAuth2 client and one Taplytics REST API key (``api_token``).
+    ``repr`` never shows the secret or the token."""
 
     client_id: str
     client_secret: str = field(repr=False)
     secret_from_env: bool = False
+    taplytics_token: str = field(default=DEMO_TAPLYTICS_TOKEN, repr=False)
+    taplytics_token_from_env: bool = False
 
 
 class TokenIssuer:

@@ -18,12 +18,13 @@ PREFIX = "/_sandbox"
 def apply_faults(sandbox: Sandbox, changes: dict[str, Any]) -> Faults:
     """Merge ``changes`` into the current faults; ``reset: true`` starts from the defaults and
     ``expire_tokens: true`` expires every token issued so far. Giving ``fault_seed`` (even the same value)
-    restarts the random sequence, so a test can replay it. ``ValueError`` on bad input."""
+    restarts the random sequence, so a test can replay it; giving ``forced`` (even the same rules) restarts
+    their ``times`` counts. ``ValueError`` on bad input."""
     changes = dict(changes)
     expire = bool(changes.pop("expire_tokens", False))
     base = Faults() if changes.pop("reset", False) else sandbox.faults.faults
     faults = base.updated(changes)
-    sandbox.faults.set(faults, reseed="fault_seed" in changes)
+    sandbox.faults.set(faults, reseed="fault_seed" in changes, rearm="forced" in changes)
     if expire:
         sandbox.tokens.expire_all()
     return faults

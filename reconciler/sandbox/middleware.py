@@ -1,5 +1,10 @@
 """The outermost ASGI layer: fault injection and the request log, for every route but ``/_sandbox/*``.
 
+Secrets never reach the log: ``client_secret``, ``access_token`` and ``api_token`` are shown as ``***`` in
+logged query strings and bodies, and the accepted secret and API key are scrubbed from whatever else is
+logged. Headers are never logged; for Taplytics requests the entry says only how the key came
+(``token_via``).
+
 A dropped connection sends the start of a response and then aborts it, so the client sees an incomplete
 response (httpx: ``RemoteProtocolError``). Dropping "after" runs the request first: a mutation is applied and
 persisted, and only its answer is lost.
@@ -10,15 +15,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.faults import Decision
+from reconciler.sandbox.taplytics.tokens import token_via
+from reconciler.sandbox.web import error_body, is_taplytics
 
-REDACTED_KEYS = frozenset({"client_secret", "access_token"})
+REDACTED_KEYS = frozenset({"client_secret", "access_token", "api_token"})
+MASK = "***"
+MIN_SCRUBBED = 8
+# A body that is not JSON is logged as text: mask what follows a secret's name in it.
+_SECRET_IN_TEXT = re.compile(r"""((?:client_secret|access_token|api_token)["']?\s*[:=]\s*["']?)[^"'&,}\s]*""")
 
 
 class ConnectionDropped(Exception):
@@ -49,10 +61,36 @@ def loggable_body(raw: bytes, content_type: str) -> Any:
         try:
             data = json.loads(text)
         except json.JSONDecodeError:
-            return text
+            return _SECRET_IN_TEXT.sub(r"\1" + MASK, text)
     if isinstance(data, dict):
-        data = {k: ("***" if k in REDACTED_KEYS else v) for k, v in data.items()}
+        data = {k: (MASK if k in REDACTED_KEYS else v) for k, v in data.items()}
     return data
+
+
+def loggable_query(query: str) -> str:
+    """The query string as sent, with the value of each secret parameter (``api_token``...) as ``***``.
+    Keys are compared decoded, as the routes read them (``api%5Ftoken`` is ``api_token`` too)."""
+    if not query:
+        return query
+    parts = []
+    for part in query.split("&"):
+        key = part.partition("=")[0]
+        parts.append(f"{key}={MASK}" if unquote_plus(key) in REDACTED_KEYS else part)
+    return "&".join(parts)
+
+
+def scrub(value: Any, secrets: tuple[str, ...]) -> Any:
+    """``value`` with every occurrence of each of ``secrets`` replaced by ``***``, however it was sent
+    (a token pasted into a custom_data value is still a token)."""
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {scrub(k, secrets): scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v, secrets) for v in value]
+    return value
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -101,20 +139,32 @@ class SandboxMiddleware:
             return
         raw = await _read_body(receive)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        entry: dict[str, Any] = {
-            "method": scope["method"],
-            "path": scope["path"],
-            "query": scope.get("query_string", b"").decode("latin-1"),
-            "body": loggable_body(raw, headers.get("content-type", "")),
-            "status": None,
-        }
-        decision = self.sandbox.faults.decide()
+        entry = self._entry(scope, raw, headers)
+        decision = self.sandbox.faults.decide(scope["method"], scope["path"])
         if decision.delay_s:
             await asyncio.sleep(decision.delay_s)
         try:
             await self._respond(scope, raw, receive, send, decision, entry)
         finally:
             self.sandbox.record(entry)
+
+    def _entry(self, scope: Scope, raw: bytes, headers: dict[str, str]) -> dict[str, Any]:
+        """The log entry of a request, secrets masked; ``status`` is filled in once it is known."""
+        query = scope.get("query_string", b"").decode("latin-1")
+        entry: dict[str, Any] = {
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": loggable_query(query),
+            "body": loggable_body(raw, headers.get("content-type", "")),
+        }
+        if is_taplytics(scope["path"]):
+            entry["token_via"] = token_via(scope["method"], headers, query, raw)
+        entry["status"] = None
+        credentials = self.sandbox.credentials
+        secrets = (credentials.client_secret, credentials.taplytics_token)
+        # A secret under MIN_SCRUBBED characters is no real key, and scrubbing it would mangle the log.
+        scrubbed: dict[str, Any] = scrub(entry, tuple(s for s in secrets if len(s) >= MIN_SCRUBBED))
+        return scrubbed
 
     async def _respond(
         self,
@@ -125,16 +175,22 @@ class SandboxMiddleware:
         decision: Decision,
         entry: dict[str, Any],
     ) -> None:
+        path = scope["path"]
+        if decision.forced is not None:
+            status, message = decision.forced
+            entry["status"], entry["fault"] = status, "forced"
+            await _send_json(send, status, error_body(path, status, message), [])
+            return
         if decision.retry_after is not None:
             entry["status"], entry["fault"] = 429, "rate_limit"
             message = f"Too many requests: retry after {decision.retry_after} s"
             retry_after = [(b"retry-after", str(decision.retry_after).encode())]
-            await _send_json(send, 429, {"code": 429, "message": message}, retry_after)
+            await _send_json(send, 429, error_body(path, 429, message), retry_after)
             return
         if decision.error_status is not None:
             status = decision.error_status
             entry["status"], entry["fault"] = status, "error"
-            await _send_json(send, status, {"code": status, "message": "Injected server error"}, [])
+            await _send_json(send, status, error_body(path, status, "Injected server error"), [])
             return
         if decision.drop == "before":
             entry["fault"] = "drop_before"

@@ -16,7 +16,13 @@ import uvicorn
 from reconciler.errors import ReconcilerError
 from reconciler.sandbox.app import build_app, build_sandbox
 from reconciler.sandbox.auth import TOKEN_PATH
-from reconciler.sandbox.context import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Credentials, Sandbox
+from reconciler.sandbox.context import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_TAPLYTICS_TOKEN,
+    Credentials,
+    Sandbox,
+)
 from reconciler.sandbox.control import apply_faults
 from reconciler.sandbox.faults import Faults
 
@@ -29,15 +35,22 @@ class SandboxStartError(ReconcilerError):
 
 
 def resolve_credentials(
-    client_id: str | None, client_secret: str | None, env: Mapping[str, str] | None = None
+    client_id: str | None,
+    client_secret: str | None,
+    env: Mapping[str, str] | None = None,
+    taplytics_token: str | None = None,
 ) -> Credentials:
-    """Explicit values first, then ABTASTY_CLIENT_ID / ABTASTY_CLIENT_SECRET, then the demo pair."""
+    """Explicit values first, then ABTASTY_CLIENT_ID / ABTASTY_CLIENT_SECRET / TAPLYTICS_API_TOKEN, then the
+    demo values. The ``*_from_env`` flags tell the banner which values to mask."""
     env = os.environ if env is None else env
     env_secret = env.get("ABTASTY_CLIENT_SECRET") if client_secret is None else None
+    env_token = env.get("TAPLYTICS_API_TOKEN") if taplytics_token is None else None
     return Credentials(
         client_id=client_id if client_id is not None else env.get("ABTASTY_CLIENT_ID") or DEMO_CLIENT_ID,
         client_secret=client_secret if client_secret is not None else env_secret or DEMO_CLIENT_SECRET,
         secret_from_env=bool(env_secret),
+        taplytics_token=taplytics_token if taplytics_token is not None else env_token or DEMO_TAPLYTICS_TOKEN,
+        taplytics_token_from_env=bool(env_token),
     )
 
 
@@ -94,6 +107,11 @@ class SandboxServer:
     def client_secret(self) -> str:
         return self.sandbox.credentials.client_secret
 
+    @property
+    def taplytics_token(self) -> str:
+        """The Taplytics REST API key (``api_token``) this sandbox accepts."""
+        return self.sandbox.credentials.taplytics_token
+
     def start(self) -> None:
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
@@ -121,14 +139,16 @@ class SandboxServer:
         return asyncio.run_coroutine_threadsafe(run(), self._loops[0]).result(timeout=30)
 
     def requests(self) -> list[dict[str, Any]]:
-        """The request log (``/_sandbox/*`` excluded): method, path, query, body, status[, fault]."""
+        """The request log (``/_sandbox/*`` excluded): method, path, query, body, status[, fault]; Taplytics
+        entries add ``token_via``. Secrets and tokens are shown as ``***``."""
         return self._call(lambda: [dict(e) for e in self.sandbox.log])
 
     def clear_requests(self) -> None:
         self._call(self.sandbox.log.clear)
 
     def set_faults(self, **changes: Any) -> Faults:
-        """Same as ``POST /_sandbox/faults``: merge fields; ``expire_tokens=True``, ``reset=True``."""
+        """Same as ``POST /_sandbox/faults``: merge fields (``forced=[{...}]`` too); ``expire_tokens=True``,
+        ``reset=True``."""
         return self._call(lambda: apply_faults(self.sandbox, changes))
 
     def state(self) -> dict[str, Any]:
@@ -151,9 +171,10 @@ def serve_in_thread(
     client_secret: str | None = None,
     port: int = 0,
     host: str = "127.0.0.1",
+    taplytics_token: str | None = None,
 ) -> Iterator[SandboxServer]:
     """Run a sandbox on ``host:port`` (a free port by default) until the block ends."""
-    credentials = resolve_credentials(client_id, client_secret)
+    credentials = resolve_credentials(client_id, client_secret, taplytics_token=taplytics_token)
     path = Path(state_path) if state_path is not None else None
     sandbox = build_sandbox(seed, path, credentials, faults or Faults(), page_cap=page_cap)
     server = SandboxServer(sandbox, host=host, port=port)

@@ -11,9 +11,24 @@ from starlette.responses import JSONResponse, Response
 
 from reconciler.sandbox.context import Sandbox
 
+# Taplytics is served under /v2/...; its answers use its own error shape (see ``error_body``).
+TAPLYTICS_PREFIX = "/v2/"
+
+
+def is_taplytics(path: str) -> bool:
+    return path.startswith(TAPLYTICS_PREFIX)
+
+
+def error_body(path: str, status: int, message: str) -> dict[str, Any]:
+    """The error shape of the API that owns ``path``: AB Tasty ``{"code", "message"}``, Taplytics
+    ``{"message", "status"}``. Faults and forced statuses use it too, so each client sees its API's shape."""
+    if is_taplytics(path):
+        return {"message": message, "status": status}
+    return {"code": status, "message": message}
+
 
 class ApiProblem(Exception):
-    """An error answer: ``{"code": status, "message": ...}`` (plus optional extra keys and headers)."""
+    """An error answer in the shape of ``error_body`` (plus optional extra keys and headers)."""
 
     def __init__(
         self,
@@ -29,14 +44,14 @@ class ApiProblem(Exception):
         self.extra = extra or {}
 
 
-def problem_response(problem: ApiProblem) -> JSONResponse:
-    body: dict[str, Any] = {"code": problem.status, "message": problem.message, **problem.extra}
+def problem_response(problem: ApiProblem, path: str) -> JSONResponse:
+    body = {**error_body(path, problem.status, problem.message), **problem.extra}
     return JSONResponse(body, status_code=problem.status, headers=problem.headers)
 
 
 async def handle_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiProblem)
-    return problem_response(exc)
+    return problem_response(exc, request.url.path)
 
 
 async def handle_http_exception(request: Request, exc: Exception) -> Response:
@@ -46,12 +61,14 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
         message = f'No route found for "{request.method} {request.url.path}"'
     else:
         message = str(exc.detail)
-    return problem_response(ApiProblem(exc.status_code, message, headers=dict(exc.headers or {})))
+    problem = ApiProblem(exc.status_code, message, headers=dict(exc.headers or {}))
+    return problem_response(problem, request.url.path)
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     """A bug in the sandbox still answers JSON (uvicorn logs the traceback)."""
-    return problem_response(ApiProblem(500, f"Internal sandbox error ({type(exc).__name__})"))
+    problem = ApiProblem(500, f"Internal sandbox error ({type(exc).__name__})")
+    return problem_response(problem, request.url.path)
 
 
 def sandbox_of(request: Request) -> Sandbox:
@@ -104,6 +121,14 @@ def int_param(request: Request, name: str, default: int, minimum: int = 1) -> in
     if value < minimum:
         raise ApiProblem(400, f"Invalid parameter '{name}': must be >= {minimum}, got {value}")
     return value
+
+
+async def persist(sandbox: Sandbox) -> None:
+    """Make the mutations applied so far durable before the answer leaves; a failed write is a JSON 500."""
+    try:
+        await sandbox.commit()
+    except OSError as err:
+        raise ApiProblem(500, f"The sandbox could not save its state: {err.strerror}") from None
 
 
 def no_content() -> Response:

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ABTASTY_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ABTASTY_", "TAPLYTICS_"))}
     return {**env, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", **extra}
 
 

@@ -16,17 +16,9 @@ from starlette.responses import Response
 
 from reconciler.sandbox.abtasty.reads import load_test
 from reconciler.sandbox.abtasty.render import DEFAULT_TZ
-from reconciler.sandbox.context import Sandbox
-from reconciler.sandbox.web import ApiProblem, authorize, json_object, no_content
+from reconciler.sandbox.web import ApiProblem, authorize, json_object, no_content, persist
 
 _LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
-
-
-async def persist(sandbox: Sandbox) -> None:
-    try:
-        await sandbox.commit()
-    except OSError as err:
-        raise ApiProblem(500, f"The sandbox could not save its state: {err.strerror}") from None
 
 
 async def play(request: Request) -> Response:

@@ -10,11 +10,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from reconciler.sandbox.abtasty.hal import hal_collection
-from reconciler.sandbox.abtasty.manage import persist
 from reconciler.sandbox.abtasty.render import render_member
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.store import Record
-from reconciler.sandbox.web import ApiProblem, authorize, json_object, no_content
+from reconciler.sandbox.web import ApiProblem, authorize, json_object, no_content, persist
 
 ROLES = ("admin", "user", "creator", "viewer")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -1,0 +1,21 @@
+"""The Taplytics REST API (users), as its document describes it. ``routes()`` is everything it serves.
+
+Everything lives under ``/v2/...``, apart from AB Tasty's ``/api/...`` and ``/oauth/...``; errors are
+``{"message", "status"}`` (see ``web.error_body``).
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from reconciler.sandbox.taplytics import users
+
+USERS = "/v2/users"
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route(USERS, users.list_users, methods=["GET"]),
+        Route(USERS + "/{user_id}", users.get_user, methods=["GET"]),
+        Route(USERS + "/{user_id}", users.post_user, methods=["POST"]),
+    ]

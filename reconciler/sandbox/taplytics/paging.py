@@ -1,0 +1,53 @@
+"""Taplytics pagination: ``page`` / ``per_page`` parameters and the ``Link`` header.
+
+The document's example is the model: absolute URLs that keep the request's other parameters (its
+``api_token`` included) and end with ``page`` and ``per_page``; single-quoted ``rel`` values; several links in
+one header, in the document's order (last, next, first; ``prev`` goes between next and first). The example
+labels page 2 ``next`` on page 3 of 4, which is a slip of the document: here ``next`` is page + 1 and ``prev``
+page - 1.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from starlette.requests import Request
+
+from reconciler.sandbox.web import int_param
+
+DEFAULT_PER_PAGE = 100  # the document: "by default, accounts have a pagination limit of 100 items per page"
+
+
+def page_params(request: Request, page_cap: int) -> tuple[int, int]:
+    """``(page, per_page)``: 1-based page (default 1), ``per_page`` default 100, capped at ``page_cap``;
+    a value that is not an integer >= 1 is a 400."""
+    page = int_param(request, "page", 1)
+    per_page = min(int_param(request, "per_page", DEFAULT_PER_PAGE), page_cap)
+    return page, per_page
+
+
+def last_page(total: int, per_page: int) -> int:
+    """An empty collection still has a page 1 (empty), so ``first`` and ``last`` always exist."""
+    return max(1, -(-total // per_page))
+
+
+def link_header(request: Request, page: int, per_page: int, total: int) -> str:
+    """``<URL>; rel='last', <URL>; rel='next', <URL>; rel='prev', <URL>; rel='first'`` (next / prev only
+    when they exist; past the end, ``prev`` is the last page)."""
+    last = last_page(total, per_page)
+    url = request.url
+    base = f"{url.scheme}://{url.netloc}{url.path}"
+    others = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "per_page")]
+
+    def href(number: int) -> str:
+        query = [*others, ("page", str(number)), ("per_page", str(per_page))]
+        # %20 rather than +, and every character that could break the header's <...>; syntax escaped
+        return f"{base}?{urlencode(query, quote_via=quote)}"
+
+    rels = [("last", last)]
+    if page < last:
+        rels.append(("next", page + 1))
+    if page > 1:
+        rels.append(("prev", min(page - 1, last)))
+    rels.append(("first", 1))
+    return ", ".join(f"<{href(number)}>; rel='{rel}'" for rel, number in rels)

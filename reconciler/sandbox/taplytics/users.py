@@ -1,0 +1,87 @@
+"""``/v2/users``: the list (paged, ``Link`` header), one user, and create-or-update.
+
+``GET /v2/users/{user_id}`` is not in the document; the sandbox serves it so a client can read one user
+without paging through all of them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from reconciler.sandbox.context import Sandbox
+from reconciler.sandbox.store import Record, Store
+from reconciler.sandbox.taplytics.paging import link_header, page_params
+from reconciler.sandbox.taplytics.payload import apply_update, parse_update, render_user
+from reconciler.sandbox.taplytics.tokens import authorize
+from reconciler.sandbox.web import ApiProblem, json_object, persist
+
+USER_LIMIT_MESSAGE = "The parameters in your request were valid, but the user limit of the plan is reached"
+
+
+def _user_id(request: Request) -> str:
+    user_id = request.path_params["user_id"]
+    assert isinstance(user_id, str)
+    return user_id
+
+
+async def list_users(request: Request) -> JSONResponse:
+    """``{"users": [...], "numEntities": total}``, oldest first; a page past the end is empty."""
+    sandbox = authorize(request, None)
+    page, per_page = page_params(request, sandbox.page_cap)
+    users = sandbox.store.users
+    start = (page - 1) * per_page
+    chosen = itertools.islice(users.values(), start, start + per_page) if start < len(users) else ()
+    return JSONResponse(
+        {"users": [render_user(u) for u in chosen], "numEntities": len(users)},
+        headers={"Link": link_header(request, page, per_page, len(users))},
+    )
+
+
+async def get_user(request: Request) -> JSONResponse:
+    sandbox = authorize(request, None)
+    user_id = _user_id(request)
+    user = sandbox.store.users.get(user_id)
+    if user is None:
+        raise ApiProblem(404, f"User {user_id!r} not found")
+    return JSONResponse(render_user(user))
+
+
+async def _authorized_body(request: Request) -> tuple[Sandbox, dict[str, Any]]:
+    """Auth before validation: a malformed body is a 400 only for a caller whose key came another way."""
+    try:
+        body = await json_object(request)
+    except ApiProblem:
+        authorize(request, None)
+        raise
+    return authorize(request, body), body
+
+
+def _create(store: Store, user_id: str) -> Record:
+    """A new user, last in creation order; 402 once the project's user limit is reached."""
+    if store.users_limit is not None and len(store.users) >= store.users_limit:
+        raise ApiProblem(402, USER_LIMIT_MESSAGE)
+    newest = next(reversed(store.users.values()), None)
+    user: Record = {"user_id": user_id, "n": store.new_id("taplytics_user", newest["n"] + 1 if newest else 1)}
+    store.users[user_id] = user
+    return user
+
+
+async def post_user(request: Request) -> JSONResponse:
+    """Create the user or update it; 200 with the whole user either way (the document's success code).
+    Nothing is written when an update changes nothing."""
+    sandbox, body = await _authorized_body(request)
+    fields = parse_update(body)
+    store, user_id = sandbox.store, _user_id(request)
+    user = store.users.get(user_id)
+    before = dict(user) if user is not None else None
+    if user is None:
+        user = _create(store, user_id)
+    apply_update(user, fields)
+    if user != before:
+        store.touch_user(user_id)
+        await persist(sandbox)
+    return JSONResponse(render_user(user))
