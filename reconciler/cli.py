@@ -55,10 +55,12 @@ def _report(err: ReconcilerError) -> None:
 def _register_subcommands() -> None:
     # Imported here so that `reconciler --help` does not need every module to import cleanly.
     from reconciler.commands import apply, plan
+    from reconciler.export.command import export
     from reconciler.sandbox.cli import sandbox
 
     cli.add_command(plan)
     cli.add_command(apply)
+    cli.add_command(export)
     cli.add_command(sandbox)
 
 
