@@ -1,0 +1,179 @@
+"""What every benchmark shares: a sandbox in its own process (so its CPU never competes with the client's for
+the GIL), its control routes, configs generated from its state, and timing of the real CLI.
+
+Benchmarks print figures; they never assert on time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+CLIENT_ID = "bench-client"
+CLIENT_SECRET = "bench-secret-0c4f9e"  # a sandbox credential, not a real one
+ACCOUNT = 41902
+HEADER = (
+    "version: 1\nprovider: abtasty\naccount:\n  id: 41902\n  credentials:\n"
+    "    client_id: ${ABTASTY_CLIENT_ID}\n    client_secret: ${ABTASTY_CLIENT_SECRET}\n"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Sandbox:
+    """A sandbox process and a client for its ``/_sandbox`` control routes."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def control(self, method: str, path: str, json: Any = None) -> Any:
+        response = httpx.request(method, f"{self.url}/_sandbox/{path}", json=json, timeout=120)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def state(self) -> dict[str, Any]:
+        return dict(self.control("GET", "state"))
+
+    def requests(self) -> list[dict[str, Any]]:
+        return list(self.control("GET", "requests"))
+
+    def clear_requests(self) -> None:
+        self.control("DELETE", "requests")
+
+    def set_faults(self, **faults: Any) -> None:
+        self.control("POST", "faults", faults)
+
+    def env(self) -> dict[str, str]:
+        """The environment that points the CLI at this sandbox."""
+        return {
+            **os.environ,
+            "ABTASTY_API_URL": self.url,
+            "ABTASTY_AUTH_URL": f"{self.url}/oauth/v2/token",
+            "ABTASTY_CLIENT_ID": CLIENT_ID,
+            "ABTASTY_CLIENT_SECRET": CLIENT_SECRET,
+        }
+
+
+@contextlib.contextmanager
+def sandbox(
+    seed: str, latency_ms: float = 0, page_cap: int = 100, state: Path | None = None
+) -> Iterator[Sandbox]:
+    """``reconciler sandbox serve`` in a child process, stopped on exit."""
+    port = free_port()
+    argv = [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", str(port), "--seed", seed]
+    argv += ["--page-cap", str(page_cap), "--latency", str(latency_ms)]
+    if state is not None:
+        argv += ["--state", str(state)]
+    env = {**os.environ, "ABTASTY_CLIENT_ID": CLIENT_ID, "ABTASTY_CLIENT_SECRET": CLIENT_SECRET}
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    box = Sandbox(f"http://127.0.0.1:{port}", process)
+    try:
+        _wait_ready(box)
+        yield box
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_ready(box: Sandbox) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if box.process.poll() is not None:
+            raise SystemExit(
+                f"sandbox exited: {box.process.stderr.read().decode() if box.process.stderr else ''}"
+            )
+        with contextlib.suppress(httpx.HTTPError):
+            box.control("GET", "faults")
+            return
+        time.sleep(0.05)
+    raise SystemExit("sandbox did not start within 60 s")
+
+
+def test_entry(test: dict[str, Any]) -> str:
+    """A config entry that declares a test exactly as it is (so the plan has no changes)."""
+    state = test["state"]
+    line = f"  - id: {test['id']}\n    state: {state}\n"
+    if state == "play":
+        line += f"    mode: {'preprod' if test.get('preprod') else 'prod'}\n"
+    return line
+
+
+def member_entry(member: dict[str, Any]) -> str:
+    return f"  - email: {member['email']}\n    role: {member['role']}\n"
+
+
+def write_config(
+    path: Path, tests: Sequence[dict[str, Any]], members: Sequence[dict[str, Any]] | None
+) -> Path:
+    """A config declaring ``tests`` (and ``members``, when given) as they are."""
+    parts = [HEADER, "tests:\n", *(test_entry(t) for t in tests)]
+    if members is not None:
+        parts += ["memberships:\n  prune: false\n  members:\n", *(member_entry(m) for m in members)]
+    path.write_text("".join(parts))
+    return path
+
+
+@dataclass
+class Run:
+    """One timed CLI run."""
+
+    code: int
+    wall: float
+    requests: int
+    stdout: str
+
+
+def run_cli(box: Sandbox, *args: str) -> Run:
+    """``reconciler ARGS`` as a user runs it (a fresh process), against ``box``; requests from its log."""
+    box.clear_requests()
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", *args],
+        env=box.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    if done.returncode not in (0, 2):
+        raise SystemExit(f"reconciler {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
+    return Run(done.returncode, wall, len(box.requests()), done.stdout)
+
+
+def median_run(box: Sandbox, repeats: int, *args: str) -> Run:
+    """The run with the median wall time of ``repeats``."""
+    runs = sorted((run_cli(box, *args) for _ in range(repeats)), key=lambda r: r.wall)
+    return runs[len(runs) // 2]
+
+
+def startup_seconds(repeats: int = 5) -> float:
+    """Interpreter start plus our imports: the fixed cost of any ``reconciler`` command."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "reconciler", "--version"], capture_output=True, check=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def machine() -> str:
+    """One line naming the machine the figures come from."""
+    cores = os.cpu_count()
+    return f"{platform.system()} {platform.machine()}, {cores} cores, Python {platform.python_version()}"
