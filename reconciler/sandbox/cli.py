@@ -75,15 +75,18 @@ def sandbox() -> None:
 @click.option("--jitter", default=0.0, type=click.FloatRange(min=0), help="Latency jitter, +/- (ms).")
 @click.option("--error-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of random 5xx answers.")
 @click.option("--rate-limit", default=0.0, type=click.FloatRange(min=0), help="Requests per second (0: off).")
+@click.option(
+    "--throttle-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of random 429 answers."
+)
 @click.option("--drop-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of dropped connections.")
 @click.option("--token-ttl", default=43200, show_default=True, type=click.IntRange(min=1), help="Seconds.")
 def serve(
     host: str, port: int, state: Path | None, seed: str, page_cap: int, latency: float, jitter: float,
-    error_rate: float, rate_limit: float, drop_rate: float, token_ttl: int,
+    error_rate: float, rate_limit: float, throttle_rate: float, drop_rate: float, token_ttl: int,
 ) -> None:  # fmt: skip
     """Serve the AB Tasty Public API and the Taplytics API on HOST:PORT until Ctrl-C."""
     faults = Faults(latency_ms=latency, jitter_ms=jitter, error_rate=error_rate, rate_limit_rps=rate_limit,
-                    drop_rate=drop_rate, token_ttl=token_ttl, fault_seed=None)  # fmt: skip
+                    throttle_rate=throttle_rate, drop_rate=drop_rate, token_ttl=token_ttl, fault_seed=None)  # fmt: skip
     credentials = resolve_credentials(None, None)
     box = build_sandbox(seed, state, credentials, faults, page_cap=page_cap)
     sock = bind_socket(host, port)

@@ -49,6 +49,10 @@ class TokenIssuer:
             return "The access token provided has expired"
         return None
 
+    def issued(self) -> list[str]:
+        """Every token handed out (for tests that search outputs for them)."""
+        return list(self._expiry)
+
     def expire_all(self) -> None:
         for token in self._expiry:
             self._expiry[token] = 0.0

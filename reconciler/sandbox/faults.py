@@ -57,6 +57,8 @@ class Faults:
     ``drop_phase``: ``before`` loses the request before it is processed, ``after`` processes it (a mutation
     is applied and persisted) and then loses the response, ``random`` picks one of the two each time.
     ``rate_limit_burst`` is the bucket size (default: max(1, rate_limit_rps)).
+    ``throttle_rate``: a share of requests answered 429 with ``Retry-After: 1`` at random, as a busy API sheds
+    load whatever one client's own rate (the token bucket models that client's quota).
     ``forced``: rules ``{"method", "path", "status", "message", "times"}``; the first rule matching a request
     answers ``status`` with ``message`` before any processing, ``times`` times (null: every time).
     """
@@ -66,6 +68,7 @@ class Faults:
     error_rate: float = 0.0
     rate_limit_rps: float = 0.0
     rate_limit_burst: int | None = None
+    throttle_rate: float = 0.0
     drop_rate: float = 0.0
     drop_phase: DropPhase = "random"
     token_ttl: int = 43200
@@ -78,7 +81,7 @@ class Faults:
         for name in ("latency_ms", "jitter_ms", "rate_limit_rps"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
-        for name in ("error_rate", "drop_rate"):
+        for name in ("error_rate", "throttle_rate", "drop_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
         if self.drop_phase not in DROP_PHASES:
@@ -197,6 +200,8 @@ class FaultInjector:
         if decision.forced is not None:
             return decision
         decision.retry_after = self._take_token()
+        if decision.retry_after is None and f.throttle_rate and self._rng.random() < f.throttle_rate:
+            decision.retry_after = 1
         if decision.retry_after is not None:
             return decision
         if f.error_rate and self._rng.random() < f.error_rate:

@@ -151,6 +151,10 @@ class SandboxServer:
         ``reset=True``."""
         return self._call(lambda: apply_faults(self.sandbox, changes))
 
+    def issued_tokens(self) -> list[str]:
+        """Every access token the token endpoint issued: the secrets suite greps every output for them."""
+        return self._call(self.sandbox.tokens.issued)
+
     def state(self) -> dict[str, Any]:
         return self._call(self.sandbox.store.to_dict)
 

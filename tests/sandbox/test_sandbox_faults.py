@@ -128,3 +128,12 @@ def test_expire_tokens_over_http(api: httpx.Client, server: SandboxServer) -> No
 def test_control_routes_are_never_faulted(server: SandboxServer) -> None:
     server.set_faults(error_rate=1.0, drop_rate=1.0)
     assert httpx.get(f"{server.url}/_sandbox/state").status_code == 200
+
+
+def test_throttle_rate_is_a_share_of_429s_with_retry_after(api: httpx.Client, server: SandboxServer) -> None:
+    server.set_faults(throttle_rate=0.25, fault_seed=5)
+    answers = [api.get(f"{CORE}/tests/381296") for _ in range(80)]
+    throttled = [a for a in answers if a.status_code == 429]
+    assert 8 < len(throttled) < 35
+    assert all(a.headers["Retry-After"] == "1" and a.json()["code"] == 429 for a in throttled)
+    assert {r.get("fault") for r in server.requests()} >= {"rate_limit", None}
