@@ -120,7 +120,12 @@ def check_saved_plan(document: Mapping[str, Any], configs: Sequence[LoadedConfig
     version = document.get("reconciler_version")
     if version != __version__:
         raise PlanError(f"the plan was made by reconciler {version}, this is {__version__}: run plan again")
-    plans = [AccountPlan.from_dict(a) for a in document.get("accounts", [])]
+    try:
+        plans = [AccountPlan.from_dict(a) for a in document.get("accounts", [])]
+    except (KeyError, TypeError, ValueError, AttributeError) as err:  # a truncated or hand-edited file
+        raise PlanError(
+            f"not a reconciler plan file ({err.__class__.__name__}: {err}): run plan --out again"
+        ) from None
     digests = {c.path: c.digest for c in configs}
     if sorted(digests) != sorted(p.path for p in plans):
         raise PlanError(
