@@ -69,16 +69,26 @@ async def test_many_users_follow_the_links_and_stop_once_all_are_known(
     assert [r["path"] for r in api_requests(big)] == ["/v2/users"] * 3  # pages 4..10 not needed
 
 
-async def test_custom_data_keeps_only_the_declared_keys(big: SandboxServer, tmp_path: Path) -> None:
-    stored = big.state()["taplytics_users"]["user-000001"]
-    assert set(stored["custom_data"]) == {"cohort", "index"}
-    config = write_taplytics(tmp_path, [{"user_id": "user-000001", "custom_data": {"cohort": "x"}}])
-    async with provider_for(big, config) as provider:
+async def test_custom_data_keeps_only_the_keys_declared_for_that_user(
+    big: SandboxServer, tmp_path: Path
+) -> None:
+    stored = big.state()["taplytics_users"]
+    assert (
+        set(stored["user-000001"]["custom_data"])
+        == set(stored["user-000002"]["custom_data"])
+        == {"cohort", "index"}
+    )
+    declared = [
+        {"user_id": "user-000001", "custom_data": {"cohort": "x"}},
+        {"user_id": "user-000002", "custom_data": {"index": 0}},
+    ]
+    async with provider_for(big, write_taplytics(tmp_path, declared)) as provider:
         existing = await provider.fetch()
     assert existing.users is not None
-    user = existing.users["user-000001"]
-    assert (user.email, user.name) == (stored["email"], stored["name"])
-    assert dict(user.custom_data) == {"cohort": stored["custom_data"]["cohort"]}  # "index" is not managed
+    one, two = existing.users["user-000001"], existing.users["user-000002"]
+    assert (one.email, one.name) == (stored["user-000001"]["email"], stored["user-000001"]["name"])
+    assert dict(one.custom_data) == {"cohort": stored["user-000001"]["custom_data"]["cohort"]}
+    assert dict(two.custom_data) == {"index": 2}  # keys a user does not declare are not managed for it
 
 
 async def test_no_declared_user_means_no_request(big: SandboxServer, tmp_path: Path) -> None:
