@@ -249,10 +249,14 @@ def _user_id_is_text(value: Any) -> Any:
 
 
 UserId = Annotated[Text, BeforeValidator(_user_id_is_text)]
+
+
 def _flat_value(value: Any) -> Any:
     # One clear message rather than one per member of the union (pydantic reports each type it tried).
     if isinstance(value, float) and not math.isfinite(value):
-        raise PydanticCustomError("custom_value", "custom_data values must be finite numbers (JSON has no NaN)")
+        raise PydanticCustomError(
+            "custom_value", "custom_data values must be finite numbers (JSON has no NaN)"
+        )
     if not isinstance(value, str | bool | int | float):
         kind = {dict: "a mapping", list: "a list", type(None): "null"}.get(type(value), type(value).__name__)
         raise PydanticCustomError(
