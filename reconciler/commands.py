@@ -40,15 +40,17 @@ def run_options(func: F) -> F:
 
 def setup_logging(verbose: bool) -> None:
     """``-v``: one line per request on stderr, secrets redacted by the handler's filter."""
+    logger = logging.getLogger("reconciler")
+    for old in [h for h in logger.handlers if h.get_name() == _LOG_HANDLER]:
+        # A previous -v run in this process (tests): its stderr may be gone, and a run without -v must
+        # not keep logging through it.
+        logger.removeHandler(old)
     if not verbose:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.set_name(_LOG_HANDLER)
     handler.setFormatter(logging.Formatter("%(message)s"))
     handler.addFilter(RedactingFilter())
-    logger = logging.getLogger("reconciler")
-    for old in [h for h in logger.handlers if h.get_name() == _LOG_HANDLER]:
-        logger.removeHandler(old)  # a previous run in this process (tests): its stderr may be gone
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it repeats our own per-request line

@@ -39,7 +39,7 @@ def user_path(user_id: str) -> str:
 
 
 def parse_user(item: Any, keys: Iterable[str]) -> ExistingUser | None:
-    """A user payload -> ``ExistingUser`` keeping only the custom_data ``keys`` the config manages.
+    """A user payload -> ``ExistingUser`` keeping only the custom_data ``keys`` the config manages for it.
 
     None for something that is not a user with an id (anonymous users have none: no config can name them).
     """
@@ -67,8 +67,9 @@ class TaplyticsProvider:
         self.client = client
         self.loaded = loaded
         self.config: TaplyticsConfig = loaded.config
-        self.declared = {u.user_id for u in self.config.users}
-        self.keys = sorted({k for u in self.config.users for k in (u.custom_data or {})})
+        # user_id -> the custom_data keys its entry declares (the only ones kept from what is fetched)
+        self.keys = {u.user_id: sorted(u.custom_data or {}) for u in self.config.users}
+        self.declared = set(self.keys)
 
     async def fetch(self) -> Existing:
         """The declared users that exist (never writes)."""
@@ -101,13 +102,20 @@ class TaplyticsProvider:
         return len(self._missing(found)) <= pages_left
 
     def _parse(self, items: list[Any]) -> list[ExistingUser]:
-        users = (parse_user(item, self.keys) for item in items)
-        return [u for u in users if u is not None and u.user_id in self.declared]
+        users = (self._managed(item) for item in items)
+        return [u for u in users if u is not None]
+
+    def _managed(self, item: Any) -> ExistingUser | None:
+        """A fetched user the config declares, with its declared custom_data keys; else None."""
+        user_id = str(item.get("user_id")) if isinstance(item, dict) else None
+        if user_id not in self.keys:
+            return None
+        return parse_user(item, self.keys[user_id])
 
     async def _fetch_each(self, user_ids: list[str]) -> list[ExistingUser]:
         async def one(user_id: str) -> ExistingUser | None:
             try:
-                return parse_user(await self.client.get_json(user_path(user_id)), self.keys)
+                return self._managed(await self.client.get_json(user_path(user_id)))
             except NotFoundError:
                 return None  # not created yet: the plan creates it
 
