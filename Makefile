@@ -28,6 +28,13 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
+# Benchmarks print figures (bench/results.md records them); they never assert on time.
+bench: $(STAMP)
+	cd bench && ../$(BIN)/python plan_scale.py && ../$(BIN)/python apply_scale.py && ../$(BIN)/python cpu.py
+
+soak: $(STAMP)
+	$(BIN)/pytest -m soak -s tests/reliability
+
 schema: $(STAMP)
 	$(BIN)/reconciler schema > schema/reconciler.schema.json
 

@@ -45,12 +45,16 @@ def thousand_changes(path: Path, state: dict[str, Any]) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--latency", type=float, default=50.0, help="ms per request")
     parser.add_argument("--parallelism", type=int, default=8)
     args = parser.parse_args()
     seed = "generated:tests=2000,members=600"
-    print(f"# apply_scale: {seed}, 1,000 changes, {args.latency:g} ms latency, --parallelism {args.parallelism}")
+    print(
+        f"# apply_scale: {seed}, 1,000 changes, {args.latency:g} ms latency, --parallelism {args.parallelism}"
+    )
     print(f"# {machine()}")
     startup = startup_seconds()
     with tempfile.TemporaryDirectory() as tmp, sandbox(seed, latency_ms=args.latency) as box:
@@ -66,7 +70,9 @@ def main() -> None:
         bound = (fetch_trips + change_trips) * args.latency / 1000
         replan = run_cli(box, "plan", str(config), "--detailed-exitcode")
     print(f"  start-up of any reconciler command: {startup:.2f} s")
-    print(f"  reconciler apply   {len(log):5d} requests ({reads} reads, {writes} writes)  {run.wall:6.2f} s wall")
+    print(
+        f"  reconciler apply   {len(log):5d} requests ({reads} reads, {writes} writes)  {run.wall:6.2f} s wall"
+    )
     print(
         f"  bound              {fetch_trips} + {change_trips} round trips = {bound:6.2f} s   ratio {run.wall / bound:4.2f}x"
         f" (without start-up: {(run.wall - startup) / bound:4.2f}x)"

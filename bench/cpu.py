@@ -69,23 +69,33 @@ def timed(label: str, work: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tests", type=int, default=10_000)
     parser.add_argument("--members", type=int, default=2_000)
     args = parser.parse_args()
     print(f"# cpu: {args.tests} tests + {args.members} members, every one changing, no network")
     print(f"# {machine()}")
     baseline = rss_mb()
-    config, _ = timed("config model (not counted)", lambda: AbTastyConfig.model_validate(desired(args.tests, args.members)))
+    config, _ = timed(
+        "config model (not counted)", lambda: AbTastyConfig.model_validate(desired(args.tests, args.members))
+    )
     state = existing(args.tests, args.members)
     plans, diff_cpu = timed("diff + plan", lambda: [make_plan("bench.yaml", config, state)])
     total = diff_cpu
-    for label, render in (("render text", render_text), ("render json", render_json), ("render markdown", render_markdown)):
+    for label, render in (
+        ("render text", render_text),
+        ("render json", render_json),
+        ("render markdown", render_markdown),
+    ):
         _, cpu = timed(label, lambda render=render: render(plans))
         total += cpu
     print(f"  changes                {len(plans[0].changes)}")
     print(f"  diff + all renders     {total:6.3f} s CPU (target 0.5 s)")
-    print(f"  peak RSS               {rss_mb():6.1f} MB (target 250 MB; {baseline:.1f} MB before building anything)")
+    print(
+        f"  peak RSS               {rss_mb():6.1f} MB (target 250 MB; {baseline:.1f} MB before building anything)"
+    )
 
 
 if __name__ == "__main__":
