@@ -53,7 +53,9 @@ def test_export_is_deterministic_and_stdout_is_the_file(
     cli: CliRunner, demo: SandboxServer, tmp_path: Path
 ) -> None:
     first = export_to(cli, tmp_path / "a.yaml")
-    second = export_to(cli, tmp_path / "b.yaml")
+    refused = cli("export", "--account", ACCOUNT, "-o", str(tmp_path / "a.yaml"))
+    assert refused.code == 1 and "exists: refresh it with --update" in refused.err
+    second = export_to(cli, tmp_path / "a.yaml", "--force")
     assert first == second
     result = cli("export", "--account", ACCOUNT)
     assert result.code == 0
@@ -207,3 +209,15 @@ def test_usage_errors(cli: CliRunner, demo: SandboxServer, args: tuple[str, ...]
     result = cli("export", *args)
     assert result.code == 1
     assert message in result.err
+
+
+def test_embedded_sandbox(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--sandbox`` reads the same persistent sandbox that ``plan --sandbox`` plans against."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("ABTASTY_CLIENT_ID", "ABTASTY_CLIENT_SECRET", "ABTASTY_API_URL", "ABTASTY_AUTH_URL"):
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "accounts" / "demo.yaml"
+    export_to(cli, path, "--sandbox")
+    check_valid(path)
+    result = cli("plan", str(path), "--sandbox", "--detailed-exitcode")
+    assert result.code == 0, result.out + result.err
