@@ -48,6 +48,7 @@ SHOWN_NEW = 20  # "not in the file" lines printed before a count: an account may
 @click.option("--members/--no-members", default=True, show_default=True, help="Write the memberships.")
 @click.option("--prune", is_flag=True, help="Write `prune: true`: apply revokes members not listed.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@click.option("--force", is_flag=True, help="Let -o replace an existing file (--update keeps its comments).")
 @click.option(
     "--update",
     "update_path",
@@ -68,6 +69,7 @@ def export(
     members: bool,
     prune: bool,
     output: str | None,
+    force: bool,
     update_path: str | None,
     add_new: bool,
     check: bool,
@@ -82,11 +84,17 @@ def export(
             raise click.UsageError("give --account ID (or --update FILE to refresh a config)")
         if add_new or check:
             raise click.UsageError("--add-new and --check go with --update FILE")
+        if output and Path(output).exists() and not force:
+            raise click.UsageError(
+                f"{output} exists: refresh it with --update {output} (its comments stay), or pass --force"
+            )
         options = ExportOptions(tests, members, prune, schema_ref(output))
         _export(account_id, options, output, sandbox, parallelism)
         return
-    if output or prune:
-        raise click.UsageError("--update rewrites FILE in place; -o and --prune are for a new export")
+    if output or prune or force:
+        raise click.UsageError(
+            "--update rewrites FILE in place; -o, --force and --prune are for a new export"
+        )
     result = _update(update_path, account_id, UpdateOptions(add_new, tests), members, sandbox, parallelism)
     _finish_update(result, check)
 

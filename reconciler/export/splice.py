@@ -23,6 +23,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from reconciler.export.text import double_quoted, scalar, single_quoted
 
 _LOCAL_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+_SPACES = re.compile(" *")
 
 
 class CannotEdit(Exception):
@@ -76,8 +77,9 @@ def last_end(node: Node) -> int:
     return end
 
 
-def replace_scalar(node: Node, value: str) -> Edit:
-    """The value of ``node`` written as ``value``, in the node's own quoting style."""
+def replace_scalar(text: str, node: Node, value: str) -> Edit:
+    """The value of ``node`` written as ``value``, in the node's own quoting style; a comment after it on
+    the line keeps its column when the spaces before it allow (``state: pause   # why`` -> ``play    #``)."""
     if not isinstance(node, ScalarNode):
         raise CannotEdit("the value is not a single scalar")
     if node.anchor is not None:
@@ -92,7 +94,13 @@ def replace_scalar(node: Node, value: str) -> Edit:
         new = value  # an unquoted date-time stays unquoted
     else:
         new = scalar(value)  # plain when unambiguous; a block scalar (| or >) becomes one quoted line
-    return Edit(node.start_mark.index, node.end_mark.index, new)
+    start, end = node.start_mark.index, node.end_mark.index
+    run = _SPACES.match(text, end)
+    gap = run.end() - end if run else 0
+    if gap and text[end + gap : end + gap + 1] == "#" and "\n" not in text[start:end]:
+        spaces = max(1, gap + (end - start) - len(new))
+        return Edit(start, end + gap, new + " " * spaces)
+    return Edit(start, end, new)
 
 
 def delete_pair(text: str, mapping: Node, pair: Pair) -> Edit:

@@ -41,11 +41,13 @@ class UpdateOptions:
 
 @dataclass(frozen=True)
 class Finding:
-    """One line of the report. ``offset`` is where in the file it is about (None: not in the file)."""
+    """One line of the report. ``offset`` is where in the file it is about (None: not in the file);
+    ``inserted``, where the text it added starts (the line to show once the file is written)."""
 
     kind: str  # changed | added | gone | manual | new
     offset: int | None
     message: str
+    inserted: int | None = None
 
 
 @dataclass
@@ -68,10 +70,18 @@ class UpdateResult:
     def report(self, written: bool) -> list[str]:
         """``FILE:LINE: message`` lines; LINE is in the file as it is on disk after the command."""
         lines = splice.Lines(self.old_text, self.edits if written else ())
-        return [
-            f"{self.path}:{lines.line(f.offset)}: {f.message}" if f.offset is not None else f.message
-            for f in self.findings
-        ]
+        # An insertion at the end of a file without a final newline starts with one: its text is a line down.
+        down = {e.start: int(e.new[:1] in "\r\n") for e in self.edits if e.start == e.end and e.new}
+        out = []
+        for f in self.findings:
+            if f.offset is None:
+                out.append(f.message)
+                continue
+            shown = lines.line(f.offset)
+            if written and f.inserted is not None:
+                shown = lines.line(f.inserted) + down.get(f.inserted, 0)
+            out.append(f"{self.path}:{shown}: {f.message}")
+        return out
 
 
 def update_text(
@@ -108,8 +118,10 @@ class _Updater:
         except CannotEdit as why:
             self._note("manual", at, f"{label}: {message}: edit it by hand ({why})")
             return False
-        self.result.edits.extend(edits if isinstance(edits, list) else [edits])
-        self._note("changed", at, f"{label}: {message}")
+        made = edits if isinstance(edits, list) else [edits]
+        self.result.edits.extend(made)
+        added = made[-1].start if made[-1].start == made[-1].end else None
+        self.result.findings.append(Finding("changed", at.start_mark.index, f"{label}: {message}", added))
         return True
 
     def _replace(self, label: str, item: Node, key: str, old: str | None, new: str, within: str = "") -> bool:
@@ -117,7 +129,9 @@ class _Updater:
         pair = lookup(item, key)
         at = item if pair is None else pair[1]
         message = f"{within}{key} {old} -> {new}"
-        return self._edit(label, at, lambda: splice.replace_scalar(_value(pair, key), new), message)
+        return self._edit(
+            label, at, lambda: splice.replace_scalar(self.text, _value(pair, key), new), message
+        )
 
     # -- tests ------------------------------------------------------------------------------------------
 
@@ -257,7 +271,8 @@ class _Updater:
             self._note("manual", None if pair is None else pair[0], f"{message}: add them by hand ({why})")
             return
         self.result.edits.extend(edits)
-        self._note("added", edits[-1].start, message)
+        anchor = len(self.text) if pair is None else pair[0].start_mark.index
+        self.result.findings.append(Finding("added", anchor, message, edits[-1].start))
 
     # -- members ----------------------------------------------------------------------------------------
 

@@ -1,0 +1,49 @@
+"""Fixtures of the export tests: a fresh demo sandbox over HTTP and the CLI run in-process against it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from e2e_support import CANARY_SECRET, CLIENT_ID, CliRunner, Result, run_cli, server_env
+from export_helpers import Point
+
+from reconciler.sandbox.server import SandboxServer, serve_in_thread
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
+    """A fresh demo account (AB Tasty account 41902) with a state file."""
+    with serve_in_thread(
+        seed="demo", state_path=tmp_path / "state.json", client_id=CLIENT_ID, client_secret=CANARY_SECRET
+    ) as server:
+        yield server
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> CliRunner:
+    """``reconciler ARGS`` in-process; point it at a server with ``point(server)`` first (or pass env)."""
+
+    def invoke(*args: str, **env: str) -> Result:
+        return run_cli(monkeypatch, capsys, env, *args)
+
+    return invoke
+
+
+@pytest.fixture
+def point(monkeypatch: pytest.MonkeyPatch) -> Point:
+    """``point(server)``: the environment (URLs, canary credentials) of every later CLI run."""
+
+    def to(server: SandboxServer) -> None:
+        for key, value in server_env(server).items():
+            monkeypatch.setenv(key, value)
+
+    return to
+
+
+@pytest.fixture
+def demo(sandbox: SandboxServer, point: Point) -> SandboxServer:
+    """The demo sandbox, with the CLI pointed at it."""
+    point(sandbox)
+    return sandbox
