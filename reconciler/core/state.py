@@ -11,7 +11,7 @@ import hashlib
 import json
 import zoneinfo
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -83,7 +83,9 @@ class Existing:
             return "script"
         if current is None:
             return "absent"
-        blob = json.dumps(asdict(current), sort_keys=True, default=dict)  # type: ignore[call-overload]
+        # vars(), not asdict(): the records are flat (custom_data aside, which default=dict handles), and
+        # asdict's deep copy was most of the plan's CPU at 12,000 resources. Same bytes, same digests.
+        blob = json.dumps(vars(current), sort_keys=True, default=dict)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
