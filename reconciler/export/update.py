@@ -62,9 +62,11 @@ class UpdateResult:
 
     @property
     def changed(self) -> bool:
+        """True when the refreshed text differs from the file's."""
         return self.new_text != self.old_text
 
     def count(self, kind: str) -> int:
+        """How many findings are of ``kind``."""
         return sum(f.kind == kind for f in self.findings)
 
     def report(self, written: bool) -> list[str]:
@@ -92,6 +94,8 @@ def update_text(
 
 
 class _Updater:
+    """One refresh: walks the config's entries next to their nodes, collecting edits and findings."""
+
     def __init__(
         self, path: str, text: str, config: AbTastyConfig, existing: Existing, options: UpdateOptions
     ) -> None:
