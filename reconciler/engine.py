@@ -76,7 +76,15 @@ def endpoint_for(
         return override[config.provider]
     if isinstance(config, TaplyticsConfig):
         project = config.project
-        token = Secret(_resolve_secret(loaded, ("project", "api_token"), project.api_token, env))
+        value = _resolve_secret(loaded, ("project", "api_token"), project.api_token, env)
+        if not (value.isascii() and value.isprintable() and value.strip() == value and value):
+            # It travels in a header: httpx would reject it with an error quoting the value, unredacted (the
+            # redactor knows the raw value, not its escaped repr). Say what is wrong, never what it is.
+            raise EnvironmentVariableError(
+                f"{loaded.where(('project', 'api_token'))}: the API token from {project.api_token} is empty or "
+                "has spaces, control or non-ASCII characters (a stray \\r from a .env file?): fix the variable"
+            )
+        token = Secret(value)
         return TokenEndpoint(env.get("TAPLYTICS_API_URL") or project.api_url or DEFAULT_TAPLYTICS_URL, token)
     account = config.account
     creds = account.credentials

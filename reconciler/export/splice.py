@@ -77,6 +77,36 @@ def last_end(node: Node) -> int:
     return end
 
 
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    return list(node.value) if isinstance(node, SequenceNode) else []
+
+
+def shared_nodes(root: Node) -> set[int]:
+    """The ids of nodes an alias (``*name``) makes appear in more than one place, and of everything under
+    them: the composer returns the same node object for each use, so editing its text edits every entry that
+    uses it. (An anchor used only once is not shared.)"""
+    visits: dict[int, int] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        visits[id(node)] = visits.get(id(node), 0) + 1
+        if visits[id(node)] == 1:  # descend once: aliases may even be recursive
+            stack.extend(_children(node))
+    shared: set[int] = set()
+    marking: list[tuple[Node, bool]] = [(root, False)]
+    while marking:
+        node, inside = marking.pop()
+        if id(node) in shared:
+            continue
+        inside = inside or visits[id(node)] > 1
+        if inside:
+            shared.add(id(node))
+        marking.extend((child, inside) for child in _children(node))
+    return shared
+
+
 def replace_scalar(text: str, node: Node, value: str) -> Edit:
     """The value of ``node`` written as ``value``, in the node's own quoting style; a comment after it on
     the line keeps its column when the spaces before it allow (``state: pause   # why`` -> ``play    #``)."""

@@ -102,6 +102,7 @@ class _Updater:
         self.text, self.config, self.existing, self.options = text, config, existing, options
         self.result = UpdateResult(path, text, text)
         self.root = splice.compose(text)
+        self.shared = splice.shared_nodes(self.root)
         self.newline = "\r\n" if "\r\n" in text else "\n"
         self.declared: set[int] = set()
 
@@ -117,6 +118,10 @@ class _Updater:
 
     def _edit(self, label: str, at: Node, make: Callable[[], Edits], message: str) -> bool:
         """Make an edit, or report why it needs a hand edit; True when it was made."""
+        if id(at) in self.shared:
+            why = "it is shared through a YAML alias, so the edit would change every entry that uses it"
+            self._note("manual", at, f"{label}: {message}: edit it by hand ({why})")
+            return False
         try:
             edits = make()
         except CannotEdit as why:

@@ -152,7 +152,29 @@ def test_an_anchor_is_not_rewritten(tmp_path: Path) -> None:
     tests = ExistingTest(1, "a", "pause", False), ExistingTest(2, "b", "play", False)
     result = refresh(tmp_path, body, account(*tests))
     assert not result.changed
-    assert "anchor &live" in result.findings[0].message
+    assert "shared through a YAML alias" in result.findings[0].message
+
+
+@pytest.mark.parametrize("drifted", [(1,), (1, 2)], ids=["one-drifted", "both-drifted"])
+def test_a_schedule_shared_through_an_alias_is_never_edited(tmp_path: Path, drifted: tuple[int, ...]) -> None:
+    body = (
+        "tests:\n"
+        "  - id: 1\n"
+        '    schedule: &launch {start_at: "2026-01-01T00:00:00", timezone: Europe/Paris}\n'
+        "  - id: 2\n"
+        "    schedule: *launch\n"
+    )
+    moved = epoch("2026-03-01T00:00:00")
+    tests = [
+        ExistingTest(
+            i, "t", "pause", False, moved if i in drifted else epoch("2026-01-01T00:00:00"), 0, PARIS
+        )
+        for i in (1, 2)
+    ]
+    result = refresh(tmp_path, body, account(*tests))
+    assert not result.changed  # test 2 (in sync) must not be rescheduled through the shared node
+    assert len(result.findings) == len(drifted)
+    assert all("shared through a YAML alias" in f.message for f in result.findings)
 
 
 def test_schedule_fields_the_account_dropped_are_removed(tmp_path: Path) -> None:

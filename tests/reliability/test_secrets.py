@@ -124,3 +124,17 @@ def test_no_secret_in_any_output_log_plan_or_file(
     ]
     assert leaks == []
     assert len(haystack) > 20  # the search really covered the outputs, plan files, export, log and state
+
+
+@pytest.mark.parametrize("bad", ["\r", "\n", " ", "é", "\x07"], ids=["cr", "lf", "space", "non-ascii", "bell"])
+def test_an_api_token_that_cannot_be_a_header_is_refused_without_echoing_it(
+    bad: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "taplytics.yaml"
+    config.write_text(TAPLYTICS)
+    token = TAPLYTICS_CANARY + bad
+    env = {"TAPLYTICS_API_URL": "http://127.0.0.1:9", "TAPLYTICS_API_TOKEN": token}
+    result = run_cli(monkeypatch, capsys, env, "plan", str(config))
+    assert result.code == 1
+    assert f"{config}:5:" in result.err and "TAPLYTICS_API_TOKEN" in result.err
+    assert TAPLYTICS_CANARY not in result.all and repr(token)[1:-1] not in result.all
