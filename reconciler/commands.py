@@ -18,8 +18,9 @@ from reconciler.config import load_configs
 from reconciler.core.plan import AccountPlan
 from reconciler.engine import ApplyResult, Endpoint, Overrides, TokenEndpoint, run_apply, run_plan
 from reconciler.errors import ApplyError, PlanError, ReconcilerError
+from reconciler.files import write_atomic
 from reconciler.http import RedactingFilter, Secret
-from reconciler.render import plan_document, render_json, render_markdown, render_text, total
+from reconciler.render import render_json, render_markdown, render_text, total
 
 SANDBOX_STATE = Path(".reconciler/sandbox.json")
 _LOG_HANDLER = "reconciler-cli"
@@ -111,7 +112,7 @@ def plan(
     else:
         click.echo(render_text(plans, color=_color()), nl=False)
     if out:
-        Path(out).write_text(json.dumps(plan_document(plans), indent=2) + "\n")
+        write_atomic(Path(out), render_json(plans))
         _progress(f"Plan saved to {out}: apply it with `reconciler apply --plan {out} {' '.join(paths)}`.")
     if detailed_exitcode and total(plans).total:
         sys.exit(2)

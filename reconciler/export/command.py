@@ -26,6 +26,7 @@ from reconciler.engine import DEFAULT_API_URL, DEFAULT_AUTH_URL, Endpoint, Overr
 from reconciler.errors import ConfigIssue, EnvironmentVariableError, ReconcilerError
 from reconciler.export.render import ExportOptions, render_export
 from reconciler.export.update import UpdateOptions, UpdateResult, update_text
+from reconciler.files import write_atomic
 from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret
 from reconciler.providers.abtasty import TestSelection, fetch_account
 
@@ -231,21 +232,6 @@ def read_text(path: str) -> str:
     """The file as it is, line endings included (``newline=""``): every byte we do not edit stays."""
     with open(path, encoding="utf-8", newline="") as handle:
         return handle.read()
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write next to ``path`` then rename: an interrupted run leaves the old file or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def invalid_issues(path: str, text: str) -> list[ConfigIssue]:

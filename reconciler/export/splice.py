@@ -83,10 +83,12 @@ def _children(node: Node) -> list[Node]:
     return list(node.value) if isinstance(node, SequenceNode) else []
 
 
-def shared_nodes(root: Node) -> set[int]:
+def shared_nodes(root: Node | None) -> set[int]:
     """The ids of nodes an alias (``*name``) makes appear in more than one place, and of everything under
     them: the composer returns the same node object for each use, so editing its text edits every entry that
     uses it. (An anchor used only once is not shared.)"""
+    if root is None:
+        return set()
     visits: dict[int, int] = {}
     stack = [root]
     while stack:
@@ -220,10 +222,16 @@ class Lines:
         return bisect_left(self._newlines, shifted) + 1
 
 
-def append_block(text: str, key: str, entries: Sequence[list[str]], newline: str) -> Edit:
-    """A new top-level ``key:`` list holding ``entries``, at the end of the file."""
+def append_block(
+    text: str, key: str, entries: Sequence[list[str]], newline: str, before: Node | None = None
+) -> Edit:
+    """A new top-level ``key:`` list holding ``entries``: on the line before the key ``before`` when given
+    (so that items appended to the list that ends the file stay in that list), else at the end of the file."""
     lines = [f"{key}:"]
     for entry in entries:
         lines += [("  - " if i == 0 else "    ") + line for i, line in enumerate(entry)]
+    if before is not None:
+        at = line_start(text, before.start_mark.index)
+        return Edit(at, at, newline.join(lines) + newline)
     lead = newline if text and not text.endswith("\n") else ""
     return Edit(len(text), len(text), lead + newline.join(lines) + newline)

@@ -274,7 +274,9 @@ class _Updater:
             edits = (
                 splice.append_items(self.text, pair, entries, self.newline)
                 if pair is not None
-                else [splice.append_block(self.text, key, entries, self.newline)]
+                else [
+                    splice.append_block(self.text, key, entries, self.newline, before=self._memberships_key())
+                ]
             )
         except CannotEdit as why:
             self._note("manual", None if pair is None else pair[0], f"{message}: add them by hand ({why})")
@@ -282,6 +284,10 @@ class _Updater:
         self.result.edits.extend(edits)
         anchor = len(self.text) if pair is None else pair[0].start_mark.index
         self.result.findings.append(Finding("added", anchor, message, edits[-1].start))
+
+    def _memberships_key(self) -> Node | None:
+        block = lookup(self.root, "memberships")
+        return None if block is None else block[0]
 
     # -- members ----------------------------------------------------------------------------------------
 

@@ -34,3 +34,14 @@ def test_validate_reads_no_environment_and_makes_no_request(
     result = cli("validate", str(config))
     assert result.code == 0 and "1 file valid" in result.out
     assert sandbox.requests() == []
+
+
+def test_an_unwritable_output_is_a_user_error_naming_it(cli: CliRunner, tmp_path: Path) -> None:
+    config = write_config(tmp_path, "tests:\n  - id: 381296\n    state: pause\n")
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    for args in (("plan", str(config), "--out"), ("export", "--account", "41902", "-o")):
+        target = blocker / "out.file"
+        result = cli(*args, str(target))
+        assert result.code == 1, result.all
+        assert f"{target}: cannot write" in result.err

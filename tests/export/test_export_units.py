@@ -249,3 +249,16 @@ def test_names_resolve_exactly_and_ambiguity_is_reported(tmp_path: Path) -> None
     assert [f.kind for f in result.findings] == ["gone", "changed"]
     assert "2 tests have this name (1, ...)" in result.findings[0].message
     assert result.findings[1].message == 'tests[1] (name "twin", id 3): state play -> pause'
+
+
+def test_add_new_without_a_tests_list_puts_it_before_the_memberships_that_end_the_file(
+    tmp_path: Path,
+) -> None:
+    body = "memberships:\n  members:\n    - email: a@example.com\n      role: admin\n"
+    existing = account(
+        ExistingTest(7, "seven", "pause", False),
+        members={"a@example.com": "admin", "b@example.com": "viewer"},
+    )
+    result = refresh(tmp_path, body, existing, add_new=True)  # refresh() re-validates the written file
+    assert result.new_text.index("tests:") < result.new_text.index("memberships:")
+    assert "b@example.com" in result.new_text.split("memberships:")[1]

@@ -126,7 +126,9 @@ def test_no_secret_in_any_output_log_plan_or_file(
     assert len(haystack) > 20  # the search really covered the outputs, plan files, export, log and state
 
 
-@pytest.mark.parametrize("bad", ["\r", "\n", " ", "é", "\x07"], ids=["cr", "lf", "space", "non-ascii", "bell"])
+@pytest.mark.parametrize(
+    "bad", ["\r", "\n", " ", "é", "\x07"], ids=["cr", "lf", "space", "non-ascii", "bell"]
+)
 def test_an_api_token_that_cannot_be_a_header_is_refused_without_echoing_it(
     bad: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
