@@ -3,7 +3,8 @@
 A user the project does not have is created; a user it has gets one update holding exactly the declared
 fields and custom_data keys whose values differ (custom_data merges, so undeclared keys stay as they are).
 Users are never deleted: a config lists the users that must exist, not all of them.
-Values are compared with their JSON type: custom_data ``beta: "true"`` is not ``beta: true``.
+Values are compared with their JSON type: custom_data ``beta: "true"`` is not ``beta: true`` (numbers by value:
+JSON has one number type, so ``1.0`` is ``1``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ def declared(user: User) -> dict[str, Any]:
 
 
 def _same(have: Any, want: Any) -> bool:
-    # True == 1 in Python, not in JSON (nor for the API): compare the type as well as the value.
+    # True == 1 in Python, not in JSON (nor for the API): booleans and strings compare with their type. Numbers
+    # compare by value: JSON has one number type, and a JavaScript server answers 1 for a stored 1.0.
+    if isinstance(have, bool) or isinstance(want, bool):
+        return type(have) is type(want) and have == want
+    if isinstance(have, int | float) and isinstance(want, int | float):
+        return bool(have == want)
     return type(have) is type(want) and have == want
 
 
@@ -52,7 +58,7 @@ def _update(have: ExistingUser, want: dict[str, Any]) -> Change | None:
 
 
 def user_changes(config: TaplyticsConfig, existing: Existing) -> Iterator[Change]:
-    """A create or an update for each declared user that does not match, in config order."""
+    """A create or an update for each declared user that does not match, (sorted by user_id by diff())."""
     users = existing.users or {}
     for entry in config.users:
         want = declared(entry)
