@@ -123,6 +123,26 @@ async def plan_account(loaded: LoadedConfig, provider: Provider) -> AccountPlan:
     return make_plan(loaded.path, loaded.config, existing, loaded.digest)
 
 
+_RESOURCE_TYPES = {"abtasty": {"test", "member", "script"}, "taplytics": {"user"}}
+
+
+def _check_resources(plan: AccountPlan) -> None:
+    """A hand-edited plan is refused before any request when a resource cannot be the provider's, an id is
+    not a number where the API wants one, or a change's kind does not fit its resource ("test_state" on a
+    "member")."""
+    allowed = _RESOURCE_TYPES.get(plan.provider, set())
+    pairs: list[tuple[str, str | None]] = [(c.resource, c.kind.value.partition("_")[0]) for c in plan.changes]
+    pairs += [(resource, None) for resource in plan.fingerprints]
+    for resource, kind_type in pairs:
+        rtype, _, key = resource.partition(":")
+        numeric = rtype in ("test", "script")
+        if rtype not in allowed or (numeric and not key.isdigit()) or kind_type not in (None, rtype):
+            raise PlanError(
+                f"not a reconciler plan file: {plan.path}: resource {resource!r} cannot be in a {plan.provider} "
+                "plan: run plan --out again"
+            )
+
+
 def check_saved_plan(document: Mapping[str, Any], configs: Sequence[LoadedConfig]) -> list[AccountPlan]:
     """Refuse a plan file from another version or for other config; return its account plans."""
     version = document.get("reconciler_version")
@@ -134,6 +154,8 @@ def check_saved_plan(document: Mapping[str, Any], configs: Sequence[LoadedConfig
         raise PlanError(
             f"not a reconciler plan file ({err.__class__.__name__}: {err}): run plan --out again"
         ) from None
+    for plan in plans:
+        _check_resources(plan)
     digests = {c.path: c.digest for c in configs}
     if sorted(digests) != sorted(p.path for p in plans):
         raise PlanError(

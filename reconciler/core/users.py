@@ -58,7 +58,7 @@ def _update(have: ExistingUser, want: dict[str, Any]) -> Change | None:
 
 
 def user_changes(config: TaplyticsConfig, existing: Existing) -> Iterator[Change]:
-    """A create or an update for each declared user that does not match, (sorted by user_id by diff())."""
+    """A create or an update for each declared user that does not match (diff() sorts them by user_id)."""
     users = existing.users or {}
     for entry in config.users:
         want = declared(entry)

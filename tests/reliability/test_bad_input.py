@@ -150,3 +150,27 @@ def test_plan_for_another_config_is_refused_before_any_request(cli: Cli, tmp_pat
     result = cli("apply", str(good_config(tmp_path)), "--auto-approve", "--plan", str(saved))
     assert result.code == 1
     assert "run plan again" in result.err
+
+
+@pytest.mark.parametrize(
+    "resource, kind",
+    [("test:abc", "test_state"), ("user:qa-001", "user_update"), ("member:a@b.co", "test_state")],
+    ids=["test-id-not-a-number", "user-in-an-abtasty-plan", "kind-of-another-resource"],
+)
+def test_hand_edited_plan_resources_are_refused_before_any_request(
+    resource: str, kind: str, cli: Cli, tmp_path: Path
+) -> None:
+    rtype, _, key = resource.partition(":")
+    change = {"kind": kind, "resource": {"type": rtype, "id": key, "name": "x"}, "before": {}, "after": {}}
+    account = {
+        "file": "x",
+        "provider": "abtasty",
+        "account": "41902",
+        "changes": [change],
+        "fingerprints": {},
+    }
+    saved = tmp_path / "plan.json"
+    saved.write_text(json.dumps({"reconciler_version": __version__, "accounts": [account]}))
+    result = cli("apply", str(good_config(tmp_path)), "--auto-approve", "--plan", str(saved))
+    assert result.code == 1, result.all
+    assert repr(resource) in result.err
