@@ -13,11 +13,12 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -42,6 +43,7 @@ class Sandbox:
 
     url: str
     process: subprocess.Popen[bytes]
+    log: IO[bytes]
 
     def control(self, method: str, path: str, json: Any = None) -> Any:
         response = httpx.request(method, f"{self.url}/_sandbox/{path}", json=json, timeout=120)
@@ -82,14 +84,16 @@ def sandbox(
     if state is not None:
         argv += ["--state", str(state)]
     env = {**os.environ, "ABTASTY_CLIENT_ID": CLIENT_ID, "ABTASTY_CLIENT_SECRET": CLIENT_SECRET}
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    box = Sandbox(f"http://127.0.0.1:{port}", process)
-    try:
-        _wait_ready(box)
-        yield box
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    # stderr to a file, not a pipe: nobody drains a pipe while the benchmark runs, and a full one blocks.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        box = Sandbox(f"http://127.0.0.1:{port}", process, log)
+        try:
+            _wait_ready(box)
+            yield box
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def _wait_ready(box: Sandbox) -> None:

@@ -106,8 +106,8 @@ def _plain(node: Node, loc: Loc, pos: Positions, scalars: SafeConstructor) -> An
     tag = node.tag
     if tag == _STR_TAG:
         return node.value  # the common case, without the constructor's generic dispatch
-    if tag == _INT_TAG and node.value.isdigit():
-        return int(node.value)
+    if tag == _INT_TAG and node.value.isdigit() and (node.value[0] != "0" or node.value == "0"):
+        return int(node.value)  # plain decimal only: 010 is octal under a %YAML 1.1 directive
     if (tag or "").endswith(":timestamp"):
         # An unquoted 2026-12-01T09:00:00 is a YAML timestamp: keep the text the user wrote, so the
         # format check sees an offset or fractional seconds if there were any.

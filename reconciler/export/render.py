@@ -54,6 +54,7 @@ class Exported:
 
 @functools.cache
 def known_timezones() -> frozenset[str]:
+    """IANA names this machine knows: a schedule in any other timezone cannot be written as local time."""
     return frozenset(zoneinfo.available_timezones())
 
 

@@ -59,6 +59,7 @@ def lookup(mapping: Node | None, key: str) -> Pair | None:
 
 
 def line_start(text: str, index: int) -> int:
+    """The offset of the first character of the line holding ``index``."""
     return text.rfind("\n", 0, index) + 1
 
 

@@ -16,6 +16,7 @@ TAPLYTICS_PREFIX = "/v2/"
 
 
 def is_taplytics(path: str) -> bool:
+    """Whether ``path`` is a Taplytics route (its errors are shaped ``{"message", "status"}``)."""
     return path.startswith(TAPLYTICS_PREFIX)
 
 

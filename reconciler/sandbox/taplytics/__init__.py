@@ -14,6 +14,7 @@ USERS = "/v2/users"
 
 
 def routes() -> list[BaseRoute]:
+    """The Taplytics routes: the users collection and one user (read, create or update)."""
     return [
         Route(USERS, users.list_users, methods=["GET"]),
         Route(USERS + "/{user_id}", users.get_user, methods=["GET"]),

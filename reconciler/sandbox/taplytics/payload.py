@@ -25,6 +25,7 @@ def _kind(value: Any) -> str:
 
 
 def render_user(user: Record) -> dict[str, Any]:
+    """A stored user as the API answers it (the store's bookkeeping, such as creation order, left out)."""
     return {
         "user_id": user["user_id"],
         "email": user.get("email"),

@@ -42,6 +42,7 @@ async def list_users(request: Request) -> JSONResponse:
 
 
 async def get_user(request: Request) -> JSONResponse:
+    """``GET /v2/users/{user_id}``: the user, or 404 (a route the document does not list)."""
     sandbox = authorize(request, None)
     user_id = _user_id(request)
     user = sandbox.store.users.get(user_id)
