@@ -125,7 +125,7 @@ def test_1000_changes_converge_under_faults(
     log = big.requests()
     big.set_faults(reset=True)
     faults = Counter(r.get("fault") for r in log)
-    print(
+    figures = (
         f"\nsoak: {len(log)} requests in {elapsed:.1f} s: {faults['error']} 5xx, {faults['rate_limit']} 429, "
         f"{faults['drop_before']} dropped before and {faults['drop_after']} after processing; "
         f"state file read {watcher.reads} times, {watcher.bad} unreadable"
@@ -150,6 +150,7 @@ def test_1000_changes_converge_under_faults(
         or ((m := MEMBER_PATH.search(e["path"])) and int(m[1]) not in managed_members)
     ]
     assert strays == []
+    print(figures)  # last: every CLI run reads (and drops) what was printed before it
 
 
 def kill_after(server: SandboxServer, config: Path, seconds: float, cwd: Path) -> None:
