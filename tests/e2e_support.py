@@ -3,7 +3,12 @@ the sandbox's request log. Importable from any test directory (pytest's ``python
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +16,8 @@ from typing import Any
 import pytest
 
 from reconciler.cli import run
-from reconciler.sandbox.server import SandboxServer
+from reconciler.sandbox.faults import Faults
+from reconciler.sandbox.server import SandboxServer, serve_in_thread
 
 CANARY_SECRET = "canary-secret-5f1d2a9e7c"  # grepped for in every output
 CLIENT_ID = "e2e-client"
@@ -100,3 +106,43 @@ def assert_no_duplicate_member(server: SandboxServer) -> None:
     emails = [m["email"].lower() for m in server.state()["members"].values()]
     duplicates = sorted(e for e in set(emails) if emails.count(e) > 1)
     assert not duplicates, f"duplicate members: {duplicates}"
+
+
+def generated(tmp_path: Path, seed: str, **faults: float) -> Iterator[SandboxServer]:
+    """A sandbox with the canary credentials, a state file in ``tmp_path`` and ``faults`` (a generator, so a
+    fixture can ``yield from`` it and a test can ``for server in`` it)."""
+    with serve_in_thread(
+        seed=seed,
+        state_path=tmp_path / "state.json",
+        faults=Faults(**faults),
+        client_id=CLIENT_ID,
+        client_secret=CANARY_SECRET,
+    ) as server:
+        yield server
+
+
+def apply_then_kill(
+    server: SandboxServer, config: Path, after_s: float, cwd: Path, parallelism: int = 2
+) -> None:
+    """``reconciler apply`` in its own process against ``server``, killed with SIGKILL after ``after_s``."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "reconciler",
+            "apply",
+            str(config),
+            "--auto-approve",
+            "--parallelism",
+            str(parallelism),
+        ],
+        env={**os.environ, **server_env(server)},
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(after_s)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)

@@ -10,23 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CANARY_SECRET, CLIENT_ID, CliRunner, Result, run_cli, server_env
+from e2e_support import CliRunner, Result, generated, run_cli, server_env
 
-from reconciler.sandbox.faults import Faults
-from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from reconciler.sandbox.server import SandboxServer
 
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
     """A fresh demo account with a state file, over real HTTP."""
-    with serve_in_thread(
-        seed="demo",
-        state_path=tmp_path / "state.json",
-        faults=Faults(),
-        client_id=CLIENT_ID,
-        client_secret=CANARY_SECRET,
-    ) as server:
-        yield server
+    yield from generated(tmp_path, "demo")
 
 
 @pytest.fixture

@@ -3,11 +3,7 @@ never touch what the config does not manage."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -15,30 +11,17 @@ from pathlib import Path
 
 import pytest
 from e2e_support import (
-    CANARY_SECRET,
-    CLIENT_ID,
+    apply_then_kill,
     assert_no_duplicate_member,
     big_change_config,
+    generated,
     mutations,
-    server_env,
 )
 
-from reconciler.sandbox.faults import Faults
-from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from reconciler.sandbox.server import SandboxServer
 
 TEST_PATH = re.compile(r"/tests/(\d+)(?:/|$)")
 MEMBER_PATH = re.compile(r"/membership/(\d+)$")
-
-
-def generated(tmp_path: Path, seed: str, **faults: float) -> Iterator[SandboxServer]:
-    with serve_in_thread(
-        seed=seed,
-        state_path=tmp_path / "state.json",
-        faults=Faults(**faults),
-        client_id=CLIENT_ID,
-        client_secret=CANARY_SECRET,
-    ) as server:
-        yield server
 
 
 @pytest.fixture
@@ -94,28 +77,12 @@ def test_200_changes_converge_in_one_run_under_faults(large, cli_for, tmp_path):
 # --- SIGKILL at a random point ------------------------------------------------------------------------
 
 
-def run_and_kill(server: SandboxServer, config: Path, after_s: float, cwd: Path) -> None:
-    env = {**os.environ, **server_env(server)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "apply", str(config), "--auto-approve", "--parallelism", "2"],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        time.sleep(after_s)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
 @pytest.mark.parametrize("after_s", [0.2, 0.6, 1.2, 1.8])
 def test_apply_killed_then_rerun_converges(after_s, tmp_path, cli_for):
     for server in generated(tmp_path, "generated:tests=60,members=40", latency_ms=30.0):
         config = big_change_config(tmp_path, server.state(), n_tests=40, n_adds=20, n_roles=15)
         server.clear_requests()
-        run_and_kill(server, config, after_s, tmp_path)
+        apply_then_kill(server, config, after_s, tmp_path)
         done_before = len(mutations(server))
         server.set_faults(latency_ms=0.0)
         cli = cli_for(server)

@@ -11,12 +11,8 @@ Each prints its figures (docs/reliability.md quotes them).
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -26,18 +22,17 @@ from typing import Any
 
 import pytest
 from e2e_support import (
-    CANARY_SECRET,
-    CLIENT_ID,
     Result,
+    apply_then_kill,
     assert_no_duplicate_member,
+    generated,
     mutations,
     run_cli,
     server_env,
     write_config,
 )
 
-from reconciler.sandbox.faults import Faults
-from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from reconciler.sandbox.server import SandboxServer
 
 pytestmark = pytest.mark.soak
 Cli = Callable[..., Result]
@@ -101,14 +96,7 @@ def soak_cli(
 
 @pytest.fixture
 def big(tmp_path: Path) -> Iterator[SandboxServer]:
-    with serve_in_thread(
-        seed="generated:tests=1200,members=600",
-        state_path=tmp_path / "state.json",
-        faults=Faults(),
-        client_id=CLIENT_ID,
-        client_secret=CANARY_SECRET,
-    ) as server:
-        yield server
+    yield from generated(tmp_path, "generated:tests=1200,members=600")
 
 
 def test_1000_changes_converge_under_faults(
@@ -155,33 +143,12 @@ def test_1000_changes_converge_under_faults(
     print(figures)  # last: every CLI run reads (and drops) what was printed before it
 
 
-def kill_after(server: SandboxServer, config: Path, seconds: float, cwd: Path) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "apply", str(config), "--auto-approve", "--parallelism", "4"],
-        env={**os.environ, **server_env(server)},
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        time.sleep(seconds)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
 def test_20_applies_killed_at_random_moments_each_converge_on_rerun(
     tmp_path: Path, soak_cli: Callable[[SandboxServer], Cli]
 ) -> None:
     rng = random.Random(2026)
     state_file = tmp_path / "state.json"
-    with serve_in_thread(
-        seed="generated:tests=300,members=200",
-        state_path=state_file,
-        faults=Faults(latency_ms=20.0),
-        client_id=CLIENT_ID,
-        client_secret=CANARY_SECRET,
-    ) as server:
+    for server in generated(tmp_path, "generated:tests=300,members=200", latency_ms=20.0):
         cli = soak_cli(server)
         members = len(server.state()["members"])
         survived = []
@@ -191,7 +158,7 @@ def test_20_applies_killed_at_random_moments_each_converge_on_rerun(
             )
             moment = rng.uniform(0.3, 2.0)  # start-up is ~0.4 s: some kills land before the first write
             server.clear_requests()
-            kill_after(server, config, moment, tmp_path)
+            apply_then_kill(server, config, moment, tmp_path, parallelism=4)
             sent = len(mutations(server))
             json.loads(state_file.read_text())  # the server's file is whole after the client died
             result = cli("apply", str(config), "--auto-approve")
