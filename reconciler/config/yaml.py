@@ -144,6 +144,11 @@ def load_document(path: Path, display: str | None = None) -> Document | ConfigIs
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         return ConfigIssue(name, 1, 1, f"cannot read file: {err.__class__.__name__}: {err}")
+    return parse_document(text, name)
+
+
+def parse_document(text: str, name: str) -> Document | ConfigIssue:
+    """Parse ``text`` as the file ``name`` (export --update checks its new text this way before writing)."""
     # The safe composer uses libyaml (ruamel.yaml.clib) when installed: ~6x faster than the pure-Python
     # round-trip loader on large configs, and its nodes still carry line and column.
     yaml = YAML(typ="safe", pure=False)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from reconciler.config import load_configs
 from reconciler.config.load import load_document_config
 from reconciler.config.models import AbTastyConfig
 from reconciler.config.schema import SCHEMA_ID
-from reconciler.config.yaml import load_document
+from reconciler.config.yaml import parse_document
 from reconciler.core.state import Existing
 from reconciler.engine import DEFAULT_API_URL, DEFAULT_AUTH_URL, Endpoint, Overrides, endpoint_for
 from reconciler.errors import ConfigIssue, EnvironmentVariableError, ReconcilerError
@@ -236,10 +235,7 @@ def read_text(path: str) -> str:
 
 def invalid_issues(path: str, text: str) -> list[ConfigIssue]:
     """What ``validate`` would say about ``text`` (as if it were ``path``)."""
-    with tempfile.TemporaryDirectory() as folder:
-        probe = Path(folder) / "probe.yaml"
-        probe.write_text(text, encoding="utf-8")
-        doc = load_document(probe, display=path)
-        if isinstance(doc, ConfigIssue):
-            return [doc]
-        return load_document_config(doc, None)[1]
+    doc = parse_document(text, path)
+    if isinstance(doc, ConfigIssue):
+        return [doc]
+    return load_document_config(doc, None)[1]
