@@ -16,9 +16,9 @@ from typing import Any
 
 from common import machine
 
-from reconciler.config.models import AbTastyConfig
-from reconciler.core.plan import make_plan
-from reconciler.core.state import Existing, ExistingMember, ExistingTest
+from reconciler.engine import make_plan
+from reconciler.providers.abtasty.config import AbTastyConfig
+from reconciler.providers.abtasty.state import Existing, ExistingMember, ExistingTest
 from reconciler.render import render_json, render_markdown, render_text
 
 ROLES = ("admin", "user", "creator", "viewer")

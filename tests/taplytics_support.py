@@ -11,7 +11,7 @@ from typing import Any
 
 from reconciler.config import load_configs
 from reconciler.http import ApiClient, TokenHeaderAuth
-from reconciler.providers.taplytics import TaplyticsProvider
+from reconciler.providers.taplytics.provider import TaplyticsProvider
 from reconciler.sandbox.server import SandboxServer
 
 TAPLYTICS_CANARY = "canary-taplytics-token-3e8b1f0c5d"  # grepped for in every output

@@ -1,27 +1,6 @@
-"""Configuration: loading (with file:line:col on every node), models, ${ENV} interpolation."""
+"""Configuration: loading (with file:line:col on every node), shared model building blocks, ${ENV}
+interpolation. Each provider's own model lives in its package."""
 
 from reconciler.config.load import LoadedConfig, load_configs, summary
-from reconciler.config.models import (
-    AbTastyConfig,
-    Config,
-    Member,
-    Memberships,
-    Schedule,
-    TaplyticsConfig,
-    Test,
-    User,
-)
 
-__all__ = [
-    "AbTastyConfig",
-    "Config",
-    "LoadedConfig",
-    "Member",
-    "Memberships",
-    "Schedule",
-    "TaplyticsConfig",
-    "Test",
-    "User",
-    "load_configs",
-    "summary",
-]
+__all__ = ["LoadedConfig", "load_configs", "summary"]

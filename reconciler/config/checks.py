@@ -10,17 +10,8 @@ from typing import Any
 from reconciler.config import env
 from reconciler.config.yaml import Document, Loc
 from reconciler.errors import ConfigIssue
-
-# Where a secret belongs, per provider: (path, the variable it should come from).
-SECRET_FIELDS: dict[str, list[tuple[Loc, str]]] = {
-    "abtasty": [(("account", "credentials", "client_secret"), "ABTASTY_CLIENT_SECRET")],
-    "taplytics": [(("project", "api_token"), "TAPLYTICS_API_TOKEN")],
-}
-# Where each provider's file names its account: one account (project) belongs in exactly one file.
-ACCOUNT_KEYS: dict[str, tuple[Loc, str]] = {
-    "abtasty": (("account", "id"), "account"),
-    "taplytics": (("project", "name"), "project"),
-}
+from reconciler.providers import registry
+from reconciler.providers.base import Provider
 
 
 def _get(data: Any, loc: Loc) -> Any:
@@ -61,8 +52,9 @@ def _duplicates(doc: Document, loc: Loc, key: str, label: str, fold: bool = Fals
             seen[ident] = where
 
 
-def _literal_secrets(doc: Document, provider: str) -> Iterator[ConfigIssue]:
-    for loc, variable in SECRET_FIELDS.get(provider, []):
+def _literal_secrets(doc: Document, provider: type[Provider]) -> Iterator[ConfigIssue]:
+    for field in provider.secret_fields:
+        loc, variable = field.loc, field.variable
         value = _get(doc.data, loc)
         if isinstance(value, str) and not env.is_pure_reference(value) and not env.syntax_error(value):
             dotted = ".".join(str(p) for p in loc)
@@ -74,23 +66,23 @@ def _literal_secrets(doc: Document, provider: str) -> Iterator[ConfigIssue]:
             )
 
 
-def check_document(doc: Document, provider: str) -> list[ConfigIssue]:
-    """Cross-entry problems of one file."""
-    return [
-        *_duplicates(doc, ("tests",), "id", "test id"),
-        *_duplicates(doc, ("tests",), "name", "test name"),
-        *_duplicates(doc, ("memberships", "members"), "email", "member email", fold=True),
-        *_duplicates(doc, ("users",), "user_id", "user_id"),
-        *_literal_secrets(doc, provider),
+def check_document(doc: Document, provider: type[Provider]) -> list[ConfigIssue]:
+    """Cross-entry problems of one file: the provider's unique keys repeated, a literal secret."""
+    issues = [
+        issue
+        for unique in provider.unique_keys
+        for issue in _duplicates(doc, unique.loc, unique.key, unique.label, unique.fold)
     ]
+    return [*issues, *_literal_secrets(doc, provider)]
 
 
-def account_key(doc: Document) -> tuple[str, str] | None:
+def account_key(doc: Document) -> tuple[type[Provider], str] | None:
     """(provider, account identity) of a file, when both are readable."""
-    provider = _get(doc.data, ("provider",))
-    if not isinstance(provider, str) or provider not in ACCOUNT_KEYS:
+    name = _get(doc.data, ("provider",))
+    provider = registry.get(name) if isinstance(name, str) else None
+    if provider is None:
         return None
-    ident = _get(doc.data, ACCOUNT_KEYS[provider][0])
+    ident = _get(doc.data, provider.account_key)
     if isinstance(ident, str | int) and not isinstance(ident, bool):
         return provider, str(ident)
     return None
@@ -98,7 +90,7 @@ def account_key(doc: Document) -> tuple[str, str] | None:
 
 def check_across(docs: Iterable[Document]) -> list[ConfigIssue]:
     """The same provider + account declared in more than one file."""
-    first: dict[tuple[str, str], Document] = {}
+    first: dict[tuple[type[Provider], str], Document] = {}
     issues = []
     for doc in docs:
         key = account_key(doc)
@@ -106,12 +98,13 @@ def check_across(docs: Iterable[Document]) -> list[ConfigIssue]:
             continue
         if key in first:
             other = first[key]
-            where, noun = ACCOUNT_KEYS[key[0]]
+            provider = key[0]
+            where, noun = provider.account_key, provider.account_noun
             line = other.positions.at(where)[0]
             issues.append(
                 doc.positions.issue(
                     where,
-                    f"{key[0]} {noun} {key[1]} is also declared in {other.path}:{line}; "
+                    f"{provider.name} {noun} {key[1]} is also declared in {other.path}:{line}; "
                     f"one {noun} belongs in exactly one file",
                 )
             )

@@ -23,13 +23,12 @@ from pydantic_core import ErrorDetails
 
 from reconciler.config import env as envmod
 from reconciler.config.checks import check_across, check_document
-from reconciler.config.models import PROVIDERS, AbTastyConfig, Config, TaplyticsConfig
 from reconciler.config.yaml import Document, Loc, Positions, load_document
 from reconciler.errors import ConfigError, ConfigIssue
+from reconciler.providers import registry
+from reconciler.providers.base import Provider
 
 SUPPORTED_VERSIONS = (1,)
-# Resolved later, into Secrets, by the code that sends them: never interpolated into the model.
-_NOT_INTERPOLATED = (("account", "credentials"), ("project", "api_token"))
 
 
 @dataclass(frozen=True)
@@ -37,9 +36,14 @@ class LoadedConfig:
     """A valid config file: the model, where each node is, and a digest of the file's bytes."""
 
     path: str
-    config: Config
+    config: BaseModel  # the model of the provider the file names (``provider.config_model``)
     positions: Positions
     digest: str
+
+    @property
+    def provider(self) -> str:
+        """The provider the file names (``provider:``)."""
+        return str(getattr(self.config, "provider", ""))
 
     def where(self, loc: Loc) -> str:
         """FILE:LINE for messages about a node of this file."""
@@ -105,7 +109,11 @@ def _find_model(annotation: Any) -> Any:
     return None
 
 
-def _message(err: ErrorDetails, loc: Loc, root: type[BaseModel]) -> tuple[Loc, str, bool]:
+def _is_credential(loc: Loc, provider: type[Provider]) -> bool:
+    return any(loc[: len(path)] == path for path in provider.credential_paths)
+
+
+def _message(err: ErrorDetails, loc: Loc, provider: type[Provider]) -> tuple[Loc, str, bool]:
     """(where, message, point at the key) for one pydantic error."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
@@ -113,7 +121,7 @@ def _message(err: ErrorDetails, loc: Loc, root: type[BaseModel]) -> tuple[Loc, s
         return (*loc, ctx["key"]), err["msg"], True
     name = loc[-1] if loc else ""
     if kind == "extra_forbidden":
-        model = _model_at(root, loc[:-1])
+        model = _model_at(provider.config_model, loc[:-1])
         known = sorted(model.model_fields) if model else []
         close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.5)
         hint = (
@@ -128,8 +136,7 @@ def _message(err: ErrorDetails, loc: Loc, root: type[BaseModel]) -> tuple[Loc, s
     msg = msg[0].lower() + msg[1:] if msg else msg
     got = err.get("input")
     shown = (
-        "credentials" not in loc
-        and "api_token" not in loc  # a secret pasted by mistake is never echoed
+        not _is_credential(loc, provider)  # a secret pasted by mistake is never echoed
         and isinstance(got, str | int | float | bool)
         and kind not in ("bad_reference",)
     )
@@ -138,25 +145,33 @@ def _message(err: ErrorDetails, loc: Loc, root: type[BaseModel]) -> tuple[Loc, s
 
 
 def _interpolate(
-    data: Any, loc: Loc, env: Mapping[str, str], pos: Positions, issues: list[ConfigIssue]
+    data: Any,
+    loc: Loc,
+    env: Mapping[str, str],
+    doc: Document,
+    skip: tuple[Loc, ...],
+    issues: list[ConfigIssue],
 ) -> Any:
-    if loc in _NOT_INTERPOLATED:
+    # Credentials are resolved later, into Secrets, by the provider's endpoint(): never into the model.
+    if loc in skip:
         return data
     if isinstance(data, dict):
-        return {k: _interpolate(v, (*loc, k), env, pos, issues) for k, v in data.items()}
+        return {k: _interpolate(v, (*loc, k), env, doc, skip, issues) for k, v in data.items()}
     if isinstance(data, list):
-        return [_interpolate(v, (*loc, i), env, pos, issues) for i, v in enumerate(data)]
+        return [_interpolate(v, (*loc, i), env, doc, skip, issues) for i, v in enumerate(data)]
     if isinstance(data, str) and "${" in data and not envmod.syntax_error(data):
         try:
             return envmod.interpolate(data, env)
         except envmod.UnsetVariable as unset:
             issues.append(
-                pos.issue(loc, f"environment variable {unset.name} is not set (used by {_dotted(loc)})")
+                doc.positions.issue(
+                    loc, f"environment variable {unset.name} is not set (used by {_dotted(loc)})"
+                )
             )
     return data
 
 
-def _header(doc: Document) -> tuple[type[BaseModel] | None, list[ConfigIssue]]:
+def _header(doc: Document) -> tuple[type[Provider] | None, list[ConfigIssue]]:
     """Check version and provider first: without them the rest cannot be read."""
     data, pos = doc.data, doc.positions
     issues = []
@@ -168,42 +183,40 @@ def _header(doc: Document) -> tuple[type[BaseModel] | None, list[ConfigIssue]]:
             pos.issue(("version",), f"unsupported version {version!r}: this reconciler reads version 1")
         )
     provider = data.get("provider")
-    model = PROVIDERS.get(provider) if isinstance(provider, str) else None
+    known = registry.names()
+    found = registry.get(provider) if isinstance(provider, str) else None
     if "provider" not in data:
-        issues.append(
-            pos.issue((), f"missing required key 'provider': one of {', '.join(sorted(PROVIDERS))}")
-        )
-    elif model is None:
-        close = difflib.get_close_matches(str(provider), sorted(PROVIDERS), n=1)
+        issues.append(pos.issue((), f"missing required key 'provider': one of {', '.join(known)}"))
+    elif found is None:
+        close = difflib.get_close_matches(str(provider), known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         issues.append(
             pos.issue(
-                ("provider",), f"unknown provider {provider!r}: expected one of {', '.join(PROVIDERS)}{hint}"
+                ("provider",), f"unknown provider {provider!r}: expected one of {', '.join(known)}{hint}"
             )
         )
-    return model, issues
+    return found, issues
 
 
 def load_document_config(
     doc: Document, env: Mapping[str, str] | None
-) -> tuple[Config | None, list[ConfigIssue]]:
+) -> tuple[BaseModel | None, list[ConfigIssue]]:
     """Validate one parsed file against its provider's model."""
-    model, issues = _header(doc)
-    if model is None:
+    provider, issues = _header(doc)
+    if provider is None:
         return None, issues
-    provider = doc.data["provider"]
     issues += check_document(doc, provider)
-    data = doc.data if env is None else _interpolate(doc.data, (), env, doc.positions, issues)
+    skip = provider.credential_paths
+    data = doc.data if env is None else _interpolate(doc.data, (), env, doc, skip, issues)
     try:
-        config = model.model_validate(data)
+        config = provider.config_model.model_validate(data)
     except ValidationError as err:
         for detail in err.errors():
-            loc, message, key = _message(detail, tuple(detail["loc"]), model)
+            loc, message, key = _message(detail, tuple(detail["loc"]), provider)
             if loc[:1] in (("version",), ("provider",)):
                 continue  # reported by _header already
             issues.append(doc.positions.issue(loc, message, key=key))
         return None, issues
-    assert isinstance(config, AbTastyConfig | TaplyticsConfig)
     return (None if issues else config), issues
 
 
@@ -232,14 +245,14 @@ def load_configs(paths: Sequence[str | Path], env: Mapping[str, str] | None = No
 
 
 def summary(configs: Iterable[LoadedConfig]) -> str:
-    """One line: how many files, accounts, tests, members and users were read."""
+    """One line: how many files and accounts were read, and what they declare (every provider's nouns:
+    "0 test(s), 0 member(s), 2 user(s)")."""
     items = list(configs)
-    abtasty = [c.config for c in items if isinstance(c.config, AbTastyConfig)]
-    tests = sum(len(c.tests) for c in abtasty)
-    members = sum(len(c.memberships.members) for c in abtasty if c.memberships)
-    users = sum(len(c.config.users) for c in items if isinstance(c.config, TaplyticsConfig))
+    counts: dict[str, int] = {noun: 0 for p in registry.providers() for noun in p.inventory_nouns}
+    for loaded in items:
+        provider = registry.get(loaded.provider)
+        for noun, count in (provider.inventory(loaded.config) if provider else {}).items():
+            counts[noun] = counts.get(noun, 0) + count
     files = "file" if len(items) == 1 else "files"
-    return (
-        f"{len(items)} {files} valid: {len(items)} account(s), {tests} test(s), {members} member(s), "
-        f"{users} user(s)"
-    )
+    declared = "".join(f", {count} {noun}(s)" for noun, count in counts.items())
+    return f"{len(items)} {files} valid: {len(items)} account(s){declared}"

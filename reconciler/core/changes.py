@@ -1,29 +1,18 @@
-"""Typed changes: what one API call would do to one resource, with its before and after.
+"""Typed changes: what one API call would do to one resource, with its before and after. Vendor-free.
 
-A change is plain data so that a saved plan can carry it and ``apply --plan`` can rebuild it exactly.
-The display order (``sort_key``) is deterministic: tests by id, members by email, Taplytics users by
-user_id, the script last.
+A provider declares its kinds of change as a ``ChangeKind`` enum and its ``ResourceType`` s; the core reads
+from them the action (for the summary), the display order and whether a resource's key is a number (for
+the plan file). A change is plain data so that a saved plan can carry it and ``apply --plan`` can rebuild it
+exactly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
-
-
-class Kind(StrEnum):
-    """Every kind of change, in the order a resource's changes are shown."""
-
-    TEST_SCHEDULE = "test_schedule"
-    TEST_STATE = "test_state"
-    MEMBER_ADD = "member_add"
-    MEMBER_ROLE = "member_role"
-    MEMBER_REVOKE = "member_revoke"
-    USER_CREATE = "user_create"
-    USER_UPDATE = "user_update"
-    SCRIPT_UPDATE = "script_update"
 
 
 class Action(StrEnum):
@@ -34,29 +23,63 @@ class Action(StrEnum):
     DELETE = "delete"
 
 
-_ACTIONS = {
-    Kind.MEMBER_ADD: Action.CREATE,
-    Kind.MEMBER_REVOKE: Action.DELETE,
-    Kind.USER_CREATE: Action.CREATE,
-}
-# Display groups, in order; anything else (the script) comes last.
-_GROUPS = {"test": 0, "member": 1, "user": 2}
-# Resource types whose key is a number (a Taplytics user_id is a string even when it looks like one).
-_NUMERIC_KEYS = ("test", "script")
-_KIND_ORDER = {kind: i for i, kind in enumerate(Kind)}
-ROLE_RANK = {"viewer": 1, "creator": 2, "user": 3, "admin": 4}
+@dataclass(frozen=True)
+class ResourceType:
+    """One kind of resource a provider manages.
+
+    ``name`` is the prefix of its resource keys ("test" in "test:381296"); ``group`` orders the types in a
+    plan (lowest first); ``numeric`` says whether its key is a number (an AB Tasty test id) or a string that
+    must stay one even when it looks like a number (a Taplytics user_id "007").
+    """
+
+    name: str
+    label: str
+    group: int
+    numeric: bool = False
+
+    def key_is_valid(self, key: str) -> bool:
+        """Whether ``key`` can be a key of this type (a hand-edited plan may say anything)."""
+        return key.isdigit() if self.numeric else bool(key)
+
+
+class ChangeKind(StrEnum):
+    """The base of each provider's enum of change kinds.
+
+    A member's value names the resource type first ("test_state" acts on a "test"); the order in which the
+    members are defined is the order in which one resource's changes are shown and applied. A provider
+    overrides ``action`` for its creates and deletes, and ``resource_type`` to return its declared types.
+    """
+
+    @property
+    def action(self) -> Action:
+        """create / update / delete (update unless the provider says otherwise)."""
+        return Action.UPDATE
+
+    @property
+    def resource_type(self) -> ResourceType:
+        """The type of resource this kind of change acts on."""
+        raise NotImplementedError(f"{type(self).__name__} must define resource_type")
+
+    @property
+    def order(self) -> int:
+        """Position in the provider's enum: the order of one resource's changes."""
+        return _positions(type(self))[self]
+
+
+@functools.cache
+def _positions(kinds: type[ChangeKind]) -> dict[ChangeKind, int]:
+    return {kind: i for i, kind in enumerate(kinds)}
 
 
 @dataclass(frozen=True)
 class Change:
     """One API call's worth of change to one resource.
 
-    ``resource`` is the stable key ("test:381296", "member:remi@abtasty.com", "user:qa-001",
-    "script:41902") used for fingerprints and dependencies; ``name`` is for people (the test's name, the
-    member's email, the user's name).
+    ``resource`` is the stable key ("test:381296", "member:remi@abtasty.com", "user:qa-001") used for
+    fingerprints and dependencies; ``name`` is for people (the test's name, the member's email).
     """
 
-    kind: Kind
+    kind: ChangeKind
     resource: str
     name: str
     before: Mapping[str, Any] = field(default_factory=dict)
@@ -65,61 +88,55 @@ class Change:
     @property
     def action(self) -> Action:
         """create / update / delete."""
-        return _ACTIONS.get(self.kind, Action.UPDATE)
+        return self.kind.action
+
+    @property
+    def resource_type(self) -> str:
+        """The resource's type ("test")."""
+        return self.resource.partition(":")[0]
 
     @property
     def key(self) -> str:
         """The resource's own key, without its type ("381296", "remi@abtasty.com")."""
         return self.resource.partition(":")[2]
 
-    @property
-    def is_test_change(self) -> bool:
-        """Whether it changes a test (which is what makes a script rebuild worthwhile)."""
-        return self.kind in (Kind.TEST_SCHEDULE, Kind.TEST_STATE)
-
-    @property
-    def grants(self) -> bool:
-        """A member add or a role upgrade (applied before anything that takes access away)."""
-        if self.kind is Kind.MEMBER_ADD:
-            return True
-        return (
-            self.kind is Kind.MEMBER_ROLE and ROLE_RANK[self.after["role"]] > ROLE_RANK[self.before["role"]]
-        )
-
-    @property
-    def takes_away(self) -> bool:
-        """A revocation or a role downgrade."""
-        return self.kind in (Kind.MEMBER_ROLE, Kind.MEMBER_REVOKE) and not self.grants
-
-    @property
-    def admin_delta(self) -> int:
-        """How this change moves the number of admins (-1, 0, +1)."""
-        was = self.before.get("role") == "admin"
-        will = self.after.get("role") == "admin"
-        return int(will) - int(was)
-
     def sort_key(self) -> tuple[int, int | str, int]:
-        """Tests by id, members by email, users by user_id, the script last; then Kind order."""
-        group = _GROUPS.get(self.resource.partition(":")[0], len(_GROUPS))
-        ident: int | str = int(self.key) if group == 0 else self.key
-        return group, ident, _KIND_ORDER[self.kind]
+        """By resource type (its group), then key (numerically for numeric types), then kind order."""
+        rtype = self.kind.resource_type
+        ident: int | str = int(self.key) if rtype.numeric and self.key.isdigit() else self.key
+        return rtype.group, ident, self.kind.order
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (plan files, JSON output)."""
-        kind, _, key = self.resource.partition(":")
-        ident: int | str = int(key) if kind in _NUMERIC_KEYS else key
+        ident: int | str = int(self.key) if self.kind.resource_type.numeric else self.key
         return {
             "kind": self.kind.value,
             "action": self.action.value,
-            "resource": {"type": kind, "id": ident, "name": self.name},
+            "resource": {"type": self.resource_type, "id": ident, "name": self.name},
             "before": dict(self.before),
             "after": dict(self.after),
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Change:
-        """The inverse of ``to_dict``."""
+    def from_dict(cls, data: Mapping[str, Any], kinds: type[ChangeKind] | None = None) -> Change:
+        """The inverse of ``to_dict``. ``kinds`` is the provider's enum; without it, the kind is looked up
+        among every provider's kinds loaded so far (it must be unambiguous)."""
         res = data["resource"]
-        return cls(
-            Kind(data["kind"]), f"{res['type']}:{res['id']}", res["name"], data["before"], data["after"]
-        )
+        kind = parse_kind(data["kind"], kinds)
+        return cls(kind, f"{res['type']}:{res['id']}", res["name"], data["before"], data["after"])
+
+
+def parse_kind(value: object, kinds: type[ChangeKind] | None = None) -> ChangeKind:
+    """The ``ChangeKind`` spelled ``value``; ``ValueError`` when there is none (or several)."""
+    families: Iterable[type[ChangeKind]] = [kinds] if kinds is not None else ChangeKind.__subclasses__()
+    found = [
+        family(value) for family in families if isinstance(value, str) and value in family._value2member_map_
+    ]
+    if len(found) != 1:
+        raise ValueError(f"unknown change kind {value!r}")
+    return found[0]
+
+
+def display_order(changes: Iterable[Change]) -> list[Change]:
+    """``changes`` sorted as plans show them: by resource type, key, then kind."""
+    return sorted(changes, key=Change.sort_key)

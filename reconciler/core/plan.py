@@ -1,6 +1,6 @@
 """A plan: the changes for one account, their counts, fingerprints of what they touch, and the safety
-rails (octoDNS's ``raise_if_unsafe`` is the model: the message carries the numbers and the way out).
-Pure: built from (config, existing) only.
+rails a provider found broken (octoDNS's ``raise_if_unsafe`` is the model: the message carries the numbers
+and the way out). Pure and vendor-free: built from what a provider returns.
 """
 
 from __future__ import annotations
@@ -10,14 +10,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.config.models import AbTastyConfig, Config
-from reconciler.core.changes import Action, Change, Kind
-from reconciler.core.diff import diff, test_id
-from reconciler.core.state import Existing
+from reconciler.core.changes import Action, Change, ChangeKind
+from reconciler.core.state import State
 from reconciler.errors import UnsafePlanError
-
-MIN_MEMBERS_FOR_DELETE_RAIL = 10
-MIN_PLAYING_FOR_PAUSE_RAIL = 10
 
 
 @dataclass(frozen=True)
@@ -95,13 +90,13 @@ class AccountPlan:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AccountPlan:
-        """The inverse of ``to_dict``."""
+    def from_dict(cls, data: Mapping[str, Any], kinds: type[ChangeKind] | None = None) -> AccountPlan:
+        """The inverse of ``to_dict`` (``kinds``: the provider's, see ``Change.from_dict``)."""
         return cls(
             path=data["file"],
             provider=data["provider"],
             account=str(data["account"]),
-            changes=tuple(Change.from_dict(c) for c in data["changes"]),
+            changes=tuple(Change.from_dict(c, kinds) for c in data["changes"]),
             fingerprints=dict(data["fingerprints"]),
             violations=tuple(Violation(**v) for v in data.get("safety", [])),
             config_digest=data.get("config_digest", ""),
@@ -113,7 +108,8 @@ def summary_dict(summary: Summary) -> dict[str, int]:
     return {"add": summary.add, "change": summary.change, "remove": summary.remove}
 
 
-def _fraction_rule(rule: str, verb: str, count: int, total: int, limit: float, noun: str) -> Violation | None:
+def fraction_rule(rule: str, verb: str, count: int, total: int, limit: float, noun: str) -> Violation | None:
+    """A forceable rail: refuse when ``count`` of ``total`` is over ``limit`` (a fraction)."""
     if total == 0 or count / total <= limit:
         return None
     message = (
@@ -123,75 +119,23 @@ def _fraction_rule(rule: str, verb: str, count: int, total: int, limit: float, n
     return Violation(rule, message, forceable=True)
 
 
-def check_safety(config: AbTastyConfig, existing: Existing, changes: Iterable[Change]) -> list[Violation]:
-    """Evaluate the three rails of the account's ``safety`` block against the planned changes."""
-    safety = config.account.safety
-    changes = list(changes)
-    found: list[Violation | None] = []
-    if existing.members is not None and len(existing.members) >= MIN_MEMBERS_FOR_DELETE_RAIL:
-        revokes = sum(c.kind is Kind.MEMBER_REVOKE for c in changes)
-        found.append(
-            _fraction_rule(
-                "max_delete_fraction",
-                "revoke",
-                revokes,
-                len(existing.members),
-                safety.max_delete_fraction,
-                "members",
-            )
-        )
-    managed = {test_id(t, existing) for t in config.tests}
-    playing = [i for i in managed if existing.tests[i].state == "play"]
-    if len(playing) >= MIN_PLAYING_FOR_PAUSE_RAIL:
-        pauses = sum(c.kind is Kind.TEST_STATE and c.after["state"] == "pause" for c in changes)
-        found.append(
-            _fraction_rule(
-                "max_pause_fraction",
-                "pause",
-                pauses,
-                len(playing),
-                safety.max_pause_fraction,
-                "managed playing tests",
-            )
-        )
-    found.append(_admin_rule(existing, changes, safety.min_admins))
-    return [v for v in found if v is not None]
-
-
-def _admin_rule(existing: Existing, changes: list[Change], minimum: int) -> Violation | None:
-    if existing.members is None:
-        return None
-    before = sum(m.role == "admin" for m in existing.members.values())
-    after = before + sum(c.admin_delta for c in changes)
-    removes_admin = any(c.admin_delta < 0 for c in changes)
-    if after >= minimum or not removes_admin:
-        return None
-    message = (
-        f"refusing a plan that leaves {after} admin(s) (now {before}); min_admins is {minimum}. "
-        "Keep or add an admin in the config; --force does not override this rail"
-    )
-    return Violation("min_admins", message, forceable=False)
-
-
-def account_label(config: Config) -> str:
-    """The account a plan is about: the AB Tasty account id, the Taplytics project name."""
-    return str(config.account.id) if isinstance(config, AbTastyConfig) else config.project.name
-
-
-def make_plan(path: str, config: Config, existing: Existing, config_digest: str = "") -> AccountPlan:
-    """Diff, fingerprint every touched resource, evaluate the rails.
-
-    Taplytics has no rail: its changes create users or set their fields, never take anything away.
-    """
-    changes = diff(config, existing)
-    fingerprints = {c.resource: existing.fingerprint(c.resource) for c in changes}
-    rails = check_safety(config, existing, changes) if isinstance(config, AbTastyConfig) else []
+def build_plan(
+    path: str,
+    provider: str,
+    account: str,
+    changes: Iterable[Change],
+    existing: State,
+    violations: Iterable[Violation] = (),
+    config_digest: str = "",
+) -> AccountPlan:
+    """A plan of ``changes`` (already in display order), with a fingerprint of every resource they touch."""
+    changes = tuple(changes)
     return AccountPlan(
         path=path,
-        provider=config.provider,
-        account=account_label(config),
-        changes=tuple(changes),
-        fingerprints=fingerprints,
-        violations=tuple(rails),
+        provider=provider,
+        account=account,
+        changes=changes,
+        fingerprints={c.resource: existing.fingerprint(c.resource) for c in changes},
+        violations=tuple(violations),
         config_digest=config_digest,
     )

@@ -1,3 +1,3 @@
-"""``reconciler export``: write a live account out as config (``render``), refresh a config in place
-without losing its comments (``update``). The click command is in ``command``; the fetching is the
-provider's (``providers.abtasty.fetch_account``)."""
+"""Vendor-free parts of ``reconciler export``: editing YAML text in place without losing its comments
+(``splice``, ``text``) and what an export produces (``result``). Each provider's exporter (for AB Tasty,
+``providers.abtasty.export``) decides what a file holds; the command is ``cli.export``."""

@@ -1,1 +1,2 @@
-"""Providers: API endpoints and payload <-> model mapping."""
+"""Providers: one package per vendor (``abtasty``, ``taplytics``), the contract they implement (``base``) and
+the registry that finds them (``registry``)."""

@@ -1,34 +1,197 @@
-"""The provider contract.
+"""The provider contract: everything a vendor needs lives in one package that implements ``Provider``.
 
-A provider turns one account's API into the core's plain data and back; it knows endpoints and payload
-shapes, nothing of diffs, plans or terminals.
+octoDNS's ``BaseProvider`` is the model: the generic reconciler (``engine.Session``) runs
+load -> fetch -> diff -> plan -> rails -> apply and knows no vendor; a provider knows one vendor's config,
+endpoints and payloads, and nothing of terminals, plan files or other vendors. The rules:
 
-- ``fetch()`` reads the existing state of exactly what the config manages (tests it lists, the membership
-  list when ``memberships`` is present, the users it lists) and resolves ``name:`` entries to ids. An unknown or ambiguous
-  test is a ``ResolveError`` naming the YAML line. It never writes.
-- ``execute(change)`` performs one change with the fewest calls that make it true, and is safe to run
-  again after a crash: re-running a change that already took effect must not duplicate anything.
-- Every request goes through the ``ApiClient`` it was given (retries, auth, redaction, counting).
+- **Declarations** (class attributes, read without a network or an environment): ``name`` (the config's
+  ``provider:`` value and the entry-point name), ``config_model`` (a pydantic model whose ``provider`` is
+  ``Literal[name]`` and whose ``version`` is ``Literal[1]``), ``kinds`` (its ``ChangeKind`` enum, whose
+  members name its ``ResourceType`` s), ``account_key`` / ``account_noun`` (where a file names its account:
+  one account belongs in one file), ``credential_paths`` (blocks that are never ``${VAR}``-interpolated at
+  load nor echoed in errors: ``endpoint`` resolves them), ``secret_fields`` (fields that must be a pure
+  ``${VAR}``, never a literal), ``unique_keys`` (entries that must not repeat) and ``inventory_nouns``.
+- **Endpoints** (no I/O): ``endpoint(loaded, env)`` resolves where and as whom to talk for one config,
+  wrapping every secret in ``Secret`` the moment it is read (so the redactor knows it);
+  ``default_endpoint(env)`` does the same from the provider's standard variables only (``export`` has no
+  config; ``--sandbox`` passes the sandbox's variables). An unset variable is an
+  ``EnvironmentVariableError`` naming the file:line and the variable.
+- **open(loaded, endpoint, parallelism)** is an async context manager yielding a provider bound to one
+  authenticated client; every request goes through it (retries, auth, redaction, counting).
+- **fetch()** reads the existing state of exactly what the config manages and resolves names to ids; an
+  unknown or ambiguous reference is a ``ResolveError`` naming the YAML line. It never writes. The state it
+  returns gives a ``fingerprint(resource)`` for every resource a change can touch.
+- **diff(config, existing)** is pure: the changes that converge the account, in display order
+  (``display_order``). **rails(config, existing, changes)** returns the safety rules they break
+  (``Violation`` s); **needs(changes)** says, per change, what it waits for and requires (``Needs``); all
+  three are class methods (no client needed), the last two default to nothing. ``plan`` composes them.
+- **execute(change)** performs one change with the fewest calls that make it true; re-running a change that
+  already took effect after a crash must not duplicate anything. Failures are ``ReconcilerError`` s.
+- **label(change)** / **describe(change)** say in words what a change does (the renderers ask them; a saved
+  plan has no config, so they are class methods of the change alone).
+- **exporter** (optional): writes a live account as config (``export`` / ``export --update``).
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from reconciler.core.changes import Change
-from reconciler.core.state import Existing
-from reconciler.http import ApiClient
+from reconciler.core.changes import Change, ChangeKind
+from reconciler.core.plan import AccountPlan, Violation, build_plan
+from reconciler.core.schedule import Needs
+from reconciler.core.state import State
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from reconciler.config.load import LoadedConfig
+    from reconciler.providers.export import Exporter
+
+Loc = tuple[str | int, ...]
 
 
-class Provider(Protocol):
-    """What the engine needs of a provider."""
+class Endpoint:
+    """Where and as whom to talk to one account; each provider subclasses it (a frozen dataclass). Secrets
+    stay in ``Secret`` wrappers."""
 
-    client: ApiClient
 
-    async def fetch(self) -> Existing:
+@dataclass(frozen=True)
+class SecretField:
+    """A config field that holds a secret: it must be exactly ``${variable}`` (configs live in git)."""
+
+    loc: Loc
+    variable: str
+
+
+@dataclass(frozen=True)
+class UniqueKey:
+    """Entries of the list at ``loc`` must not repeat ``key`` (``fold``: compared case-insensitively)."""
+
+    loc: Loc
+    key: str
+    label: str
+    fold: bool = False
+
+
+class Provider(ABC):
+    """One vendor's account, read and changed through one client. See the module docstring for the rules."""
+
+    name: ClassVar[str]
+    config_model: ClassVar[type[BaseModel]]
+    kinds: ClassVar[type[ChangeKind]]
+    account_key: ClassVar[Loc]
+    account_noun: ClassVar[str] = "account"
+    credential_paths: ClassVar[tuple[Loc, ...]] = ()
+    secret_fields: ClassVar[tuple[SecretField, ...]] = ()
+    unique_keys: ClassVar[tuple[UniqueKey, ...]] = ()
+    inventory_nouns: ClassVar[tuple[str, ...]] = ()
+    exporter: ClassVar[Exporter | None] = None
+
+    def __init__(self, loaded: LoadedConfig) -> None:
+        self.loaded = loaded
+
+    # -- about a config, without a network ------------------------------------------------------------
+
+    @classmethod
+    @abstractmethod
+    def account_of(cls, config: Any) -> str:
+        """The account a config file is about ("41902", "my-app")."""
+
+    @classmethod
+    def inventory(cls, config: Any) -> Mapping[str, int]:
+        """How many of each ``inventory_nouns`` the config declares (for ``validate``'s summary)."""
+        return {}
+
+    @classmethod
+    @abstractmethod
+    def endpoint(cls, loaded: LoadedConfig, env: Mapping[str, str]) -> Endpoint:
+        """Where and as whom to talk for ``loaded`` (no I/O)."""
+
+    @classmethod
+    @abstractmethod
+    def default_endpoint(cls, env: Mapping[str, str]) -> Endpoint:
+        """Where and as whom to talk from the provider's standard variables alone (no I/O)."""
+
+    @classmethod
+    @abstractmethod
+    def open(
+        cls, loaded: LoadedConfig, endpoint: Endpoint, parallelism: int
+    ) -> AbstractAsyncContextManager[Self]:
+        """A provider bound to its own client (connection pool, token, request count)."""
+
+    # -- one account -----------------------------------------------------------------------------------
+
+    @abstractmethod
+    async def fetch(self) -> State:
         """The existing state of everything the config manages."""
-        ...
 
+    @abstractmethod
     async def execute(self, change: Change) -> None:
         """Perform one change; raise a ``ReconcilerError`` when it fails."""
-        ...
+
+    # -- pure: a config and a fetched state in, changes and verdicts out --------------------------------
+
+    @classmethod
+    @abstractmethod
+    def diff(cls, config: Any, existing: Any) -> list[Change]:
+        """The changes that converge the account, in display order."""
+
+    @classmethod
+    def rails(cls, config: Any, existing: Any, changes: Sequence[Change]) -> list[Violation]:
+        """The safety rails ``changes`` break."""
+        return []
+
+    @classmethod
+    def needs(cls, changes: Sequence[Change]) -> list[Needs]:
+        """What each change waits for and requires (by index)."""
+        return [Needs() for _ in changes]
+
+    @classmethod
+    def plan(cls, path: str, config: Any, existing: State, config_digest: str = "") -> AccountPlan:
+        """Diff, fingerprint every touched resource, evaluate the rails (a template method)."""
+        changes = cls.diff(config, existing)
+        violations = cls.rails(config, existing, changes)
+        return build_plan(
+            path, cls.name, cls.account_of(config), changes, existing, violations, config_digest
+        )
+
+    def plan_fetched(self, existing: State) -> AccountPlan:
+        """The plan of this provider's config against what ``fetch`` returned."""
+        loaded = self.loaded
+        return self.plan(loaded.path, loaded.config, existing, loaded.digest)
+
+    # -- for people --------------------------------------------------------------------------------------
+
+    @classmethod
+    @abstractmethod
+    def label(cls, change: Change) -> str:
+        """The resource a change acts on, for people (``test 381296 "Checkout"``)."""
+
+    @classmethod
+    @abstractmethod
+    def describe(cls, change: Change) -> str:
+        """What happens to the resource, after its label (``state pause -> play (prod)``)."""
+
+    @classmethod
+    def inline(cls, change: Change) -> bool:
+        """Whether the description follows the label with a space instead of ``": "`` (``+ member a@b.c (admin)``)."""
+        return False
+
+
+def resolve_variable(loaded: LoadedConfig, loc: Loc, raw: str, env: Mapping[str, str]) -> str:
+    """The value of a credential field (``${VAR}`` references substituted from ``env``); an unset variable
+    is an ``EnvironmentVariableError`` naming the file:line, the variable and the key."""
+    from reconciler.config import env as envmod
+    from reconciler.errors import EnvironmentVariableError
+
+    try:
+        return envmod.interpolate(raw, env)
+    except envmod.UnsetVariable as unset:
+        raise EnvironmentVariableError(
+            f"{loaded.where(loc)}: environment variable {unset.name} is not set: "
+            f"export it with the {loc[0]}'s {loc[-1]}"
+        ) from None

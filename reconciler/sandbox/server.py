@@ -112,6 +112,18 @@ class SandboxServer:
         """The Taplytics REST API key (``api_token``) this sandbox accepts."""
         return self.sandbox.credentials.taplytics_token
 
+    def environment(self) -> dict[str, str]:
+        """The variables that point each provider's client at this server with its credentials (what
+        ``--sandbox`` passes to every provider's ``default_endpoint``)."""
+        return {
+            "ABTASTY_API_URL": self.url,
+            "ABTASTY_AUTH_URL": self.token_url,
+            "ABTASTY_CLIENT_ID": self.client_id,
+            "ABTASTY_CLIENT_SECRET": self.client_secret,
+            "TAPLYTICS_API_URL": self.url,
+            "TAPLYTICS_API_TOKEN": self.taplytics_token,
+        }
+
     def start(self) -> None:
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True

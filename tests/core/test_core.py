@@ -6,12 +6,14 @@ from typing import Any
 
 import pytest
 
-from reconciler.config.models import AbTastyConfig
-from reconciler.core.changes import Change, Kind
-from reconciler.core.diff import diff
-from reconciler.core.plan import AccountPlan, make_plan
-from reconciler.core.state import Existing, ExistingMember, ExistingTest, local_to_epoch
+from reconciler.core.changes import Change
+from reconciler.core.plan import AccountPlan
+from reconciler.engine import make_plan
 from reconciler.errors import UnsafePlanError
+from reconciler.providers.abtasty.changes import Kind
+from reconciler.providers.abtasty.config import AbTastyConfig
+from reconciler.providers.abtasty.diff import diff
+from reconciler.providers.abtasty.state import Existing, ExistingMember, ExistingTest, local_to_epoch
 from reconciler.render import NO_CHANGES, render_markdown, render_text
 
 PARIS_9AM = local_to_epoch("2026-12-01T09:00:00", "Europe/Paris")
@@ -212,11 +214,7 @@ def test_round_trips():
         memberships={"prune": True, "members": [{"email": "n@example.com", "role": "admin"}]},
     )
     plan = make_plan("a.yaml", cfg, existing(tests, {"o@example.com": "admin"}), "digest")
-    assert {c.kind for c in plan.changes} == set(Kind) - {
-        Kind.MEMBER_ROLE,
-        Kind.USER_CREATE,
-        Kind.USER_UPDATE,
-    }
+    assert {c.kind for c in plan.changes} == set(Kind) - {Kind.MEMBER_ROLE}
     for change in plan.changes:
         assert Change.from_dict(change.to_dict()) == change
     assert AccountPlan.from_dict(plan.to_dict()) == plan
@@ -235,7 +233,7 @@ def test_render_text_and_markdown():
 
 
 def test_unknown_existing_timezone_is_shown_in_utc_not_a_crash() -> None:
-    from reconciler.core.state import epoch_to_local
+    from reconciler.providers.abtasty.state import epoch_to_local
 
     assert epoch_to_local(1_800_000_000, "Mars/Olympus_Mons") == "2027-01-15T08:00:00"
     assert epoch_to_local(0, "Mars/Olympus_Mons") is None

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.config.models import TaplyticsConfig
-from reconciler.core.changes import Action, Change, Kind
-from reconciler.core.diff import diff
-from reconciler.core.plan import AccountPlan, make_plan
-from reconciler.core.state import Existing, ExistingUser
+from reconciler.core.changes import Action, Change
+from reconciler.core.plan import AccountPlan
+from reconciler.engine import make_plan
+from reconciler.providers.taplytics.changes import Kind
+from reconciler.providers.taplytics.config import TaplyticsConfig
+from reconciler.providers.taplytics.diff import diff
+from reconciler.providers.taplytics.state import Existing, ExistingUser
 from reconciler.render import render_json, render_markdown, render_text
 
 

@@ -9,11 +9,12 @@ import pytest
 from ruamel.yaml import YAML
 
 from reconciler.config import load_configs
-from reconciler.config.models import AbTastyConfig
-from reconciler.core.state import Existing, ExistingMember, ExistingTest, local_to_epoch
-from reconciler.export.render import ExportOptions, render_export
+from reconciler.export.result import UpdateResult
 from reconciler.export.text import comment_text, double_quoted, is_plain_safe, scalar
-from reconciler.export.update import UpdateOptions, UpdateResult, update_text
+from reconciler.providers.abtasty.config import AbTastyConfig
+from reconciler.providers.abtasty.export.render import ExportOptions, render_export
+from reconciler.providers.abtasty.export.update import UpdateOptions, update_text
+from reconciler.providers.abtasty.state import Existing, ExistingMember, ExistingTest, local_to_epoch
 
 HEADER = "version: 1\nprovider: abtasty\naccount:\n  id: 41902\n"
 PARIS = "Europe/Paris"

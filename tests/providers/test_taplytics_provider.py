@@ -11,9 +11,10 @@ import pytest
 from taplytics_support import TAPLYTICS_CANARY, api_requests, provider_for, user_ids, write_taplytics
 
 from reconciler.config import load_configs
-from reconciler.core.changes import Change, Kind
+from reconciler.core.changes import Change
 from reconciler.http import ApiClient, TokenHeaderAuth
-from reconciler.providers.taplytics import TaplyticsProvider
+from reconciler.providers.taplytics.changes import Kind
+from reconciler.providers.taplytics.provider import TaplyticsProvider
 from reconciler.sandbox.server import SandboxServer, serve_in_thread
 
 N_USERS = 1000  # 10 pages of 100

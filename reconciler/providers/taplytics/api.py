@@ -21,13 +21,13 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
-from reconciler.config.load import LoadedConfig
-from reconciler.config.models import TaplyticsConfig
-from reconciler.core.changes import Change, Kind
-from reconciler.core.state import Existing, ExistingUser
+from reconciler.core.changes import Change
 from reconciler.errors import NotFoundError
 from reconciler.http import ApiClient
 from reconciler.http.bodies import LinkPage, is_int
+from reconciler.providers.taplytics.changes import Kind
+from reconciler.providers.taplytics.config import TaplyticsConfig
+from reconciler.providers.taplytics.state import Existing, ExistingUser
 
 PER_PAGE = 100  # "by default, accounts have a pagination limit of 100 items per page"
 USERS = "/v2/users"
@@ -59,14 +59,13 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-class TaplyticsProvider:
-    """One Taplytics project, read and changed through ``client`` (token in the x-access-token header)."""
+class ProjectApi:
+    """One Taplytics project's calls, through ``client`` (token in the x-access-token header):
+    ``TaplyticsProvider`` delegates its ``fetch`` and ``execute`` here."""
 
-    def __init__(self, client: ApiClient, loaded: LoadedConfig) -> None:
-        assert isinstance(loaded.config, TaplyticsConfig)
+    def __init__(self, client: ApiClient, config: TaplyticsConfig) -> None:
         self.client = client
-        self.loaded = loaded
-        self.config: TaplyticsConfig = loaded.config
+        self.config = config
         # user_id -> the custom_data keys its entry declares (the only ones kept from what is fetched)
         self.keys = {u.user_id: sorted(u.custom_data or {}) for u in self.config.users}
         self.declared = set(self.keys)

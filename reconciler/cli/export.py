@@ -1,7 +1,8 @@
-"""``reconciler export``: options, credentials, files and exit codes. The work is in ``render``/``update``.
+"""``reconciler export``: options, credentials, files and exit codes. The work is the provider's exporter
+(``Provider.exporter``): what a file holds, how a file is refreshed.
 
-Providers: only ``abtasty`` for now. A provider plugs in as one more entry of ``--provider`` with its own
-fetch-everything function and renderer; the options that follow (``--tests``, ``--members``) are AB Tasty's.
+``--tests`` and ``--members`` select what is written; a provider reads the selections it has (AB Tasty: its
+tests and its members).
 """
 
 from __future__ import annotations
@@ -9,35 +10,46 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
-from reconciler.commands import sandbox_endpoint, setup_logging
+from reconciler.cli.options import run_options, sandbox_env, shared_options
 from reconciler.config import load_configs
 from reconciler.config.load import load_document_config
-from reconciler.config.models import AbTastyConfig
 from reconciler.config.schema import SCHEMA_ID
 from reconciler.config.yaml import parse_document
-from reconciler.core.state import Existing
-from reconciler.engine import DEFAULT_API_URL, DEFAULT_AUTH_URL, Endpoint, Overrides, endpoint_for
-from reconciler.errors import ConfigIssue, EnvironmentVariableError, ReconcilerError
-from reconciler.export.render import ExportOptions, render_export
-from reconciler.export.update import UpdateOptions, UpdateResult, update_text
+from reconciler.engine import provider_for
+from reconciler.errors import ConfigIssue, ReconcilerError
+from reconciler.export.result import UpdateResult
 from reconciler.files import write_atomic
-from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret
-from reconciler.providers.abtasty import TestSelection, fetch_account
+from reconciler.providers import registry
+from reconciler.providers.base import Provider
+from reconciler.providers.export import ExportRequest
 
 SCHEMA_FILE = Path("schema/reconciler.schema.json")
 SHOWN_NEW = 20  # "not in the file" lines printed before a count: an account may hold thousands
 
 
+def _exporting(_ctx: click.Context, _param: click.Parameter, value: str) -> type[Provider]:
+    """``--provider``: an installed provider that has an exporter."""
+    found = registry.get(value)
+    if found is None or found.exporter is None:
+        able = [p.name for p in registry.providers() if p.exporter is not None]
+        raise click.BadParameter(f"{value!r} has no exporter; one of: {', '.join(able)}")
+    return found
+
+
 @click.command()
-@click.option("--provider", type=click.Choice(["abtasty"]), default="abtasty", show_default=True)
+@shared_options
 @click.option(
-    "--account", "account_id", type=click.IntRange(min=1), help="The account id (not with --update)."
+    "--provider",
+    default="abtasty",
+    show_default=True,
+    callback=_exporting,
+    help="The provider of the account.",
 )
+@click.option("--account", "account", help="The account to export (not with --update).")
 @click.option(
     "--tests",
     type=click.Choice(["all", "playing", "none"]),
@@ -57,15 +69,10 @@ SHOWN_NEW = 20  # "not in the file" lines printed before a count: an account may
 )
 @click.option("--add-new", is_flag=True, help="With --update: append tests and members the file lacks.")
 @click.option("--check", is_flag=True, help="With --update: write nothing; exit 2 when the file is stale.")
-@click.option("--sandbox", is_flag=True, help="Read the embedded sandbox (as plan --sandbox does).")
-@click.option(
-    "--parallelism", default=8, show_default=True, type=click.IntRange(1, 64), help="Requests in flight."
-)
-@click.option("-v", "--verbose", is_flag=True, help="Log every request and a closing count.")
 def export(
-    provider: str,
-    account_id: int | None,
-    tests: TestSelection,
+    provider: type[Provider],
+    account: str | None,
+    tests: str,
     members: bool,
     prune: bool,
     output: str | None,
@@ -73,14 +80,11 @@ def export(
     update_path: str | None,
     add_new: bool,
     check: bool,
-    sandbox: bool,
-    parallelism: int,
-    verbose: bool,
 ) -> None:
     """Write a live account out as config, or refresh a config from it (--update)."""
-    setup_logging(verbose)
+    options = run_options()
     if update_path is None:
-        if account_id is None:
+        if account is None:
             raise click.UsageError("give --account ID (or --update FILE to refresh a config)")
         if add_new or check:
             raise click.UsageError("--add-new and --check go with --update FILE")
@@ -88,14 +92,15 @@ def export(
             raise click.UsageError(
                 f"{output} exists: refresh it with --update {output} (its comments stay), or pass --force"
             )
-        options = ExportOptions(tests, members, prune, schema_ref(output))
-        _export(account_id, options, output, sandbox, parallelism)
+        request = ExportRequest(tests, members, prune, schema_ref(output))
+        _export(provider, account, request, output, options.sandbox, options.parallelism)
         return
     if output or prune or force:
         raise click.UsageError(
             "--update rewrites FILE in place; -o, --force and --prune are for a new export"
         )
-    result = _update(update_path, account_id, UpdateOptions(add_new, tests), members, sandbox, parallelism)
+    request = ExportRequest(tests, members, add_new=add_new)
+    result = _update(update_path, account, request, options.sandbox, options.parallelism)
     _finish_update(result, check)
 
 
@@ -109,78 +114,48 @@ def schema_ref(output: str | None) -> str:
     return SCHEMA_ID
 
 
-def env_endpoint(env: Mapping[str, str]) -> Endpoint:
-    """An export has no config file yet: the credentials and URLs come from the environment."""
-    missing = [name for name in ("ABTASTY_CLIENT_ID", "ABTASTY_CLIENT_SECRET") if not env.get(name)]
-    if missing:
-        raise EnvironmentVariableError(
-            f"environment variable {' and '.join(missing)} not set: export the account's API credentials "
-            "(or use --sandbox)"
-        )
-    return Endpoint(
-        api_url=env.get("ABTASTY_API_URL") or DEFAULT_API_URL,
-        auth_url=env.get("ABTASTY_AUTH_URL") or DEFAULT_AUTH_URL,
-        client_id=env["ABTASTY_CLIENT_ID"],
-        client_secret=Secret(env["ABTASTY_CLIENT_SECRET"]),  # registers it with the redactor
-    )
-
-
-async def fetch(
-    endpoint: Endpoint, account_id: int, tests: TestSelection, members: bool, parallelism: int
-) -> Existing:
-    """The whole account through one client (one token, one request count)."""
-    auth = OAuth2ClientCredentials(endpoint.auth_url, endpoint.client_id, endpoint.client_secret)
-    async with ApiClient(endpoint.api_url, auth, parallelism=parallelism) as client:
-        existing = await fetch_account(client, account_id, tests=tests, members=members)
-        client.log_summary()
-    return existing
-
-
-def _abtasty(overrides: Overrides | None) -> Endpoint | None:
-    found = (overrides or {}).get("abtasty")
-    return found if isinstance(found, Endpoint) else None
-
-
 def _export(
-    account_id: int, options: ExportOptions, output: str | None, sandbox: bool, parallelism: int
+    provider: type[Provider],
+    raw_account: str,
+    request: ExportRequest,
+    output: str | None,
+    sandbox: bool,
+    parallelism: int,
 ) -> None:
-    with sandbox_endpoint(sandbox) as overrides:
-        endpoint = _abtasty(overrides) or env_endpoint(os.environ)
-        existing = asyncio.run(fetch(endpoint, account_id, options.tests, options.members, parallelism))
-    exported = render_export(existing, options)
+    exporter = provider.exporter
+    assert exporter is not None  # checked by --provider
+    account = exporter.parse_account(raw_account)
+    with sandbox_env(sandbox) as overlay:
+        # An export has no config file yet: the credentials and URLs come from the environment.
+        endpoint = provider.default_endpoint(overlay if overlay is not None else os.environ)
+        exported = asyncio.run(exporter.export(endpoint, account, request, parallelism))
     for note in exported.notes:
         click.echo(f"note: {note}", err=True)
     if output is None:
         click.echo(exported.text, nl=False)
         return
     write_atomic(Path(output), exported.text)
-    members = f", {len(existing.members)} member(s)" if existing.members is not None else ""
-    click.echo(f"Wrote {output}: {len(existing.tests)} test(s){members}.", err=True)
+    click.echo(f"Wrote {output}: {exported.summary}.", err=True)
 
 
 def _update(
-    path: str,
-    account_id: int | None,
-    options: UpdateOptions,
-    members: bool,
-    sandbox: bool,
-    parallelism: int,
+    path: str, account: str | None, request: ExportRequest, sandbox: bool, parallelism: int
 ) -> UpdateResult:
     [loaded] = load_configs([path], env=os.environ)
-    config = loaded.config
-    if not isinstance(config, AbTastyConfig):
-        raise click.UsageError(
-            f"{path}: export --update handles provider abtasty only, not {config.provider}"
+    provider = provider_for(loaded)
+    exporter = provider.exporter
+    if exporter is None:
+        raise click.UsageError(f"{path}: export --update has no exporter for provider {provider.name}")
+    current = provider.account_of(loaded.config)
+    if account is not None and exporter.parse_account(account) != current:
+        raise click.UsageError(f"{path} describes account {current}, not {account}")
+    with sandbox_env(sandbox) as overlay:
+        endpoint = (
+            provider.default_endpoint(overlay)
+            if overlay is not None
+            else provider.endpoint(loaded, os.environ)
         )
-    if account_id is not None and account_id != config.account.id:
-        raise click.UsageError(f"{path} describes account {config.account.id}, not {account_id}")
-    with sandbox_endpoint(sandbox) as overrides:
-        endpoint = endpoint_for(loaded, os.environ, overrides)
-        assert isinstance(endpoint, Endpoint)  # an AB Tasty config
-        wanted = members and config.memberships is not None
-        existing = asyncio.run(fetch(endpoint, config.account.id, "all", wanted, parallelism))
-    text = read_text(path)
-    return update_text(path, text, config, existing, options)
+        return asyncio.run(exporter.update(loaded, read_text(path), endpoint, request, parallelism))
 
 
 def _finish_update(result: UpdateResult, check: bool) -> None:

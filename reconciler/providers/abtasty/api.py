@@ -14,11 +14,12 @@ import contextlib
 from typing import Any, Literal
 
 from reconciler.config.load import LoadedConfig
-from reconciler.config.models import AbTastyConfig
-from reconciler.core.changes import Change, Kind
-from reconciler.core.state import Existing, ExistingMember, ExistingTest
+from reconciler.core.changes import Change
 from reconciler.errors import NotFoundError, ResolveError, ServerError
 from reconciler.http import ApiClient
+from reconciler.providers.abtasty.changes import Kind
+from reconciler.providers.abtasty.config import AbTastyConfig
+from reconciler.providers.abtasty.state import Existing, ExistingMember, ExistingTest
 
 PER_PAGE = 100
 # Each round after the first starts by reading the membership list, so a retry is never blind; as many
@@ -86,14 +87,14 @@ async def fetch_account(
     )
 
 
-class AbTastyProvider:
-    """One AB Tasty account, read and changed through ``client``."""
+class AccountApi:
+    """One AB Tasty account's calls: what a config manages read, one change made (``AbTastyProvider``
+    delegates its ``fetch`` and ``execute`` here)."""
 
-    def __init__(self, client: ApiClient, loaded: LoadedConfig) -> None:
-        assert isinstance(loaded.config, AbTastyConfig)  # the engine picks the provider by config type
+    def __init__(self, client: ApiClient, loaded: LoadedConfig, config: AbTastyConfig) -> None:
         self.client = client
         self.loaded = loaded
-        self.config: AbTastyConfig = loaded.config
+        self.config = config
         self.account_id = self.config.account.id
         self.core = f"/api/core/accounts/{self.account_id}"
         self.interface = f"/api/interface/accounts/{self.account_id}"

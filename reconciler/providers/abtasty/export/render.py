@@ -21,15 +21,22 @@ import datetime as dt
 import functools
 import zoneinfo
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from reconciler.config.models import Member, Test
 from reconciler.config.schema import SCHEMA_ID
-from reconciler.core.state import Existing, ExistingMember, ExistingTest, epoch_to_local, local_to_epoch
+from reconciler.export.result import Exported
 from reconciler.export.text import comment_text, double_quoted, one_line, scalar
-from reconciler.providers.abtasty import TestSelection
+from reconciler.providers.abtasty.api import TestSelection
+from reconciler.providers.abtasty.config import Member, Test
+from reconciler.providers.abtasty.state import (
+    Existing,
+    ExistingMember,
+    ExistingTest,
+    epoch_to_local,
+    local_to_epoch,
+)
 
 INDENT = "  "
 
@@ -42,14 +49,6 @@ class ExportOptions:
     members: bool = True
     prune: bool = False
     schema_ref: str = SCHEMA_ID
-
-
-@dataclass
-class Exported:
-    """The file's text, and what it had to leave out (one line each, for the terminal)."""
-
-    text: str
-    notes: list[str] = field(default_factory=list)
 
 
 @functools.cache
@@ -181,4 +180,5 @@ def render_export(existing: Existing, options: ExportOptions) -> Exported:
         f"{INDENT * 2}client_secret: ${{ABTASTY_CLIENT_SECRET}}",
     ]
     body = list(_entries(existing, options, notes))
-    return Exported("\n".join([*head, *body]) + "\n", notes)
+    members = f", {len(existing.members)} member(s)" if existing.members is not None else ""
+    return Exported("\n".join([*head, *body]) + "\n", notes, f"{len(existing.tests)} test(s){members}")

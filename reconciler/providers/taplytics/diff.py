@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from reconciler.config.models import TaplyticsConfig, User
-from reconciler.core.changes import Change, Kind
-from reconciler.core.state import Existing, ExistingUser
+from reconciler.core.changes import Change, display_order
+from reconciler.providers.taplytics.changes import Kind
+from reconciler.providers.taplytics.config import TaplyticsConfig, User
+from reconciler.providers.taplytics.state import Existing, ExistingUser
 
 _FIELDS = ("email", "name")
 
@@ -57,9 +58,13 @@ def _update(have: ExistingUser, want: dict[str, Any]) -> Change | None:
     )
 
 
-def user_changes(config: TaplyticsConfig, existing: Existing) -> Iterator[Change]:
-    """A create or an update for each declared user that does not match (diff() sorts them by user_id)."""
-    users = existing.users or {}
+def diff(config: TaplyticsConfig, existing: Existing) -> list[Change]:
+    """A create or an update for each declared user that does not match, by user_id."""
+    return display_order(_user_changes(config, existing))
+
+
+def _user_changes(config: TaplyticsConfig, existing: Existing) -> Iterator[Change]:
+    users = existing.users
     for entry in config.users:
         want = declared(entry)
         have = users.get(entry.user_id)

@@ -1,4 +1,4 @@
-"""The diff: desired (config) against existing (fetched) -> typed changes. Pure: no I/O, no clock.
+"""The AB Tasty diff: desired (config) against existing (fetched) -> typed changes. Pure: no I/O, no clock.
 
 Only what the config declares is compared: a test without ``state`` keeps its state, a schedule without
 ``stop_at`` keeps its stop, members are only revoked with ``prune: true``.
@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from reconciler.config.models import AbTastyConfig, Config, Schedule, Test
-from reconciler.core.changes import Change, Kind
-from reconciler.core.state import Existing, ExistingTest, epoch_to_local, local_to_epoch
-from reconciler.core.users import user_changes
+from reconciler.core.changes import Change, display_order
+from reconciler.providers.abtasty.changes import TEST_KINDS, Kind
+from reconciler.providers.abtasty.config import AbTastyConfig, Schedule, Test
+from reconciler.providers.abtasty.state import Existing, ExistingTest, epoch_to_local, local_to_epoch
 
 
 def test_id(entry: Test, existing: Existing) -> int:
@@ -88,13 +88,9 @@ def _member_changes(config: AbTastyConfig, existing: Existing) -> Iterator[Chang
                 )
 
 
-def diff(config: Config, existing: Existing) -> list[Change]:
+def diff(config: AbTastyConfig, existing: Existing) -> list[Change]:
     """Every change that would converge the account, in display order; the script update last."""
-    if not isinstance(config, AbTastyConfig):
-        return sorted(user_changes(config, existing), key=Change.sort_key)
-    changes = sorted(
-        [*_test_changes(config, existing), *_member_changes(config, existing)], key=Change.sort_key
-    )
-    if config.script.update_after_apply and any(c.is_test_change for c in changes):
+    changes = display_order([*_test_changes(config, existing), *_member_changes(config, existing)])
+    if config.script.update_after_apply and any(c.kind in TEST_KINDS for c in changes):
         changes.append(Change(Kind.SCRIPT_UPDATE, f"script:{existing.account_id}", "tag script"))
     return changes

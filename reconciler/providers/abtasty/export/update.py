@@ -18,17 +18,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
-from reconciler.config.models import AbTastyConfig, Test
-from reconciler.core.state import Existing, ExistingTest, local_to_epoch
 from reconciler.export import splice
-from reconciler.export.render import known_timezones, local_time, member_entry, test_entry
+from reconciler.export.result import Finding, UpdateResult
 from reconciler.export.splice import CannotEdit, Edit, Pair, lookup
 from reconciler.export.text import comment_text
-from reconciler.providers.abtasty import TestSelection
+from reconciler.providers.abtasty.api import TestSelection
+from reconciler.providers.abtasty.config import AbTastyConfig, Test
+from reconciler.providers.abtasty.export.render import known_timezones, local_time, member_entry, test_entry
+from reconciler.providers.abtasty.state import Existing, ExistingTest, local_to_epoch
 
 
 @dataclass(frozen=True)
@@ -37,53 +38,6 @@ class UpdateOptions:
 
     add_new: bool = False
     tests: TestSelection = "all"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One line of the report. ``offset`` is where in the file it is about (None: not in the file);
-    ``inserted``, where the text it added starts (the line to show once the file is written)."""
-
-    kind: str  # changed | added | gone | manual | new
-    offset: int | None
-    message: str
-    inserted: int | None = None
-
-
-@dataclass
-class UpdateResult:
-    """The refreshed text and what was found; ``report`` gives the lines to print."""
-
-    path: str
-    old_text: str
-    new_text: str
-    edits: list[Edit] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        """True when the refreshed text differs from the file's."""
-        return self.new_text != self.old_text
-
-    def count(self, kind: str) -> int:
-        """How many findings are of ``kind``."""
-        return sum(f.kind == kind for f in self.findings)
-
-    def report(self, written: bool) -> list[str]:
-        """``FILE:LINE: message`` lines; LINE is in the file as it is on disk after the command."""
-        lines = splice.Lines(self.old_text, self.edits if written else ())
-        # An insertion at the end of a file without a final newline starts with one: its text is a line down.
-        down = {e.start: int(e.new[:1] in "\r\n") for e in self.edits if e.start == e.end and e.new}
-        out = []
-        for f in self.findings:
-            if f.offset is None:
-                out.append(f.message)
-                continue
-            shown = lines.line(f.offset)
-            if written and f.inserted is not None:
-                shown = lines.line(f.inserted) + down.get(f.inserted, 0)
-            out.append(f"{self.path}:{shown}: {f.message}")
-        return out
 
 
 def update_text(

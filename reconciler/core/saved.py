@@ -1,0 +1,94 @@
+"""The checks of a saved plan (``apply --plan FILE``). Pure and vendor-free.
+
+A plan file is untrusted input (anyone can edit it): it is refused unless it was made by this version, for
+exactly the config files given (same bytes), and every resource in it can be one of its provider's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from reconciler import __version__
+from reconciler.core.changes import ChangeKind
+from reconciler.core.plan import AccountPlan
+from reconciler.core.state import State
+from reconciler.errors import PlanError
+
+#: The change kinds of a provider, by the provider's name (None when no such provider is installed).
+KindsOf = Callable[[str], type[ChangeKind] | None]
+
+
+def _account_plan(data: Any, kinds_of: KindsOf) -> AccountPlan:
+    provider = data.get("provider") if isinstance(data, dict) else None
+    kinds = kinds_of(provider) if isinstance(provider, str) else None
+    if kinds is None:
+        raise PlanError(f"not a reconciler plan file: unknown provider {provider!r}: run plan --out again")
+    try:
+        _check_kinds(data, kinds)
+        plan = AccountPlan.from_dict(data, kinds)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:  # a truncated or hand-edited file
+        raise PlanError(
+            f"not a reconciler plan file ({err.__class__.__name__}: {err}): run plan --out again"
+        ) from None
+    check_resources(plan, kinds)
+    return plan
+
+
+def _check_kinds(data: dict[str, Any], kinds: type[ChangeKind]) -> None:
+    """A change whose kind is not the provider's (a user change in an AB Tasty plan) names its resource."""
+    for change in data["changes"]:
+        if change["kind"] not in kinds._value2member_map_:
+            resource = f"{change['resource']['type']}:{change['resource']['id']}"
+            raise PlanError(
+                f"not a reconciler plan file: {data['file']}: resource {resource!r} "
+                f"cannot be in a {data['provider']} plan: run plan --out again"
+            )
+
+
+def check_resources(plan: AccountPlan, kinds: type[ChangeKind]) -> None:
+    """Refuse a plan whose resources cannot be the provider's: a type it does not manage, a key that is not
+    a number where the API wants one, or a change's kind that does not fit its resource ("test_state" on a
+    "member")."""
+    types = {kind.resource_type.name: kind.resource_type for kind in kinds}
+    pairs: list[tuple[str, str | None]] = [(c.resource, c.kind.resource_type.name) for c in plan.changes]
+    pairs += [(resource, None) for resource in plan.fingerprints]
+    for resource, kind_type in pairs:
+        rtype, _, key = resource.partition(":")
+        known = types.get(rtype)
+        if known is None or not known.key_is_valid(key) or kind_type not in (None, rtype):
+            raise PlanError(
+                f"not a reconciler plan file: {plan.path}: resource {resource!r} cannot be in a {plan.provider} "
+                "plan: run plan --out again"
+            )
+
+
+def check_saved_plan(
+    document: Mapping[str, Any], digests: Mapping[str, str], kinds_of: KindsOf
+) -> list[AccountPlan]:
+    """Refuse a plan file from another version or for other config (``digests``: config digest by path);
+    return its account plans."""
+    version = document.get("reconciler_version")
+    if version != __version__:
+        raise PlanError(f"the plan was made by reconciler {version}, this is {__version__}: run plan again")
+    accounts = document.get("accounts", [])
+    if not isinstance(accounts, list):
+        raise PlanError("not a reconciler plan file (accounts is not a list): run plan --out again")
+    plans = [_account_plan(a, kinds_of) for a in accounts]
+    if sorted(digests) != sorted(p.path for p in plans):
+        raise PlanError(
+            f"the plan covers {', '.join(sorted(p.path for p in plans)) or 'nothing'} but the config given is "
+            f"{', '.join(sorted(digests))}: run plan again with the same files"
+        )
+    changed = [p.path for p in plans if digests[p.path] != p.config_digest]
+    if changed:
+        raise PlanError(f"the config changed since the plan was made ({', '.join(changed)}): run plan again")
+    return plans
+
+
+def raise_if_stale(saved: AccountPlan, existing: State) -> None:
+    """Every resource the saved plan touches must still be as the plan saw it."""
+    moved = [r for r, seen in saved.fingerprints.items() if existing.fingerprint(r) != seen]
+    if moved:
+        names = ", ".join(r.replace(":", " ", 1) for r in moved)
+        raise PlanError(f"stale plan: {saved.path}: {names} changed since the plan was made; run plan again")

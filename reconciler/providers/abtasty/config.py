@@ -1,0 +1,152 @@
+"""The AB Tasty config model (``provider: abtasty``): the account, its tests, its members, the tag script."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from reconciler.config.models import (
+    LOCAL_DATETIME,
+    Email,
+    Fraction,
+    LocalDateTime,
+    StrictModel,
+    Text,
+    Timezone,
+    Url,
+    has_reference,
+    located,
+)
+
+State = Literal["play", "pause"]
+Mode = Literal["prod", "preprod"]
+Role = Literal["admin", "user", "creator", "viewer"]
+
+
+class Credentials(StrictModel):
+    """Where the API credentials come from: ``${VARS}`` only, configs live in git."""
+
+    client_id: Text = Field("${ABTASTY_CLIENT_ID}", description="OAuth2 client id, usually a ${VAR}.")
+    client_secret: Text = Field(
+        "${ABTASTY_CLIENT_SECRET}", description="OAuth2 client secret: must be a ${VAR}, never a literal."
+    )
+
+
+class Safety(StrictModel):
+    """Per-account overrides of the apply safety rails."""
+
+    max_delete_fraction: Fraction = Field(
+        0.25, description="Refuse to revoke more than this fraction of members (once there are >= 10)."
+    )
+    max_pause_fraction: Fraction = Field(
+        0.5,
+        description="Refuse to pause more than this fraction of the managed playing tests (once >= 10 play).",
+    )
+    min_admins: int = Field(1, ge=0, description="Refuse any plan that leaves fewer admins than this.")
+
+
+class Account(StrictModel):
+    """The AB Tasty account this file describes."""
+
+    id: int = Field(gt=0, description="AB Tasty account id.")
+    credentials: Credentials = Field(default_factory=Credentials)
+    api_url: Url | None = Field(
+        None, description="Default https://api.abtasty.com; env ABTASTY_API_URL wins."
+    )
+    auth_url: Url | None = Field(
+        None, description="Default https://api2.abtasty.com/oauth/v2/token; env ABTASTY_AUTH_URL wins."
+    )
+    safety: Safety = Field(default_factory=Safety)
+
+
+class Schedule(StrictModel):
+    """When a test starts and stops, as local wall time in ``timezone``."""
+
+    start_at: LocalDateTime | None = Field(None, description="YYYY-MM-DDTHH:MM:SS, local time in `timezone`.")
+    stop_at: LocalDateTime | None = Field(None, description="YYYY-MM-DDTHH:MM:SS, after start_at.")
+    timezone: Timezone = Field(description="IANA timezone name, e.g. Europe/Paris.")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Schedule:
+        if self.start_at is None and self.stop_at is None:
+            raise located("schedule_empty", "a schedule needs start_at, stop_at or both", "timezone")
+        for key in ("start_at", "stop_at"):
+            value = getattr(self, key)
+            if value and not has_reference(value) and not has_reference(self.timezone):
+                _check_exists(value, self.timezone, key)
+        start, stop = self.start_at, self.stop_at
+        if start and stop and not (has_reference(start) or has_reference(stop)) and stop <= start:
+            raise located("schedule_order", f"stop_at {stop} is not after start_at {start}", "stop_at")
+        return self
+
+
+def _check_exists(value: str, timezone: str, key: str) -> None:
+    """Refuse wall times that do not exist (the clocks skip them at a DST change)."""
+    tz = zoneinfo.ZoneInfo(timezone)
+    local = dt.datetime.strptime(value, LOCAL_DATETIME).replace(tzinfo=tz)
+    back = local.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None)
+    if back != local.replace(tzinfo=None):
+        raise located(
+            "nonexistent_time",
+            f"{value} does not exist in {timezone} (the clocks skip it at a daylight-saving change)",
+            key,
+        )
+
+
+class Test(StrictModel):
+    """One test (campaign), by numeric id or by unique name."""
+
+    id: int | None = Field(None, gt=0, description="Test id; exactly one of id / name.")
+    name: Text | None = Field(None, description="Test name, unique in the account; exactly one of id / name.")
+    state: State | None = Field(None, description="play | pause; omitted = state not managed.")
+    mode: Mode | None = Field(None, description="prod | preprod; only with state: play; default prod.")
+    schedule: Schedule | None = None
+
+    @model_validator(mode="after")
+    def _one_identity(self) -> Test:
+        if self.id is not None and self.name is not None:
+            raise located("identity", "give either id or name, not both", "name")
+        if self.id is None and self.name is None:
+            raise located("identity", "a test needs an id or a name", "id")
+        if self.mode is not None and self.state != "play":
+            raise located("mode_without_play", "mode is only allowed with 'state: play'", "mode")
+        return self
+
+    @property
+    def effective_mode(self) -> Mode | None:
+        """The mode that play means: the declared one, prod by default; None unless playing."""
+        return (self.mode or "prod") if self.state == "play" else None
+
+
+class Member(StrictModel):
+    """One person with access to the account."""
+
+    email: Email = Field(description="Compared case-insensitively.")
+    role: Role = Field(description="admin | user | creator | viewer")
+
+
+class Memberships(StrictModel):
+    """Who is a member of the account; omit the whole block to leave memberships alone."""
+
+    prune: bool = Field(False, description="Revoke members not listed.")
+    members: list[Member] = Field(default_factory=list)
+
+
+class Script(StrictModel):
+    """The AB Tasty tag script."""
+
+    update_after_apply: bool = Field(True, description="Rebuild the tag script after any test change.")
+
+
+class AbTastyConfig(StrictModel):
+    """One AB Tasty account: which tests play, their schedules, who is a member."""
+
+    version: Literal[1] = Field(description="Config language version.")
+    provider: Literal["abtasty"]
+    account: Account
+    tests: list[Test] = Field(default_factory=list, description="Tests not listed are never touched.")
+    memberships: Memberships | None = Field(None, description="Omitted = memberships not managed.")
+    script: Script = Field(default_factory=Script)

@@ -1,0 +1,157 @@
+"""The AB Tasty provider: the contract of ``reconciler.providers.base`` for one AB Tasty account."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Self
+
+from reconciler.config.load import LoadedConfig
+from reconciler.core.changes import Change
+from reconciler.core.plan import Violation
+from reconciler.core.schedule import Needs
+from reconciler.errors import EnvironmentVariableError
+from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret
+from reconciler.providers.abtasty import describe, rails
+from reconciler.providers.abtasty.api import AccountApi
+from reconciler.providers.abtasty.changes import Kind
+from reconciler.providers.abtasty.config import AbTastyConfig
+from reconciler.providers.abtasty.diff import diff
+from reconciler.providers.abtasty.export import EXPORTER
+from reconciler.providers.abtasty.state import Existing
+from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
+
+DEFAULT_API_URL = "https://api.abtasty.com"
+DEFAULT_AUTH_URL = "https://api2.abtasty.com/oauth/v2/token"
+_CREDENTIALS = ("account", "credentials")
+
+
+@dataclass(frozen=True)
+class OAuthEndpoint(Endpoint):
+    """Where and as whom to talk to one AB Tasty account. The secret never leaves its ``Secret`` wrapper."""
+
+    api_url: str
+    auth_url: str
+    client_id: str
+    client_secret: Secret
+
+
+class AbTastyProvider(Provider):
+    """One AB Tasty account: its tests' state, mode and schedule, its members, its tag script."""
+
+    name = "abtasty"
+    config_model = AbTastyConfig
+    kinds = Kind
+    account_key = ("account", "id")
+    credential_paths = (_CREDENTIALS,)
+    secret_fields = (SecretField((*_CREDENTIALS, "client_secret"), "ABTASTY_CLIENT_SECRET"),)
+    unique_keys = (
+        UniqueKey(("tests",), "id", "test id"),
+        UniqueKey(("tests",), "name", "test name"),
+        UniqueKey(("memberships", "members"), "email", "member email", fold=True),
+    )
+    inventory_nouns = ("test", "member")
+    exporter = EXPORTER
+
+    def __init__(self, client: ApiClient, loaded: LoadedConfig) -> None:
+        super().__init__(loaded)
+        assert isinstance(loaded.config, AbTastyConfig)  # the engine picks the provider by `provider:`
+        self.config = loaded.config
+        self.api = AccountApi(client, loaded, loaded.config)
+
+    @classmethod
+    def account_of(cls, config: Any) -> str:
+        """The account id."""
+        assert isinstance(config, AbTastyConfig)
+        return str(config.account.id)
+
+    @classmethod
+    def inventory(cls, config: Any) -> Mapping[str, int]:
+        """Tests and members declared."""
+        assert isinstance(config, AbTastyConfig)
+        members = len(config.memberships.members) if config.memberships else 0
+        return {"test": len(config.tests), "member": members}
+
+    @classmethod
+    def endpoint(cls, loaded: LoadedConfig, env: Mapping[str, str]) -> OAuthEndpoint:
+        """Env ABTASTY_API_URL / ABTASTY_AUTH_URL win over the config, which wins over the defaults."""
+        config = loaded.config
+        assert isinstance(config, AbTastyConfig)
+        account, creds = config.account, config.account.credentials
+        secret = resolve_variable(loaded, (*_CREDENTIALS, "client_secret"), creds.client_secret, env)
+        return OAuthEndpoint(
+            api_url=env.get("ABTASTY_API_URL") or account.api_url or DEFAULT_API_URL,
+            auth_url=env.get("ABTASTY_AUTH_URL") or account.auth_url or DEFAULT_AUTH_URL,
+            client_id=resolve_variable(loaded, (*_CREDENTIALS, "client_id"), creds.client_id, env),
+            client_secret=Secret(secret),  # registers it with the redactor
+        )
+
+    @classmethod
+    def default_endpoint(cls, env: Mapping[str, str]) -> OAuthEndpoint:
+        """From ABTASTY_CLIENT_ID / ABTASTY_CLIENT_SECRET (and the URL variables)."""
+        missing = [name for name in ("ABTASTY_CLIENT_ID", "ABTASTY_CLIENT_SECRET") if not env.get(name)]
+        if missing:
+            raise EnvironmentVariableError(
+                f"environment variable {' and '.join(missing)} not set: export the account's API credentials "
+                "(or use --sandbox)"
+            )
+        return OAuthEndpoint(
+            api_url=env.get("ABTASTY_API_URL") or DEFAULT_API_URL,
+            auth_url=env.get("ABTASTY_AUTH_URL") or DEFAULT_AUTH_URL,
+            client_id=env["ABTASTY_CLIENT_ID"],
+            client_secret=Secret(env["ABTASTY_CLIENT_SECRET"]),
+        )
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, loaded: LoadedConfig, endpoint: Endpoint, parallelism: int) -> AsyncIterator[Self]:
+        """A provider with its own client: OAuth2 client credentials, one token for the whole run."""
+        assert isinstance(endpoint, OAuthEndpoint)
+        async with connect(endpoint, parallelism) as client:
+            yield cls(client, loaded)
+            client.log_summary()
+
+    async def fetch(self) -> Existing:
+        """Tests the config lists and, when memberships are managed, the membership list."""
+        return await self.api.fetch()
+
+    @classmethod
+    def diff(cls, config: Any, existing: Any) -> list[Change]:
+        """See ``abtasty.diff``."""
+        return diff(config, existing)
+
+    @classmethod
+    def rails(cls, config: Any, existing: Any, changes: Sequence[Change]) -> list[Violation]:
+        """See ``abtasty.rails``."""
+        return rails.check_safety(config, existing, changes)
+
+    @classmethod
+    def needs(cls, changes: Sequence[Change]) -> list[Needs]:
+        """See ``abtasty.rails``."""
+        return rails.needs(changes)
+
+    async def execute(self, change: Change) -> None:
+        """One change, one call (two when a lost membership POST must be reconciled)."""
+        await self.api.execute(change)
+
+    @classmethod
+    def label(cls, change: Change) -> str:
+        """See ``abtasty.describe``."""
+        return describe.label(change)
+
+    @classmethod
+    def describe(cls, change: Change) -> str:
+        """See ``abtasty.describe``."""
+        return describe.describe(change)
+
+    @classmethod
+    def inline(cls, change: Change) -> bool:
+        """``+ member a@b.c (admin)``: a member's add and revoke read as one phrase."""
+        return change.kind in (Kind.MEMBER_ADD, Kind.MEMBER_REVOKE)
+
+
+def connect(endpoint: OAuthEndpoint, parallelism: int) -> ApiClient:
+    """An API client authenticated with the endpoint's client credentials (enter it with ``async with``)."""
+    auth = OAuth2ClientCredentials(endpoint.auth_url, endpoint.client_id, endpoint.client_secret)
+    return ApiClient(endpoint.api_url, auth, parallelism=parallelism)

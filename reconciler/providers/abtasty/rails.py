@@ -1,0 +1,119 @@
+"""AB Tasty's safety rails and apply ordering. Pure.
+
+Rails (the account's ``safety`` block): ``max_delete_fraction`` of members revoked, ``max_pause_fraction`` of
+the managed playing tests paused (both forceable, once the population is big enough for a fraction to mean
+something), and ``min_admins``, which ``--force`` never overrides.
+
+Ordering: grants before anything that takes access away, a test's schedule before its state, the tag
+script after the test changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reconciler.core.changes import Change
+from reconciler.core.plan import Violation, fraction_rule
+from reconciler.core.schedule import Needs
+from reconciler.providers.abtasty.changes import ROLE_RANK, TEST_KINDS, Kind
+from reconciler.providers.abtasty.config import AbTastyConfig
+from reconciler.providers.abtasty.diff import test_id
+from reconciler.providers.abtasty.state import Existing
+
+MIN_MEMBERS_FOR_DELETE_RAIL = 10
+MIN_PLAYING_FOR_PAUSE_RAIL = 10
+
+
+def grants(change: Change) -> bool:
+    """A member add or a role upgrade (applied before anything that takes access away)."""
+    if change.kind is Kind.MEMBER_ADD:
+        return True
+    return (
+        change.kind is Kind.MEMBER_ROLE and ROLE_RANK[change.after["role"]] > ROLE_RANK[change.before["role"]]
+    )
+
+
+def takes_away(change: Change) -> bool:
+    """A revocation or a role downgrade."""
+    return change.kind in (Kind.MEMBER_ROLE, Kind.MEMBER_REVOKE) and not grants(change)
+
+
+def admin_delta(change: Change) -> int:
+    """How a change moves the number of admins (-1, 0, +1)."""
+    return int(change.after.get("role") == "admin") - int(change.before.get("role") == "admin")
+
+
+def check_safety(config: AbTastyConfig, existing: Existing, changes: Sequence[Change]) -> list[Violation]:
+    """Evaluate the three rails of the account's ``safety`` block against the planned changes."""
+    safety = config.account.safety
+    found: list[Violation | None] = []
+    if existing.members is not None and len(existing.members) >= MIN_MEMBERS_FOR_DELETE_RAIL:
+        revokes = sum(c.kind is Kind.MEMBER_REVOKE for c in changes)
+        found.append(
+            fraction_rule(
+                "max_delete_fraction",
+                "revoke",
+                revokes,
+                len(existing.members),
+                safety.max_delete_fraction,
+                "members",
+            )
+        )
+    managed = {test_id(t, existing) for t in config.tests}
+    playing = [i for i in managed if existing.tests[i].state == "play"]
+    if len(playing) >= MIN_PLAYING_FOR_PAUSE_RAIL:
+        pauses = sum(c.kind is Kind.TEST_STATE and c.after["state"] == "pause" for c in changes)
+        found.append(
+            fraction_rule(
+                "max_pause_fraction",
+                "pause",
+                pauses,
+                len(playing),
+                safety.max_pause_fraction,
+                "managed playing tests",
+            )
+        )
+    found.append(_admin_rule(existing, changes, safety.min_admins))
+    return [v for v in found if v is not None]
+
+
+def _admin_rule(existing: Existing, changes: Sequence[Change], minimum: int) -> Violation | None:
+    if existing.members is None:
+        return None
+    before = sum(m.role == "admin" for m in existing.members.values())
+    after = before + sum(admin_delta(c) for c in changes)
+    removes_admin = any(admin_delta(c) < 0 for c in changes)
+    if after >= minimum or not removes_admin:
+        return None
+    message = (
+        f"refusing a plan that leaves {after} admin(s) (now {before}); min_admins is {minimum}. "
+        "Keep or add an admin in the config; --force does not override this rail"
+    )
+    return Violation("min_admins", message, forceable=False)
+
+
+def needs(changes: Sequence[Change]) -> list[Needs]:
+    """For each change: what it waits for, what it requires.
+
+    - a test's state waits for, and requires, that test's schedule;
+    - downgrades and revocations wait for every add and upgrade, and require those that grant admin
+      when they take an admin away (so the admin count never dips below what the plan ends with);
+    - the script update waits for every test change, and runs if at least one succeeded.
+    """
+    granting = tuple(i for i, c in enumerate(changes) if grants(c))
+    admin_grants = tuple(i for i in granting if admin_delta(changes[i]) > 0)
+    tests = tuple(i for i, c in enumerate(changes) if c.kind in TEST_KINDS)
+    out: list[Needs] = []
+    for change in changes:
+        if change.kind is Kind.TEST_STATE:
+            schedule = tuple(
+                j for j in tests if changes[j].kind is Kind.TEST_SCHEDULE and changes[j].key == change.key
+            )
+            out.append(Needs(waits=schedule, requires=schedule))
+        elif takes_away(change):
+            out.append(Needs(waits=granting, requires=admin_grants if admin_delta(change) < 0 else ()))
+        elif change.kind is Kind.SCRIPT_UPDATE:
+            out.append(Needs(waits=tests, any_of=tests, any_reason="no test change succeeded"))
+        else:
+            out.append(Needs())
+    return out

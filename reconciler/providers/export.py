@@ -1,0 +1,50 @@
+"""The exporter contract: a provider that can write a live account as config implements ``Exporter``.
+
+``export`` has no config file: the exporter fetches the whole account (``fetch_all`` in the provider
+contract's words) through the provider's ``default_endpoint``. ``export --update`` has one: it fetches what
+the file could declare and edits only the drifted values of the file's text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from reconciler.config.load import LoadedConfig
+    from reconciler.export.result import Exported, UpdateResult
+    from reconciler.providers.base import Endpoint
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What the user asked for. ``resources`` selects the main resources ("all", "playing", "none": AB
+    Tasty's tests); ``members``, whether the account's people are written; ``prune``, the value written for
+    their ``prune``; ``schema_ref``, the modeline's schema; ``add_new`` (--update), append what the file
+    lacks."""
+
+    resources: str = "all"
+    members: bool = True
+    prune: bool = False
+    schema_ref: str = ""
+    add_new: bool = False
+
+
+class Exporter(Protocol):
+    """How a provider writes and refreshes config files."""
+
+    def parse_account(self, raw: str) -> str:
+        """The account as the provider spells it; a ``ReconcilerError`` saying what is expected otherwise."""
+        ...
+
+    async def export(
+        self, endpoint: Endpoint, account: str, request: ExportRequest, parallelism: int
+    ) -> Exported:
+        """The text of a config file declaring what the account has, and notes on what it left out."""
+        ...
+
+    async def update(
+        self, loaded: LoadedConfig, text: str, endpoint: Endpoint, request: ExportRequest, parallelism: int
+    ) -> UpdateResult:
+        """``text`` (the file of ``loaded``) with only its drifted values changed, and the report."""
+        ...

@@ -1,0 +1,129 @@
+"""The Taplytics provider: the contract of ``reconciler.providers.base`` for one Taplytics project."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Self
+
+from reconciler.config.load import LoadedConfig
+from reconciler.core.changes import Change
+from reconciler.errors import EnvironmentVariableError
+from reconciler.http import ApiClient, Secret, TokenHeaderAuth
+from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.taplytics import describe
+from reconciler.providers.taplytics.api import ProjectApi
+from reconciler.providers.taplytics.changes import Kind
+from reconciler.providers.taplytics.config import TaplyticsConfig
+from reconciler.providers.taplytics.diff import diff
+from reconciler.providers.taplytics.state import Existing
+
+DEFAULT_API_URL = "https://api.taplytics.com"
+_TOKEN = ("project", "api_token")
+
+
+@dataclass(frozen=True)
+class TokenEndpoint(Endpoint):
+    """Where and as whom to talk to one Taplytics project: the API key goes in the x-access-token header."""
+
+    api_url: str
+    api_token: Secret
+
+
+class TaplyticsProvider(Provider):
+    """One Taplytics project: the users that must exist, with their fields and custom_data. No rail: its
+    changes create users or set their fields, never take anything away."""
+
+    name = "taplytics"
+    config_model = TaplyticsConfig
+    kinds = Kind
+    account_key = ("project", "name")
+    account_noun = "project"
+    credential_paths = (_TOKEN,)
+    secret_fields = (SecretField(_TOKEN, "TAPLYTICS_API_TOKEN"),)
+    unique_keys = (UniqueKey(("users",), "user_id", "user_id"),)
+    inventory_nouns = ("user",)
+
+    def __init__(self, client: ApiClient, loaded: LoadedConfig) -> None:
+        super().__init__(loaded)
+        assert isinstance(loaded.config, TaplyticsConfig)  # the engine picks the provider by `provider:`
+        self.config = loaded.config
+        self.api = ProjectApi(client, loaded.config)
+
+    @classmethod
+    def account_of(cls, config: Any) -> str:
+        """The project's name."""
+        assert isinstance(config, TaplyticsConfig)
+        return config.project.name
+
+    @classmethod
+    def inventory(cls, config: Any) -> Mapping[str, int]:
+        """Users declared."""
+        assert isinstance(config, TaplyticsConfig)
+        return {"user": len(config.users)}
+
+    @classmethod
+    def endpoint(cls, loaded: LoadedConfig, env: Mapping[str, str]) -> TokenEndpoint:
+        """Env TAPLYTICS_API_URL wins over the config, which wins over the default."""
+        config = loaded.config
+        assert isinstance(config, TaplyticsConfig)
+        project = config.project
+        value = resolve_variable(loaded, _TOKEN, project.api_token, env)
+        if not _fits_a_header(value):
+            # It travels in a header: httpx would reject it with an error quoting the value, unredacted (the
+            # redactor knows the raw value, not its escaped repr). Say what is wrong, never what it is.
+            raise EnvironmentVariableError(
+                f"{loaded.where(_TOKEN)}: the API token from {project.api_token} is empty or "
+                "has spaces, control or non-ASCII characters (a stray \\r from a .env file?): fix the variable"
+            )
+        url = env.get("TAPLYTICS_API_URL") or project.api_url or DEFAULT_API_URL
+        return TokenEndpoint(url, Secret(value))
+
+    @classmethod
+    def default_endpoint(cls, env: Mapping[str, str]) -> TokenEndpoint:
+        """From TAPLYTICS_API_TOKEN (and TAPLYTICS_API_URL)."""
+        value = env.get("TAPLYTICS_API_TOKEN", "")
+        if not _fits_a_header(value):
+            raise EnvironmentVariableError(
+                "environment variable TAPLYTICS_API_TOKEN is not set or cannot travel in a header: export the "
+                "project's API key (or use --sandbox)"
+            )
+        return TokenEndpoint(env.get("TAPLYTICS_API_URL") or DEFAULT_API_URL, Secret(value))
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, loaded: LoadedConfig, endpoint: Endpoint, parallelism: int) -> AsyncIterator[Self]:
+        """A provider with its own client; the token travels in the x-access-token header only."""
+        assert isinstance(endpoint, TokenEndpoint)
+        auth = TokenHeaderAuth(endpoint.api_token)
+        async with ApiClient(endpoint.api_url, auth, parallelism=parallelism) as client:
+            yield cls(client, loaded)
+            client.log_summary()
+
+    async def fetch(self) -> Existing:
+        """The declared users that exist (never writes)."""
+        return await self.api.fetch()
+
+    @classmethod
+    def diff(cls, config: Any, existing: Any) -> list[Change]:
+        """See ``taplytics.diff``."""
+        return diff(config, existing)
+
+    async def execute(self, change: Change) -> None:
+        """One POST per change."""
+        await self.api.execute(change)
+
+    @classmethod
+    def label(cls, change: Change) -> str:
+        """See ``taplytics.describe``."""
+        return describe.label(change)
+
+    @classmethod
+    def describe(cls, change: Change) -> str:
+        """See ``taplytics.describe``."""
+        return describe.describe(change)
+
+
+def _fits_a_header(value: str) -> bool:
+    return bool(value) and value.isascii() and value.isprintable() and value.strip() == value
