@@ -31,12 +31,14 @@ SCHEMA_FILE = Path("schema/reconciler.schema.json")
 SHOWN_NEW = 20  # "not in the file" lines printed before a count: an account may hold thousands
 
 
-def _exporting(_ctx: click.Context, _param: click.Parameter, value: str) -> type[Provider]:
-    """``--provider``: an installed provider that has an exporter."""
+def _exporting(_ctx: click.Context, _param: click.Parameter, value: str | None) -> type[Provider] | None:
+    """``--provider``: an installed provider that has an exporter; by default the only one there is."""
+    able = [p for p in registry.providers() if p.exporter is not None]
+    if value is None:
+        return able[0] if len(able) == 1 else None
     found = registry.get(value)
     if found is None or found.exporter is None:
-        able = [p.name for p in registry.providers() if p.exporter is not None]
-        raise click.BadParameter(f"{value!r} has no exporter; one of: {', '.join(able)}")
+        raise click.BadParameter(f"{value!r} has no exporter; one of: {', '.join(p.name for p in able)}")
     return found
 
 
@@ -70,7 +72,7 @@ def _exporting(_ctx: click.Context, _param: click.Parameter, value: str) -> type
 @click.option("--add-new", is_flag=True, help="With --update: append tests and members the file lacks.")
 @click.option("--check", is_flag=True, help="With --update: write nothing; exit 2 when the file is stale.")
 def export(
-    provider: type[Provider],
+    provider: type[Provider] | None,
     account: str | None,
     tests: str,
     members: bool,
@@ -92,6 +94,8 @@ def export(
             raise click.UsageError(
                 f"{output} exists: refresh it with --update {output} (its comments stay), or pass --force"
             )
+        if provider is None:
+            raise click.UsageError("give --provider NAME: several providers can export")
         request = ExportRequest(tests, members, prune, schema_ref(output))
         _export(provider, account, request, output, options.sandbox, options.parallelism)
         return

@@ -225,5 +225,5 @@ def check_url(url: str | httpx.URL) -> None:
             )
         )
     if not parsed.scheme or not parsed.host:
-        raise TransportError("a URL needs a scheme and a host, e.g. https://api.abtasty.com")
+        raise TransportError("a URL needs a scheme and a host, e.g. https://api.example.com")
     raise TransportError(redact(f"unsupported URL scheme {parsed.scheme!r} in {shown}: use an https:// URL"))

@@ -42,12 +42,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from reconciler.core.changes import Change, ChangeKind
 from reconciler.core.plan import AccountPlan, Violation, build_plan
-from reconciler.core.schedule import Needs
 from reconciler.core.state import State
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from reconciler.core.schedule import Needs
     from reconciler.config.load import LoadedConfig
     from reconciler.providers.export import Exporter
 
@@ -148,6 +148,8 @@ class Provider(ABC):
     @classmethod
     def needs(cls, changes: Sequence[Change]) -> list[Needs]:
         """What each change waits for and requires (by index)."""
+        from reconciler.core.schedule import Needs  # asyncio, which `validate` never needs
+
         return [Needs() for _ in changes]
 
     @classmethod
