@@ -14,7 +14,7 @@ from typing import Any
 
 from reconciler.config.load import LoadedConfig
 from reconciler.core.plan import AccountPlan
-from reconciler.core.saved import check_saved_plan, raise_if_stale
+from reconciler.core.saved import check_saved_plan, raise_if_differs, raise_if_stale
 from reconciler.core.schedule import ApplyResult, Events, apply_changes
 from reconciler.errors import ReconcilerError
 from reconciler.providers import registry
@@ -88,10 +88,13 @@ class Session:
             existing = await asyncio.gather(*(p.fetch() for p in providers))
             plans = []
             for provider, state in zip(providers, existing, strict=True):
+                fresh = provider.plan_fetched(state)
                 saved_plan = saved_plans.get(provider.loaded.path)
                 if saved_plan is not None:
+                    # Nothing in the file is executed: it must equal what a fresh plan holds, which is applied.
                     raise_if_stale(saved_plan, state)
-                plans.append(saved_plan or provider.plan_fetched(state))
+                    raise_if_differs(saved_plan, fresh)
+                plans.append(fresh)
             for plan in plans:
                 plan.raise_if_unsafe(force)
             if not any(p.changes for p in plans) or not await asyncio.to_thread(confirm, plans):

@@ -92,3 +92,58 @@ def raise_if_stale(saved: AccountPlan, existing: State) -> None:
     if moved:
         names = ", ".join(r.replace(":", " ", 1) for r in moved)
         raise PlanError(f"stale plan: {saved.path}: {names} changed since the plan was made; run plan again")
+
+
+def _by_change(plan: AccountPlan) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Each change as ``{"KIND RESOURCE": {"before": .., "after": ..}}``, and the keys listed more than once."""
+    out: dict[str, dict[str, Any]] = {}
+    repeated = []
+    for change in plan.changes:
+        key = f"{change.kind.value} {change.resource}"
+        if key in out:
+            repeated.append(key)
+        out[key] = {"name": change.name, "before": dict(change.before), "after": dict(change.after)}
+    return out, repeated
+
+
+def differences(saved: AccountPlan, fresh: AccountPlan) -> list[str]:
+    """How the changes of a saved plan differ from those of a fresh plan of the same config and state: one
+    line per difference, naming the change and the field (empty when they are exactly the same)."""
+    from deepdiff import (
+        DeepDiff,
+    )  # nested before/after values, told field by field; only apply --plan needs it
+
+    theirs, repeated = _by_change(saved)
+    ours, _ = _by_change(fresh)
+    lines = [f"{key}: listed more than once in the plan file" for key in sorted(set(repeated))]
+    found = DeepDiff(theirs, ours, view="tree")
+    for report, levels in sorted(found.items()):
+        for level in sorted(levels, key=lambda lv: str(lv.path())):
+            path = [str(p) for p in level.path(output_format="list")]
+            where = path[0] + (f": {'.'.join(path[1:])}" if len(path) > 1 else "")
+            if report == "dictionary_item_removed" and len(path) == 1:
+                lines.append(f"{where}: in the plan file, not in a fresh plan")
+            elif report == "dictionary_item_added" and len(path) == 1:
+                lines.append(f"{where}: in a fresh plan, not in the plan file")
+            else:
+                lines.append(
+                    f"{where}: the plan file says {_shown(level.t1)}, a fresh plan {_shown(level.t2)}"
+                )
+    return lines
+
+
+def _shown(value: Any) -> str:
+    return "nothing" if type(value).__name__ == "NotPresent" else repr(value)
+
+
+def raise_if_differs(saved: AccountPlan, fresh: AccountPlan) -> None:
+    """A saved plan is an approval, not a program: it is applied only when a fresh plan of the same config
+    and live state holds exactly its changes (kind, resource, before, after)."""
+    lines = differences(saved, fresh)
+    if lines:
+        shown = "\n".join(f"  {line}" for line in lines[:20])
+        more = f"\n  ... and {len(lines) - 20} more" if len(lines) > 20 else ""
+        raise PlanError(
+            f"the plan file does not match a fresh plan of {saved.path} ({len(lines)} difference(s)); "
+            f"nothing was applied. Run plan --out again and review it:\n{shown}{more}"
+        )

@@ -47,8 +47,8 @@ from reconciler.core.state import State
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from reconciler.core.schedule import Needs
     from reconciler.config.load import LoadedConfig
+    from reconciler.core.schedule import Needs
     from reconciler.providers.export import Exporter
 
 Loc = tuple[str | int, ...]
