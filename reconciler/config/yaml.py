@@ -7,6 +7,7 @@ ruamel.yaml's composer keeps line/column on every node; we flatten that into a
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,16 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 
+from reconciler.config.yaml_build import Builder, Loc, Refused
 from reconciler.errors import ConfigIssue
 
-Loc = tuple[str | int, ...]
+__all__ = ["MAX_FILE_BYTES", "Document", "Loc", "Positions", "load_document", "parse_document"]
+
+# 12,000 entries take 0.7 MB: 10 MB is far beyond any account, and far below what would hurt to parse.
+MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 @dataclass
@@ -62,57 +67,15 @@ class _MemoResolver(VersionedResolver):
             table = self.__dict__["_table"] = super().versioned_resolver
         return table
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        """The tag as text, which the builder compares with plain strings (a ``Tag`` compares slowly)."""
         if kind is not ScalarNode or not implicit[0]:
-            return super().resolve(kind, value, implicit)
-        memo: dict[str, Any] = self.__dict__.setdefault("_memo", {})
+            return str(super().resolve(kind, value, implicit))
+        memo: dict[str, str] = self.__dict__.setdefault("_memo", {})
         tag = memo.get(value)
         if tag is None:
-            tag = memo[value] = super().resolve(kind, value, implicit)
+            tag = memo[value] = str(super().resolve(kind, value, implicit))
         return tag
-
-
-_STR_TAG = "tag:yaml.org,2002:str"
-_INT_TAG = "tag:yaml.org,2002:int"
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key: object, line: int, column: int) -> None:
-        super().__init__(key)
-        self.key, self.line, self.column = key, line, column
-
-
-def _plain(node: Node, loc: Loc, pos: Positions, scalars: SafeConstructor) -> Any:
-    """Build plain Python from composed nodes, recording 1-based positions on the way."""
-    if isinstance(node, MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = _plain(key_node, loc, pos, scalars)
-            if isinstance(key, list | dict):
-                key = str(key)
-            if key in out:
-                raise _DuplicateKey(key, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            child = (*loc, key)
-            pos.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            pos.values[child] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
-            out[key] = _plain(value_node, child, pos, scalars)
-        return out
-    if isinstance(node, SequenceNode):
-        items = []
-        for i, item in enumerate(node.value):
-            pos.values[(*loc, i)] = (item.start_mark.line + 1, item.start_mark.column + 1)
-            items.append(_plain(item, (*loc, i), pos, scalars))
-        return items
-    tag = node.tag
-    if tag == _STR_TAG:
-        return node.value  # the common case, without the constructor's generic dispatch
-    if tag == _INT_TAG and node.value.isdigit() and (node.value[0] != "0" or node.value == "0"):
-        return int(node.value)  # plain decimal only: 010 is octal under a %YAML 1.1 directive
-    if (tag or "").endswith(":timestamp"):
-        # An unquoted 2026-12-01T09:00:00 is a YAML timestamp: keep the text the user wrote, so the
-        # format check sees an offset or fractional seconds if there were any.
-        return str(node.value)
-    return scalars.construct_object(node, deep=True)
 
 
 @dataclass
@@ -138,37 +101,62 @@ def _yaml_issue(path: str, err: YAMLError) -> ConfigIssue:
 
 
 def load_document(path: Path, display: str | None = None) -> Document | ConfigIssue:
-    """Parse one YAML file; a syntax error, an unreadable or empty file is returned as an issue."""
+    """Parse one YAML file; a syntax error, an unreadable, empty or oversized file is returned as an issue."""
     name = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_FILE_BYTES:  # refused before a byte is read
+                return _too_big(name, f"{size:,} bytes")
+            # Read at most one character more than allowed: /dev/zero or a FIFO reports a size of 0.
+            text = handle.read(MAX_FILE_BYTES + 1)
     except (OSError, UnicodeDecodeError) as err:
         return ConfigIssue(name, 1, 1, f"cannot read file: {err.__class__.__name__}: {err}")
     return parse_document(text, name)
 
 
+def _too_big(name: str, size: str) -> ConfigIssue:
+    limit = f"{MAX_FILE_BYTES // 1024 // 1024} MB ({MAX_FILE_BYTES:,} bytes)"
+    return ConfigIssue(
+        name,
+        1,
+        1,
+        f"the file is {size}, over the {limit} a config file may have (12,000 entries take 0.7 MB): "
+        "check that it is the right file",
+    )
+
+
 def parse_document(text: str, name: str) -> Document | ConfigIssue:
     """Parse ``text`` as the file ``name`` (export --update checks its new text this way before writing)."""
-    # The safe composer uses libyaml (ruamel.yaml.clib) when installed: ~6x faster than the pure-Python
-    # round-trip loader on large configs, and its nodes still carry line and column.
+    if len(text) > MAX_FILE_BYTES:  # characters: at least as many bytes
+        return _too_big(name, f"more than {MAX_FILE_BYTES:,} bytes")
+    # libyaml's parser (ruamel.yaml.clib) when installed: ~6x faster than the pure-Python one on large
+    # configs. Its events go to our Builder, not to a composer: see yaml_build for why.
     yaml = YAML(typ="safe", pure=False)
     yaml.Resolver = _MemoResolver
     pos = Positions(name)
+    constructor = SafeConstructor(loader=yaml)
+    builder = Builder(
+        yaml.resolver.resolve,
+        lambda node: constructor.construct_object(node, deep=True),
+        pos.values,
+        pos.keys,
+    )
+    events = yaml.parse(text)
     try:
-        node = yaml.compose(text)
-        if node is None:
+        if not builder.build(events):
             return ConfigIssue(name, 1, 1, "empty file: expected a mapping with 'version: 1' and 'provider'")
-        data = _plain(node, (), pos, SafeConstructor(loader=yaml))
     except YAMLError as err:
         return _yaml_issue(name, err)
-    except _DuplicateKey as dup:
-        return ConfigIssue(
-            name, dup.line, dup.column, f"YAML syntax error: found duplicate key {dup.key!r}; keep one"
-        )
+    except Refused as refused:
+        return ConfigIssue(name, *refused.spot, refused.message)
+    finally:
+        events.close()  # frees the parser now, even when the builder stopped half-way
+    data = builder.root
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
         return ConfigIssue(
             name, 1, 1, f"the top level is {kind}: expected a mapping with 'version' and 'provider'"
         )
-    pos.values[()] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    pos.values[()] = builder.root_spot
     return Document(name, data, pos, text)
