@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 import gzip
 import json
-from collections.abc import AsyncIterator, Callable
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,3 +117,20 @@ async def hostile(answer: Callable[[Request], Answer]) -> AsyncIterator[HostileS
         for task in server.handlers:  # still trickling or silent: the client gave up on them
             task.cancel()
         await asyncio.gather(*server.handlers, return_exceptions=True)
+
+
+@contextlib.contextmanager
+def hostile_in_thread(answer: Callable[[Request], Answer]) -> Iterator[HostileServer]:
+    """:func:`hostile` on its own loop in a thread, for code that runs its own loop (the CLI)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    serving = hostile(answer)
+    server = asyncio.run_coroutine_threadsafe(serving.__aenter__(), loop).result(timeout=10)
+    try:
+        yield server
+    finally:
+        asyncio.run_coroutine_threadsafe(serving.__aexit__(None, None, None), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()

@@ -12,11 +12,23 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from hostile_http import Answer, Request, gzip_bomb, hostile, json_answer
+from e2e_support import CANARY_SECRET, CLIENT_ID, CliRunner, Result, run_cli, write_config
+from hostile_http import (
+    TOKEN_PATH,
+    Answer,
+    HostileServer,
+    Request,
+    gzip_bomb,
+    hostile,
+    hostile_in_thread,
+    json_answer,
+    token_answer,
+)
 
 from reconciler.errors import (
     DeadlineError,
@@ -375,3 +387,81 @@ def test_reading_a_page_costs_one_parse() -> None:
         patch.setattr(json, "loads", counting)
         asyncio.run(read())
     assert calls == 1
+
+
+# --- through the CLI: exit 1, the route and the field named, no secret, no traceback ----------------------
+
+
+def abtasty_world(tests_page: Answer, patch: Answer | None = None) -> Callable[[Request], Answer]:
+    """A token endpoint, ``tests_page`` for every GET of the tests, ``patch`` for every mutation."""
+
+    def answer(request: Request) -> Answer:
+        if request.path.startswith(TOKEN_PATH):
+            return token_answer()
+        if request.method == "GET":
+            return tests_page
+        return patch or Answer(204)
+
+    return answer
+
+
+def plan_against(server: HostileServer, tmp_path: Path, cli: CliRunner, *args: str, **env: str) -> Result:
+    config = write_config(tmp_path, "tests:\n  - id: 1\n    state: pause\n")
+    return cli(
+        *args,
+        str(config),
+        ABTASTY_API_URL=server.url,
+        ABTASTY_AUTH_URL=server.url + TOKEN_PATH,
+        **env,
+    )
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> CliRunner:
+    def invoke(*args: str, **env: str) -> Result:
+        credentials = {"ABTASTY_CLIENT_ID": CLIENT_ID, "ABTASTY_CLIENT_SECRET": CANARY_SECRET}
+        return run_cli(monkeypatch, capsys, {**credentials, **env}, *args)  # asserts: no secret, no traceback
+
+    return invoke
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({"pages": 1_000_000_000, "_embedded": {"items": []}}, "'pages' is 1000000000"),
+        ({"pages": "many", "_embedded": {"items": []}}, "'pages' is 'many'"),
+        ({"pages": 1, "_embedded": [{"id": 1}]}, "'_embedded' is [{'id': 1}]"),
+        ({"pages": 1, "_embedded": {"items": "none"}}, "_embedded.items is 'none'"),
+    ],
+    ids=["pages-huge", "pages-many", "embedded-list", "items-str"],
+)
+def test_plan_against_a_malformed_page_exits_1_naming_route_and_field(
+    body: Any, named: str, tmp_path: Path, cli: CliRunner
+) -> None:
+    with hostile_in_thread(abtasty_world(json_answer(body))) as server:
+        result = plan_against(server, tmp_path, cli, "plan")
+        assert len([r for r in server.requests if r.method == "GET"]) == 1  # page 1 only
+    assert result.code == 1, result.all
+    assert f"GET /api/core/accounts/41902/tests -> 200: malformed body: {named}" in result.err
+
+
+def test_plan_against_a_trickling_server_stops_at_the_run_deadline(tmp_path: Path, cli: CliRunner) -> None:
+    trickle = Answer(headers={"Content-Length": "1000"}, trickle=b" ", interval=0.1)
+    start = time.monotonic()
+    with hostile_in_thread(abtasty_world(trickle)) as server:
+        result = plan_against(server, tmp_path, cli, "plan", RECONCILER_DEADLINE="1")
+    assert time.monotonic() - start < NO_HANG
+    assert result.code == 1, result.all
+    assert "the run deadline of 1 s passed; raise it with RECONCILER_DEADLINE=<seconds>" in result.err
+
+
+def test_a_pause_answered_302_is_failed_never_applied(tmp_path: Path, cli: CliRunner) -> None:
+    playing = json_answer({"pages": 1, "_embedded": {"items": [{"id": 1, "name": "t", "state": "play"}]}})
+    moved = Answer(302, {"Location": "https://evil.test/login"})
+    with hostile_in_thread(abtasty_world(playing, moved)) as server:
+        result = plan_against(server, tmp_path, cli, "apply", "--auto-approve")
+        patches = [r for r in server.requests if r.method == "PATCH"]
+    assert result.code == 1, result.all
+    assert len(patches) == 1  # not followed, not retried
+    assert "unexpected redirect to https://evil.test/login" in result.all
+    assert "0 applied, 1 failed" in result.out
