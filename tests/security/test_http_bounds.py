@@ -36,7 +36,7 @@ from reconciler.errors import (
     ReconcilerError,
     ServerError,
 )
-from reconciler.http import ApiClient, RetryPolicy, register_secret
+from reconciler.http import ApiClient, OAuth2ClientCredentials, RetryPolicy, register_secret
 from reconciler.http.limits import DEFAULT_DEADLINE, Limits
 
 CANARY = "canary-bounds-7d1e0f9a3c"
@@ -465,3 +465,16 @@ def test_a_pause_answered_302_is_failed_never_applied(tmp_path: Path, cli: CliRu
     assert len(patches) == 1  # not followed, not retried
     assert "unexpected redirect to https://evil.test/login" in result.all
     assert "0 applied, 1 failed" in result.out
+
+
+async def test_a_token_endpoint_answering_302_is_refused_not_followed() -> None:
+    moved = Answer(302, {"Location": "https://evil.test/oauth"})
+    async with hostile(always(moved)) as server:
+        auth = OAuth2ClientCredentials(server.url + TOKEN_PATH, CLIENT_ID, CANARY)
+        async with ApiClient(server.url, auth) as client:
+            with pytest.raises(ServerError) as caught:
+                await client.get_json(ROUTE)
+        assert [r.path for r in server.requests] == [TOKEN_PATH]
+    assert str(caught.value).startswith(
+        f"POST {TOKEN_PATH} -> 302: unexpected redirect to https://evil.test/oauth"
+    )
