@@ -188,6 +188,8 @@ async def test_link_pointing_back_is_a_server_error() -> None:
         return httpx.Response(200, json=[request.url.params["page"]], headers={"Link": DOC_LINK})
 
     async with ApiClient("https://api.taplytics.com", None, transport=httpx.MockTransport(handler)) as c:
-        with pytest.raises(ServerError, match=r"^GET /v2/users -> 200: pagination loop: the Link header's next"):
+        with pytest.raises(
+            ServerError, match=r"^GET /v2/users -> 200: pagination loop: the Link header's next"
+        ):
             await c.get_link_collection("/v2/users")
         assert c.request_count == 2
