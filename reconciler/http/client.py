@@ -84,11 +84,7 @@ class ApiClient:
     ) -> None:
         if parallelism < 1:
             raise ValueError("parallelism must be at least 1")
-        # Refuse insecure URLs now, before any request (the token URL included) could be sent.
-        check_url(base_url)
-        token_url = getattr(auth, "token_url", None)
-        if isinstance(token_url, str):
-            check_url(token_url)
+        _refuse_insecure(base_url, auth)
         self.limits = Limits.resolve(
             deadline=deadline,
             request_deadline=request_deadline,
@@ -250,6 +246,14 @@ class ApiClient:
         may stop early (use ``contextlib.aclosing``).
         """
         return paging.link_pages(self, path, params, per_page, items_key)
+
+
+def _refuse_insecure(base_url: str, auth: httpx.Auth | None) -> None:
+    # Refuse insecure URLs now, before any request (the token URL included) could be sent.
+    check_url(base_url)
+    token_url = getattr(auth, "token_url", None)
+    if isinstance(token_url, str):
+        check_url(token_url)
 
 
 def _failed_request(exc: httpx.HTTPError, sent: httpx.Request) -> httpx.Request:
