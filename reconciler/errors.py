@@ -19,7 +19,8 @@ and exits 3.
     │   └── ServerError         5xx / 429 after retries ran out, or the connection kept dropping
     ├── PlanError               a saved plan is stale, from another version, or for another config
     ├── UnsafePlanError         a safety rail refused the plan
-    └── ApplyError              some changes failed during apply (the summary says which)
+    ├── ApplyError              some changes failed during apply (the summary says which)
+    └── DeadlineError           the run's or one request's deadline passed (which, how long, how to raise it)
 """
 
 from __future__ import annotations
@@ -105,3 +106,16 @@ class UnsafePlanError(ReconcilerError):
 
 class ApplyError(ReconcilerError):
     """Some changes failed; what succeeded and what failed was already reported."""
+
+
+class DeadlineError(ReconcilerError):
+    """A deadline passed: the whole run's (``which="run"``) or one request's (``which="request"``).
+
+    Not an ``ApiError``: no answer came, so there is no status to report. The message names the request it
+    cut, the limit in seconds, and the environment variable that raises it.
+    """
+
+    def __init__(self, which: str, seconds: float, message: str) -> None:
+        self.which = which
+        self.seconds = seconds
+        super().__init__(message)

@@ -15,7 +15,7 @@ from collections.abc import AsyncGenerator, Callable, Generator
 import httpx
 
 from reconciler.errors import AuthError, ServerError
-from reconciler.http.errormap import json_object, server_message
+from reconciler.http.errormap import json_object, redirect_error, server_message
 from reconciler.http.redact import redact
 from reconciler.http.secrets import Secret, reveal
 from reconciler.http.transport import IDEMPOTENT
@@ -137,6 +137,8 @@ class OAuth2ClientCredentials(httpx.Auth):
                 if error is AuthError
                 else redact(f"the token endpoint failed: {detail}"),
             )
+        if response.status_code >= 300:  # never followed: the credentials would go along
+            raise redirect_error("POST", response)
         payload = json_object(response)
         access_token = payload.get("access_token") if payload else None
         if not isinstance(access_token, str) or not access_token:

@@ -2,13 +2,16 @@
 
 The transport stack, outermost first::
 
-    httpx.AsyncClient (auth flow: the token request is yielded through the same stack)
-      RetryTransport        repeats what is safe to repeat, sleeps between attempts
-        _MeteredTransport   https/loopback guard, concurrency bound, request count, one log line per attempt
+    ApiClient.request       run deadline; 3xx, >= 400 and non-JSON answers become errors
+    httpx.AsyncClient       auth flow: the token request is yielded through the same stack
+      RetryTransport        repeats what is safe to repeat, sleeps between attempts (bounded waits and budget)
+        MeteredTransport    https/loopback guard, concurrency bound, request count, one log line per attempt,
+                            per-attempt deadline, decompressed body cap
           transport         httpx.AsyncHTTPTransport, or a MockTransport / ASGITransport in tests
 
 The semaphore sits *under* the retry layer so a request waiting out a ``Retry-After`` does not hold a slot,
-and the counter sits there too so that every attempt, token fetches included, is counted.
+and the counter sits there too so that every attempt, token fetches included, is counted. The bounds and
+their defaults are in :mod:`reconciler.http.limits`.
 """
 
 from __future__ import annotations
@@ -17,35 +20,24 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, Coroutine, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 import httpx
 
 from reconciler import __version__
-from reconciler.errors import TransportError
-from reconciler.http.bodies import (
-    LinkPage,
-    decode,
-    hal_items,
-    hal_next,
-    hal_page,
-    is_int,
-    link_items,
-)
-from reconciler.http.errormap import error_for_exception, error_for_response
-from reconciler.http.links import parse_link_header
+from reconciler.http import paging
+from reconciler.http.bodies import LinkPage, Route, check_hal_envelope, decode, require_json
+from reconciler.http.errormap import error_for_exception, error_for_response, redirect_error
+from reconciler.http.limits import Limits, run_deadline_error
+from reconciler.http.metered import MeteredTransport
 from reconciler.http.redact import install_redaction, redact
-from reconciler.http.transport import ATTEMPT, IDEMPOTENT, RetryPolicy, RetryTransport, check_url
+from reconciler.http.transport import IDEMPOTENT, RetryPolicy, RetryTransport, check_url
 
-T = TypeVar("T")
 Params = Mapping[str, Any]
 
 _LOGGER_NAME = "reconciler.http"
-# Query parameters that carry a credential. A server may echo the token into its pagination links (the
-# Taplytics document's example does): our token travels in a header, so it is dropped from a followed URL.
-_CREDENTIAL_PARAMS = ("api_token",)
 # httpx logs every request's full URL at INFO, and httpcore traces at DEBUG; a URL can carry a token (a
 # Taplytics pagination link with api_token=...), so their records are redacted too. A filter on a logger
 # only sees records logged to that very logger, hence the list of httpcore's module loggers.
@@ -60,58 +52,19 @@ _THIRD_PARTY_LOGGERS = (
 )
 
 
-class _MeteredTransport(httpx.AsyncBaseTransport):
-    """Guard, bound, count and log every request actually put on the wire."""
-
-    def __init__(
-        self, transport: httpx.AsyncBaseTransport, parallelism: int, logger: logging.Logger, origin: httpx.URL
-    ) -> None:
-        self._transport = transport
-        self._semaphore = asyncio.Semaphore(parallelism)
-        self._logger = logger
-        self._origin = origin
-        self.count = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        check_url(request.url)  # last line of defence: nothing leaves in clear text off this machine
-        async with self._semaphore:
-            self.count += 1
-            start = time.perf_counter()
-            try:
-                response = await self._transport.handle_async_request(request)
-                # Read the body while holding the slot: "in flight" lasts until the answer is complete,
-                # and the logged duration covers it.
-                await response.aread()
-            except httpx.HTTPError as exc:
-                self._log(request, type(exc).__name__, start)
-                raise
-        self._log(request, str(response.status_code), start)
-        return response
-
-    def _log(self, request: httpx.Request, outcome: str, start: float) -> None:
-        if not self._logger.isEnabledFor(logging.INFO):
-            return
-        elapsed_ms = (time.perf_counter() - start) * 1000
-        target = request.url.raw_path.decode("ascii", "replace")
-        if (request.url.scheme, request.url.host, request.url.port) != (
-            self._origin.scheme,
-            self._origin.host,
-            self._origin.port,
-        ):
-            target = f"{request.url.scheme}://{request.url.host}{target}"  # e.g. the token endpoint
-        attempt = request.extensions.get(ATTEMPT, 1)
-        self._logger.info(redact(f"{request.method} {target} {outcome} {elapsed_ms:.0f}ms attempt {attempt}"))
-
-    async def aclose(self) -> None:
-        await self._transport.aclose()
-
-
 class ApiClient:
     """An async REST client for one API: use as ``async with ApiClient(...) as client``.
 
     ``request`` raises the ``ApiError`` subclass of any answer >= 400 (after retries, see
-    :class:`RetryPolicy`) and ``TransportError`` for a URL that would leave this machine over plain http.
-    At most ``parallelism`` requests are in flight at once across everything the client sends.
+    :class:`RetryPolicy`), a ``ServerError`` for a redirect or a non-JSON body, ``TransportError`` for a URL
+    that would leave this machine over plain http, and ``DeadlineError`` past a deadline. At most
+    ``parallelism`` requests are in flight at once across everything the client sends.
+
+    Bounds (see :class:`Limits`; ``None`` takes the environment variable, else the default):
+    ``deadline`` for everything the client does from its creation (``RECONCILER_DEADLINE``, 600 s),
+    ``request_deadline`` for each attempt from connection to last byte (``RECONCILER_REQUEST_DEADLINE``,
+    60 s), ``max_body_bytes`` for each decompressed body (50 MB), ``max_pages`` for each collection (10,000).
+    ``timeout`` is httpx's, per connect / read / write.
     """
 
     def __init__(
@@ -124,21 +77,28 @@ class ApiClient:
         transport: httpx.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
         logger: logging.Logger | None = None,
+        deadline: float | None = None,
+        request_deadline: float | None = None,
+        max_body_bytes: int | None = None,
+        max_pages: int | None = None,
     ) -> None:
         if parallelism < 1:
             raise ValueError("parallelism must be at least 1")
-        # Refuse insecure URLs now, before any request (the token URL included) could be sent.
-        check_url(base_url)
-        token_url = getattr(auth, "token_url", None)
-        if isinstance(token_url, str):
-            check_url(token_url)
+        _refuse_insecure(base_url, auth)
+        self.limits = Limits.resolve(
+            deadline=deadline,
+            request_deadline=request_deadline,
+            max_body_bytes=max_body_bytes,
+            max_pages=max_pages,
+        )
+        # The run deadline counts from here: the engine makes one client per account and run.
+        self._deadline_at = time.monotonic() + self.limits.deadline
         self.logger = logger or logging.getLogger(_LOGGER_NAME)
         for name in (self.logger.name, *_THIRD_PARTY_LOGGERS):
             install_redaction(logging.getLogger(name))
-        self._origin = httpx.URL(base_url)
-        self._metered = _MeteredTransport(
-            transport or httpx.AsyncHTTPTransport(), parallelism, self.logger, self._origin
-        )
+        self.origin = httpx.URL(base_url)
+        inner = transport or httpx.AsyncHTTPTransport()
+        self._metered = MeteredTransport(inner, parallelism, self.logger, self.origin, self.limits)
         self._client = httpx.AsyncClient(
             base_url=base_url,
             auth=auth,
@@ -150,7 +110,7 @@ class ApiClient:
         )
 
     def __repr__(self) -> str:
-        return f"ApiClient(base_url={redact(str(self._origin.copy_with(username=None, password=None)))!r})"
+        return f"ApiClient(base_url={redact(str(self.origin.copy_with(username=None, password=None)))!r})"
 
     async def __aenter__(self) -> Self:
         return self
@@ -195,25 +155,51 @@ class ApiClient:
         """Send one request (``path`` relative to the base URL, or an absolute same-API URL).
 
         ``idempotent=True`` lets a PATCH/POST be retried after a dropped connection (use it for requests
-        that set a state, like play/pause); ``False`` forbids repeating a normally idempotent one.
+        that set a state, like play/pause); ``False`` forbids repeating a normally idempotent one. Only a
+        2xx whose body is JSON or empty (204) is a success: a redirect or an HTML page is a ``ServerError``,
+        so a mutation answered that way counts as failed, never as applied.
         """
         method = method.upper()
         request = self._client.build_request(method, path, params=params, json=json)
         check_url(request.url)
         if idempotent is not None:
             request.extensions[IDEMPOTENT] = idempotent
+        response = await self._send(request)
+        if response.status_code >= 400:
+            raise error_for_response(method, response)
+        if response.status_code >= 300:
+            raise redirect_error(method, response)
+        require_json(response)
+        return response
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        """``send`` within what is left of the run deadline, httpx errors mapped to ours."""
+        remaining = self._deadline_at - time.monotonic()
+        if remaining <= 0:  # nothing is sent once the run is out of time
+            raise run_deadline_error(request.method, request.url, self.limits.deadline)
+        timeout = asyncio.timeout(remaining)
         try:
-            response = await self._client.send(request)
+            async with timeout:
+                return await self._client.send(request)
+        except TimeoutError:
+            if not timeout.expired():
+                raise
+            raise run_deadline_error(request.method, request.url, self.limits.deadline) from None
         except httpx.HTTPError as exc:
             failed = _failed_request(exc, request)
             raise error_for_exception(failed.method, failed, exc) from exc
-        if response.status_code >= 400:
-            raise error_for_response(method, response)
-        return response
 
     async def get_json(self, path: str, params: Params | None = None) -> Any:
-        """GET ``path`` and decode its JSON body."""
-        return decode(await self.request("GET", path, params=params))
+        """GET ``path`` and decode its JSON body.
+
+        A body shaped like a HAL collection page (an object with ``_embedded`` or ``pages``) is checked
+        like one (see :func:`reconciler.http.bodies.parse_hal`), so a caller paging by hand cannot be told
+        to schedule 10**9 requests.
+        """
+        response = await self.request("GET", path, params=params)
+        body = decode(response)
+        check_hal_envelope(body, Route.of(response), self.limits.max_pages)
+        return body
 
     async def get_hal_collection(
         self, path: str, params: Params | None = None, *, per_page: int = 100
@@ -222,32 +208,10 @@ class ApiClient:
 
         Reads page 1 asking for ``per_page`` items, then the remaining pages concurrently. The server's
         ``pages`` and ``limit`` are trusted over what was asked (servers cap the page size: asked 100, given
-        10 a page over 34 pages, all 34 are read). Without ``pages``, ``_links.next`` is followed.
+        10 a page over 34 pages, all 34 are read), within ``max_pages``. Without ``pages``,
+        ``_links.next`` is followed (a loop, or more than ``max_pages`` pages, is a ``ServerError``).
         """
-        base = dict(params or {})
-        first = await self.request("GET", path, params={**base, "_page": 1, "_max_per_page": per_page})
-        body = hal_page(first)
-        items = hal_items(body)
-        pages = body.get("pages")
-        if is_int(pages):
-            limit = body.get("limit")
-            size = limit if is_int(limit) and limit > 0 else per_page
-            rest = await self._gather(
-                [
-                    self._hal_page_at(path, {**base, "_page": number, "_max_per_page": size})
-                    for number in range(2, pages + 1)
-                ]
-            )
-            for page in rest:
-                items.extend(hal_items(page))
-        else:
-            items.extend(await self._follow_hal_next(first, body))
-        total = body.get("total")
-        if is_int(total) and total != len(items):
-            self.logger.warning(
-                redact(f"GET {first.request.url.path}: read {len(items)} items, the server announced {total}")
-            )
-        return items
+        return await paging.hal_collection(self, path, params, per_page)
 
     async def get_link_collection(
         self,
@@ -265,7 +229,7 @@ class ApiClient:
                 items.extend(page.items)
         return items
 
-    async def link_pages(
+    def link_pages(
         self,
         path: str,
         params: Params | None = None,
@@ -278,66 +242,18 @@ class ApiClient:
         Page 1 is asked with ``page`` / ``per_page``; later pages are the server's own URLs, never built
         here (minus any ``api_token`` they echo). The body is a JSON array, or an object whose ``items_key``
         (default: first list-valued key) holds the items. Pages are read one after another: each one names
-        the next. A caller may stop early (use ``contextlib.aclosing``).
+        the next; a ``next`` already read, or more than ``max_pages`` pages, is a ``ServerError``. A caller
+        may stop early (use ``contextlib.aclosing``).
         """
-        response = await self.request("GET", path, params={**(params or {}), "page": 1, "per_page": per_page})
-        seen = {str(response.request.url)}
-        while True:
-            body = decode(response)
-            next_url = self._next_link(response, seen)
-            yield LinkPage(body, link_items(response, body, items_key), next_url)
-            if next_url is None:
-                return
-            seen.add(str(next_url))
-            response = await self.request("GET", str(next_url))
+        return paging.link_pages(self, path, params, per_page, items_key)
 
-    def _next_link(self, response: httpx.Response, seen: set[str]) -> httpx.URL | None:
-        next_url = parse_link_header(", ".join(response.headers.get_list("Link"))).get("next")
-        if not next_url:
-            return None
-        url = self._same_origin(response.request.url.join(next_url))
-        for param in _CREDENTIAL_PARAMS:
-            url = url.copy_remove_param(param)
-        if str(url) in seen:  # a server pointing back to a page already read: stop, do not loop
-            self.logger.warning(redact(f"GET {url.path}: pagination loops back to a page already read"))
-            return None
-        return url
 
-    async def _hal_page_at(self, path: str, params: Params) -> dict[str, Any]:
-        return hal_page(await self.request("GET", path, params=params))
-
-    async def _follow_hal_next(self, response: httpx.Response, body: dict[str, Any]) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        seen = {str(response.request.url)}
-        while (href := hal_next(body)) is not None:
-            url = self._same_origin(response.request.url.join(href))
-            if str(url) in seen:
-                break
-            seen.add(str(url))
-            response = await self.request("GET", str(url))
-            body = hal_page(response)
-            items.extend(hal_items(body))
-        return items
-
-    def _same_origin(self, url: httpx.URL) -> httpx.URL:
-        # A pagination link is followed with our credentials attached: never to another host.
-        if (url.scheme, url.host, url.port) != (self._origin.scheme, self._origin.host, self._origin.port):
-            raise TransportError(
-                redact(f"refusing to follow a pagination link to another origin: {url.scheme}://{url.host}")
-            )
-        return url
-
-    @staticmethod
-    async def _gather(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
-        """Run ``coros`` concurrently (the semaphore bounds them), results in order; first error wins."""
-        tasks = [asyncio.ensure_future(coro) for coro in coros]
-        try:
-            return list(await asyncio.gather(*tasks))
-        except BaseException:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
+def _refuse_insecure(base_url: str, auth: httpx.Auth | None) -> None:
+    # Refuse insecure URLs now, before any request (the token URL included) could be sent.
+    check_url(base_url)
+    token_url = getattr(auth, "token_url", None)
+    if isinstance(token_url, str):
+        check_url(token_url)
 
 
 def _failed_request(exc: httpx.HTTPError, sent: httpx.Request) -> httpx.Request:

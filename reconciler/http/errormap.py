@@ -15,6 +15,7 @@ from reconciler.errors import (
     ServerError,
 )
 from reconciler.http.redact import redact
+from reconciler.http.transport import ATTEMPT, GAVE_UP
 
 _MESSAGE_KEYS = ("message", "error_description", "error", "detail")
 _TEXT_LIMIT = 200
@@ -74,20 +75,45 @@ def error_for_response(method: str, response: httpx.Response) -> ApiError:
     """The exception for an error answer: method, path (no query: it may carry a token), status, message."""
     status = response.status_code
     detail = server_message(response)
-    attempts = response.extensions.get("reconciler.attempt")
+    attempts = response.extensions.get(ATTEMPT)
     if (status == 429 or status >= 500) and isinstance(attempts, int) and attempts > 1:
         detail = f"{detail} (after {attempts} attempts)"
+    detail += _gave_up(response.request)
     return error_class(status)(method, redact(response.request.url.path), status, redact(detail))
+
+
+def _gave_up(request: httpx.Request) -> str:
+    reason = request.extensions.get(GAVE_UP)
+    return f"; {reason}" if isinstance(reason, str) else ""
+
+
+def redirect_error(method: str, response: httpx.Response) -> ServerError:
+    """A 3xx: never followed (our credentials would go along) and never a success, mutations included."""
+    try:
+        location = response.request.url.join(response.headers.get("Location", ""))
+        # Scheme, host and path only: a query may carry a token.
+        target = f"{location.scheme}://{location.host}{location.path}"
+    except httpx.InvalidURL:
+        target = "an invalid URL"
+    return ServerError(
+        method,
+        redact(response.request.url.path),
+        response.status_code,
+        redact(
+            f"unexpected redirect to {target}: redirects are not followed, so nothing was done there; "
+            "check the configured API URL"
+        ),
+    )
 
 
 def error_for_exception(method: str, request: httpx.Request, exc: httpx.HTTPError) -> ServerError:
     """A ``ServerError`` (status 0) for a request whose connection kept failing."""
-    attempts = request.extensions.get("reconciler.attempt", 1)
+    attempts = request.extensions.get(ATTEMPT, 1)
     noun = "attempt" if attempts == 1 else "attempts"
     reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return ServerError(
         method,
         redact(request.url.path),
         0,
-        redact(f"connection failed after {attempts} {noun}: {reason}"),
+        redact(f"connection failed after {attempts} {noun}: {reason}{_gave_up(request)}"),
     )

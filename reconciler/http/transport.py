@@ -27,6 +27,9 @@ from reconciler.http.redact import redact
 IDEMPOTENT = "reconciler.idempotent"
 #: Request/response extension holding the 1-based attempt number of the latest try.
 ATTEMPT = "reconciler.attempt"
+#: Request extension saying why retrying stopped before the attempts ran out (a Retry-After over the cap,
+#: the retry budget spent); the error message quotes it.
+GAVE_UP = "reconciler.gave_up"
 
 # Exceptions that prove the request never reached the server: repeating it is safe whatever the method.
 _NOT_SENT: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -46,12 +49,16 @@ async def _asyncio_sleep(seconds: float) -> None:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """When and how long to wait before repeating a request.
+    """When and how long to wait before repeating a request, and when to stop.
 
     Defaults: 10 attempts for failures (5xx, lost connections), so that at 25% failure a request still fails
     only about once in a million; full-jitter exponential backoff ``uniform(0, min(cap, base * 2**n))`` with
     base 0.5 s and cap 8 s. A 429 is waited out apart from those attempts (up to ``max_throttled`` times),
-    for the server's ``Retry-After`` plus up to 50% jitter, capped at 30 s. ``sleep``, ``random`` and ``now`` are injectable for tests.
+    for the server's ``Retry-After`` plus up to 50% jitter, at most ``retry_after_cap`` (60 s). Whatever the
+    server says, one request stops being retried once ``max_retry_time`` (120 s) has been spent on it: a
+    ``Retry-After`` over the cap, or a wait that would pass that budget, ends the retries at once and the
+    last answer (or error) is reported, ``extensions[GAVE_UP]`` saying why. ``sleep``, ``random``, ``now``
+    (wall clock, for HTTP dates) and ``clock`` (monotonic, for the budget) are injectable for tests.
     """
 
     max_attempts: int = 10
@@ -59,7 +66,10 @@ class RetryPolicy:
     max_throttled: int = 20
     backoff_base: float = 0.5
     backoff_cap: float = 8.0
-    retry_after_cap: float = 30.0
+    #: The longest ``Retry-After`` honoured; a server asking for more is reported at once (not slept on).
+    retry_after_cap: float = 60.0
+    #: Seconds one request may spend on retrying (its attempts and the waits between them), from its first try.
+    max_retry_time: float = 120.0
     #: Statuses retried for requests that are safe to repeat (500 too: the sandbox, like real gateways,
     #: answers 500 for transient faults, and repeating a safe request cannot hurt).
     retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
@@ -69,6 +79,7 @@ class RetryPolicy:
     sleep: Callable[[float], Awaitable[None]] = field(default=_asyncio_sleep, compare=False)
     random: Callable[[], float] = field(default=random.random, compare=False)
     now: Callable[[], float] = field(default=time.time, compare=False)
+    clock: Callable[[], float] = field(default=time.monotonic, compare=False)
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -87,7 +98,8 @@ class RetryPolicy:
         return ceiling * self.random()
 
     def retry_after(self, response: httpx.Response) -> float | None:
-        """The server's ``Retry-After`` in seconds (delta or HTTP-date), capped; None if absent/invalid."""
+        """The server's ``Retry-After`` in seconds (delta or HTTP-date), >= 0, not capped; None if
+        absent/invalid."""
         value = response.headers.get("Retry-After")
         if value is None:
             return None
@@ -105,7 +117,7 @@ class RetryPolicy:
             seconds = when.timestamp() - self.now()
         if seconds != seconds:  # NaN
             return None
-        return max(0.0, min(seconds, self.retry_after_cap))
+        return max(0.0, seconds)
 
 
 class RetryTransport(httpx.AsyncBaseTransport):
@@ -116,8 +128,10 @@ class RetryTransport(httpx.AsyncBaseTransport):
     - A request that is not (a POST) is retried only when the server certainly did not process it: a 429
       or 503 answer, or a connection that could not even be opened. After a timeout or a dropped connection
       the error propagates, so the caller can re-read the state instead of creating a duplicate.
-    - When the attempts run out, the last answer is returned (the client maps it to an error) or the last
-      exception raised. ``extensions[ATTEMPT]`` on the request and the response says how many were made.
+    - When the attempts or the retry budget run out, or the server asks for a wait over the cap, the last
+      answer is returned (the client maps it to an error) or the last exception raised.
+      ``extensions[ATTEMPT]`` on the request and the response says how many were made, and
+      ``extensions[GAVE_UP]`` on the request why retrying stopped early.
     """
 
     def __init__(
@@ -135,33 +149,29 @@ class RetryTransport(httpx.AsyncBaseTransport):
         policy = self.policy
         attempt = 1  # failures (5xx, lost connections) so far + 1
         throttled = 0  # 429s waited out so far
+        started = policy.clock()
         while True:
             throttle = False
             request.extensions[ATTEMPT] = attempt + throttled
             last_try = attempt >= policy.max_attempts
             try:
                 response = await self._transport.handle_async_request(request)
-            except _NOT_SENT as exc:
-                if last_try:
-                    raise
+            except _NOT_SENT + _TRANSIENT as exc:
                 delay = policy.backoff(attempt)
-                self._log_retry(request, type(exc).__name__, delay, attempt)
-            except _TRANSIENT as exc:
-                if last_try or not policy.is_idempotent(request):
+                # Never sent: safe to repeat whatever the method. Lost on the way: only if idempotent.
+                repeatable = isinstance(exc, _NOT_SENT) or policy.is_idempotent(request)
+                if last_try or not repeatable or not self._within_budget(request, started, delay):
                     raise
-                delay = policy.backoff(attempt)
                 self._log_retry(request, type(exc).__name__, delay, attempt)
             else:
                 response.extensions[ATTEMPT] = attempt + throttled
                 throttle = response.status_code == 429 and throttled < policy.max_throttled
                 if (last_try and not throttle) or not self._should_retry(request, response):
                     return response
-                retry_after = policy.retry_after(response)
-                # Up to +50% jitter on Retry-After: throttled requests must not all come back at once.
-                if retry_after is not None:
-                    delay = min(policy.retry_after_cap, retry_after * (1 + 0.5 * policy.random()))
-                else:
-                    delay = policy.backoff(attempt)
+                wait = self._wait_for(request, response, attempt)
+                if wait is None or not self._within_budget(request, started, wait):
+                    return response
+                delay = wait
                 # The discarded answer must be read and closed to give its connection back to the pool.
                 await response.aread()
                 await response.aclose()
@@ -171,6 +181,32 @@ class RetryTransport(httpx.AsyncBaseTransport):
                 throttled += 1
             else:
                 attempt += 1
+
+    def _wait_for(self, request: httpx.Request, response: httpx.Response, attempt: int) -> float | None:
+        """Seconds to wait before the next try, or None (``GAVE_UP`` set) if the server asks too much."""
+        policy = self.policy
+        retry_after = policy.retry_after(response)
+        if retry_after is None:
+            return policy.backoff(attempt)
+        if retry_after > policy.retry_after_cap:
+            request.extensions[GAVE_UP] = (
+                f"the server asked to retry after {retry_after:.0f} s, more than the "
+                f"{policy.retry_after_cap:g} s this client waits: try again later"
+            )
+            return None
+        # Up to +50% jitter on Retry-After: throttled requests must not all come back at once.
+        return min(policy.retry_after_cap, retry_after * (1 + 0.5 * policy.random()))
+
+    def _within_budget(self, request: httpx.Request, started: float, delay: float) -> bool:
+        """Whether waiting ``delay`` more keeps this request within ``max_retry_time`` (else say why not)."""
+        spent = self.policy.clock() - started
+        if spent + delay <= self.policy.max_retry_time:
+            return True
+        request.extensions[GAVE_UP] = (
+            f"gave up retrying: {spent:.0f} s spent and a {delay:.0f} s wait would pass the "
+            f"{self.policy.max_retry_time:g} s retry budget"
+        )
+        return False
 
     def _should_retry(self, request: httpx.Request, response: httpx.Response) -> bool:
         status = response.status_code

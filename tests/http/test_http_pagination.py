@@ -181,11 +181,15 @@ async def test_link_to_another_origin_is_refused() -> None:
         assert client.request_count == 1
 
 
-async def test_link_pointing_back_stops() -> None:
-    # The doc's own example, served for every page: "next" is page 2 whatever page was asked.
+async def test_link_pointing_back_is_a_server_error() -> None:
+    # The doc's own example, served for every page: "next" is page 2 whatever page was asked. A loop is
+    # reported (issue 13), not walked and not silently cut short: the list read so far is incomplete.
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=[request.url.params["page"]], headers={"Link": DOC_LINK})
 
     async with ApiClient("https://api.taplytics.com", None, transport=httpx.MockTransport(handler)) as c:
-        assert await c.get_link_collection("/v2/users") == ["1", "2"]
+        with pytest.raises(
+            ServerError, match=r"^GET /v2/users -> 200: pagination loop: the Link header's next"
+        ):
+            await c.get_link_collection("/v2/users")
         assert c.request_count == 2

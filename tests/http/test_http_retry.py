@@ -59,12 +59,21 @@ async def test_429_honours_retry_after_seconds(sleeps: SleepRecorder) -> None:
 async def test_retry_after_http_date_and_cap(sleeps: SleepRecorder) -> None:
     now = 1_700_000_000.0
     date = email.utils.formatdate(now + 12, usegmt=True)
-    client, _ = client_for(
-        [(429, {"Retry-After": date}), (503, {"Retry-After": "3600"})], sleeps, now=lambda: now
+    client, sent = client_for(
+        [(429, {"Retry-After": date}), (503, {"Retry-After": "50"})], sleeps, now=lambda: now
     )
     async with client:
         await client.request("GET", "/x")
-    assert sleeps.delays == [pytest.approx(12.0 * 1.25), 30.0]  # jittered; the second capped at 30 s
+    assert sleeps.delays == [pytest.approx(12.0 * 1.25), 60.0]  # jittered; the second capped at 60 s
+    assert len(sent) == 3
+
+
+async def test_retry_after_over_the_cap_fails_at_once(sleeps: SleepRecorder) -> None:
+    client, sent = client_for([(503, {"Retry-After": "3600"})], sleeps)
+    async with client:
+        with pytest.raises(ServerError, match="asked to retry after 3600 s, more than the 60 s"):
+            await client.request("GET", "/x")
+    assert sleeps.delays == [] and len(sent) == 1
 
 
 async def test_invalid_retry_after_falls_back_to_backoff(sleeps: SleepRecorder) -> None:
