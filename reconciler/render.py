@@ -106,23 +106,51 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(plans: Sequence[AccountPlan]) -> str:
-    """A PR comment: a hidden marker (to update the comment in place), a summary line and a table."""
+def _markdown_lines(plans: Sequence[AccountPlan]) -> list[tuple[str, bool]]:
+    """Each line of the Markdown plan, and whether it is one change's table row."""
     summary = total(plans)
     head = summary_line(summary) if summary.total else NO_CHANGES
-    lines = [MARKDOWN_MARKER, f"### reconciler plan: {head}", ""]
+    lines = [(MARKDOWN_MARKER, False), (f"### reconciler plan: {head}", False), ("", False)]
     for plan in plans:
-        lines.append(f"**{account_heading(plan)}** (`{plan.path}`): {summary_line(plan.summary)}")
-        lines.append("")
+        lines.append((f"**{account_heading(plan)}** (`{plan.path}`): {summary_line(plan.summary)}", False))
+        lines.append(("", False))
         provider = _provider(plan.provider)
         if plan.changes:
-            lines += ["| | Resource | Change |", "|---|---|---|"]
+            lines += [("| | Resource | Change |", False), ("|---|---|---|", False)]
             lines += [
-                f"| `{_SYMBOL[c.action]}` | {_cell(provider.label(c))} | {_cell(provider.describe(c))} |"
+                (
+                    f"| `{_SYMBOL[c.action]}` | {_cell(provider.label(c))} | {_cell(provider.describe(c))} |",
+                    True,
+                )
                 for c in plan.changes
             ]
-            lines.append("")
-        lines += [f"> :warning: {_cell(v.message)}" for v in plan.violations]
+            lines.append(("", False))
+        lines += [(f"> :warning: {_cell(v.message)}", False) for v in plan.violations]
         if plan.violations:
-            lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
+            lines.append(("", False))
+    return lines
+
+
+def render_markdown(plans: Sequence[AccountPlan], *, limit: int | None = None, elsewhere: str = "") -> str:
+    """A PR comment: a hidden marker (to update the comment in place), a summary line and a table.
+
+    With ``limit`` (GitHub refuses comments over 65,536 characters), rows are cut at a change boundary once the
+    text would not fit; a closing line says how many changes are not shown and where the full plan is
+    (``elsewhere``). Headings, counts and rail warnings are always kept.
+    """
+    lines = _markdown_lines(plans)
+    text = "\n".join(line for line, _ in lines).rstrip("\n") + "\n"
+    if limit is None or len(text) <= limit:
+        return text
+    footer = "\n> :scissors: {n} change(s) not shown, to fit in {limit:,} characters. " + elsewhere
+    budget = limit - len(footer.format(n=10**9, limit=limit)) - 1
+    kept: list[str] = []
+    size, omitted = 0, 0
+    for line, is_row in lines:
+        if is_row and (omitted or size + len(line) + 1 > budget):
+            omitted += 1
+            continue
+        kept.append(line)
+        size += len(line) + 1
+    body = "\n".join(kept).rstrip("\n")
+    return body + "\n" + footer.format(n=omitted, limit=limit).rstrip() + "\n"

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from reconciler.cli.github import actions_env, check_reviewed, reviewed_digest
 from reconciler.cli.options import color, progress, run_options, sandbox_env, shared_options
 from reconciler.config import load_configs
 from reconciler.core.plan import AccountPlan
@@ -21,8 +22,12 @@ from reconciler.errors import ApplyError, PlanError, ReconcilerError
 from reconciler.render import render_text
 
 
-def _confirm(auto_approve: bool) -> Callable[[list[AccountPlan]], bool]:
+def _confirm(
+    auto_approve: bool, check: Callable[[list[AccountPlan]], None] | None = None
+) -> Callable[[list[AccountPlan]], bool]:
     def confirm(plans: list[AccountPlan]) -> bool:
+        if check is not None:
+            check(plans)  # raises before anything is shown as about to happen
         click.echo(render_text(plans, color=color()), nl=False)
         if auto_approve:
             return True
@@ -56,9 +61,17 @@ def _report(results: list[ApplyResult]) -> None:
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (CI).")
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False), help="Apply a saved plan.")
 @click.option("--force", is_flag=True, help="Override max_delete_fraction / max_pause_fraction for this run.")
-def apply(paths: tuple[str, ...], auto_approve: bool, plan_file: str | None, force: bool) -> None:
+@click.option(
+    "--github-reviewed",
+    is_flag=True,
+    help="Apply only the plan whose digest the merged pull request's plan comment shows (GitHub Actions).",
+)
+def apply(
+    paths: tuple[str, ...], auto_approve: bool, plan_file: str | None, force: bool, github_reviewed: bool
+) -> None:
     """Make the accounts match the config: exactly the changes plan shows."""
     options = run_options()
+    reviewed = asyncio.run(reviewed_digest(actions_env())) if github_reviewed else None
     if not auto_approve and not sys.stdin.isatty():
         raise ReconcilerError(
             "refusing to apply without confirmation: standard input is not a terminal. "
@@ -68,9 +81,8 @@ def apply(paths: tuple[str, ...], auto_approve: bool, plan_file: str | None, for
     saved = _read_plan(plan_file) if plan_file else None
     with sandbox_env(options.sandbox) as overlay:
         session = Session(configs, os.environ, options.parallelism, overlay)
-        results = asyncio.run(
-            session.apply(force=force, saved=saved, confirm=_confirm(auto_approve), on_event=progress)
-        )
+        confirm = _confirm(auto_approve, check_reviewed(*reviewed) if reviewed else None)
+        results = asyncio.run(session.apply(force=force, saved=saved, confirm=confirm, on_event=progress))
     if not any(r.plan.changes for r in results):
         click.echo(render_text([r.plan for r in results], color=color()), nl=False)
     elif any(r.outcomes for r in results):

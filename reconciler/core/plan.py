@@ -5,6 +5,8 @@ and the way out). Pure and vendor-free: built from what a provider returns.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -139,3 +141,19 @@ def build_plan(
         violations=tuple(violations),
         config_digest=config_digest,
     )
+
+
+def plans_digest(plans: Iterable[AccountPlan]) -> str:
+    """A digest of what the plans would do (each account's file, provider, account and changes): two plans
+    with the same digest make the same calls. A PR comment carries it; the merge job compares."""
+    body = [
+        {
+            "file": p.path,
+            "provider": p.provider,
+            "account": p.account,
+            "changes": [c.to_dict() for c in p.changes],
+        }
+        for p in plans
+    ]
+    blob = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]

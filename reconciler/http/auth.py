@@ -160,8 +160,9 @@ class OAuth2ClientCredentials(httpx.Auth):
 class TokenHeaderAuth(httpx.Auth):
     """Send a static API token in a header (Taplytics: ``x-access-token``), never in the query string."""
 
-    def __init__(self, token: str | Secret, header: str = "x-access-token") -> None:
+    def __init__(self, token: str | Secret, header: str = "x-access-token", prefix: str = "") -> None:
         self.header = header
+        self.prefix = prefix  # "Bearer " for GitHub's Authorization header
         self._token = Secret(reveal(token))
 
     def __repr__(self) -> str:
@@ -169,5 +170,5 @@ class TokenHeaderAuth(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Set the header and send."""
-        request.headers[self.header] = self._token.reveal()
+        request.headers[self.header] = self.prefix + self._token.reveal()
         yield request

@@ -81,6 +81,7 @@ class ApiClient:
         request_deadline: float | None = None,
         max_body_bytes: int | None = None,
         max_pages: int | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         if parallelism < 1:
             raise ValueError("parallelism must be at least 1")
@@ -104,7 +105,11 @@ class ApiClient:
             auth=auth,
             transport=RetryTransport(self._metered, retry, self.logger),
             timeout=timeout,
-            headers={"Accept": "application/json", "User-Agent": f"reconciler/{__version__}"},
+            headers={
+                "Accept": "application/json",
+                "User-Agent": f"reconciler/{__version__}",
+                **(headers or {}),
+            },
             follow_redirects=False,
             trust_env=False,  # no ~/.netrc credentials or env proxies slipping into requests unannounced
         )

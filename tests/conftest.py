@@ -1,4 +1,4 @@
-"""End-to-end harness: a real sandbox on 127.0.0.1 and the CLI run in-process against it.
+"""Fixtures every test directory shares: a real sandbox on 127.0.0.1 and the CLI run in-process against it.
 
 ``sandbox`` starts a fresh demo account per test (uvicorn in a thread); ``cli`` runs
 ``reconciler ARGS`` with the environment pointing at it and returns (exit code, stdout, stderr).

@@ -1,0 +1,155 @@
+"""The GitHub options of plan and apply: what is posted where, and when a run must fail.
+
+- ``plan --github-comment``: the pull request's plan comment, created or updated in place; a failed plan
+  updates it to say so (the run still fails); a plan too long for a comment is cut and points to the job
+  summary, which gets the whole plan.
+- ``plan --github-drift-issue``: one open issue while the accounts drift, closed once they are in sync.
+- ``apply --github-reviewed``: the merge job applies only a plan whose digest is the one its pull request's
+  comment showed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from reconciler.core.plan import AccountPlan, plans_digest
+from reconciler.errors import PlanError, ReconcilerError
+from reconciler.integrations.github import (
+    COMMENT_LIMIT,
+    DRIFT_MARKER,
+    Actions,
+    GitHub,
+    digest_tag,
+    read_digest,
+)
+from reconciler.render import MARKDOWN_MARKER, render_markdown, total
+
+_SUMMARY_LIMIT = 1_000_000  # GitHub's limit for a step summary is 1 MiB
+_ERROR_LIMIT = 20_000
+
+
+def _run_url(env: Mapping[str, str]) -> str:
+    parts = [env.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
+    return f"{parts[0]}/{parts[1]}/actions/runs/{parts[2]}" if all(parts) else ""
+
+
+def _elsewhere(env: Mapping[str, str]) -> str:
+    url = _run_url(env)
+    where = f"[this run's summary]({url})" if url else "this run's job summary"
+    return f"The whole plan is in {where} and its `plan` artifact."
+
+
+def write_step_summary(text: str, env: Mapping[str, str]) -> None:
+    """Append ``text`` to the job summary, when the run has one."""
+    path = env.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with Path(path).open("a", encoding="utf-8") as handle:
+            handle.write(text[:_SUMMARY_LIMIT] + "\n")
+
+
+def plan_comment(plans: Sequence[AccountPlan], actions: Actions, env: Mapping[str, str], force: bool) -> str:
+    """The comment's body: the plan (cut to fit), what apply will refuse, the digest and the commit."""
+    tag = digest_tag(plans_digest(plans), actions.head_sha)
+    refused = [v for p in plans for v in p.unsafe(force)]
+    note = ""
+    if refused:
+        note = (
+            "\n> :no_entry: apply will refuse this plan (see the rails above). If it is intended, a maintainer "
+            "runs the apply workflow by hand (workflow_dispatch) with `force`.\n"
+        )
+    footer = f"\n<sub>plan `{plans_digest(plans)}` for commit `{actions.head_sha[:12]}`</sub>\n{tag}\n"
+    room = COMMENT_LIMIT - len(note) - len(footer)
+    return render_markdown(plans, limit=room, elsewhere=_elsewhere(env)) + note + footer
+
+
+def failure_comment(err: ReconcilerError, actions: Actions) -> str:
+    """The comment's body when no plan could be made: the error, redacted, and the way on."""
+    from reconciler.http import redact
+
+    text = redact(str(err))[:_ERROR_LIMIT]  # cut after redaction: a cut secret would no longer match
+    return (
+        f"{MARKDOWN_MARKER}\n### reconciler plan failed\n\nNo plan could be made for commit "
+        f"`{actions.head_sha[:12]}`; any plan shown here before is out of date.\n\n```\n{text}\n```\n\n"
+        "Fix the cause and push again.\n"
+    )
+
+
+async def publish_plan(body: str, actions: Actions) -> str:
+    """Create or update the pull request's plan comment; "created" or "updated"."""
+    number = actions.pull_request
+    if number is None:
+        raise ReconcilerError(
+            "--github-comment needs a pull_request event: the event payload names no pull request"
+        )
+    async with actions.client() as client:
+        return await GitHub(client, actions.repository).upsert_comment(number, MARKDOWN_MARKER, body)
+
+
+async def publish_drift(plans: Sequence[AccountPlan], actions: Actions, env: Mapping[str, str]) -> str:
+    """Open or update the drift issue while there are changes; close it once in sync. What was done."""
+    changes = total(plans).total
+    async with actions.client() as client:
+        github = GitHub(client, actions.repository)
+        found = await github.find_issue(DRIFT_MARKER)
+        if not changes:
+            if found is None:
+                return "in sync"
+            number = int(found["number"])
+            await github.comment(
+                number, f"In sync again at commit `{actions.sha[:12]}`. {_run_url(env)}".strip()
+            )
+            await github.update_issue(number, state="closed", state_reason="completed")
+            return f"closed #{number}"
+        accounts = sum(1 for p in plans if p.changes)
+        title = f"reconciler: drift in {accounts} account(s)"
+        head = f"{DRIFT_MARKER}\nSomeone changed these accounts outside the config (checked at commit `{actions.sha[:12]}`)."
+        body = (
+            head
+            + "\n\n"
+            + render_markdown(plans, limit=COMMENT_LIMIT - len(head) - 2, elsewhere=_elsewhere(env))
+        )
+        if found is None:
+            return f"opened #{await github.create_issue(title, body)}"
+        await github.update_issue(int(found["number"]), title=title, body=body)
+        return f"updated #{found['number']}"
+
+
+async def reviewed_digest(actions: Actions) -> tuple[int, str]:
+    """The pull request the pushed commit merged, and the digest of the plan its comment showed."""
+    async with actions.client() as client:
+        github = GitHub(client, actions.repository)
+        pulls = await github.pulls_of_commit(actions.sha)
+        if not pulls:
+            raise PlanError(
+                f"commit {actions.sha[:12]} belongs to no pull request, so no plan of it was reviewed: merge "
+                "through a pull request, or run the apply workflow by hand (workflow_dispatch)"
+            )
+        found = await github.find_comment(pulls[0], MARKDOWN_MARKER)
+    digest = read_digest(str(found.get("body", ""))) if found else None
+    if digest is None:
+        raise PlanError(
+            f"pull request #{pulls[0]} has no plan comment with a digest: re-run its plan job, then apply"
+        )
+    return pulls[0], digest
+
+
+def check_reviewed(number: int, reviewed: str) -> Callable[[list[AccountPlan]], None]:
+    """A check of the fresh plans against the reviewed digest (run before anything is applied)."""
+
+    def check(plans: list[AccountPlan]) -> None:
+        now = plans_digest(plans)
+        if now != reviewed:
+            raise PlanError(
+                f"the plan to apply ({now}) is not the one reviewed on pull request #{number} ({reviewed}): "
+                "main moved or an account was changed by hand since. Re-run the plan on a pull request and "
+                "merge it, or run the apply workflow by hand (workflow_dispatch) to apply what is there now"
+            )
+
+    return check
+
+
+def actions_env() -> Actions:
+    """The Actions environment of this process."""
+    return Actions.from_env(os.environ)
