@@ -1,0 +1,130 @@
+"""The GitHub Action and the example workflow: actionlint on the workflow, a structural check of action.yml
+(actionlint reads workflows, not action metadata), and the action's run step end to end against the sandbox
+and the fake GitHub, as a runner would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from e2e_support import CANARY_SECRET, CLIENT_ID, write_config
+from fake_github import TOKEN, FakeGitHub, serve_github
+from ruamel.yaml import YAML
+
+from reconciler.sandbox.server import SandboxServer
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOW = ROOT / "examples/ci/.github/workflows/reconciler.yml"
+PINNED = re.compile(r"^[\w.-]+/[\w.-]+@([0-9a-f]{40}|RECONCILER_SHA)$")
+
+
+def test_the_workflow_passes_actionlint() -> None:
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts/actionlint.sh"), str(WORKFLOW)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _uses(node: object) -> list[str]:
+    if isinstance(node, dict):
+        return [*([node["uses"]] if "uses" in node else []), *(u for v in node.values() for u in _uses(v))]
+    if isinstance(node, list):
+        return [u for v in node for u in _uses(v)]
+    return []
+
+
+def test_every_action_is_pinned_by_commit_and_secrets_go_to_one_step() -> None:
+    workflow = YAML(typ="safe").load(WORKFLOW.read_text())
+    action = YAML(typ="safe").load((ROOT / "action.yml").read_text())
+    for uses in _uses(workflow) + _uses(action):
+        assert PINNED.match(uses), f"{uses} is not pinned by commit SHA"
+    assert workflow["permissions"] == {} and "env" not in workflow  # no secret at workflow level
+    for name, job in workflow["jobs"].items():
+        assert "env" not in job, name
+        for step in job["steps"]:
+            assert "secrets." not in json.dumps(step.get("env", {})), name
+            if "secrets." in json.dumps(step):
+                assert "reconciler/reconciler@" in step["uses"], f"{name}: a secret reaches {step['uses']}"
+    assert workflow["jobs"]["validate"]["steps"][1]["with"] == {"command": "validate"}
+
+
+def test_action_yml_is_a_well_formed_composite_action() -> None:
+    text = (ROOT / "action.yml").read_text()
+    action = YAML(typ="safe").load(text)
+    assert {"name", "description", "inputs", "runs"} <= set(action)
+    assert action["runs"]["using"] == "composite"
+    declared = set(action["inputs"])
+    assert all(action["inputs"][name].get("description") for name in declared)
+    used = set(re.findall(r"\$\{\{\s*inputs\.([\w-]+)", text))
+    assert used <= declared, used - declared
+    assert "secrets." not in text  # a composite action has no secrets context: they come as an input
+    for step in action["runs"]["steps"]:
+        assert ("run" in step) == ("shell" in step), step  # composite run steps must name their shell
+        for script in re.findall(r"\$GITHUB_ACTION_PATH/(scripts/[\w.-]+)", step.get("run", "")):
+            assert (ROOT / script).is_file(), script
+    [run_step] = [s for s in action["runs"]["steps"] if "INPUT_SECRETS" in s.get("env", {})]
+    assert "run" in run_step and "install" not in run_step["name"].lower()
+
+
+def _run_step(command: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    full = {"PATH": path, "HOME": str(cwd), "INPUT_COMMAND": command, "INPUT_PATHS": "accounts/", **env}
+    return subprocess.run(
+        ["bash", str(ROOT / "scripts/action-run.sh")],
+        cwd=cwd,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _github_env(gh: FakeGitHub, tmp_path: Path, sandbox: SandboxServer) -> dict[str, str]:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 5, "head": {"sha": "0" * 40}}}))
+    return {
+        "GITHUB_API_URL": gh.url,
+        "GITHUB_REPOSITORY": gh.repo,
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_SHA": "1" * 40,
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "ABTASTY_API_URL": sandbox.url,  # the operator's setting: the sandbox stands for api.abtasty.com
+        "ABTASTY_AUTH_URL": sandbox.token_url,
+        "INPUT_SECRETS": f"ABTASTY_CLIENT_ID={CLIENT_ID}\nABTASTY_CLIENT_SECRET={CANARY_SECRET}\n",
+    }
+
+
+def test_the_run_step_plans_comments_and_reports_drift(sandbox: SandboxServer, tmp_path: Path) -> None:
+    work = tmp_path / "repo"
+    (work / "accounts").mkdir(parents=True)
+    write_config(work / "accounts", "tests:\n  - id: 381296\n    state: play\n", "shop.yaml")
+    with serve_github() as gh:
+        env = _github_env(gh, tmp_path, sandbox)
+        plan = _run_step("plan", env, work)
+        assert plan.returncode == 0, plan.stdout + plan.stderr
+        assert "| `~` | test 381296" in (work / "plan.md").read_text()
+        assert json.loads((work / "plan.json").read_text())["accounts"][0]["changes"]
+        assert len(gh.comments[5]) == 1
+        drift = _run_step("drift", env, work)
+        assert drift.returncode == 0 and "::warning::drift" in drift.stdout
+        assert [i["state"] for i in gh.issues.values()] == ["open"]
+        outputs = plan.stdout + plan.stderr + drift.stdout + drift.stderr + json.dumps(gh.comments)
+        assert CANARY_SECRET not in outputs and TOKEN not in outputs
+
+
+def test_the_run_step_refuses_a_malformed_secrets_line_without_echoing_it(tmp_path: Path) -> None:
+    result = _run_step(
+        "validate", {"INPUT_SECRETS": "this is not NAME=value but a pasted-secret-value"}, tmp_path
+    )
+    assert result.returncode == 1 and "each line is NAME=value" in result.stdout
+    assert "pasted-secret-value" not in result.stdout + result.stderr
+    wrong = _run_step("deploy", {}, tmp_path)
+    assert wrong.returncode == 1 and "command must be validate, plan, apply or drift" in wrong.stdout
