@@ -156,13 +156,15 @@ class ApiClient:
         params: Params | None = None,
         json: Any = None,
         idempotent: bool | None = None,
+        expect_json: bool = True,
     ) -> httpx.Response:
         """Send one request (``path`` relative to the base URL, or an absolute same-API URL).
 
         ``idempotent=True`` lets a PATCH/POST be retried after a dropped connection (use it for requests
         that set a state, like play/pause); ``False`` forbids repeating a normally idempotent one. Only a
         2xx whose body is JSON or empty (204) is a success: a redirect or an HTML page is a ``ServerError``,
-        so a mutation answered that way counts as failed, never as applied.
+        so a mutation answered that way counts as failed, never as applied. ``expect_json=False`` accepts any
+        2xx body (a Slack incoming webhook answers ``ok`` in plain text).
         """
         method = method.upper()
         request = self._client.build_request(method, path, params=params, json=json)
@@ -174,7 +176,8 @@ class ApiClient:
             raise error_for_response(method, response)
         if response.status_code >= 300:
             raise redirect_error(method, response)
-        require_json(response)
+        if expect_json:
+            require_json(response)
         return response
 
     async def _send(self, request: httpx.Request) -> httpx.Response:

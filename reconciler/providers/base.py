@@ -30,6 +30,8 @@ endpoints and payloads, and nothing of terminals, plan files or other vendors. T
 - **label(change)** / **describe(change)** say in words what a change does (the renderers ask them; a saved
   plan has no config, so they are class methods of the change alone).
 - **exporter** (optional): writes a live account as config (``export`` / ``export --update``).
+- **webhook** (optional): the name of the route ``reconciler watch`` serves for the vendor's webhooks
+  (``POST /hooks/{webhook}``): a delivery there triggers a check of every account of this provider.
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ class Provider(ABC):
     unique_keys: ClassVar[tuple[UniqueKey, ...]] = ()
     inventory_nouns: ClassVar[tuple[str, ...]] = ()
     exporter: ClassVar[Exporter | None] = None
+    webhook: ClassVar[str | None] = None
 
     def __init__(self, loaded: LoadedConfig) -> None:
         self.loaded = loaded
