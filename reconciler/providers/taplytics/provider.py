@@ -44,7 +44,8 @@ class TaplyticsProvider(Provider):
     secret_fields = (SecretField(_TOKEN, "TAPLYTICS_API_TOKEN"),)
     unique_keys = (UniqueKey(("users",), "user_id", "user_id"),)
     inventory_nouns = ("user",)
-    webhook = "taplytics"  # the document lists webhooks (users added, experiments started): POST /hooks/taplytics
+    # The document lists webhooks (a user added, an experiment started): `watch` receives them here.
+    webhook = "taplytics"
 
     def __init__(self, client: ApiClient, loaded: LoadedConfig) -> None:
         super().__init__(loaded)
