@@ -26,6 +26,7 @@ COMMANDS = {
     "apply": ("reconciler.cli.apply", "apply"),
     "export": ("reconciler.cli.export", "export"),
     "sandbox": ("reconciler.sandbox.cli", "sandbox"),
+    "watch": ("reconciler.cli.watch", "watch"),
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from reconciler.sandbox.faults import FaultInjector
 from reconciler.sandbox.persist import GroupCommitter
 from reconciler.sandbox.store import Store
+from reconciler.sandbox.webhooks import WebhookSender
 
 DEMO_CLIENT_ID = "sandbox-client-id"
 DEMO_CLIENT_SECRET = "sandbox-client-secret"
@@ -69,6 +70,7 @@ class Sandbox:
     page_cap: int = 100
     tokens: TokenIssuer = field(default_factory=TokenIssuer)
     log: list[dict[str, Any]] = field(default_factory=list)
+    webhooks: WebhookSender = field(default_factory=WebhookSender)
 
     async def commit(self) -> None:
         """Return once every mutation applied so far is on disk (no-op without a state file)."""

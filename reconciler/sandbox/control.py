@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.web import ApiProblem, json_object, sandbox_of
+from reconciler.sandbox.webhooks import Receiver
 
 PREFIX = "/_sandbox"
 
@@ -56,6 +57,27 @@ async def get_faults(request: Request) -> JSONResponse:
     return JSONResponse(vars(sandbox_of(request).faults.faults))
 
 
+async def post_webhook(request: Request) -> JSONResponse:
+    """Register a Taplytics webhook receiver: ``{"url": "http://...", "headers": {...}}`` (headers optional);
+    ``{"reset": true}`` removes every receiver first."""
+    sender = sandbox_of(request).webhooks
+    body = await json_object(request)
+    if body.get("reset"):
+        sender.receivers.clear()
+    url, headers = body.get("url"), body.get("headers") or {}
+    if url is not None:
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ApiProblem(400, "Invalid webhook: 'url' must be an http(s) URL")
+        if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+            raise ApiProblem(400, "Invalid webhook: 'headers' must map names to strings")
+        sender.receivers.append(Receiver(url, {str(k): v for k, v in headers.items()}))
+    return JSONResponse(sender.counts())
+
+
+async def get_webhooks(request: Request) -> JSONResponse:
+    return JSONResponse(sandbox_of(request).webhooks.counts())
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route(PREFIX + "/requests", get_requests, methods=["GET"]),
@@ -63,4 +85,6 @@ def routes() -> list[BaseRoute]:
         Route(PREFIX + "/state", get_state, methods=["GET"]),
         Route(PREFIX + "/faults", post_faults, methods=["POST"]),
         Route(PREFIX + "/faults", get_faults, methods=["GET"]),
+        Route(PREFIX + "/webhooks", post_webhook, methods=["POST"]),
+        Route(PREFIX + "/webhooks", get_webhooks, methods=["GET"]),
     ]

@@ -85,4 +85,6 @@ async def post_user(request: Request) -> JSONResponse:
     if user != before:
         store.touch_user(user_id)
         await persist(sandbox)
+        event = "user_created" if before is None else "user_updated"
+        sandbox.webhooks.emit({"event": event, "user": render_user(user)})  # after it is durable
     return JSONResponse(render_user(user))

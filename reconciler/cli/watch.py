@@ -1,0 +1,85 @@
+"""``watch``: check the accounts continuously; webhooks, /metrics, a status page, notifications, self-heal."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from reconciler.cli.options import run_options, sandbox_env, shared_options
+
+_HANDLER = "reconciler-watch"
+
+
+def _interval(_ctx: click.Context, _param: click.Parameter, value: str) -> float:
+    from reconciler.watch import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+def _log_to_stderr() -> None:
+    """A service logs: one timestamped line per check, webhook and event, secrets redacted."""
+    from reconciler.http import RedactingFilter
+
+    logger = logging.getLogger("reconciler.watch")
+    for old in [h for h in logger.handlers if h.get_name() == _HANDLER]:
+        logger.removeHandler(old)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(_HANDLER)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.addFilter(RedactingFilter())
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # -v's handler on "reconciler" would print each line twice
+
+
+@click.command()
+@shared_options
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--interval",
+    default="5m",
+    show_default=True,
+    callback=_interval,
+    help="Time between checks of an account: seconds, or 90s, 5m, 1h (jittered; longer after errors).",
+)
+@click.option(
+    "--listen",
+    default="127.0.0.1:9464",
+    show_default=True,
+    help="HOST:PORT for /, /metrics, /healthz and /hooks/*; off loopback the webhook secrets are required.",
+)
+@click.option(
+    "--notify",
+    multiple=True,
+    metavar="URL",
+    help="POST drift and failure events here as JSON (slack+https://... for Slack's shape). Repeatable.",
+)
+@click.option(
+    "--self-heal",
+    is_flag=True,
+    help="Apply drift (rails enforced, never forced) instead of only reporting it.",
+)
+def watch(
+    paths: tuple[str, ...], interval: float, listen: str, notify: tuple[str, ...], self_heal: bool
+) -> None:
+    """Check the accounts of PATHS every interval and at each webhook, until SIGTERM or Ctrl-C.
+
+    Serves a status page (/), Prometheus metrics (/metrics), /healthz, and the webhook receivers
+    /hooks/github (X-Hub-Signature-256 with RECONCILER_GITHUB_WEBHOOK_SECRET) and /hooks/PROVIDER (the shared
+    secret RECONCILER_WEBHOOK_SECRET in X-Reconciler-Token or ?token=). See docs/watch.md.
+    """
+    from reconciler.watch import WatchOptions, run_watch
+
+    options = run_options()
+    _log_to_stderr()
+    with sandbox_env(options.sandbox) as overlay:
+        watch_options = WatchOptions(
+            paths, interval, listen, os.environ, notify, self_heal, options.parallelism, overlay
+        )
+        run_watch(watch_options)

@@ -1,0 +1,106 @@
+"""One check of one account: plan it, and with ``--self-heal`` apply the drift through the CLI's apply path.
+
+Everything the check learns is in a ``CheckResult``; nothing here keeps state between checks, counts
+metrics or notifies: the scheduler does that with the result.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from reconciler.config.load import LoadedConfig
+from reconciler.core.plan import AccountPlan
+from reconciler.core.schedule import ApplyResult, Status
+from reconciler.engine import Session
+from reconciler.errors import ReconcilerError
+from reconciler.http.observe import observe_requests
+from reconciler.http.redact import redact
+
+logger = logging.getLogger("reconciler.watch")
+
+
+@dataclass(frozen=True)
+class Heal:
+    """What a self-heal did: the plan it applied and how many changes applied / failed / were skipped."""
+
+    plan: AccountPlan
+    applied: int = 0
+    failed: int = 0
+    skipped: int = 0
+    error: str | None = None
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check: the plan left pending (after a self-heal, what is still pending), or the
+    error that stopped it; what a self-heal did; the API attempts by outcome ("200", "429", ...)."""
+
+    plan: AccountPlan | None = None
+    error: str | None = None
+    heal: Heal | None = None
+    requests: Counter[str] = field(default_factory=Counter)
+    duration: float = 0.0
+
+    @property
+    def throttled(self) -> bool:
+        """Whether the API answered 429 at least once (the scheduler backs off)."""
+        return self.requests["429"] > 0
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """How checks talk to the APIs: the environment, the sandbox overlay, parallelism, self-heal."""
+
+    env: Mapping[str, str]
+    sandbox_env: Mapping[str, str] | None = None
+    parallelism: int = 8
+    self_heal: bool = False
+
+
+async def run_check(loaded: LoadedConfig, settings: CheckSettings) -> CheckResult:
+    """Plan ``loaded``'s account (and heal it when asked); never raises a ``ReconcilerError``."""
+    result = CheckResult()
+    start = time.perf_counter()
+    session = Session([loaded], settings.env, settings.parallelism, settings.sandbox_env)
+    with observe_requests(lambda _method, outcome: result.requests.update((outcome,))):
+        try:
+            result.plan = (await session.plan())[0]
+            if settings.self_heal and result.plan.changes:
+                result.heal = await _heal(session, result.plan)
+                if result.heal.applied:
+                    result.plan = (await session.plan())[0]  # what is left, so the gauge tells the truth
+        except ReconcilerError as err:
+            result.error = redact(str(err))
+        except Exception as err:  # a bug must not stop the watch: report it as this account's error
+            logger.exception("internal error while checking %s", loaded.path)
+            result.error = redact(f"internal error ({type(err).__name__}): a bug in reconciler, see the log")
+    result.duration = time.perf_counter() - start
+    return result
+
+
+async def _heal(session: Session, plan: AccountPlan) -> Heal:
+    """Apply through ``Session.apply`` like ``reconciler apply --auto-approve``: a fresh fetch, the rails
+    enforced (never forced), every change attempted unless it depends on a failed one."""
+    try:
+        results = await session.apply(
+            force=False, saved=None, confirm=lambda _plans: True, on_event=lambda line: logger.info(line)
+        )
+    except ReconcilerError as err:  # a rail refused, or the fetch failed: nothing was applied
+        return Heal(plan, error=redact(str(err)))
+    return _heal_of(results[0])
+
+
+def _heal_of(result: ApplyResult) -> Heal:
+    failures = [o for o in result.outcomes if o.status in (Status.FAILED, Status.SKIPPED)]
+    error = "; ".join(f"{o.change.resource}: {o.reason}" for o in failures[:5]) or None
+    return Heal(
+        result.plan,
+        applied=result.count(Status.APPLIED),
+        failed=result.count(Status.FAILED),
+        skipped=result.count(Status.SKIPPED),
+        error=redact(error) if error else None,
+    )

@@ -1,0 +1,93 @@
+"""The HTTP side of the watch: the status page, ``/metrics``, ``/healthz`` and the webhook receivers.
+
+Every route runs on the watcher's event loop, so reading its state needs no lock.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from reconciler.providers import registry
+from reconciler.watch.hooks import (
+    MAX_GITHUB_BODY,
+    MAX_VENDOR_BODY,
+    SIGNATURE_HEADER,
+    BodyTooLarge,
+    HookSecrets,
+    read_bounded,
+    signature_ok,
+    token_ok,
+)
+from reconciler.watch.metrics import CONTENT_TYPE, WatchMetrics
+from reconciler.watch.page import CSP, render_page
+from reconciler.watch.scheduler import Watcher
+
+logger = logging.getLogger("reconciler.watch")
+GITHUB = "github"
+
+
+def _refused(kind: str) -> JSONResponse:
+    logger.warning("webhook %s refused: no valid secret", kind)
+    return JSONResponse({"error": "a valid webhook secret is required"}, status_code=401)
+
+
+def build_app(watcher: Watcher, metrics: WatchMetrics, secrets: HookSecrets) -> Starlette:
+    """The ASGI app of one watcher."""
+
+    async def page(_request: Request) -> Response:
+        body = render_page(watcher, list(watcher.accounts.values()))
+        return HTMLResponse(body, headers={"Content-Security-Policy": CSP, "Cache-Control": "no-store"})
+
+    async def metrics_route(_request: Request) -> Response:
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE)
+
+    async def healthz(_request: Request) -> Response:
+        alive, reason = watcher.health()
+        return PlainTextResponse(reason, status_code=200 if alive else 503)
+
+    async def vendor_hook(request: Request) -> Response:
+        name = str(request.path_params["name"])
+        if not any(p.webhook == name for p in registry.providers()):
+            return JSONResponse({"error": f"no provider receives webhooks at /hooks/{name}"}, status_code=404)
+        if not token_ok(request, secrets.token):  # before the body is even read
+            return _refused(name)
+        try:
+            json.loads(await read_bounded(request, MAX_VENDOR_BODY))
+        except BodyTooLarge:
+            return JSONResponse({"error": "body too large"}, status_code=413)
+        except ValueError:
+            return JSONResponse({"error": "the body must be JSON"}, status_code=400)
+        triggered = watcher.trigger_webhook(name)
+        logger.info("webhook %s: checking %d account(s)", name, triggered)
+        return JSONResponse({"triggered": triggered}, status_code=202)
+
+    async def github_hook(request: Request) -> Response:
+        try:
+            body = await read_bounded(request, MAX_GITHUB_BODY)
+        except BodyTooLarge:
+            return JSONResponse({"error": "body too large"}, status_code=413)
+        if not signature_ok(body, request.headers.get(SIGNATURE_HEADER), secrets.github):
+            return _refused(GITHUB)
+        event = request.headers.get("x-github-event", "")
+        if event == "ping":
+            return JSONResponse({"ok": True})
+        if event != "push":
+            return JSONResponse({"ignored": event}, status_code=202)
+        watcher.reload_and_check()
+        logger.info("webhook github: push, re-reading the configs and checking every account")
+        return JSONResponse({"triggered": len(watcher.accounts)}, status_code=202)
+
+    routes = [
+        Route("/", page, methods=["GET"]),
+        Route("/metrics", metrics_route, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route(f"/hooks/{GITHUB}", github_hook, methods=["POST"]),
+        Route("/hooks/{name}", vendor_hook, methods=["POST"]),
+    ]
+    return Starlette(routes=routes)
