@@ -16,7 +16,7 @@ import httpx
 
 from reconciler.errors import AuthError, ServerError
 from reconciler.http.errormap import json_object, redirect_error, server_message
-from reconciler.http.redact import redact
+from reconciler.http.redact import REDACTOR, redact
 from reconciler.http.secrets import Secret, reveal
 from reconciler.http.transport import IDEMPOTENT
 
@@ -87,6 +87,13 @@ class OAuth2ClientCredentials(httpx.Auth):
         request.headers["Authorization"] = f"Bearer {token.reveal()}"
         yield request
 
+    def forget_token(self) -> None:
+        """Drop the token and unregister it from the redactor (its client is closed: nothing sends it
+        again). ``ApiClient.aclose`` calls it."""
+        if self._token is not None:
+            REDACTOR.forget(self._token.reveal())
+        self._token = None
+
     def invalidate(self) -> None:
         """Forget the cached token (the next request fetches a new one)."""
         self._token = None
@@ -148,7 +155,9 @@ class OAuth2ClientCredentials(httpx.Auth):
                 response.status_code,
                 "the token endpoint answered without an access_token",
             )
-        self._token = Secret(access_token)  # registers it with the redactor
+        previous, self._token = self._token, Secret(access_token)  # registers it with the redactor
+        if previous is not None and previous != self._token:
+            REDACTOR.forget(previous.reveal())  # replaced: never sent again
         expires_in = payload.get("expires_in") if payload else None
         lifetime = float(expires_in) if isinstance(expires_in, int | float) else _DEFAULT_EXPIRES_IN
         margin = min(_MAX_MARGIN, lifetime * _MARGIN_FRACTION)

@@ -129,8 +129,12 @@ class ApiClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool; an issued access token is forgotten by the redactor (see
+        ``OAuth2ClientCredentials.forget_token``)."""
         await self._client.aclose()
+        forget = getattr(self._client.auth, "forget_token", None)
+        if callable(forget):
+            forget()
 
     @property
     def request_count(self) -> int:

@@ -51,6 +51,14 @@ class Redactor:
             # Rebuilt lazily; longest first so a secret containing another is masked whole.
             self._pattern = None
 
+    def forget(self, *values: str) -> None:
+        """Stop masking ``values``: an access token once its client is closed. A long-running process
+        (``reconciler watch``) would otherwise keep every token it was ever issued, its pattern growing
+        without end. Secret-shaped fragments (``Bearer ...``) stay masked whatever is forgotten."""
+        with self._lock:
+            self._secrets.difference_update(values)
+            self._pattern = None
+
     def secrets(self) -> Iterable[str]:
         """The registered values (for tests that grep outputs for them)."""
         with self._lock:
