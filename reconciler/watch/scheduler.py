@@ -3,7 +3,7 @@ file); one more task re-reads the config files when they change.
 
 Timing, per account:
 
-- the first check starts within a tenth of the interval (at most 10 s), at random, so a hundred accounts do
+- the first check starts within a tenth of the interval (at most 1 s), at random, so a hundred accounts do
   not all hit the APIs in the same second;
 - then every interval, times a random factor in [0.9, 1.1] (jitter: accounts drift apart instead of lining
   up again);
@@ -39,10 +39,10 @@ from reconciler.watch.reload import ConfigSource
 
 logger = logging.getLogger("reconciler.watch")
 
-MIN_GAP = 0.5  # seconds between the end of a check and a woken check of the same account
+MIN_GAP = 0.25  # seconds between the end of a check and a woken check of the same account
 MAX_BACKOFF_DOUBLINGS = 6
 MAX_BACKOFF_S = 3600.0
-FIRST_CHECK_SPREAD = 0.1  # of the interval, at most 10 s
+FIRST_CHECK_SPREAD = 0.1  # of the interval, at most 1 s
 
 
 @dataclass
@@ -103,7 +103,7 @@ class Watcher:
     ) -> None:
         self.source, self.settings, self.interval = source, settings, interval
         self.metrics, self.notifier = metrics, notifier
-        self.poll_s = min(poll_s, interval)
+        self.poll_s = poll_s
         self.accounts: dict[str, AccountStatus] = {}
         self.config_error: str | None = None
         self.started = time.time()
@@ -226,7 +226,7 @@ class Watcher:
         self._tasks[path] = asyncio.get_running_loop().create_task(self._account_loop(status))
 
     async def _account_loop(self, status: AccountStatus) -> None:
-        delay = self._rng.uniform(0, min(self.interval * FIRST_CHECK_SPREAD, 10.0))
+        delay = self._rng.uniform(0, min(self.interval * FIRST_CHECK_SPREAD, 1.0))
         while True:
             await self._sleep(status, delay)
             if self._stop.is_set() or status.retired:
@@ -241,9 +241,10 @@ class Watcher:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(delay):
                 await status.wake.wait()
+        woken = status.wake.is_set()
         status.wake.clear()
         gap = MIN_GAP - (time.monotonic() - status.ended_at)
-        if gap > 0 and not self._stop.is_set():
+        if woken and gap > 0 and not self._stop.is_set():
             await asyncio.sleep(gap)
 
     def next_delay(self, streak: int) -> float:
