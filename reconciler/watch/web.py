@@ -37,25 +37,32 @@ def _refused(kind: str) -> JSONResponse:
     return JSONResponse({"error": "a valid webhook secret is required"}, status_code=401)
 
 
-def build_app(watcher: Watcher, metrics: WatchMetrics, secrets: HookSecrets) -> Starlette:
-    """The ASGI app of one watcher."""
+class Routes:
+    """The handlers of one watcher's app."""
 
-    async def page(_request: Request) -> Response:
-        body = render_page(watcher, list(watcher.accounts.values()))
+    def __init__(self, watcher: Watcher, metrics: WatchMetrics, secrets: HookSecrets) -> None:
+        self.watcher, self.metrics, self.secrets = watcher, metrics, secrets
+
+    async def page(self, _request: Request) -> Response:
+        """``/``: the status page."""
+        body = render_page(self.watcher, list(self.watcher.accounts.values()))
         return HTMLResponse(body, headers={"Content-Security-Policy": CSP, "Cache-Control": "no-store"})
 
-    async def metrics_route(_request: Request) -> Response:
-        return Response(metrics.exposition(), media_type=CONTENT_TYPE)
+    async def metrics_text(self, _request: Request) -> Response:
+        """``/metrics``."""
+        return Response(self.metrics.exposition(), media_type=CONTENT_TYPE)
 
-    async def healthz(_request: Request) -> Response:
-        alive, reason = watcher.health()
+    async def healthz(self, _request: Request) -> Response:
+        """``/healthz``: 200 while the loop is alive, else 503 and why."""
+        alive, reason = self.watcher.health()
         return PlainTextResponse(reason, status_code=200 if alive else 503)
 
-    async def vendor_hook(request: Request) -> Response:
+    async def vendor_hook(self, request: Request) -> Response:
+        """``/hooks/{name}``: the shared secret first, then any JSON body triggers the provider's accounts."""
         name = str(request.path_params["name"])
         if not any(p.webhook == name for p in registry.providers()):
             return JSONResponse({"error": f"no provider receives webhooks at /hooks/{name}"}, status_code=404)
-        if not token_ok(request, secrets.token):  # before the body is even read
+        if not token_ok(request, self.secrets.token):  # before the body is even read
             return _refused(name)
         try:
             json.loads(await read_bounded(request, MAX_VENDOR_BODY))
@@ -63,31 +70,37 @@ def build_app(watcher: Watcher, metrics: WatchMetrics, secrets: HookSecrets) -> 
             return JSONResponse({"error": "body too large"}, status_code=413)
         except ValueError:
             return JSONResponse({"error": "the body must be JSON"}, status_code=400)
-        triggered = watcher.trigger_webhook(name)
+        triggered = self.watcher.trigger_webhook(name)
         logger.info("webhook %s: checking %d account(s)", name, triggered)
         return JSONResponse({"triggered": triggered}, status_code=202)
 
-    async def github_hook(request: Request) -> Response:
+    async def github_hook(self, request: Request) -> Response:
+        """``/hooks/github``: a signed push re-reads the files and checks every account."""
         try:
             body = await read_bounded(request, MAX_GITHUB_BODY)
         except BodyTooLarge:
             return JSONResponse({"error": "body too large"}, status_code=413)
-        if not signature_ok(body, request.headers.get(SIGNATURE_HEADER), secrets.github):
+        if not signature_ok(body, request.headers.get(SIGNATURE_HEADER), self.secrets.github):
             return _refused(GITHUB)
         event = request.headers.get("x-github-event", "")
         if event == "ping":
             return JSONResponse({"ok": True})
         if event != "push":
             return JSONResponse({"ignored": event}, status_code=202)
-        watcher.reload_and_check()
+        self.watcher.reload_and_check()
         logger.info("webhook github: push, re-reading the configs and checking every account")
-        return JSONResponse({"triggered": len(watcher.accounts)}, status_code=202)
+        return JSONResponse({"triggered": len(self.watcher.accounts)}, status_code=202)
 
-    routes = [
-        Route("/", page, methods=["GET"]),
-        Route("/metrics", metrics_route, methods=["GET"]),
-        Route("/healthz", healthz, methods=["GET"]),
-        Route(f"/hooks/{GITHUB}", github_hook, methods=["POST"]),
-        Route("/hooks/{name}", vendor_hook, methods=["POST"]),
-    ]
-    return Starlette(routes=routes)
+
+def build_app(watcher: Watcher, metrics: WatchMetrics, secrets: HookSecrets) -> Starlette:
+    """The ASGI app of one watcher."""
+    routes = Routes(watcher, metrics, secrets)
+    return Starlette(
+        routes=[
+            Route("/", routes.page, methods=["GET"]),
+            Route("/metrics", routes.metrics_text, methods=["GET"]),
+            Route("/healthz", routes.healthz, methods=["GET"]),
+            Route(f"/hooks/{GITHUB}", routes.github_hook, methods=["POST"]),
+            Route("/hooks/{name}", routes.vendor_hook, methods=["POST"]),
+        ]
+    )

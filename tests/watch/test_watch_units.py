@@ -241,7 +241,9 @@ async def test_closed_clients_tokens_do_not_pile_up_in_the_redactor() -> None:
     tokens = []
     for _ in range(3):
         auth = OAuth2ClientCredentials("https://auth.example.com/token", "id", "client-secret-abcdef")
-        async with ApiClient("https://api.example.com", auth, transport=httpx.MockTransport(handler)) as client:
+        async with ApiClient(
+            "https://api.example.com", auth, transport=httpx.MockTransport(handler)
+        ) as client:
             await client.get_json("/x")
             tokens.append(auth._current().reveal())
             assert tokens[-1] in REDACTOR.secrets()
