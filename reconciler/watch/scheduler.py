@@ -130,9 +130,10 @@ class Watcher:
         for task in [*self._tasks.values(), *self._retiring]:
             task.cancel()
 
-    def trigger_webhook(self, name: str) -> int:
-        """Check now every account whose provider receives webhooks at ``name``; how many."""
-        concerned = [s for s in self.accounts.values() if s.webhook == name]
+    def trigger_webhook(self, name: str, account: str | None = None) -> int:
+        """Check now every account whose provider receives webhooks at ``name`` (only ``account``, when
+        the sender's URL names it); how many."""
+        concerned = [s for s in self.accounts.values() if s.webhook == name and account in (None, s.account)]
         for status in concerned:
             status.wake.set()
         return len(concerned)

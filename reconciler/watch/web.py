@@ -70,7 +70,9 @@ class Routes:
             return JSONResponse({"error": "body too large"}, status_code=413)
         except ValueError:
             return JSONResponse({"error": "the body must be JSON"}, status_code=400)
-        triggered = self.watcher.trigger_webhook(name)
+        # A deployment with several projects gives each one's webhook its own URL (?account=NAME); the
+        # payload itself is undocumented, so it is never read for that.
+        triggered = self.watcher.trigger_webhook(name, request.query_params.get("account"))
         logger.info("webhook %s: checking %d account(s)", name, triggered)
         return JSONResponse({"triggered": triggered}, status_code=202)
 

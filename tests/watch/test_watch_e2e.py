@@ -246,3 +246,56 @@ def test_sigint_finishes_and_exits_zero(tap_sandbox: SandboxServer, tmp_path: Pa
     assert watch.get("/healthz").status_code == 200
     assert watch.stop(signal.SIGINT) == 0
     assert "stopped" in watch.err and "Traceback" not in watch.err
+
+
+def test_a_webhook_url_can_name_its_project(tap_sandbox: SandboxServer, tmp_path: Path) -> None:
+    taplytics_config(tmp_path)
+    taplytics_config(tmp_path, name="other-app", file="other.yaml")
+    other = {"provider": "taplytics", "account": "other-app"}
+    with watching(
+        [str(tmp_path), "--interval", "1h", "--listen", "127.0.0.1:0"], _env(tap_sandbox), tmp_path
+    ) as watch:
+        wait_for(lambda: watch.value(CHECKS, outcome="success", **other) == 1, 20, "the first checks")
+        wait_for(lambda: watch.value(CHECKS, outcome="success", **TAP) == 1, 20, "the first checks")
+        answer = watch.post(f"/hooks/taplytics?token={WEBHOOK_SECRET}&account=other-app", json={"x": 1})
+        assert answer.status_code == 202 and answer.json() == {"triggered": 1}
+        wait_for(
+            lambda: watch.value(CHECKS, outcome="success", **other) == 2, 10, "the named project's check"
+        )
+        assert watch.value(CHECKS, outcome="success", **TAP) == 1
+
+
+def test_self_heal_never_forces_a_rail(tap_sandbox: SandboxServer, tmp_path: Path) -> None:
+    from e2e_support import mutations
+
+    (tmp_path / "shop.yaml").write_text(
+        "version: 1\nprovider: abtasty\naccount:\n  id: 41902\nmemberships:\n  prune: true\n  members:\n"
+        "    - email: only.one@example.com\n      role: viewer\n"
+    )
+    with (
+        Receiver() as receiver,
+        watching(
+            [
+                str(tmp_path),
+                "--interval",
+                "1s",
+                "--listen",
+                "127.0.0.1:0",
+                "--self-heal",
+                "--notify",
+                receiver.url,
+            ],
+            _env(tap_sandbox),
+            tmp_path,
+        ) as watch,
+    ):
+        shop = {"provider": "abtasty", "account": "41902"}
+        wait_for(
+            lambda: watch.value("reconciler_self_heal_applies_total", outcome="failure", **shop),
+            20,
+            "a refusal",
+        )
+        refused = wait_for(lambda: receiver.events("self_heal_failed"), 10, "the refusal's notification")[0]
+        assert "refusing" in refused["error"] and "--force" in refused["error"]
+        assert (watch.value(PENDING, **shop) or 0) > 0
+    assert mutations(tap_sandbox) == []
