@@ -9,8 +9,8 @@ import time
 import httpx
 
 from reconciler.errors import ReconcilerError
+from reconciler.http.attempts import report
 from reconciler.http.limits import Limits, read_bounded, request_deadline_error
-from reconciler.http.observe import report
 from reconciler.http.redact import redact
 from reconciler.http.transport import ATTEMPT, check_url
 
@@ -69,7 +69,7 @@ class MeteredTransport(httpx.AsyncBaseTransport):
         return response
 
     def _log(self, request: httpx.Request, outcome: str, start: float) -> None:
-        report(request.method, outcome)  # reconciler.http.observe: counted whether or not INFO is on
+        report(request.method, outcome)  # reconciler.http.attempts: counted whether or not INFO is on
         if not self._logger.isEnabledFor(logging.INFO):
             return
         elapsed_ms = (time.perf_counter() - start) * 1000

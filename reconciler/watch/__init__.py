@@ -5,7 +5,7 @@
     ConfigSource (reload.py)   the files of PATHS, re-read when they change; a bad edit keeps the last good
     Watcher (scheduler.py)     one task per account: check every interval (jitter, backoff), on a trigger
     run_check (checks.py)      engine.Session.plan, and with --self-heal engine.Session.apply (rails enforced)
-    WatchMetrics (metrics.py)  Prometheus gauges and counters; API requests through reconciler.http.observe
+    WatchMetrics (metrics.py)  Prometheus gauges and counters; API requests through reconciler.http.attempts
     Notifier (notify.py)       drift found / cleared, failures: JSON or Slack POSTs, deduplicated
     hooks.py, web.py, page.py  /hooks/{provider webhook}, /hooks/github, /metrics, /healthz, the status page
     serve.py                   one event loop: uvicorn, the watcher, SIGTERM / SIGINT

@@ -17,7 +17,7 @@ from reconciler.core.plan import AccountPlan
 from reconciler.core.schedule import ApplyResult, Status
 from reconciler.engine import Session
 from reconciler.errors import ReconcilerError
-from reconciler.http.observe import observe_requests
+from reconciler.http.attempts import observe_attempts
 from reconciler.http.redact import redact
 
 logger = logging.getLogger("reconciler.watch")
@@ -66,7 +66,7 @@ async def run_check(loaded: LoadedConfig, settings: CheckSettings) -> CheckResul
     result = CheckResult()
     start = time.perf_counter()
     session = Session([loaded], settings.env, settings.parallelism, settings.sandbox_env)
-    with observe_requests(lambda _method, outcome: result.requests.update((outcome,))):
+    with observe_attempts(lambda _method, outcome: result.requests.update((outcome,))):
         try:
             result.plan = (await session.plan())[0]
             if settings.self_heal and result.plan.changes:

@@ -21,7 +21,7 @@ from reconciler.core.changes import Change
 from reconciler.core.plan import AccountPlan
 from reconciler.errors import ReconcilerError, TransportError
 from reconciler.http import ApiClient, Secret, TokenHeaderAuth
-from reconciler.http.observe import observe_requests
+from reconciler.http.attempts import observe_attempts
 from reconciler.providers.taplytics.changes import Kind
 from reconciler.sandbox.server import SandboxServer
 from reconciler.watch import parse_duration
@@ -191,7 +191,7 @@ async def test_the_observer_sees_every_attempt_in_its_context_only() -> None:
     async with ApiClient(
         "https://api.example.com", TokenHeaderAuth(Secret("tok-123456")), transport=transport
     ) as client:
-        with observe_requests(lambda method, outcome: seen.update([f"{method} {outcome}"])):
+        with observe_attempts(lambda method, outcome: seen.update([f"{method} {outcome}"])):
             await client.get_json("/a")
         await client.get_json("/b")  # outside the block: not observed
     assert seen == Counter({"GET 503": 1, "GET 200": 1})
