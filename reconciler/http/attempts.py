@@ -1,5 +1,6 @@
 """An optional observer of every attempt the client puts on the wire (its status or exception), scoped by
 a context variable.
+
 A long-running caller (``reconciler watch``) counts API requests by status per account without the HTTP
 stack knowing about metrics: it runs one account's work inside ``observe_attempts(callback)``, and every
 attempt made from that context (the tasks it starts copy the context) reports ``(method, outcome)``, where
