@@ -12,7 +12,7 @@ from reconciler.core.changes import Change
 from reconciler.core.plan import Violation
 from reconciler.core.schedule import Needs
 from reconciler.errors import EnvironmentVariableError
-from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret
+from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret, check_url
 from reconciler.providers.abtasty import describe, rails
 from reconciler.providers.abtasty.api import AccountApi
 from reconciler.providers.abtasty.changes import Kind
@@ -157,15 +157,20 @@ class AbTastyProvider(Provider):
 
 
 def api2_url(env: Mapping[str, str], api_url: str | None = None, configured: str | None = None) -> str:
-    """Where membership and the script go: ABTASTY_API2_URL, else ABTASTY_API_URL when only that one is set
-    (the environment overrides the config as a pair), else the config's ``api2_url``, else its ``api_url``
-    (one host for everything, as before there were two), else https://api2.abtasty.com."""
-    return (
-        env.get("ABTASTY_API2_URL") or env.get("ABTASTY_API_URL") or configured or api_url or DEFAULT_API2_URL
-    )
+    """Where membership and the script go: ABTASTY_API2_URL, else the config's ``api2_url``, else
+    https://api2.abtasty.com. But an API URL of one's own (ABTASTY_API_URL, else ``api_url``: a proxy, a
+    sandbox) that is not the document's host serves both route groups unless an api2 URL is given, as it did
+    before there were two; the environment overrides the config as a pair."""
+    if env.get("ABTASTY_API2_URL"):
+        return env["ABTASTY_API2_URL"]
+    own = env.get("ABTASTY_API_URL") or (None if configured else api_url)
+    if own and own.rstrip("/") != DEFAULT_API_URL:
+        return own
+    return configured or DEFAULT_API2_URL
 
 
 def connect(endpoint: OAuthEndpoint, parallelism: int) -> ApiClient:
     """An API client authenticated with the endpoint's client credentials (enter it with ``async with``)."""
+    check_url(endpoint.api2_url)  # refused before any request, like the API and token URLs
     auth = OAuth2ClientCredentials(endpoint.auth_url, endpoint.client_id, endpoint.client_secret)
     return ApiClient(endpoint.api_url, auth, parallelism=parallelism)
