@@ -252,6 +252,7 @@ def big(tmp_path: Path) -> Iterator[SandboxServer]:
 
 def test_pause_fraction_refused_then_forced(big, cli, monkeypatch, tmp_path):
     monkeypatch.setenv("ABTASTY_API_URL", big.url)
+    monkeypatch.setenv("ABTASTY_API2_URL", big.api2_url)
     monkeypatch.setenv("ABTASTY_AUTH_URL", big.token_url)
     playing = sorted(int(i) for i, t in big.state()["tests"].items() if t["state"] == "play")
     assert len(playing) >= 10

@@ -73,7 +73,7 @@ def server(tmp_path: Path) -> Server:
 
 def at(srv: SandboxServer) -> dict[str, str]:
     """Env overrides that point a ``cli`` run at ``srv`` rather than the default sandbox."""
-    return {"ABTASTY_API_URL": srv.url, "ABTASTY_AUTH_URL": srv.token_url}
+    return {"ABTASTY_API_URL": srv.url, "ABTASTY_API2_URL": srv.api2_url, "ABTASTY_AUTH_URL": srv.token_url}
 
 
 ALL_KINDS = """\

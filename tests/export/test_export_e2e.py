@@ -214,7 +214,13 @@ def test_usage_errors(cli: CliRunner, demo: SandboxServer, args: tuple[str, ...]
 def test_embedded_sandbox(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``--sandbox`` reads the same persistent sandbox that ``plan --sandbox`` plans against."""
     monkeypatch.chdir(tmp_path)
-    for name in ("ABTASTY_CLIENT_ID", "ABTASTY_CLIENT_SECRET", "ABTASTY_API_URL", "ABTASTY_AUTH_URL"):
+    for name in (
+        "ABTASTY_CLIENT_ID",
+        "ABTASTY_CLIENT_SECRET",
+        "ABTASTY_API_URL",
+        "ABTASTY_API2_URL",
+        "ABTASTY_AUTH_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     path = tmp_path / "accounts" / "demo.yaml"
     export_to(cli, path, "--sandbox")

@@ -54,7 +54,13 @@ class Account(StrictModel):
     id: int = Field(gt=0, description="AB Tasty account id.")
     credentials: Credentials = Field(default_factory=Credentials)
     api_url: Url | None = Field(
-        None, description="Default https://api.abtasty.com; env ABTASTY_API_URL wins."
+        None,
+        description="Tests, play, pause, schedule. Default https://api.abtasty.com; env ABTASTY_API_URL wins.",
+    )
+    api2_url: Url | None = Field(
+        None,
+        description="Membership and the tag script. Default: api_url when that is set, else "
+        "https://api2.abtasty.com; env ABTASTY_API2_URL wins.",
     )
     auth_url: Url | None = Field(
         None, description="Default https://api2.abtasty.com/oauth/v2/token; env ABTASTY_AUTH_URL wins."

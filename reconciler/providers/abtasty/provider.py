@@ -12,7 +12,7 @@ from reconciler.core.changes import Change
 from reconciler.core.plan import Violation
 from reconciler.core.schedule import Needs
 from reconciler.errors import EnvironmentVariableError
-from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret
+from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret, check_url
 from reconciler.providers.abtasty import describe, rails
 from reconciler.providers.abtasty.api import AccountApi
 from reconciler.providers.abtasty.changes import Kind
@@ -23,6 +23,7 @@ from reconciler.providers.abtasty.state import Existing
 from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
 
 DEFAULT_API_URL = "https://api.abtasty.com"
+DEFAULT_API2_URL = "https://api2.abtasty.com"  # token, membership and script, in the document's examples
 DEFAULT_AUTH_URL = "https://api2.abtasty.com/oauth/v2/token"
 _CREDENTIALS = ("account", "credentials")
 
@@ -35,6 +36,7 @@ class OAuthEndpoint(Endpoint):
     auth_url: str
     client_id: str
     client_secret: Secret
+    api2_url: str = DEFAULT_API2_URL
 
 
 class AbTastyProvider(Provider):
@@ -54,11 +56,11 @@ class AbTastyProvider(Provider):
     inventory_nouns = ("test", "member")
     exporter = EXPORTER
 
-    def __init__(self, client: ApiClient, loaded: LoadedConfig) -> None:
+    def __init__(self, client: ApiClient, loaded: LoadedConfig, api2_url: str | None = None) -> None:
         super().__init__(loaded)
         assert isinstance(loaded.config, AbTastyConfig)  # the engine picks the provider by `provider:`
         self.config = loaded.config
-        self.api = AccountApi(client, loaded, loaded.config)
+        self.api = AccountApi(client, loaded, loaded.config, api2_url)
 
     @classmethod
     def account_of(cls, config: Any) -> str:
@@ -75,7 +77,8 @@ class AbTastyProvider(Provider):
 
     @classmethod
     def endpoint(cls, loaded: LoadedConfig, env: Mapping[str, str]) -> OAuthEndpoint:
-        """Env ABTASTY_API_URL / ABTASTY_AUTH_URL win over the config, which wins over the defaults."""
+        """Env ABTASTY_API_URL / ABTASTY_API2_URL / ABTASTY_AUTH_URL win over the config, which wins over the
+        defaults (see ``api2_url``)."""
         config = loaded.config
         assert isinstance(config, AbTastyConfig)
         account, creds = config.account, config.account.credentials
@@ -85,6 +88,7 @@ class AbTastyProvider(Provider):
             auth_url=env.get("ABTASTY_AUTH_URL") or account.auth_url or DEFAULT_AUTH_URL,
             client_id=resolve_variable(loaded, (*_CREDENTIALS, "client_id"), creds.client_id, env),
             client_secret=Secret(secret),  # registers it with the redactor
+            api2_url=api2_url(env, account.api_url, account.api2_url),
         )
 
     @classmethod
@@ -101,6 +105,7 @@ class AbTastyProvider(Provider):
             auth_url=env.get("ABTASTY_AUTH_URL") or DEFAULT_AUTH_URL,
             client_id=env["ABTASTY_CLIENT_ID"],
             client_secret=Secret(env["ABTASTY_CLIENT_SECRET"]),
+            api2_url=api2_url(env),
         )
 
     @classmethod
@@ -109,7 +114,7 @@ class AbTastyProvider(Provider):
         """A provider with its own client: OAuth2 client credentials, one token for the whole run."""
         assert isinstance(endpoint, OAuthEndpoint)
         async with connect(endpoint, parallelism) as client:
-            yield cls(client, loaded)
+            yield cls(client, loaded, endpoint.api2_url)
             client.log_summary()
 
     async def fetch(self) -> Existing:
@@ -151,7 +156,21 @@ class AbTastyProvider(Provider):
         return change.kind in (Kind.MEMBER_ADD, Kind.MEMBER_REVOKE)
 
 
+def api2_url(env: Mapping[str, str], api_url: str | None = None, configured: str | None = None) -> str:
+    """Where membership and the script go: ABTASTY_API2_URL, else the config's ``api2_url``, else
+    https://api2.abtasty.com. But an API URL of one's own (ABTASTY_API_URL, else ``api_url``: a proxy, a
+    sandbox) that is not the document's host serves both route groups unless an api2 URL is given, as it did
+    before there were two; the environment overrides the config as a pair."""
+    if env.get("ABTASTY_API2_URL"):
+        return env["ABTASTY_API2_URL"]
+    own = env.get("ABTASTY_API_URL") or (None if configured else api_url)
+    if own and own.rstrip("/") != DEFAULT_API_URL:
+        return own
+    return configured or DEFAULT_API2_URL
+
+
 def connect(endpoint: OAuthEndpoint, parallelism: int) -> ApiClient:
     """An API client authenticated with the endpoint's client credentials (enter it with ``async with``)."""
+    check_url(endpoint.api2_url)  # refused before any request, like the API and token URLs
     auth = OAuth2ClientCredentials(endpoint.auth_url, endpoint.client_id, endpoint.client_secret)
     return ApiClient(endpoint.api_url, auth, parallelism=parallelism)
