@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import run_options, sandbox_env, shared_options
+from reconciler.cli.options import COMMON_ENV, epilog, provider_env, run_options, sandbox_env, shared_options
 from reconciler.config import load_configs
 from reconciler.config.load import load_document_config
 from reconciler.config.schema import SCHEMA_ID
@@ -42,7 +42,13 @@ def _exporting(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     return found
 
 
-@click.command()
+@click.command(
+    epilog=epilog(
+        env=f"{provider_env()}, {COMMON_ENV}",
+        codes="0 written (--check: up to date), 1 a user error, 2 the file is stale (--update --check only)",
+        example="reconciler export --account 41902 -o accounts/shop.yaml --sandbox",
+    )
+)
 @shared_options
 @click.option(
     "--provider",
