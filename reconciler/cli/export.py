@@ -17,7 +17,6 @@ import click
 from reconciler.cli.options import COMMON_ENV, epilog, provider_env, run_options, sandbox_env, shared_options
 from reconciler.config import load_configs
 from reconciler.config.load import load_document_config
-from reconciler.config.schema import SCHEMA_ID
 from reconciler.config.yaml import parse_document
 from reconciler.engine import provider_for
 from reconciler.errors import ConfigIssue, ReconcilerError
@@ -115,13 +114,27 @@ def export(
 
 
 def schema_ref(output: str | None) -> str:
-    """The modeline's schema: ``schema/reconciler.schema.json`` relative to the file, when the file goes into
-    a tree that has one (``reconciler schema > schema/reconciler.schema.json``); the schema's URL otherwise."""
+    """The modeline's schema, a path that resolves: ``schema/reconciler.schema.json`` relative to the file
+    when the file goes into a tree that has one; else ``reconciler.schema.json`` next to the file, written
+    there when missing (with -o; on stdout a note says how to create it). The schema's ``$id`` is not a URL
+    anything serves, so it is never written in a modeline."""
     base = (Path(output).parent if output else Path.cwd()).resolve()
     for folder in (base, *base.parents):
         if (folder / SCHEMA_FILE).is_file():
             return Path(os.path.relpath(folder / SCHEMA_FILE, base)).as_posix()
-    return SCHEMA_ID
+    beside = base / SCHEMA_FILE.name
+    if output is None and not beside.is_file():
+        click.echo(
+            f"note: the modeline points at ./{SCHEMA_FILE.name}: create it with "
+            f"`reconciler schema > {SCHEMA_FILE.name}` next to the file",
+            err=True,
+        )
+    elif output is not None and not beside.is_file():
+        from reconciler.config.schema import render_schema
+
+        write_atomic(beside, render_schema())
+        click.echo(f"Wrote {beside.name} next to {output}: the file's modeline points at it.", err=True)
+    return f"./{SCHEMA_FILE.name}"
 
 
 def _export(
