@@ -7,9 +7,8 @@ timezone the config cannot name, and the request count of a whole-account read a
 
 from __future__ import annotations
 
-import json
-
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
