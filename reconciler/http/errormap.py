@@ -117,7 +117,7 @@ def error_for_exception(method: str, request: httpx.Request, exc: httpx.HTTPErro
         redact(request.url.path),
         0,
         redact(
-            f"connection to {host} failed after {attempts} {noun}: {reason}{_gave_up(request)}"
+            f"connection failed after {attempts} {noun}: {reason}{_gave_up(request)}"
             f"{_unreachable_hint(exc, host)}"
         ),
     )
@@ -129,4 +129,4 @@ def _unreachable_hint(exc: httpx.HTTPError, host: str) -> str:
         return f"; the host name {host} does not resolve: check the API or auth URL"
     if why == "refused":
         return f"; nothing listens at {host} (connection refused): check the URL's host and port"
-    return ""
+    return f" (host {host})"

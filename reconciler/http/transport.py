@@ -122,8 +122,8 @@ class RetryPolicy:
 
 
 def unreachable(exc: BaseException) -> str | None:
-    """``"dns"`` for a host name that does not resolve, ``"refused"`` for a refused connection (found in the
-    exception's chain: httpx wraps the OS error), else None."""
+    """``"dns"`` for a host name that does not resolve, ``"refused"`` for a refused connection, else None.
+    Only the OS's own exceptions in the chain count (httpx wraps them), never the message's words."""
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, socket.gaierror):
@@ -131,10 +131,7 @@ def unreachable(exc: BaseException) -> str | None:
         if isinstance(cause, ConnectionRefusedError):
             return "refused"
         cause = cause.__cause__ or cause.__context__
-    text = str(exc).lower()
-    if "name or service not known" in text or "nodename nor servname" in text:
-        return "dns"
-    return "refused" if "connection refused" in text else None
+    return None
 
 
 class RetryTransport(httpx.AsyncBaseTransport):
