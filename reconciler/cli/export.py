@@ -122,19 +122,24 @@ def schema_ref(output: str | None) -> str:
     for folder in (base, *base.parents):
         if (folder / SCHEMA_FILE).is_file():
             return Path(os.path.relpath(folder / SCHEMA_FILE, base)).as_posix()
-    beside = base / SCHEMA_FILE.name
-    if output is None and not beside.is_file():
+    if output is None and not (base / SCHEMA_FILE.name).is_file():
         click.echo(
             f"note: the modeline points at ./{SCHEMA_FILE.name}: create it with "
             f"`reconciler schema > {SCHEMA_FILE.name}` next to the file",
             err=True,
         )
-    elif output is not None and not beside.is_file():
+    return f"./{SCHEMA_FILE.name}"
+
+
+def _schema_beside(output: str, ref: str) -> None:
+    """Write the schema the modeline names next to ``output`` when it is not there (after the export
+    itself was written, so an unwritable place is reported for the file asked for)."""
+    beside = Path(output).parent / SCHEMA_FILE.name
+    if ref == f"./{SCHEMA_FILE.name}" and not beside.is_file():
         from reconciler.config.schema import render_schema
 
         write_atomic(beside, render_schema())
-        click.echo(f"Wrote {beside.name} next to {output}: the file's modeline points at it.", err=True)
-    return f"./{SCHEMA_FILE.name}"
+        click.echo(f"Wrote {beside} next to {output}: the file's modeline points at it.", err=True)
 
 
 def _export(
@@ -158,6 +163,7 @@ def _export(
         click.echo(exported.text, nl=False)
         return
     write_atomic(Path(output), exported.text)
+    _schema_beside(output, request.schema_ref)
     click.echo(f"Wrote {output}: {exported.summary}.", err=True)
 
 
