@@ -7,7 +7,7 @@ provider (``label`` / ``describe``), found by the plan's provider name.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from reconciler import __version__
@@ -16,9 +16,12 @@ from reconciler.core.plan import AccountPlan, Summary, summary_dict
 from reconciler.providers import registry
 from reconciler.providers.base import Provider
 
-FORMAT_VERSION = "1.0"
+#: The JSON plan format (schema/plan.schema.json, docs/plan-format.md). 2.0: ``account`` is a number when
+#: the provider's accounts are numbered (AB Tasty), a string otherwise; 1.0 always wrote a string.
+FORMAT_VERSION = "2.0"
 MARKDOWN_MARKER = "<!-- reconciler:plan -->"
 NO_CHANGES = "No changes. The account matches the configuration."
+MANAGES_NOTHING = "No changes: the configuration manages nothing, so nothing was compared."
 _SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 _COLOR = {Action.CREATE: "\x1b[32m", Action.UPDATE: "\x1b[33m", Action.DELETE: "\x1b[31m"}
 _RESET = "\x1b[0m"
@@ -67,20 +70,31 @@ def total(plans: Sequence[AccountPlan]) -> Summary:
     return out
 
 
-def render_text(plans: Sequence[AccountPlan], color: bool = False) -> str:
-    """The Terraform-like plan of every account."""
+def render_text(
+    plans: Sequence[AccountPlan], color: bool = False, idle: Collection[str] = frozenset()
+) -> str:
+    """The Terraform-like plan of every account. ``idle``: the config paths that declare nothing to manage
+    (said so, rather than "matches", which would claim a comparison that never happened)."""
     lines: list[str] = []
     for plan in plans:
         provider = _provider(plan.provider)
         lines.append(f"{account_heading(plan)} ({plan.path}):")
         lines.extend(f"  {change_line(c, provider, color)}" for c in plan.changes)
         if not plan.changes:
-            lines.append("  (no changes)")
+            lines.append(_nothing_managed(provider) if plan.path in idle else "  (no changes)")
         lines.extend(f"  ! {v.message}" for v in plan.violations)
         lines.append("")
     summary = total(plans)
-    lines.append(summary_line(summary) if summary.total else NO_CHANGES)
+    if summary.total:
+        lines.append(summary_line(summary))
+    else:
+        lines.append(MANAGES_NOTHING if plans and all(p.path in idle for p in plans) else NO_CHANGES)
     return "\n".join(lines) + "\n"
+
+
+def _nothing_managed(provider: type[Provider]) -> str:
+    nouns = " or ".join(provider.inventory_nouns) or "resource"
+    return f"  (manages nothing: declare a {nouns} to manage it)"
 
 
 def plan_document(plans: Sequence[AccountPlan]) -> dict[str, Any]:
@@ -88,9 +102,16 @@ def plan_document(plans: Sequence[AccountPlan]) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "reconciler_version": __version__,
-        "accounts": [p.to_dict() for p in plans],
+        "accounts": [_account_dict(p) for p in plans],
         "summary": summary_dict(total(plans)),
     }
+
+
+def _account_dict(plan: AccountPlan) -> dict[str, Any]:
+    out = plan.to_dict()
+    if _provider(plan.provider).account_numeric and plan.account.isdigit():
+        out["account"] = int(plan.account)  # format 2.0: an AB Tasty account id is a number, as in its API
+    return out
 
 
 def render_json(plans: Sequence[AccountPlan]) -> str:
@@ -110,7 +131,7 @@ def _markdown_lines(plans: Sequence[AccountPlan]) -> list[tuple[str, bool]]:
     """Each line of the Markdown plan, and whether it is one change's table row."""
     summary = total(plans)
     head = summary_line(summary) if summary.total else NO_CHANGES
-    lines = [(MARKDOWN_MARKER, False), (f"### reconciler plan: {head}", False), ("", False)]
+    lines = [(MARKDOWN_MARKER, False), (f"### {head}", False), ("", False)]
     for plan in plans:
         lines.append((f"**{account_heading(plan)}** (`{plan.path}`): {summary_line(plan.summary)}", False))
         lines.append(("", False))

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import run_options, sandbox_env, shared_options
+from reconciler.cli.options import COMMON_ENV, epilog, provider_env, run_options, sandbox_env, shared_options
 from reconciler.config import load_configs
 from reconciler.config.load import load_document_config
-from reconciler.config.schema import SCHEMA_ID
 from reconciler.config.yaml import parse_document
 from reconciler.engine import provider_for
 from reconciler.errors import ConfigIssue, ReconcilerError
@@ -42,7 +41,13 @@ def _exporting(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     return found
 
 
-@click.command()
+@click.command(
+    epilog=epilog(
+        env=f"{provider_env()}, {COMMON_ENV}",
+        codes="0 written (--check: up to date), 1 a user error, 2 the file is stale (--update --check only)",
+        example="reconciler export --account 41902 -o accounts/shop.yaml --sandbox",
+    )
+)
 @shared_options
 @click.option(
     "--provider",
@@ -109,13 +114,32 @@ def export(
 
 
 def schema_ref(output: str | None) -> str:
-    """The modeline's schema: ``schema/reconciler.schema.json`` relative to the file, when the file goes into
-    a tree that has one (``reconciler schema > schema/reconciler.schema.json``); the schema's URL otherwise."""
+    """The modeline's schema, a path that resolves: ``schema/reconciler.schema.json`` relative to the file
+    when the file goes into a tree that has one; else ``reconciler.schema.json`` next to the file, written
+    there when missing (with -o; on stdout a note says how to create it). The schema's ``$id`` is not a URL
+    anything serves, so it is never written in a modeline."""
     base = (Path(output).parent if output else Path.cwd()).resolve()
     for folder in (base, *base.parents):
         if (folder / SCHEMA_FILE).is_file():
             return Path(os.path.relpath(folder / SCHEMA_FILE, base)).as_posix()
-    return SCHEMA_ID
+    if output is None and not (base / SCHEMA_FILE.name).is_file():
+        click.echo(
+            f"note: the modeline points at ./{SCHEMA_FILE.name}: create it with "
+            f"`reconciler schema > {SCHEMA_FILE.name}` next to the file",
+            err=True,
+        )
+    return f"./{SCHEMA_FILE.name}"
+
+
+def _schema_beside(output: str, ref: str) -> None:
+    """Write the schema the modeline names next to ``output`` when it is not there (after the export
+    itself was written, so an unwritable place is reported for the file asked for)."""
+    beside = Path(output).parent / SCHEMA_FILE.name
+    if ref == f"./{SCHEMA_FILE.name}" and not beside.is_file():
+        from reconciler.config.schema import render_schema
+
+        write_atomic(beside, render_schema())
+        click.echo(f"Wrote {beside} next to {output}: the file's modeline points at it.", err=True)
 
 
 def _export(
@@ -139,6 +163,7 @@ def _export(
         click.echo(exported.text, nl=False)
         return
     write_atomic(Path(output), exported.text)
+    _schema_beside(output, request.schema_ref)
     click.echo(f"Wrote {output}: {exported.summary}.", err=True)
 
 

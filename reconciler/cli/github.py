@@ -64,11 +64,15 @@ def plan_comment(plans: Sequence[AccountPlan], actions: Actions, env: Mapping[st
     return render_markdown(plans, limit=room, elsewhere=_elsewhere(env)) + note + footer
 
 
-def failure_comment(err: ReconcilerError, actions: Actions) -> str:
-    """The comment's body when no plan could be made: the error, redacted, and the way on."""
+def failure_comment(err: Exception, actions: Actions) -> str:
+    """The comment's body when no plan could be made: the error, redacted, and the way on. A bug's own text
+    is not published (it may quote anything): the job log and the crash log have it."""
     from reconciler.http import redact
 
-    text = redact(str(err))[:_ERROR_LIMIT]  # cut after redaction: a cut secret would no longer match
+    if isinstance(err, ReconcilerError):
+        text = redact(str(err))[:_ERROR_LIMIT]  # cut after redaction: a cut secret would no longer match
+    else:
+        text = f"reconciler hit a bug ({type(err).__name__}); the job's log says more"
     return (
         f"{MARKDOWN_MARKER}\n### reconciler plan failed\n\nNo plan could be made for commit "
         f"`{actions.head_sha[:12]}`; any plan shown here before is out of date.\n\n```\n{text}\n```\n\n"

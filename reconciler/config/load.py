@@ -179,9 +179,7 @@ def _header(doc: Document) -> tuple[type[Provider] | None, list[ConfigIssue]]:
     if "version" not in data:
         issues.append(pos.issue((), "missing required key 'version': add 'version: 1' at the top"))
     elif version not in SUPPORTED_VERSIONS or isinstance(version, bool):
-        issues.append(
-            pos.issue(("version",), f"unsupported version {version!r}: this reconciler reads version 1")
-        )
+        issues.append(pos.issue(("version",), _version_problem(version)))
     provider = data.get("provider")
     known = registry.names()
     found = registry.get(provider) if isinstance(provider, str) else None
@@ -256,3 +254,10 @@ def summary(configs: Iterable[LoadedConfig]) -> str:
     files = "file" if len(items) == 1 else "files"
     declared = "".join(f", {count} {noun}(s)" for noun, count in counts.items())
     return f"{len(items)} {files} valid: {len(items)} account(s){declared}"
+
+
+def _version_problem(version: object) -> str:
+    """``version: "1"`` is a string: say it must be the number, not that 1 is unsupported."""
+    if isinstance(version, str) and version.strip() == "1":
+        return f"version must be the number 1, not the string {version!r}: write `version: 1` without quotes"
+    return f"unsupported version {version!r}: this reconciler reads version 1"

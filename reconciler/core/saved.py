@@ -63,6 +63,15 @@ def check_resources(plan: AccountPlan, kinds: type[ChangeKind]) -> None:
             )
 
 
+def read_plans(document: Mapping[str, Any], kinds_of: KindsOf) -> list[AccountPlan]:
+    """The account plans of a plan file, each checked for shape (``show``, and the files ``apply --plan``
+    recorded)."""
+    accounts = document.get("accounts", [])
+    if not isinstance(accounts, list):
+        raise PlanError("not a reconciler plan file (accounts is not a list): run plan --out again")
+    return [_account_plan(a, kinds_of) for a in accounts]
+
+
 def check_saved_plan(
     document: Mapping[str, Any], digests: Mapping[str, str], kinds_of: KindsOf
 ) -> list[AccountPlan]:
@@ -71,10 +80,7 @@ def check_saved_plan(
     version = document.get("reconciler_version")
     if version != __version__:
         raise PlanError(f"the plan was made by reconciler {version}, this is {__version__}: run plan again")
-    accounts = document.get("accounts", [])
-    if not isinstance(accounts, list):
-        raise PlanError("not a reconciler plan file (accounts is not a list): run plan --out again")
-    plans = [_account_plan(a, kinds_of) for a in accounts]
+    plans = read_plans(document, kinds_of)
     if sorted(digests) != sorted(p.path for p in plans):
         raise PlanError(
             f"the plan covers {', '.join(sorted(p.path for p in plans)) or 'nothing'} but the config given is "

@@ -27,7 +27,7 @@ from typing import Any, Self
 import httpx
 
 from reconciler import __version__
-from reconciler.http import paging
+from reconciler.http import observe, paging
 from reconciler.http.bodies import LinkPage, Route, check_hal_envelope, decode, require_json
 from reconciler.http.errormap import error_for_exception, error_for_response, redirect_error
 from reconciler.http.limits import Limits, run_deadline_error
@@ -100,6 +100,7 @@ class ApiClient:
         self.origin = httpx.URL(base_url)
         # The page size a server refused more than (with a 400): later collections ask for no more.
         self.page_size_cap: int | None = None
+        self._observer = observe.current()  # progress display, if any (see reconciler.http.observe)
         inner = transport or httpx.AsyncHTTPTransport()
         self._metered = MeteredTransport(inner, parallelism, self.logger, self.origin, self.limits)
         self._client = httpx.AsyncClient(
@@ -173,13 +174,24 @@ class ApiClient:
         check_url(request.url)
         if idempotent is not None:
             request.extensions[IDEMPOTENT] = idempotent
-        response = await self._send(request)
+        response = await self._observed(request)
         if response.status_code >= 400:
             raise error_for_response(method, response)
         if response.status_code >= 300:
             raise redirect_error(method, response)
         require_json(response)
         return response
+
+    async def _observed(self, request: httpx.Request) -> httpx.Response:
+        """``_send``, reported to the observer when it is a read (a page fetched, for progress)."""
+        observer = self._observer if request.method == "GET" else None
+        if observer is None:
+            return await self._send(request)
+        observer.started()
+        try:
+            return await self._send(request)
+        finally:
+            observer.finished()
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         """``send`` within what is left of the run deadline, httpx errors mapped to ours."""

@@ -15,7 +15,7 @@ from reconciler.errors import (
     ServerError,
 )
 from reconciler.http.redact import redact
-from reconciler.http.transport import ATTEMPT, GAVE_UP
+from reconciler.http.transport import ATTEMPT, GAVE_UP, unreachable
 
 _MESSAGE_KEYS = ("message", "error_description", "error", "detail")
 _TEXT_LIMIT = 200
@@ -111,9 +111,22 @@ def error_for_exception(method: str, request: httpx.Request, exc: httpx.HTTPErro
     attempts = request.extensions.get(ATTEMPT, 1)
     noun = "attempt" if attempts == 1 else "attempts"
     reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    host = request.url.host + (f":{request.url.port}" if request.url.port else "")
     return ServerError(
         method,
         redact(request.url.path),
         0,
-        redact(f"connection failed after {attempts} {noun}: {reason}{_gave_up(request)}"),
+        redact(
+            f"connection failed after {attempts} {noun}: {reason}{_gave_up(request)}"
+            f"{_unreachable_hint(exc, host)}"
+        ),
     )
+
+
+def _unreachable_hint(exc: httpx.HTTPError, host: str) -> str:
+    why = unreachable(exc)
+    if why == "dns":
+        return f"; the host name {host} does not resolve: check the API or auth URL"
+    if why == "refused":
+        return f"; nothing listens at {host} (connection refused): check the URL's host and port"
+    return f" (host {host})"

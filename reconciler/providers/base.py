@@ -85,6 +85,10 @@ class Provider(ABC):
     kinds: ClassVar[type[ChangeKind]]
     account_key: ClassVar[Loc]
     account_noun: ClassVar[str] = "account"
+    #: Whether the account is a number (JSON plans write it as one); else a string, even "007".
+    account_numeric: ClassVar[bool] = False
+    #: The environment variables the provider reads (its ``${VAR}`` defaults and URL overrides), for help.
+    environment: ClassVar[tuple[str, ...]] = ()
     credential_paths: ClassVar[tuple[Loc, ...]] = ()
     secret_fields: ClassVar[tuple[SecretField, ...]] = ()
     unique_keys: ClassVar[tuple[UniqueKey, ...]] = ()

@@ -60,7 +60,10 @@ def _banner(url: str, account_id: int, credentials: Credentials, state: Path | N
     )
 
 
-@click.group()
+@click.group(
+    epilog="\b\nEnvironment: ABTASTY_CLIENT_ID, ABTASTY_CLIENT_SECRET, TAPLYTICS_API_TOKEN (the credentials it accepts; else the demo ones, printed)\n\n\b\n"
+    "Exit codes: 0 stopped (Ctrl-C) or reset, 1 a user error\n\n\b\nExample:\n  reconciler sandbox serve --latency 200"
+)
 def sandbox() -> None:
     """Run the local AB Tasty and Taplytics API emulator."""
 

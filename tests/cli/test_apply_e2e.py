@@ -294,8 +294,9 @@ def test_partial_failure_reports_counts_and_rerun_converges(cli, sandbox, tmp_pa
     result = cli("apply", str(config), "--auto-approve")
     assert result.code == 1
     assert "Apply complete: 3 applied, 1 failed, 1 skipped." in result.out
-    assert "failed: test:381316" in result.err and "stop_at" in result.err
-    assert "skipped: test:381316: depends on failed test_schedule test:381316" in result.err
+    assert 'failed: test 381316 "Black Friday": schedule' in result.err and "stop_at" in result.err
+    assert 'skipped: test 381316 "Black Friday"' in result.err
+    assert "depends on failed test_schedule test:381316" in result.err
     assert Counter(mutations(sandbox)) == Counter(
         [("PATCH", f"{TESTS}/381296/play"), ("PATCH", f"{TESTS}/381316/schedule"), ("POST", MEMBERS), SCRIPT]
     )

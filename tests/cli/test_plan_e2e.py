@@ -347,7 +347,7 @@ def test_token_expiring_mid_run_is_refreshed(cli, server, tmp_path):
 def test_json_markdown_and_out_file(sandbox, cli, tmp_path):
     path = all_kinds_config(tmp_path, sandbox)
     doc = json.loads(cli("plan", str(path), "--format", "json").out)
-    assert doc["format_version"] == "1.0"
+    assert doc["format_version"] == "2.0"
     assert doc["summary"] == {"add": 1, "change": 6, "remove": 1}
     changes = doc["accounts"][0]["changes"]
     assert [c["kind"] for c in changes][:3] == ["test_state"] * 3

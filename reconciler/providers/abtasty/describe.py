@@ -46,6 +46,8 @@ def describe(change: Change) -> str:
             return f"({before['role']})"
         case Kind.MEMBER_ROLE:
             return f"role {before['role']} -> {after['role']}"
+        case Kind.SCRIPT_UPDATE if before.get("owed"):
+            return "rebuild (owed: an earlier apply changed tests and did not rebuild it)"
         case Kind.SCRIPT_UPDATE:
             return "rebuild after the test changes"
     return ""  # pragma: no cover - every Kind is handled above

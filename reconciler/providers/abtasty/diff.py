@@ -94,6 +94,12 @@ def _member_changes(config: AbTastyConfig, existing: Existing) -> Iterator[Chang
 def diff(config: AbTastyConfig, existing: Existing) -> list[Change]:
     """Every change that would converge the account, in display order; the script update last."""
     changes = display_order([*_test_changes(config, existing), *_member_changes(config, existing)])
-    if config.script.update_after_apply and any(c.kind in TEST_KINDS for c in changes):
+    if not config.script.update_after_apply:
+        return changes
+    if existing.script_owed:  # an earlier apply changed tests and never rebuilt: rebuild, whatever else
+        changes.append(
+            Change(Kind.SCRIPT_UPDATE, f"script:{existing.account_id}", "tag script", {"owed": True})
+        )
+    elif any(c.kind in TEST_KINDS for c in changes):
         changes.append(Change(Kind.SCRIPT_UPDATE, f"script:{existing.account_id}", "tag script"))
     return changes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Self
 
 from reconciler.config.load import LoadedConfig
@@ -13,9 +13,9 @@ from reconciler.core.plan import Violation
 from reconciler.core.schedule import Needs
 from reconciler.errors import EnvironmentVariableError
 from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret, check_url
-from reconciler.providers.abtasty import describe, rails
+from reconciler.providers.abtasty import describe, pending, rails
 from reconciler.providers.abtasty.api import AccountApi
-from reconciler.providers.abtasty.changes import Kind
+from reconciler.providers.abtasty.changes import TEST_KINDS, Kind
 from reconciler.providers.abtasty.config import AbTastyConfig
 from reconciler.providers.abtasty.diff import diff
 from reconciler.providers.abtasty.export import EXPORTER
@@ -46,6 +46,8 @@ class AbTastyProvider(Provider):
     config_model = AbTastyConfig
     kinds = Kind
     account_key = ("account", "id")
+    account_numeric = True
+    environment = ("ABTASTY_CLIENT_ID", "ABTASTY_CLIENT_SECRET", "ABTASTY_API_URL", "ABTASTY_AUTH_URL")
     credential_paths = (_CREDENTIALS,)
     secret_fields = (SecretField((*_CREDENTIALS, "client_secret"), "ABTASTY_CLIENT_SECRET"),)
     unique_keys = (
@@ -61,6 +63,7 @@ class AbTastyProvider(Provider):
         assert isinstance(loaded.config, AbTastyConfig)  # the engine picks the provider by `provider:`
         self.config = loaded.config
         self.api = AccountApi(client, loaded, loaded.config, api2_url)
+        self.marker = pending.marker_path(str(client.origin), loaded.config.account.id)
 
     @classmethod
     def account_of(cls, config: Any) -> str:
@@ -82,12 +85,19 @@ class AbTastyProvider(Provider):
         config = loaded.config
         assert isinstance(config, AbTastyConfig)
         account, creds = config.account, config.account.credentials
-        secret = resolve_variable(loaded, (*_CREDENTIALS, "client_secret"), creds.client_secret, env)
+        values, unset = [], []
+        for key, raw in (("client_id", creds.client_id), ("client_secret", creds.client_secret)):
+            try:  # every unset variable at once, not one per run
+                values.append(resolve_variable(loaded, (*_CREDENTIALS, key), raw, env))
+            except EnvironmentVariableError as err:
+                unset.append(str(err))
+        if unset:
+            raise EnvironmentVariableError("\n".join(unset))
         return OAuthEndpoint(
             api_url=env.get("ABTASTY_API_URL") or account.api_url or DEFAULT_API_URL,
             auth_url=env.get("ABTASTY_AUTH_URL") or account.auth_url or DEFAULT_AUTH_URL,
-            client_id=resolve_variable(loaded, (*_CREDENTIALS, "client_id"), creds.client_id, env),
-            client_secret=Secret(secret),  # registers it with the redactor
+            client_id=values[0],
+            client_secret=Secret(values[1]),  # registers it with the redactor
             api2_url=api2_url(env, account.api_url, account.api2_url),
         )
 
@@ -118,8 +128,10 @@ class AbTastyProvider(Provider):
             client.log_summary()
 
     async def fetch(self) -> Existing:
-        """Tests the config lists and, when memberships are managed, the membership list."""
-        return await self.api.fetch()
+        """Tests the config lists, the membership list when memberships are managed, and whether an earlier
+        apply left a tag-script rebuild undone (a local marker: ``abtasty.pending``)."""
+        existing = await self.api.fetch()
+        return replace(existing, script_owed=pending.is_owed(self.marker))
 
     @classmethod
     def diff(cls, config: Any, existing: Any) -> list[Change]:
@@ -137,8 +149,13 @@ class AbTastyProvider(Provider):
         return rails.needs(changes)
 
     async def execute(self, change: Change) -> None:
-        """One change, one call (two when a lost membership POST must be reconciled)."""
+        """One change, one call (two when a lost membership POST must be reconciled). A test change first
+        records that the script owes a rebuild; the rebuild clears it once it succeeded."""
+        if change.kind in TEST_KINDS and self.config.script.update_after_apply:
+            pending.owe(self.marker)
         await self.api.execute(change)
+        if change.kind is Kind.SCRIPT_UPDATE:
+            pending.paid(self.marker)
 
     @classmethod
     def label(cls, change: Change) -> str:

@@ -112,6 +112,8 @@ def needs(changes: Sequence[Change]) -> list[Needs]:
             out.append(Needs(waits=schedule, requires=schedule))
         elif takes_away(change):
             out.append(Needs(waits=granting, requires=admin_grants if admin_delta(change) < 0 else ()))
+        elif change.kind is Kind.SCRIPT_UPDATE and change.before.get("owed"):
+            out.append(Needs(waits=tests))  # owed by an earlier apply: rebuild even if no test change applies
         elif change.kind is Kind.SCRIPT_UPDATE:
             out.append(Needs(waits=tests, any_of=tests, any_reason="no test change succeeded"))
         else:

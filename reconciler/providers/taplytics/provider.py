@@ -39,6 +39,7 @@ class TaplyticsProvider(Provider):
     config_model = TaplyticsConfig
     kinds = Kind
     account_key = ("project", "name")
+    environment = ("TAPLYTICS_API_TOKEN", "TAPLYTICS_API_URL")
     account_noun = "project"
     credential_paths = (_TOKEN,)
     secret_fields = (SecretField(_TOKEN, "TAPLYTICS_API_TOKEN"),)
