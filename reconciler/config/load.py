@@ -1,10 +1,10 @@
 """Load and validate config files: every problem of every file at once, each as FILE:LINE:COL.
 
 ``load_configs(paths)`` is what ``validate`` runs: no environment, no network. ``load_configs(paths,
-env=os.environ)`` is what plan and apply run: ``${VARS}`` outside ``credentials`` are substituted before
-validation, so an interpolated value is checked like a literal one and an unset variable is reported at
-its line. Credentials stay as ``${VAR}`` references in the model; they are resolved into ``Secret`` s only
-by the code that sends them.
+env=os.environ)`` is what plan and apply run: the same checks, and the values of the secret variables are
+registered with the redactor before anything is printed. ``${VAR}`` is allowed only in the provider's
+credential blocks (``credential_paths``), anywhere else it is an error at its FILE:LINE:COL; credentials stay
+as ``${VAR}`` references in the model and are resolved into ``Secret`` s only by the code that sends them.
 """
 
 from __future__ import annotations
@@ -144,30 +144,24 @@ def _message(err: ErrorDetails, loc: Loc, provider: type[Provider]) -> tuple[Loc
     return loc, f"{_dotted(loc)}: {msg}{suffix}", False
 
 
-def _interpolate(
-    data: Any,
-    loc: Loc,
-    env: Mapping[str, str],
-    doc: Document,
-    skip: tuple[Loc, ...],
-    issues: list[ConfigIssue],
-) -> Any:
-    # Credentials are resolved later, into Secrets, by the provider's endpoint(): never into the model.
-    if loc in skip:
-        return data
-    if isinstance(data, dict):
-        return {k: _interpolate(v, (*loc, k), env, doc, skip, issues) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_interpolate(v, (*loc, i), env, doc, skip, issues) for i, v in enumerate(data)]
-    if isinstance(data, str) and "${" in data and not envmod.syntax_error(data):
-        try:
-            return envmod.interpolate(data, env)
-        except envmod.UnsetVariable as unset:
-            issues.append(
-                doc.positions.issue(
-                    loc, f"environment variable {unset.name} is not set (used by {_dotted(loc)})"
-                )
-            )
+def register_secrets(data: Any, provider: type[Provider], env: Mapping[str, str]) -> None:
+    """Register with the redactor the value of every variable a secret field names (and the provider's
+    standard one), before anything of this run is printed: a server echoing it, or a value pasted into a
+    test name, is masked from the first line on."""
+    # Imported here: the redactor lives with the HTTP stack, which `validate` (no env) never loads.
+    from reconciler.http.redact import register_secret
+
+    for field in provider.secret_fields:
+        names = {field.variable}
+        value = _raw_at(data, field.loc)
+        if isinstance(value, str):
+            names.update(ref.name for ref in envmod.references(value))
+        register_secret(*(env[name] for name in sorted(names) if env.get(name)))
+
+
+def _raw_at(data: Any, loc: Loc) -> Any:
+    for part in loc:
+        data = data.get(part) if isinstance(data, dict) and isinstance(part, str) else None
     return data
 
 
@@ -205,11 +199,11 @@ def load_document_config(
     provider, issues = _header(doc)
     if provider is None:
         return None, issues
+    if env is not None:
+        register_secrets(doc.data, provider, env)
     issues += check_document(doc, provider)
-    skip = provider.credential_paths
-    data = doc.data if env is None else _interpolate(doc.data, (), env, doc, skip, issues)
     try:
-        config = provider.config_model.model_validate(data)
+        config = provider.config_model.model_validate(doc.data)
     except ValidationError as err:
         for detail in err.errors():
             loc, message, key = _message(detail, tuple(detail["loc"]), provider)
