@@ -1,7 +1,9 @@
 """Plans as text (Terraform-like), JSON (for machines) and Markdown (for PR comments).
 
 Pure functions returning strings: the CLI decides where they go. Each change is put in words by its
-provider (``label`` / ``describe``), found by the plan's provider name.
+provider (``label`` / ``describe``), found by the plan's provider name. Every rendering is redacted whole
+(a server can put a token in a test name, and a plan file is posted and kept), and invisible or control
+characters in what a provider says are shown escaped, so a name cannot forge or hide a plan line.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Any
 from reconciler import __version__
 from reconciler.core.changes import Action, Change
 from reconciler.core.plan import AccountPlan, Summary, summary_dict
+from reconciler.core.text import escape_invisible
+from reconciler.http.redact import redact
 from reconciler.providers import registry
 from reconciler.providers.base import Provider
 
@@ -50,7 +54,7 @@ def change_line(change: Change, provider: type[Provider], color: bool = False) -
     """One line of the text plan, e.g. ``~ test 381296 "Public API Test": state pause -> play (prod)``."""
     symbol = _SYMBOL[change.action]
     sep = " " if provider.inline(change) else ": "
-    line = f"{symbol} {provider.label(change)}{sep}{provider.describe(change)}"
+    line = escape_invisible(f"{symbol} {provider.label(change)}{sep}{provider.describe(change)}")
     return f"{_COLOR[change.action]}{line}{_RESET}" if color else line
 
 
@@ -80,7 +84,7 @@ def render_text(plans: Sequence[AccountPlan], color: bool = False) -> str:
         lines.append("")
     summary = total(plans)
     lines.append(summary_line(summary) if summary.total else NO_CHANGES)
-    return "\n".join(lines) + "\n"
+    return redact("\n".join(lines) + "\n")
 
 
 def plan_document(plans: Sequence[AccountPlan]) -> dict[str, Any]:
@@ -99,11 +103,11 @@ def render_json(plans: Sequence[AccountPlan]) -> str:
     One line, as ``terraform show -json`` writes it (pipe it to ``jq`` to read it): an indented dump goes
     through the pure-Python encoder, 10x slower, 0.3 s of CPU for a 14,000-change plan.
     """
-    return json.dumps(plan_document(plans), separators=(",", ":")) + "\n"
+    return redact(json.dumps(plan_document(plans), separators=(",", ":")) + "\n")
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return escape_invisible(text).replace("|", "\\|")
 
 
 def render_markdown(plans: Sequence[AccountPlan]) -> str:
@@ -125,4 +129,4 @@ def render_markdown(plans: Sequence[AccountPlan]) -> str:
         lines += [f"> :warning: {_cell(v.message)}" for v in plan.violations]
         if plan.violations:
             lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return redact("\n".join(lines).rstrip("\n") + "\n")
