@@ -19,6 +19,7 @@ from reconciler.core.schedule import ApplyResult, Events, apply_changes
 from reconciler.errors import ReconcilerError
 from reconciler.providers import registry
 from reconciler.providers.base import Endpoint, Provider
+from reconciler.providers.trust import allowed_hosts, trusted_endpoint
 
 Confirm = Callable[[list[AccountPlan]], Any]
 
@@ -36,23 +37,26 @@ class Session:
     """One run over some config files: where each account is reached, and how hard to push.
 
     ``sandbox_env``, when given, replaces every config's endpoint by the provider's standard variables taken
-    from it (``--sandbox``: one local emulator serves every provider).
+    from it (``--sandbox``: one local emulator serves every provider). ``allow_hosts`` (``--allow-host``) and
+    ``RECONCILER_ALLOW_HOSTS`` in ``env`` name the hosts a config may point at beyond its provider's own.
     """
 
     configs: Sequence[LoadedConfig]
     env: Mapping[str, str]
     parallelism: int = 8
     sandbox_env: Mapping[str, str] | None = None
+    allow_hosts: tuple[str, ...] = ()
 
     def endpoints(self) -> list[Endpoint]:
         """Every account's endpoint, resolved before any request (an unset variable fails the run first)."""
         out = []
+        allowed = allowed_hosts(self.env, self.allow_hosts)
         for loaded in self.configs:
             provider = provider_for(loaded)
             if self.sandbox_env is not None:
                 out.append(provider.default_endpoint(self.sandbox_env))
             else:
-                out.append(provider.endpoint(loaded, self.env))
+                out.append(trusted_endpoint(loaded, provider, self.env, allowed))
         return out
 
     async def plan(self) -> list[AccountPlan]:

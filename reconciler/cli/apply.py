@@ -67,7 +67,7 @@ def apply(paths: tuple[str, ...], auto_approve: bool, plan_file: str | None, for
     configs = load_configs(paths, env=os.environ)
     saved = _read_plan(plan_file) if plan_file else None
     with sandbox_env(options.sandbox) as overlay:
-        session = Session(configs, os.environ, options.parallelism, overlay)
+        session = Session(configs, os.environ, options.parallelism, overlay, options.allow_hosts)
         results = asyncio.run(
             session.apply(force=force, saved=saved, confirm=_confirm(auto_approve), on_event=progress)
         )

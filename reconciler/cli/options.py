@@ -26,6 +26,7 @@ class RunOptions:
     verbose: bool = False
     sandbox: bool = False
     parallelism: int = 8
+    allow_hosts: tuple[str, ...] = ()
 
 
 def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
@@ -37,7 +38,8 @@ def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
 
 
 def shared_options(func: F) -> F:
-    """``-v/--verbose``, ``--sandbox`` and ``--parallelism``, stored in ``ctx.obj`` (a ``RunOptions``)."""
+    """``-v/--verbose``, ``--sandbox``, ``--parallelism`` and ``--allow-host``, stored in ``ctx.obj`` (a
+    ``RunOptions``)."""
     func = click.option(
         "-v",
         "--verbose",
@@ -61,6 +63,14 @@ def shared_options(func: F) -> F:
         expose_value=False,
         callback=_store("parallelism"),
         help="Requests in flight.",
+    )(func)
+    func = click.option(
+        "--allow-host",
+        multiple=True,
+        expose_value=False,
+        callback=_store("allow_hosts"),
+        help="Let a config's URLs name HOST, beyond the provider's documented hosts (repeatable; also "
+        "RECONCILER_ALLOW_HOSTS).",
     )(func)
     return func
 

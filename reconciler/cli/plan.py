@@ -31,7 +31,7 @@ def plan(paths: tuple[str, ...], fmt: str, out: str | None, detailed_exitcode: b
     configs = load_configs(paths, env=os.environ)
     progress(f"Planning {len(configs)} account(s)...")
     with sandbox_env(options.sandbox) as overlay:
-        session = Session(configs, os.environ, options.parallelism, overlay)
+        session = Session(configs, os.environ, options.parallelism, overlay, options.allow_hosts)
         plans = asyncio.run(session.plan())
     if fmt == "json":
         click.echo(render_json(plans), nl=False)

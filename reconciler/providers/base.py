@@ -10,7 +10,9 @@ endpoints and payloads, and nothing of terminals, plan files or other vendors. T
   members name its ``ResourceType`` s), ``account_key`` / ``account_noun`` (where a file names its account:
   one account belongs in one file), ``credential_paths`` (blocks that are never ``${VAR}``-interpolated at
   load nor echoed in errors: ``endpoint`` resolves them), ``secret_fields`` (fields that must be a pure
-  ``${VAR}``, never a literal), ``unique_keys`` (entries that must not repeat) and ``inventory_nouns``.
+  ``${VAR}``, never a literal), ``unique_keys`` (entries that must not repeat) and ``inventory_nouns``;
+  ``url_paths`` (the config's URL fields) and ``trusted_hosts`` (the vendor's documented hosts: a URL field
+  naming any other host is refused unless the operator allows it, see ``providers.trust``).
 - **Endpoints** (no I/O): ``endpoint(loaded, env)`` resolves where and as whom to talk for one config,
   wrapping every secret in ``Secret`` the moment it is read (so the redactor knows it);
   ``default_endpoint(env)`` does the same from the provider's standard variables only (``export`` has no
@@ -89,6 +91,8 @@ class Provider(ABC):
     secret_fields: ClassVar[tuple[SecretField, ...]] = ()
     unique_keys: ClassVar[tuple[UniqueKey, ...]] = ()
     inventory_nouns: ClassVar[tuple[str, ...]] = ()
+    url_paths: ClassVar[tuple[Loc, ...]] = ()
+    trusted_hosts: ClassVar[tuple[str, ...]] = ()
     exporter: ClassVar[Exporter | None] = None
 
     def __init__(self, loaded: LoadedConfig) -> None:

@@ -52,6 +52,9 @@ class AbTastyProvider(Provider):
         UniqueKey(("memberships", "members"), "email", "member email", fold=True),
     )
     inventory_nouns = ("test", "member")
+    url_paths = (("account", "api_url"), ("account", "auth_url"))
+    # The document's hosts: the API on api.abtasty.com, the token (and membership examples) on api2.
+    trusted_hosts = ("api.abtasty.com", "api2.abtasty.com")
     exporter = EXPORTER
 
     def __init__(self, client: ApiClient, loaded: LoadedConfig) -> None:
