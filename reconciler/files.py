@@ -4,16 +4,32 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from reconciler.errors import ReconcilerError
 
 
+def check_output(path: Path, inputs: Iterable[str | Path]) -> None:
+    """Refuse an output that is one of the run's input files (``plan --out account.yaml`` would replace the
+    config with a plan) or whose directory does not exist (a typo should not create a tree)."""
+    for source in inputs:
+        if path.exists() and Path(source).exists() and os.path.samefile(path, source):
+            raise ReconcilerError(f"{path}: is an input config of this run; write the output elsewhere")
+    if not path.parent.is_dir():
+        raise ReconcilerError(
+            f"{path}: cannot write: directory {path.parent} does not exist (create it first; reconciler "
+            "does not create directories)"
+        )
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write next to ``path`` then rename: an interrupted run leaves the old file or the new, never half.
-    A file that cannot be written (no such directory, no permission, disk full) is a user error naming it."""
+    A file that cannot be written (no such directory, no permission, disk full) is a user error naming it.
+    Directories are never created: a missing one is an error."""
+    if not path.parent.is_dir():
+        check_output(path, ())  # the error naming the missing directory
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as err:
         raise ReconcilerError(f"{path}: cannot write: {err.strerror or err}") from None

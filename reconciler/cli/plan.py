@@ -13,7 +13,7 @@ from reconciler.cli.errors import EXIT_CHANGES
 from reconciler.cli.options import color, progress, run_options, sandbox_env, shared_options
 from reconciler.config import load_configs
 from reconciler.engine import Session
-from reconciler.files import write_atomic
+from reconciler.files import check_output, write_atomic
 from reconciler.render import render_json, render_markdown, render_text, total
 
 
@@ -29,6 +29,8 @@ def plan(paths: tuple[str, ...], fmt: str, out: str | None, detailed_exitcode: b
     """Show what apply would change, without changing anything."""
     options = run_options()
     configs = load_configs(paths, env=os.environ)
+    if out:  # before any request: a refused output should cost nothing
+        check_output(Path(out), [c.path for c in configs])
     progress(f"Planning {len(configs)} account(s)...")
     with sandbox_env(options.sandbox) as overlay:
         session = Session(configs, os.environ, options.parallelism, overlay, options.allow_hosts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -51,24 +52,41 @@ class LoadedConfig:
         return f"{self.path}:{line}"
 
 
-def expand_paths(paths: Sequence[str | Path]) -> tuple[list[Path], list[ConfigIssue]]:
+def _walk(root: Path, issues: list[ConfigIssue], skipped: list[str]) -> list[Path]:
+    """Every *.yaml / *.yml below ``root``, sorted; an unreadable directory is an issue (a config could be
+    in it), a hidden or symlinked one is noted in ``skipped`` (never searched, never silently)."""
+    found: list[Path] = []
+
+    def unreadable(err: OSError) -> None:
+        issues.append(ConfigIssue(str(err.filename), 1, 1, f"cannot read directory: {err.strerror}"))
+
+    for top, dirs, names in os.walk(root, onerror=unreadable):
+        for name in sorted(dirs):
+            here = Path(top) / name
+            if name.startswith("."):
+                skipped.append(f"{here}: hidden directory, not searched")
+            elif here.is_symlink():
+                skipped.append(f"{here}: symbolic link to a directory, not followed")
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [Path(top) / n for n in names if Path(n).suffix in (".yaml", ".yml")]
+    return sorted(p for p in found if p.is_file())
+
+
+def expand_paths(
+    paths: Sequence[str | Path], skipped: list[str] | None = None
+) -> tuple[list[Path], list[ConfigIssue]]:
     """Files as given, directories as every *.yaml / *.yml below them, sorted.
 
     Hidden directories (``.git``, ``.github``, ``.venv``) are not searched: they hold other tools' YAML.
+    Each directory not searched is noted in ``skipped``; an unreadable one is an issue.
     """
     files: list[Path] = []
-    issues = []
+    issues: list[ConfigIssue] = []
+    notes = skipped if skipped is not None else []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.suffix in (".yaml", ".yml")
-                and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts[:-1])
-            )
-            files.extend(found)
+            files.extend(_walk(path, issues, notes))
         elif path.is_file():
             files.append(path)
         else:
@@ -214,9 +232,14 @@ def load_document_config(
     return (None if issues else config), issues
 
 
-def load_configs(paths: Sequence[str | Path], env: Mapping[str, str] | None = None) -> list[LoadedConfig]:
-    """Load every file under ``paths``; raise ``ConfigError`` with all problems of all files."""
-    files, issues = expand_paths(paths)
+def load_configs(
+    paths: Sequence[str | Path],
+    env: Mapping[str, str] | None = None,
+    skipped: list[str] | None = None,
+) -> list[LoadedConfig]:
+    """Load every file under ``paths``; raise ``ConfigError`` with all problems of all files. Directories
+    that were not searched are appended to ``skipped``."""
+    files, issues = expand_paths(paths, skipped)
     if not files and not issues:
         issues.append(ConfigIssue(", ".join(str(p) for p in paths), 1, 1, "no *.yaml or *.yml file found"))
     docs: list[Document] = []

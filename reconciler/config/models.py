@@ -16,6 +16,7 @@ import zoneinfo
 from typing import Annotated
 from urllib.parse import urlsplit
 
+import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
@@ -43,9 +44,19 @@ def _all_timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+# Zones whose meaning is this machine's: plans would differ between a laptop and CI.
+_MACHINE_ZONES = ("localtime", "Factory", "posixrules")
+
+
 def _check_timezone(value: str) -> str:
     if has_reference(value):
         return value
+    if value in _MACHINE_ZONES:
+        raise PydanticCustomError(
+            "timezone",
+            "timezone '{tz}' depends on the machine that reads it: name the zone, e.g. Europe/Paris",
+            {"tz": value},
+        )
     if value not in _all_timezones():
         close = difflib.get_close_matches(value, sorted(_all_timezones()), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else " (an IANA name such as Europe/Paris)"
@@ -82,6 +93,12 @@ def _check_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise PydanticCustomError("url", "'{value}' is not an http(s) URL", {"value": value})
+    try:
+        httpx.URL(value).host  # noqa: B018 - what the client will parse; IDNA is checked lazily, here
+    except (httpx.InvalidURL, ValueError) as err:  # IDNAError is a ValueError
+        raise PydanticCustomError(
+            "url", "'{value}' is not a valid URL ({reason})", {"value": value, "reason": str(err)}
+        ) from None
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise PydanticCustomError(
             "insecure_url",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import click
@@ -51,6 +52,15 @@ def _banner(url: str, account_id: int, credentials: Credentials, state: Path | N
     )
 
 
+def _is_loopback(host: str) -> bool:
+    # The sandbox stands on its own (it imports nothing from http/): its own reading of "this machine".
+    host = host.strip("[]").lower().rstrip(".")
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 @click.group()
 def sandbox() -> None:
     """Run the local AB Tasty and Taplytics API emulator."""
@@ -80,11 +90,20 @@ def sandbox() -> None:
 )
 @click.option("--drop-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of dropped connections.")
 @click.option("--token-ttl", default=43200, show_default=True, type=click.IntRange(min=1), help="Seconds.")
+@click.option("--allow-non-loopback", is_flag=True,
+              help="Listen on a HOST other than loopback: anyone who reaches it can reset or fault it.")  # fmt: skip
 def serve(
     host: str, port: int, state: Path | None, seed: str, page_cap: int, latency: float, jitter: float,
     error_rate: float, rate_limit: float, throttle_rate: float, drop_rate: float, token_ttl: int,
+    allow_non_loopback: bool,
 ) -> None:  # fmt: skip
     """Serve the AB Tasty Public API and the Taplytics API on HOST:PORT until Ctrl-C."""
+    if not allow_non_loopback and not _is_loopback(host):
+        raise click.UsageError(
+            f"--host {host} is not a loopback address: the sandbox's control routes (reset, faults, state) "
+            "have no authentication, so anyone who can reach it could use them. Pass --allow-non-loopback "
+            "if that is really meant"
+        )
     faults = Faults(latency_ms=latency, jitter_ms=jitter, error_rate=error_rate, rate_limit_rps=rate_limit,
                     throttle_rate=throttle_rate, drop_rate=drop_rate, token_ttl=token_ttl, fault_seed=None)  # fmt: skip
     credentials = resolve_credentials(None, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from reconciler.config.models import Email, StrictModel, Text, Url, located
@@ -21,7 +21,19 @@ def _user_id_is_text(value: Any) -> Any:
     return value
 
 
-UserId = Annotated[Text, BeforeValidator(_user_id_is_text)]
+def _user_id_is_one_segment(value: str) -> str:
+    # The id is a path segment (/v2/users/{user_id}): "." and ".." are removed by URL normalisation (a
+    # proxy, a server) and "/" is decoded back by some, so the request would reach another route.
+    if value in (".", "..") or "/" in value or "\\" in value:
+        raise PydanticCustomError(
+            "user_id_path",
+            "user_id '{value}' cannot be used in a URL path: '.', '..' and ids with '/' or '\\' are refused",
+            {"value": value},
+        )
+    return value
+
+
+UserId = Annotated[Text, BeforeValidator(_user_id_is_text), AfterValidator(_user_id_is_one_segment)]
 
 
 def _flat_value(value: Any) -> Any:
