@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from reconciler.config import env
+from reconciler.core.text import escape_non_ascii, suspicious_characters
 from reconciler.http.transport import is_loopback  # one definition of 'this machine' for the whole tool
 
 LOCAL_DATETIME = "%Y-%m-%dT%H:%M:%S"
@@ -120,6 +121,19 @@ class StrictModel(BaseModel):
     """Strict types, no unknown keys, immutable: the base of every config model."""
 
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+def check_plain_email(email: str, allowed: bool, key: str = "email") -> None:
+    """Refuse an email with a character that is not printable ASCII unless ``allowed``: a Cyrillic a or a
+    zero-width space reads as the address it imitates, in the config and in the plan."""
+    odd = suspicious_characters(email)
+    if odd and not allowed:
+        raise located(
+            "unicode_email",
+            f"email {escape_non_ascii(email)} has non-ASCII or invisible characters ({', '.join(odd)}): "
+            "type it in ASCII, or add 'allow_unicode_email: true' to this entry if it is really meant",
+            key,
+        )
 
 
 def located(kind: str, message: str, key: str) -> PydanticCustomError:

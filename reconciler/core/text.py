@@ -26,21 +26,20 @@ def is_invisible(char: str) -> bool:
 
 
 def escape_invisible(text: str) -> str:
-    """``text`` with invisible and control characters (and backslashes) escaped; other letters, accents
-    included, stay as they are."""
-    if text.isprintable() and "\\" not in text:
+    """``text`` with invisible and control characters escaped (``\\u200b``); other letters, accents
+    included, stay as they are. Backslashes are left alone: text already escaped is not escaped twice,
+    and a backslash is visible."""
+    if text.isprintable():
         return text  # the common case, in one C call
-    return "".join("\\\\" if c == "\\" else (_escaped(c) if is_invisible(c) else c) for c in text)
+    return "".join(_escaped(c) if is_invisible(c) else c for c in text)
 
 
 def escape_non_ascii(text: str) -> str:
-    """``text`` with every character that is not printable ASCII (and backslashes) escaped: for emails,
-    where a lookalike letter is the attack."""
-    if text.isascii() and text.isprintable() and "\\" not in text:
+    """``text`` with every character that is not printable ASCII escaped: for emails, where a lookalike
+    letter is the attack."""
+    if text.isascii() and text.isprintable():
         return text
-    return "".join(
-        "\\\\" if c == "\\" else (c if c.isascii() and c.isprintable() else _escaped(c)) for c in text
-    )
+    return "".join(c if c.isascii() and c.isprintable() else _escaped(c) for c in text)
 
 
 def suspicious_characters(text: str) -> list[str]:

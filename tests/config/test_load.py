@@ -31,7 +31,7 @@ def test_defaults(tmp_path: Path) -> None:
     [loaded] = load_configs([write(tmp_path, MINIMAL)])
     config = loaded.config
     assert config.account.credentials.client_secret == "${ABTASTY_CLIENT_SECRET}"
-    assert config.account.safety.max_delete_fraction == 0.25
+    assert config.account.safety.access_loss_fraction == 0.25
     assert config.memberships is None and config.tests == [] and config.script.update_after_apply
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from reconciler.config.models import Email, StrictModel, Text, Url, located
+from reconciler.config.models import Email, StrictModel, Text, Url, check_plain_email, located
 
 
 def _user_id_is_text(value: Any) -> Any:
@@ -78,9 +78,14 @@ class User(StrictModel):
     custom_data: dict[Annotated[str, Field(min_length=1)], CustomValue] | None = Field(
         None, description="Merged: only the keys listed are set; other keys of the user are left alone."
     )
+    allow_unicode_email: bool = Field(
+        False, description="Accept an email with non-ASCII or invisible characters (refused by default)."
+    )
 
     @model_validator(mode="after")
     def _something_to_send(self) -> User:
+        if self.email is not None:
+            check_plain_email(self.email, self.allow_unicode_email)
         if self.email is None and self.name is None and self.custom_data is None:
             raise located(
                 "user_empty",
