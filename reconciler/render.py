@@ -14,7 +14,7 @@ from typing import Any
 
 from reconciler import __version__
 from reconciler.core.changes import Action, Change
-from reconciler.core.plan import AccountPlan, Summary, summary_dict
+from reconciler.core.plan import AccountPlan, Setting, Summary, summary_dict
 from reconciler.core.text import escape_invisible
 from reconciler.http.redact import redact
 from reconciler.providers import registry
@@ -58,6 +58,11 @@ def change_line(change: Change, provider: type[Provider], color: bool = False) -
     return f"{_COLOR[change.action]}{line}{_RESET}" if color else line
 
 
+def setting_line(setting: Setting) -> str:
+    """``safety min_admins: 1 -> 0 (default -> this config)``."""
+    return f"{setting.name}: {setting.default} -> {setting.value} (default -> this config)"
+
+
 def summary_line(summary: Summary) -> str:
     """``Plan: 1 to add, 3 to change, 1 to remove.``"""
     return f"Plan: {summary.add} to add, {summary.change} to change, {summary.remove} to remove."
@@ -80,6 +85,7 @@ def render_text(plans: Sequence[AccountPlan], color: bool = False) -> str:
         lines.extend(f"  {change_line(c, provider, color)}" for c in plan.changes)
         if not plan.changes:
             lines.append("  (no changes)")
+        lines.extend(f"  * {setting_line(s)}" for s in plan.settings)
         lines.extend(f"  ! {v.message}" for v in plan.violations)
         lines.append("")
     summary = total(plans)
@@ -126,7 +132,8 @@ def render_markdown(plans: Sequence[AccountPlan]) -> str:
                 for c in plan.changes
             ]
             lines.append("")
+        lines += [f"> :shield: **{_cell(setting_line(s))}**" for s in plan.settings]
         lines += [f"> :warning: {_cell(v.message)}" for v in plan.violations]
-        if plan.violations:
+        if plan.violations or plan.settings:
             lines.append("")
     return redact("\n".join(lines).rstrip("\n") + "\n")

@@ -26,7 +26,8 @@ endpoints and payloads, and nothing of terminals, plan files or other vendors. T
 - **diff(config, existing)** is pure: the changes that converge the account, in display order
   (``display_order``). **rails(config, existing, changes)** returns the safety rules they break
   (``Violation`` s); **needs(changes)** says, per change, what it waits for and requires (``Needs``); all
-  three are class methods (no client needed), the last two default to nothing. ``plan`` composes them.
+  three are class methods (no client needed), the last two default to nothing. **settings(config)** lists the
+  safety settings the config moves from their defaults (a line of every plan). ``plan`` composes them.
 - **execute(change)** performs one change with the fewest calls that make it true; re-running a change that
   already took effect after a crash must not duplicate anything. Failures are ``ReconcilerError`` s.
 - **label(change)** / **describe(change)** say in words what a change does (the renderers ask them; a saved
@@ -43,7 +44,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from reconciler.core.changes import Change, ChangeKind
-from reconciler.core.plan import AccountPlan, Violation, build_plan
+from reconciler.core.plan import AccountPlan, Setting, Violation, build_plan
 from reconciler.core.state import State
 
 if TYPE_CHECKING:
@@ -58,7 +59,10 @@ Loc = tuple[str | int, ...]
 
 class Endpoint:
     """Where and as whom to talk to one account; each provider subclasses it (a frozen dataclass). Secrets
-    stay in ``Secret`` wrappers."""
+    stay in ``Secret`` wrappers. ``api_url`` is where its requests go (the account lock is keyed by it when
+    it is not one of the provider's trusted hosts: a sandbox on another port is another account)."""
+
+    api_url: str
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,11 @@ class Provider(ABC):
         return []
 
     @classmethod
+    def settings(cls, config: Any) -> list[Setting]:
+        """The safety settings ``config`` moves away from their defaults (each is a line of every plan)."""
+        return []
+
+    @classmethod
     def needs(cls, changes: Sequence[Change]) -> list[Needs]:
         """What each change waits for and requires (by index)."""
         from reconciler.core.schedule import Needs  # asyncio, which `validate` never needs
@@ -161,9 +170,9 @@ class Provider(ABC):
         """Diff, fingerprint every touched resource, evaluate the rails (a template method)."""
         changes = cls.diff(config, existing)
         violations = cls.rails(config, existing, changes)
-        return build_plan(
-            path, cls.name, cls.account_of(config), changes, existing, violations, config_digest
-        )
+        account = cls.account_of(config)
+        settings = cls.settings(config)
+        return build_plan(path, cls.name, account, changes, existing, violations, config_digest, settings)
 
     def plan_fetched(self, existing: State) -> AccountPlan:
         """The plan of this provider's config against what ``fetch`` returned."""

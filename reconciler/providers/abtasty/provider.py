@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -9,7 +11,7 @@ from typing import Any, Self
 
 from reconciler.config.load import LoadedConfig
 from reconciler.core.changes import Change
-from reconciler.core.plan import Violation
+from reconciler.core.plan import Setting, Violation
 from reconciler.core.schedule import Needs
 from reconciler.errors import EnvironmentVariableError
 from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret
@@ -116,8 +118,10 @@ class AbTastyProvider(Provider):
             client.log_summary()
 
     async def fetch(self) -> Existing:
-        """Tests the config lists and, when memberships are managed, the membership list."""
-        return await self.api.fetch()
+        """Tests the config lists and, when memberships are managed, the membership list, stamped with the
+        time they were read (the rails' "now")."""
+        started = int(time.time())  # the earliest instant the state can describe
+        return dataclasses.replace(await self.api.fetch(), fetched_at=started)
 
     @classmethod
     def diff(cls, config: Any, existing: Any) -> list[Change]:
@@ -128,6 +132,11 @@ class AbTastyProvider(Provider):
     def rails(cls, config: Any, existing: Any, changes: Sequence[Change]) -> list[Violation]:
         """See ``abtasty.rails``."""
         return rails.check_safety(config, existing, changes)
+
+    @classmethod
+    def settings(cls, config: Any) -> list[Setting]:
+        """See ``abtasty.rails``."""
+        return rails.settings(config)
 
     @classmethod
     def needs(cls, changes: Sequence[Change]) -> list[Needs]:
