@@ -11,12 +11,14 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from reconciler.config.load import LoadedConfig
 from reconciler.core.plan import AccountPlan
 from reconciler.core.saved import check_saved_plan, raise_if_differs, raise_if_stale
 from reconciler.core.schedule import ApplyResult, Events, apply_changes
 from reconciler.errors import ReconcilerError
+from reconciler.lock import account_lock
 from reconciler.providers import registry
 from reconciler.providers.base import Endpoint, Provider
 from reconciler.providers.trust import allowed_hosts, trusted_endpoint
@@ -85,6 +87,11 @@ class Session:
             else {}
         )
         async with AsyncExitStack() as stack:
+            for loaded, endpoint in zip(self.configs, endpoints, strict=True):
+                # Held from the fetch to the last change: two applies for one account cannot each pass
+                # the rails on a state the other is changing.
+                key, label = lock_key(loaded, endpoint)
+                stack.enter_context(account_lock(key, label, self.env))
             providers = [
                 await stack.enter_async_context(provider_for(c).open(c, e, self.parallelism))
                 for c, e in zip(self.configs, endpoints, strict=True)
@@ -111,6 +118,17 @@ class Session:
     async def _apply_one(self, plan: AccountPlan, provider: Provider, on_event: Events) -> ApplyResult:
         needs = provider.needs(plan.changes)
         return await apply_changes(plan, needs, provider.execute, self.parallelism, on_event)
+
+
+def lock_key(loaded: LoadedConfig, endpoint: Endpoint) -> tuple[str, str]:
+    """(key, label) of an account's lock: provider and account, and the host when it is not the vendor's."""
+    provider = provider_for(loaded)
+    account = provider.account_of(loaded.config)
+    label = f"{provider.name} {provider.account_noun} {account}"
+    parts = urlsplit(getattr(endpoint, "api_url", ""))  # a provider whose endpoint has none: no host
+    host = (parts.hostname or "").rstrip(".").lower()
+    where = "" if host in provider.trusted_hosts else f"@{host}:{parts.port or ''}"
+    return f"{provider.name}:{account}{where}", label
 
 
 def make_plan(path: str, config: Any, existing: Any, config_digest: str = "") -> AccountPlan:
