@@ -25,11 +25,9 @@ def check_output(path: Path, inputs: Iterable[str | Path]) -> None:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write next to ``path`` then rename: an interrupted run leaves the old file or the new, never half.
-    A file that cannot be written (no such directory, no permission, disk full) is a user error naming it.
-    Directories are never created: a missing one is an error."""
-    if not path.parent.is_dir():
-        check_output(path, ())  # the error naming the missing directory
+    A file that cannot be written (no such directory, no permission, disk full) is a user error naming it."""
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as err:
         raise ReconcilerError(f"{path}: cannot write: {err.strerror or err}") from None
