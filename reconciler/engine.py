@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from reconciler.config.load import LoadedConfig
 from reconciler.core.plan import AccountPlan
@@ -25,8 +26,10 @@ from reconciler.errors import (
     ReconcilerError,
 )
 from reconciler.http.observe import RequestObserver, observing
+from reconciler.lock import account_lock
 from reconciler.providers import registry
 from reconciler.providers.base import Endpoint, Provider
+from reconciler.providers.trust import allowed_hosts, trusted_endpoint
 
 #: Given one config, the observer of its account's reads (the CLI's progress display), or None.
 Observers = Callable[[LoadedConfig], RequestObserver | None]
@@ -52,7 +55,8 @@ class Session:
 
     ``sandbox_env``, when given, replaces every config's endpoint by the provider's standard variables taken
     from it (``--sandbox``: one local emulator serves every provider). ``observers`` gives each account's
-    reads an observer (progress), without the providers knowing.
+    reads an observer (progress), without the providers knowing. ``allow_hosts`` (``--allow-host``) and
+    ``RECONCILER_ALLOW_HOSTS`` in ``env`` name the hosts a config may point at beyond its provider's own.
     """
 
     configs: Sequence[LoadedConfig]
@@ -60,19 +64,21 @@ class Session:
     parallelism: int = 8
     sandbox_env: Mapping[str, str] | None = None
     observers: Observers = _no_observer
+    allow_hosts: tuple[str, ...] = ()
 
     def endpoints(self) -> list[Endpoint]:
         """Every account's endpoint, resolved before any request: every unset variable of every file is
         reported at once, before the first account is touched."""
         out = []
         unset: list[str] = []
+        allowed = allowed_hosts(self.env, self.allow_hosts)
         for loaded in self.configs:
             provider = provider_for(loaded)
             try:
                 if self.sandbox_env is not None:
                     out.append(provider.default_endpoint(self.sandbox_env))
                 else:
-                    out.append(provider.endpoint(loaded, self.env))
+                    out.append(trusted_endpoint(loaded, provider, self.env, allowed))
             except EnvironmentVariableError as err:
                 unset.append(str(err))
         if unset:
@@ -111,6 +117,11 @@ class Session:
         endpoints = self.endpoints()
         expected = self._expected(saved, approved)
         async with AsyncExitStack() as stack:
+            for loaded, endpoint in zip(self.configs, endpoints, strict=True):
+                # Held from the fetch to the last change: two applies for one account cannot each pass
+                # the rails on a state the other is changing.
+                key, label = lock_key(loaded, endpoint)
+                stack.enter_context(account_lock(key, label, self.env))
             providers = []
             for loaded, endpoint in zip(self.configs, endpoints, strict=True):
                 with observing(self.observers(loaded)):  # the client takes its observer when created
@@ -203,6 +214,17 @@ def _checked(
             f"to review the new plan.\n{err}"
         ) from None
     return fresh
+
+
+def lock_key(loaded: LoadedConfig, endpoint: Endpoint) -> tuple[str, str]:
+    """(key, label) of an account's lock: provider and account, and the host when it is not the vendor's."""
+    provider = provider_for(loaded)
+    account = provider.account_of(loaded.config)
+    label = f"{provider.name} {provider.account_noun} {account}"
+    parts = urlsplit(getattr(endpoint, "api_url", ""))  # a provider whose endpoint has none: no host
+    host = (parts.hostname or "").rstrip(".").lower()
+    where = "" if host in provider.trusted_hosts else f"@{host}:{parts.port or ''}"
+    return f"{provider.name}:{account}{where}", label
 
 
 def make_plan(path: str, config: Any, existing: Any, config_digest: str = "") -> AccountPlan:

@@ -1,7 +1,9 @@
 """Plans as text (Terraform-like), JSON (for machines) and Markdown (for PR comments).
 
 Pure functions returning strings: the CLI decides where they go. Each change is put in words by its
-provider (``label`` / ``describe``), found by the plan's provider name.
+provider (``label`` / ``describe``), found by the plan's provider name. Every rendering is redacted whole
+(a server can put a token in a test name, and a plan file is posted and kept), and invisible or control
+characters in what a provider says are shown escaped, so a name cannot forge or hide a plan line.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from typing import Any
 
 from reconciler import __version__
 from reconciler.core.changes import Action, Change
-from reconciler.core.plan import AccountPlan, Summary, summary_dict
+from reconciler.core.plan import AccountPlan, Setting, Summary, summary_dict
+from reconciler.core.text import escape_invisible
+from reconciler.http.redact import redact
 from reconciler.providers import registry
 from reconciler.providers.base import Provider
 
@@ -53,8 +57,13 @@ def change_line(change: Change, provider: type[Provider], color: bool = False) -
     """One line of the text plan, e.g. ``~ test 381296 "Public API Test": state pause -> play (prod)``."""
     symbol = _SYMBOL[change.action]
     sep = " " if provider.inline(change) else ": "
-    line = f"{symbol} {provider.label(change)}{sep}{provider.describe(change)}"
+    line = escape_invisible(f"{symbol} {provider.label(change)}{sep}{provider.describe(change)}")
     return f"{_COLOR[change.action]}{line}{_RESET}" if color else line
+
+
+def setting_line(setting: Setting) -> str:
+    """``safety min_admins: 1 -> 0 (default -> this config)``."""
+    return f"{setting.name}: {setting.default} -> {setting.value} (default -> this config)"
 
 
 def summary_line(summary: Summary) -> str:
@@ -82,6 +91,7 @@ def render_text(
         lines.extend(f"  {change_line(c, provider, color)}" for c in plan.changes)
         if not plan.changes:
             lines.append(_nothing_managed(provider) if plan.path in idle else "  (no changes)")
+        lines.extend(f"  * {setting_line(s)}" for s in plan.settings)
         lines.extend(f"  ! {v.message}" for v in plan.violations)
         lines.append("")
     summary = total(plans)
@@ -89,7 +99,7 @@ def render_text(
         lines.append(summary_line(summary))
     else:
         lines.append(MANAGES_NOTHING if plans and all(p.path in idle for p in plans) else NO_CHANGES)
-    return "\n".join(lines) + "\n"
+    return redact("\n".join(lines) + "\n")
 
 
 def _nothing_managed(provider: type[Provider]) -> str:
@@ -120,11 +130,11 @@ def render_json(plans: Sequence[AccountPlan]) -> str:
     One line, as ``terraform show -json`` writes it (pipe it to ``jq`` to read it): an indented dump goes
     through the pure-Python encoder, 10x slower, 0.3 s of CPU for a 14,000-change plan.
     """
-    return json.dumps(plan_document(plans), separators=(",", ":")) + "\n"
+    return redact(json.dumps(plan_document(plans), separators=(",", ":")) + "\n")
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return escape_invisible(text).replace("|", "\\|")
 
 
 def _markdown_lines(plans: Sequence[AccountPlan]) -> list[tuple[str, bool]]:
@@ -146,8 +156,9 @@ def _markdown_lines(plans: Sequence[AccountPlan]) -> list[tuple[str, bool]]:
                 for c in plan.changes
             ]
             lines.append(("", False))
+        lines += [(f"> :shield: **{_cell(setting_line(s))}**", False) for s in plan.settings]
         lines += [(f"> :warning: {_cell(v.message)}", False) for v in plan.violations]
-        if plan.violations:
+        if plan.violations or plan.settings:
             lines.append(("", False))
     return lines
 
@@ -160,18 +171,21 @@ def render_markdown(plans: Sequence[AccountPlan], *, limit: int | None = None, e
     (``elsewhere``). Headings, counts and rail warnings are always kept.
     """
     lines = _markdown_lines(plans)
-    text = "\n".join(line for line, _ in lines).rstrip("\n") + "\n"
+    text = redact("\n".join(line for line, _ in lines).rstrip("\n") + "\n")
     if limit is None or len(text) <= limit:
         return text
     footer = "\n> :scissors: {n} change(s) not shown, to fit in {limit:,} characters. " + elsewhere
     budget = limit - len(footer.format(n=10**9, limit=limit)) - 1
+    # Headings, counts, settings and warnings are always kept: the rows get the room they leave.
+    room = budget - sum(len(line) + 1 for line, is_row in lines if not is_row)
     kept: list[str] = []
-    size, omitted = 0, 0
+    omitted = 0
     for line, is_row in lines:
-        if is_row and (omitted or size + len(line) + 1 > budget):
-            omitted += 1
-            continue
+        if is_row:
+            if omitted or len(line) + 1 > room:
+                omitted += 1
+                continue
+            room -= len(line) + 1
         kept.append(line)
-        size += len(line) + 1
-    body = "\n".join(kept).rstrip("\n")
+    body = redact("\n".join(kept).rstrip("\n"))  # a masked secret is shorter: the text still fits
     return body + "\n" + footer.format(n=omitted, limit=limit).rstrip() + "\n"

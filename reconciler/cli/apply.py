@@ -89,7 +89,9 @@ def apply(
         )
     configs = load_configs(paths, env=os.environ)
     with sandbox_env(options.sandbox) as overlay, Progress(options.quiet) as shown:
-        session = Session(configs, os.environ, options.parallelism, overlay, shown.observer)
+        session = Session(
+            configs, os.environ, options.parallelism, overlay, shown.observer, options.allow_hosts
+        )
         approved = _confirmed(session, shown, force) if ask else None
         if approved is not None and not any(p.changes for p in approved):
             return

@@ -14,7 +14,13 @@ from reconciler.config import load_configs, summary
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 def validate(paths: tuple[str, ...]) -> None:
     """Check config files and directories offline: no environment, no network."""
-    click.echo(summary(load_configs(paths)))
+    skipped: list[str] = []
+    try:
+        configs = load_configs(paths, skipped=skipped)
+    finally:  # said even when the files read are invalid: a config may sit in a skipped directory
+        for note in skipped:
+            click.echo(f"skipped {note}", err=True)
+    click.echo(summary(configs))
 
 
 @click.command(

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import COMMON_ENV, epilog, provider_env, run_options, sandbox_env, shared_options
+from reconciler.cli.options import (
+    COMMON_ENV,
+    RunOptions,
+    epilog,
+    provider_env,
+    run_options,
+    sandbox_env,
+    shared_options,
+)
 from reconciler.config import load_configs
 from reconciler.config.load import load_document_config
 from reconciler.config.yaml import parse_document
@@ -25,6 +33,7 @@ from reconciler.files import write_atomic
 from reconciler.providers import registry
 from reconciler.providers.base import Provider
 from reconciler.providers.export import ExportRequest
+from reconciler.providers.trust import allowed_hosts, trusted_endpoint
 
 SCHEMA_FILE = Path("schema/reconciler.schema.json")
 SHOWN_NEW = 20  # "not in the file" lines printed before a count: an account may hold thousands
@@ -109,7 +118,7 @@ def export(
             "--update rewrites FILE in place; -o, --force and --prune are for a new export"
         )
     request = ExportRequest(tests, members, add_new=add_new)
-    result = _update(update_path, account, request, options.sandbox, options.parallelism)
+    result = _update(update_path, account, request, options)
     _finish_update(result, check)
 
 
@@ -168,7 +177,10 @@ def _export(
 
 
 def _update(
-    path: str, account: str | None, request: ExportRequest, sandbox: bool, parallelism: int
+    path: str,
+    account: str | None,
+    request: ExportRequest,
+    options: RunOptions,
 ) -> UpdateResult:
     [loaded] = load_configs([path], env=os.environ)
     provider = provider_for(loaded)
@@ -178,13 +190,14 @@ def _update(
     current = provider.account_of(loaded.config)
     if account is not None and exporter.parse_account(account) != current:
         raise click.UsageError(f"{path} describes account {current}, not {account}")
-    with sandbox_env(sandbox) as overlay:
+    allowed = allowed_hosts(os.environ, options.allow_hosts)
+    with sandbox_env(options.sandbox) as overlay:
         endpoint = (
             provider.default_endpoint(overlay)
             if overlay is not None
-            else provider.endpoint(loaded, os.environ)
+            else trusted_endpoint(loaded, provider, os.environ, allowed)
         )
-        return asyncio.run(exporter.update(loaded, read_text(path), endpoint, request, parallelism))
+        return asyncio.run(exporter.update(loaded, read_text(path), endpoint, request, options.parallelism))
 
 
 def _finish_update(result: UpdateResult, check: bool) -> None:

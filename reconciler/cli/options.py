@@ -28,6 +28,7 @@ class RunOptions:
     parallelism: int = 8
     quiet: bool = False
     color: str = "auto"
+    allow_hosts: tuple[str, ...] = ()
 
 
 def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
@@ -39,7 +40,8 @@ def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
 
 
 def shared_options(func: F) -> F:
-    """``-v/--verbose``, ``--sandbox`` and ``--parallelism``, stored in ``ctx.obj`` (a ``RunOptions``)."""
+    """``-v/--verbose``, ``--sandbox``, ``--parallelism`` and ``--allow-host``, stored in ``ctx.obj`` (a
+    ``RunOptions``)."""
     func = click.option(
         "-v",
         "--verbose",
@@ -63,6 +65,14 @@ def shared_options(func: F) -> F:
         expose_value=False,
         callback=_store("parallelism"),
         help="Requests in flight.",
+    )(func)
+    func = click.option(
+        "--allow-host",
+        multiple=True,
+        expose_value=False,
+        callback=_store("allow_hosts"),
+        help="Let a config's URLs name HOST, beyond the provider's documented hosts (repeatable; also "
+        "RECONCILER_ALLOW_HOSTS).",
     )(func)
     return func
 

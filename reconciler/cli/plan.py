@@ -35,7 +35,7 @@ from reconciler.config import load_configs
 from reconciler.config.load import LoadedConfig
 from reconciler.core.plan import AccountPlan
 from reconciler.engine import Session, provider_for
-from reconciler.files import write_atomic
+from reconciler.files import check_output, write_atomic
 from reconciler.integrations.github import Actions
 from reconciler.render import render_json, render_markdown, render_text, total
 
@@ -98,8 +98,12 @@ def plan(
     actions = actions_env() if github_comment or github_drift_issue else None
     try:
         configs = load_configs(paths, env=os.environ)
+        if out:  # before any request: a refused output should cost nothing
+            check_output(Path(out), [c.path for c in configs])
         with sandbox_env(options.sandbox) as overlay, Progress(options.quiet) as shown:
-            session = Session(configs, os.environ, options.parallelism, overlay, shown.observer)
+            session = Session(
+                configs, os.environ, options.parallelism, overlay, shown.observer, options.allow_hosts
+            )
             plans = asyncio.run(session.plan())
     except Exception as err:
         if github_comment and actions is not None:

@@ -43,17 +43,19 @@ def server_message(response: httpx.Response) -> str:
             if isinstance(value, dict):
                 value = next((value[k] for k in _MESSAGE_KEYS if isinstance(value.get(k), str)), None)
             if isinstance(value, str) and value.strip():
-                return redact(_shorten(value))
+                return _shorten(redact(value))
     try:
         text = response.text
     except Exception:  # undecodable body: the status line is all we can say
         text = ""
     if text.strip():
-        return redact(_shorten(text))
+        return _shorten(redact(text))
     return response.reason_phrase or f"HTTP {response.status_code}"
 
 
 def _shorten(text: str) -> str:
+    # Only ever given redacted text: cutting first kept the head of a secret too short to match, and
+    # folding whitespace first turned a token with a newline into text the redactor no longer knew.
     text = " ".join(text.split())
     return text if len(text) <= _TEXT_LIMIT else text[: _TEXT_LIMIT - 3] + "..."
 

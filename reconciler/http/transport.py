@@ -264,7 +264,8 @@ def check_url(url: str | httpx.URL) -> None:
     """
     try:
         parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
+        parsed.host  # noqa: B018 - decoded lazily: an invalid IDNA label (xn--zz) raises only here
+    except (httpx.InvalidURL, ValueError) as exc:  # IDNAError is a ValueError
         raise TransportError(redact(f"invalid URL: {exc}")) from None
     shown = f"{parsed.scheme}://{parsed.host}" + (f":{parsed.port}" if parsed.port else "")
     if parsed.scheme == "https" and parsed.host:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import click
@@ -60,6 +61,15 @@ def _banner(url: str, account_id: int, credentials: Credentials, state: Path | N
     )
 
 
+def _is_loopback(host: str) -> bool:
+    # The sandbox stands on its own (it imports nothing from http/): its own reading of "this machine".
+    host = host.strip("[]").lower().rstrip(".")
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 @click.group(
     epilog="\b\nEnvironment: ABTASTY_CLIENT_ID, ABTASTY_CLIENT_SECRET, TAPLYTICS_API_TOKEN (the credentials it accepts; else the demo ones, printed)\n\n\b\n"
     "Exit codes: 0 stopped (Ctrl-C) or reset, 1 a user error\n\n\b\nExample:\n  reconciler sandbox serve --latency 200"
@@ -95,12 +105,20 @@ def sandbox() -> None:
 @click.option("--dialect", "dialects", envvar=ENV_VAR, callback=_dialects, metavar="A,B,...",
               help=f"Other readings of the documents to play (env {ENV_VAR}): {', '.join(DIALECTS)}. "
               "See docs/sandbox.md.")  # fmt: skip
+@click.option("--allow-non-loopback", is_flag=True,
+              help="Listen on a HOST other than loopback: anyone who reaches it can reset or fault it.")  # fmt: skip
 def serve(
     host: str, port: int, state: Path | None, seed: str, page_cap: int, latency: float, jitter: float,
     error_rate: float, rate_limit: float, throttle_rate: float, drop_rate: float, token_ttl: int,
-    dialects: frozenset[str],
+    dialects: frozenset[str], allow_non_loopback: bool,
 ) -> None:  # fmt: skip
     """Serve the AB Tasty Public API and the Taplytics API on HOST:PORT until Ctrl-C."""
+    if not allow_non_loopback and not _is_loopback(host):
+        raise click.UsageError(
+            f"--host {host} is not a loopback address: the sandbox's control routes (reset, faults, state) "
+            "have no authentication, so anyone who can reach it could use them. Pass --allow-non-loopback "
+            "if that is really meant"
+        )
     faults = Faults(latency_ms=latency, jitter_ms=jitter, error_rate=error_rate, rate_limit_rps=rate_limit,
                     throttle_rate=throttle_rate, drop_rate=drop_rate, token_ttl=token_ttl, fault_seed=None)  # fmt: skip
     credentials = resolve_credentials(None, None)

@@ -214,7 +214,9 @@ def test_delete_fraction_refused_then_forced(cli, sandbox, tmp_path):
     sandbox.clear_requests()
     result = cli("apply", str(config), "--auto-approve")
     assert result.code == 1
-    assert "revoke 4 of 15 members" in result.err and "26.67%" in result.err and "25.00%" in result.err
+    assert (
+        "revoke or demote 4 of 15 members" in result.err and "26.67%" in result.err and "25.00%" in result.err
+    )
     assert "--force" in result.err
     assert mutations(sandbox) == []
     result = cli("apply", str(config), "--auto-approve", "--force")
@@ -263,7 +265,7 @@ def test_pause_fraction_refused_then_forced(big, cli, monkeypatch, tmp_path):
     config = write_config(tmp_path, body)
     result = cli("apply", str(config), "--auto-approve")
     assert result.code == 1
-    assert f"pause {len(pause)} of {len(playing)} managed playing tests" in result.err
+    assert f"stop {len(pause)} of {len(playing)} managed playing tests" in result.err
     assert "max_pause_fraction 50.00%" in result.err and "--force" in result.err
     assert mutations(big) == []
     result = cli("apply", str(config), "--auto-approve", "--force")

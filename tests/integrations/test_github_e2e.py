@@ -97,9 +97,9 @@ def test_a_broken_rail_fails_the_check_and_says_how_to_proceed(
     )
     result = clean(cli("plan", str(config), "--github-comment", **actions), github)
     assert result.code == 1
-    assert "max_delete_fraction" in result.err and "--force" in result.err
+    assert "max_access_loss_fraction" in result.err and "--force" in result.err
     [comment] = ours(github)
-    assert "max_delete_fraction" in str(comment["body"]) and "apply will refuse this plan" in str(
+    assert "max_access_loss_fraction" in str(comment["body"]) and "apply will refuse this plan" in str(
         comment["body"]
     )
     forced = cli("plan", str(config), "--force", **actions)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.core.changes import Change
+from reconciler.core.text import escape_non_ascii
 from reconciler.providers.abtasty.changes import Kind
 
 
@@ -28,7 +29,7 @@ def label(change: Change) -> str:
     if kind == "test":
         return f'test {change.key} "{change.name}"'
     if kind == "member":
-        return f"member {change.name}"
+        return f"member {escape_non_ascii(change.name)}"  # a lookalike letter shows as \u0430
     return "tag script"
 
 

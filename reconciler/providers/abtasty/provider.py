@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Self
 
 from reconciler.config.load import LoadedConfig
 from reconciler.core.changes import Change
-from reconciler.core.plan import Violation
+from reconciler.core.plan import Setting, Violation
 from reconciler.core.schedule import Needs
 from reconciler.errors import EnvironmentVariableError
 from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret, check_url
@@ -56,6 +58,9 @@ class AbTastyProvider(Provider):
         UniqueKey(("memberships", "members"), "email", "member email", fold=True),
     )
     inventory_nouns = ("test", "member")
+    url_paths = (("account", "api_url"), ("account", "auth_url"))
+    # The document's hosts: the API on api.abtasty.com, the token (and membership examples) on api2.
+    trusted_hosts = ("api.abtasty.com", "api2.abtasty.com")
     exporter = EXPORTER
 
     def __init__(self, client: ApiClient, loaded: LoadedConfig, api2_url: str | None = None) -> None:
@@ -129,9 +134,11 @@ class AbTastyProvider(Provider):
 
     async def fetch(self) -> Existing:
         """Tests the config lists, the membership list when memberships are managed, and whether an earlier
-        apply left a tag-script rebuild undone (a local marker: ``abtasty.pending``)."""
+        apply left a tag-script rebuild undone (a local marker: ``abtasty.pending``), stamped with the time
+        they were read (the rails' "now")."""
+        started = int(time.time())  # the earliest instant the state can describe
         existing = await self.api.fetch()
-        return replace(existing, script_owed=pending.is_owed(self.marker))
+        return dataclasses.replace(existing, script_owed=pending.is_owed(self.marker), fetched_at=started)
 
     @classmethod
     def diff(cls, config: Any, existing: Any) -> list[Change]:
@@ -142,6 +149,11 @@ class AbTastyProvider(Provider):
     def rails(cls, config: Any, existing: Any, changes: Sequence[Change]) -> list[Violation]:
         """See ``abtasty.rails``."""
         return rails.check_safety(config, existing, changes)
+
+    @classmethod
+    def settings(cls, config: Any) -> list[Setting]:
+        """See ``abtasty.rails``."""
+        return rails.settings(config)
 
     @classmethod
     def needs(cls, changes: Sequence[Change]) -> list[Needs]:

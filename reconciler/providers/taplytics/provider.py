@@ -45,6 +45,8 @@ class TaplyticsProvider(Provider):
     secret_fields = (SecretField(_TOKEN, "TAPLYTICS_API_TOKEN"),)
     unique_keys = (UniqueKey(("users",), "user_id", "user_id"),)
     inventory_nouns = ("user",)
+    url_paths = (("project", "api_url"),)
+    trusted_hosts = ("api.taplytics.com",)  # the document's one API host
 
     def __init__(self, client: ApiClient, loaded: LoadedConfig) -> None:
         super().__init__(loaded)
