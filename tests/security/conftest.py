@@ -1,5 +1,5 @@
-"""The end-to-end harness of tests/cli (a real sandbox on 127.0.0.1, the CLI in-process), re-declared for the
-hostile cases, plus what every security case checks: the canary secret absent from every output file.
+"""What every security case checks besides tests/conftest.py's harness (a real sandbox on 127.0.0.1, the CLI
+in-process): the canary secret absent from every output file.
 
 Lock files and crash logs go to the test's own directory, so these cases neither read nor leave state in
 the home directory (nor meet another run's lock).
@@ -11,9 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CANARY_SECRET, CliRunner, Result, generated, run_cli, server_env
-
-from reconciler.sandbox.server import SandboxServer
+from e2e_support import CANARY_SECRET
 
 SERVER_DIR = "server"  # a hostile server's own files (its state may hold the canary on purpose)
 
@@ -31,23 +29,3 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     for path in tmp_path.rglob("*"):
         if path.is_file() and SERVER_DIR not in path.relative_to(tmp_path).parts:
             assert CANARY_SECRET not in path.read_text(errors="replace"), f"the canary leaked into {path}"
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
-    """A fresh demo account with a state file, over real HTTP."""
-    yield from generated(tmp_path, "demo")
-
-
-@pytest.fixture
-def cli(
-    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> CliRunner:
-    """Run the CLI against ``sandbox``; extra env vars by keyword (``ABTASTY_CLIENT_SECRET=...``)."""
-    for key, value in server_env(sandbox).items():
-        monkeypatch.setenv(key, value)
-
-    def invoke(*args: str, **env: str) -> Result:
-        return run_cli(monkeypatch, capsys, env, *args)
-
-    return invoke
