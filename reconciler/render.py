@@ -134,7 +134,9 @@ def render_json(plans: Sequence[AccountPlan]) -> str:
 
 
 def _cell(text: str) -> str:
-    return escape_invisible(text).replace("|", "\\|")
+    """Text from a config or a server, made inert in Markdown: a ``|`` would end the cell, and an HTML
+    comment or tag (``<!--``) would hide every row after it from the reviewer, so ``<`` is an entity."""
+    return escape_invisible(text).replace("<", "&lt;").replace("|", "\\|")
 
 
 def _markdown_lines(plans: Sequence[AccountPlan]) -> list[tuple[str, bool]]:
@@ -143,7 +145,9 @@ def _markdown_lines(plans: Sequence[AccountPlan]) -> list[tuple[str, bool]]:
     head = summary_line(summary) if summary.total else NO_CHANGES
     lines = [(MARKDOWN_MARKER, False), (f"### {head}", False), ("", False)]
     for plan in plans:
-        lines.append((f"**{account_heading(plan)}** (`{plan.path}`): {summary_line(plan.summary)}", False))
+        path = plan.path.replace("`", "'")  # in a code span: no HTML there, but a backtick would end it
+        heading = f"**{_cell(account_heading(plan))}** (`{path}`)"
+        lines.append((f"{heading}: {summary_line(plan.summary)}", False))
         lines.append(("", False))
         provider = _provider(plan.provider)
         if plan.changes:
