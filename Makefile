@@ -1,5 +1,6 @@
 # Everything sets itself up: a .venv is created on first use and the package installed into it, every
-# dependency at the version and hash the lock files pin (uv installs them: seconds, where pip takes 30).
+# dependency at the version and hash the lock files pin (uv installs them: seconds, where pip takes 30), and
+# the package built with the build backend the bootstrap lock pins (no unpinned download to build it).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,14 +15,15 @@ $(STAMP): pyproject.toml requirements-dev.lock requirements-bootstrap.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-bootstrap.lock
 	$(UV) pip install --python $(BIN)/python --quiet --require-hashes -r requirements-dev.lock
-	$(UV) pip install --python $(BIN)/python --quiet --no-deps -e .
+	$(UV) pip install --python $(BIN)/python --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 # After a change to pyproject.toml's dependencies (or to take newer releases): rewrite the lock files.
 lock: $(STAMP)
 	$(UV) pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.lock
 	$(UV) pip compile pyproject.toml --extra dev $(LOCK_FLAGS) -o requirements-dev.lock
-	echo "uv==$$($(UV) --version | cut -d' ' -f2)" | $(UV) pip compile - $(LOCK_FLAGS) -o requirements-bootstrap.lock
+	printf 'uv==%s\nsetuptools>=68\nwheel\n' "$$($(UV) --version | cut -d' ' -f2)" | \
+		$(UV) pip compile - $(LOCK_FLAGS) -o requirements-bootstrap.lock
 
 demo: $(STAMP)
 	@bash scripts/demo.sh

@@ -67,6 +67,7 @@ class Sandbox:
         return {
             **os.environ,
             "ABTASTY_API_URL": self.url,
+            "ABTASTY_API2_URL": self.url,
             "ABTASTY_AUTH_URL": f"{self.url}/oauth/v2/token",
             "ABTASTY_CLIENT_ID": CLIENT_ID,
             "ABTASTY_CLIENT_SECRET": CLIENT_SECRET,

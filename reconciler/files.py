@@ -4,9 +4,23 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from reconciler.errors import ReconcilerError
+
+
+def check_output(path: Path, inputs: Iterable[str | Path]) -> None:
+    """Refuse an output that is one of the run's input files (``plan --out account.yaml`` would replace the
+    config with a plan) or whose directory does not exist (a typo should not create a tree)."""
+    for source in inputs:
+        if path.exists() and Path(source).exists() and os.path.samefile(path, source):
+            raise ReconcilerError(f"{path}: is an input config of this run; write the output elsewhere")
+    if not path.parent.is_dir():
+        raise ReconcilerError(
+            f"{path}: cannot write: directory {path.parent} does not exist (create it first; reconciler "
+            "does not create directories)"
+        )
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -1,24 +1,31 @@
 """Plans as text (Terraform-like), JSON (for machines) and Markdown (for PR comments).
 
 Pure functions returning strings: the CLI decides where they go. Each change is put in words by its
-provider (``label`` / ``describe``), found by the plan's provider name.
+provider (``label`` / ``describe``), found by the plan's provider name. Every rendering is redacted whole
+(a server can put a token in a test name, and a plan file is posted and kept), and invisible or control
+characters in what a provider says are shown escaped, so a name cannot forge or hide a plan line.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from reconciler import __version__
 from reconciler.core.changes import Action, Change
-from reconciler.core.plan import AccountPlan, Summary, summary_dict
+from reconciler.core.plan import AccountPlan, Setting, Summary, summary_dict
+from reconciler.core.text import escape_invisible
+from reconciler.http.redact import redact
 from reconciler.providers import registry
 from reconciler.providers.base import Provider
 
-FORMAT_VERSION = "1.0"
+#: The JSON plan format (schema/plan.schema.json, docs/plan-format.md). 2.0: ``account`` is a number when
+#: the provider's accounts are numbered (AB Tasty), a string otherwise; 1.0 always wrote a string.
+FORMAT_VERSION = "2.0"
 MARKDOWN_MARKER = "<!-- reconciler:plan -->"
 NO_CHANGES = "No changes. The account matches the configuration."
+MANAGES_NOTHING = "No changes: the configuration manages nothing, so nothing was compared."
 _SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 _COLOR = {Action.CREATE: "\x1b[32m", Action.UPDATE: "\x1b[33m", Action.DELETE: "\x1b[31m"}
 _RESET = "\x1b[0m"
@@ -50,8 +57,13 @@ def change_line(change: Change, provider: type[Provider], color: bool = False) -
     """One line of the text plan, e.g. ``~ test 381296 "Public API Test": state pause -> play (prod)``."""
     symbol = _SYMBOL[change.action]
     sep = " " if provider.inline(change) else ": "
-    line = f"{symbol} {provider.label(change)}{sep}{provider.describe(change)}"
+    line = escape_invisible(f"{symbol} {provider.label(change)}{sep}{provider.describe(change)}")
     return f"{_COLOR[change.action]}{line}{_RESET}" if color else line
+
+
+def setting_line(setting: Setting) -> str:
+    """``safety min_admins: 1 -> 0 (default -> this config)``."""
+    return f"{setting.name}: {setting.default} -> {setting.value} (default -> this config)"
 
 
 def summary_line(summary: Summary) -> str:
@@ -67,20 +79,32 @@ def total(plans: Sequence[AccountPlan]) -> Summary:
     return out
 
 
-def render_text(plans: Sequence[AccountPlan], color: bool = False) -> str:
-    """The Terraform-like plan of every account."""
+def render_text(
+    plans: Sequence[AccountPlan], color: bool = False, idle: Collection[str] = frozenset()
+) -> str:
+    """The Terraform-like plan of every account. ``idle``: the config paths that declare nothing to manage
+    (said so, rather than "matches", which would claim a comparison that never happened)."""
     lines: list[str] = []
     for plan in plans:
         provider = _provider(plan.provider)
         lines.append(f"{account_heading(plan)} ({plan.path}):")
         lines.extend(f"  {change_line(c, provider, color)}" for c in plan.changes)
         if not plan.changes:
-            lines.append("  (no changes)")
+            lines.append(_nothing_managed(provider) if plan.path in idle else "  (no changes)")
+        lines.extend(f"  * {setting_line(s)}" for s in plan.settings)
         lines.extend(f"  ! {v.message}" for v in plan.violations)
         lines.append("")
     summary = total(plans)
-    lines.append(summary_line(summary) if summary.total else NO_CHANGES)
-    return "\n".join(lines) + "\n"
+    if summary.total:
+        lines.append(summary_line(summary))
+    else:
+        lines.append(MANAGES_NOTHING if plans and all(p.path in idle for p in plans) else NO_CHANGES)
+    return redact("\n".join(lines) + "\n")
+
+
+def _nothing_managed(provider: type[Provider]) -> str:
+    nouns = " or ".join(provider.inventory_nouns) or "resource"
+    return f"  (manages nothing: declare a {nouns} to manage it)"
 
 
 def plan_document(plans: Sequence[AccountPlan]) -> dict[str, Any]:
@@ -88,9 +112,16 @@ def plan_document(plans: Sequence[AccountPlan]) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "reconciler_version": __version__,
-        "accounts": [p.to_dict() for p in plans],
+        "accounts": [_account_dict(p) for p in plans],
         "summary": summary_dict(total(plans)),
     }
+
+
+def _account_dict(plan: AccountPlan) -> dict[str, Any]:
+    out = plan.to_dict()
+    if _provider(plan.provider).account_numeric and plan.account.isdigit():
+        out["account"] = int(plan.account)  # format 2.0: an AB Tasty account id is a number, as in its API
+    return out
 
 
 def render_json(plans: Sequence[AccountPlan]) -> str:
@@ -99,20 +130,24 @@ def render_json(plans: Sequence[AccountPlan]) -> str:
     One line, as ``terraform show -json`` writes it (pipe it to ``jq`` to read it): an indented dump goes
     through the pure-Python encoder, 10x slower, 0.3 s of CPU for a 14,000-change plan.
     """
-    return json.dumps(plan_document(plans), separators=(",", ":")) + "\n"
+    return redact(json.dumps(plan_document(plans), separators=(",", ":")) + "\n")
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text from a config or a server, made inert in Markdown: a ``|`` would end the cell, and an HTML
+    comment or tag (``<!--``) would hide every row after it from the reviewer, so ``<`` is an entity."""
+    return escape_invisible(text).replace("<", "&lt;").replace("|", "\\|")
 
 
 def _markdown_lines(plans: Sequence[AccountPlan]) -> list[tuple[str, bool]]:
     """Each line of the Markdown plan, and whether it is one change's table row."""
     summary = total(plans)
     head = summary_line(summary) if summary.total else NO_CHANGES
-    lines = [(MARKDOWN_MARKER, False), (f"### reconciler plan: {head}", False), ("", False)]
+    lines = [(MARKDOWN_MARKER, False), (f"### {head}", False), ("", False)]
     for plan in plans:
-        lines.append((f"**{account_heading(plan)}** (`{plan.path}`): {summary_line(plan.summary)}", False))
+        path = plan.path.replace("`", "'")  # in a code span: no HTML there, but a backtick would end it
+        heading = f"**{_cell(account_heading(plan))}** (`{path}`)"
+        lines.append((f"{heading}: {summary_line(plan.summary)}", False))
         lines.append(("", False))
         provider = _provider(plan.provider)
         if plan.changes:
@@ -125,8 +160,9 @@ def _markdown_lines(plans: Sequence[AccountPlan]) -> list[tuple[str, bool]]:
                 for c in plan.changes
             ]
             lines.append(("", False))
+        lines += [(f"> :shield: **{_cell(setting_line(s))}**", False) for s in plan.settings]
         lines += [(f"> :warning: {_cell(v.message)}", False) for v in plan.violations]
-        if plan.violations:
+        if plan.violations or plan.settings:
             lines.append(("", False))
     return lines
 
@@ -139,18 +175,21 @@ def render_markdown(plans: Sequence[AccountPlan], *, limit: int | None = None, e
     (``elsewhere``). Headings, counts and rail warnings are always kept.
     """
     lines = _markdown_lines(plans)
-    text = "\n".join(line for line, _ in lines).rstrip("\n") + "\n"
+    text = redact("\n".join(line for line, _ in lines).rstrip("\n") + "\n")
     if limit is None or len(text) <= limit:
         return text
     footer = "\n> :scissors: {n} change(s) not shown, to fit in {limit:,} characters. " + elsewhere
     budget = limit - len(footer.format(n=10**9, limit=limit)) - 1
+    # Headings, counts, settings and warnings are always kept: the rows get the room they leave.
+    room = budget - sum(len(line) + 1 for line, is_row in lines if not is_row)
     kept: list[str] = []
-    size, omitted = 0, 0
+    omitted = 0
     for line, is_row in lines:
-        if is_row and (omitted or size + len(line) + 1 > budget):
-            omitted += 1
-            continue
+        if is_row:
+            if omitted or len(line) + 1 > room:
+                omitted += 1
+                continue
+            room -= len(line) + 1
         kept.append(line)
-        size += len(line) + 1
-    body = "\n".join(kept).rstrip("\n")
+    body = redact("\n".join(kept).rstrip("\n"))  # a masked secret is shorter: the text still fits
     return body + "\n" + footer.format(n=omitted, limit=limit).rstrip() + "\n"

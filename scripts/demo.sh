@@ -16,3 +16,6 @@ $bin/reconciler apply examples/demo.yaml --sandbox --auto-approve
 step reconciler plan examples/demo.yaml --sandbox --detailed-exitcode
 $bin/reconciler plan examples/demo.yaml --sandbox --detailed-exitcode
 echo "(exit 0: the account matches the configuration)"
+echo
+echo "reconciler is installed in .venv: in a new shell run 'source .venv/bin/activate' (then 'reconciler --help'),"
+echo "or call .venv/bin/reconciler directly."

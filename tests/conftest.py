@@ -33,3 +33,15 @@ def cli(
         return run_cli(monkeypatch, capsys, env, *args)
 
     return invoke
+
+
+@pytest.fixture(autouse=True)
+def _own_state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test its own ``RECONCILER_STATE_DIR``: a tag-script rebuild one test leaves owed (a marker file)
+    must not show up in another test's plan; its own lock directory and crash log too."""
+    path = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("RECONCILER_STATE_DIR", str(path))
+    # Locks and crash logs too: a test run writes nothing under the user's home.
+    monkeypatch.setenv("RECONCILER_LOCK_DIR", str(path / "locks"))
+    monkeypatch.setenv("RECONCILER_CRASH_LOG", str(path / "crash.log"))
+    return path

@@ -44,6 +44,7 @@ def server_env(server: SandboxServer) -> dict[str, str]:
     """The environment that points the CLI at ``server`` with the canary credentials."""
     return {
         "ABTASTY_API_URL": server.url,
+        "ABTASTY_API2_URL": server.api2_url,
         "ABTASTY_AUTH_URL": server.token_url,
         "ABTASTY_CLIENT_ID": CLIENT_ID,
         "ABTASTY_CLIENT_SECRET": CANARY_SECRET,
@@ -108,15 +109,19 @@ def assert_no_duplicate_member(server: SandboxServer) -> None:
     assert not duplicates, f"duplicate members: {duplicates}"
 
 
-def generated(tmp_path: Path, seed: str, **faults: float) -> Iterator[SandboxServer]:
-    """A sandbox with the canary credentials, a state file in ``tmp_path`` and ``faults`` (a generator, so a
-    fixture can ``yield from`` it and a test can ``for server in`` it)."""
+def generated(
+    tmp_path: Path, seed: str, dialects: str | None = None, page_cap: int = 100, **faults: float
+) -> Iterator[SandboxServer]:
+    """A sandbox with the canary credentials, a state file in ``tmp_path``, ``dialects`` and ``faults`` (a
+    generator, so a fixture can ``yield from`` it and a test can ``for server in`` it)."""
     with serve_in_thread(
         seed=seed,
         state_path=tmp_path / "state.json",
         faults=Faults(**faults),
         client_id=CLIENT_ID,
         client_secret=CANARY_SECRET,
+        dialects=dialects,
+        page_cap=page_cap,
     ) as server:
         yield server
 

@@ -25,6 +25,7 @@ COMMANDS = {
     "plan": ("reconciler.cli.plan", "plan"),
     "apply": ("reconciler.cli.apply", "apply"),
     "export": ("reconciler.cli.export", "export"),
+    "show": ("reconciler.cli.show", "show"),
     "sandbox": ("reconciler.sandbox.cli", "sandbox"),
     "watch": ("reconciler.cli.watch", "watch"),
 }
@@ -44,11 +45,29 @@ class _Cli(click.Group):
         assert isinstance(command, click.Command)
         return command
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command with its first sentence in full: click cuts it to the terminal's width, which left
+        "Make the accounts match the config: exactly the changes plan..." (it wraps instead here)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
-@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(
+    cls=_Cli,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="reconciler")
 def cli() -> None:
-    """Manage A/B-testing accounts like infrastructure: validate, plan, apply."""
+    """Manage A/B-testing accounts like infrastructure: validate, plan, apply.
+
+    Each command's --help names the environment variables it reads, its exit codes and an example.
+    """
 
 
 def run(argv: list[str] | None = None) -> int:

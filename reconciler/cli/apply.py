@@ -1,65 +1,69 @@
-"""``apply``: plan (or check a saved plan), confirm, make exactly those changes, report."""
+"""``apply``: plan (or check a saved plan), confirm, make exactly those changes, report.
+
+The question is asked with no connection open and no event loop running: plan, close, ask on the main
+thread (Ctrl-C there is an immediate exit 130), then apply, which plans again and refuses unless the fresh
+plan equals the one confirmed. During apply, SIGINT / SIGTERM start nothing new, let what is in flight
+finish (bounded by ``STOP_GRACE``), print what was applied, failed and not started, and exit 130 / 143; a
+second signal stops at once.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import click
 
+from reconciler.cli.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR
 from reconciler.cli.github import actions_env, check_reviewed, reviewed_digest
-from reconciler.cli.options import color, progress, run_options, sandbox_env, shared_options
+from reconciler.cli.options import (
+    COMMON_ENV,
+    color,
+    display_options,
+    echo_plan,
+    epilog,
+    provider_env,
+    run_options,
+    sandbox_env,
+    shared_options,
+)
+from reconciler.cli.progress import Progress
+from reconciler.cli.report import Reporter
 from reconciler.config import load_configs
 from reconciler.core.plan import AccountPlan
-from reconciler.core.schedule import ApplyResult, Status
+from reconciler.core.schedule import ApplyResult
 from reconciler.engine import Session
-from reconciler.errors import ApplyError, PlanError, ReconcilerError
+from reconciler.errors import PlanError, ReconcilerError
 from reconciler.render import render_text
 
-
-def _confirm(
-    auto_approve: bool, check: Callable[[list[AccountPlan]], None] | None = None
-) -> Callable[[list[AccountPlan]], bool]:
-    def confirm(plans: list[AccountPlan]) -> bool:
-        if check is not None:
-            check(plans)  # raises before anything is shown as about to happen
-        click.echo(render_text(plans, color=color()), nl=False)
-        if auto_approve:
-            return True
-        answer = click.prompt("Apply these changes? Only 'yes' is accepted", default="", show_default=False)
-        if answer != "yes":
-            click.echo("Apply cancelled: nothing was changed.")
-            return False
-        return True
-
-    return confirm
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
-def _report(results: list[ApplyResult]) -> None:
-    applied = sum(r.count(Status.APPLIED) for r in results)
-    failed = sum(r.count(Status.FAILED) for r in results)
-    skipped = sum(r.count(Status.SKIPPED) for r in results)
-    for result in results:
-        for outcome in result.outcomes:
-            if outcome.status in (Status.FAILED, Status.SKIPPED):
-                click.echo(f"  {outcome.status}: {outcome.change.resource}: {outcome.reason}", err=True)
-    click.echo(f"Apply complete: {applied} applied, {failed} failed, {skipped} skipped.")
-    if failed or skipped:
-        raise ApplyError(
-            f"{failed} change(s) failed and {skipped} were skipped; fix the cause and run apply again"
-        )
-
-
-@click.command()
+@click.command(
+    epilog=epilog(
+        env=f"{provider_env()}, {COMMON_ENV}",
+        codes="0 applied (or nothing to do), 1 a user error, a declined prompt or a failed change, "
+        "143 terminated (SIGTERM)",
+        example="reconciler apply --plan plan.json   (the files come from the plan)",
+    )
+)
 @shared_options
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@display_options
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (CI).")
-@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False), help="Apply a saved plan.")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Apply a saved plan (plan -o FILE): the config files it records are used, and it is applied only "
+    "if a fresh plan equals it. No question is asked: the file is the approval.",
+)
 @click.option("--force", is_flag=True, help="Override max_delete_fraction / max_pause_fraction for this run.")
 @click.option(
     "--github-reviewed",
@@ -71,22 +75,120 @@ def apply(
 ) -> None:
     """Make the accounts match the config: exactly the changes plan shows."""
     options = run_options()
-    reviewed = asyncio.run(reviewed_digest(actions_env())) if github_reviewed else None
-    if not auto_approve and not sys.stdin.isatty():
+    reviewed = asyncio.run(reviewed_digest(actions_env())) if github_reviewed else None  # before any account
+    saved = _read_plan(plan_file) if plan_file else None
+    if not paths:
+        if saved is None:
+            raise click.UsageError("give the config files or directories to apply, or --plan FILE")
+        paths = _recorded_paths(saved, plan_file or "")
+    ask = saved is None and not auto_approve
+    if ask and not sys.stdin.isatty():
         raise ReconcilerError(
             "refusing to apply without confirmation: standard input is not a terminal. "
             "Review the plan and pass --auto-approve (in CI: on the merge job only)"
         )
     configs = load_configs(paths, env=os.environ)
-    saved = _read_plan(plan_file) if plan_file else None
-    with sandbox_env(options.sandbox) as overlay:
-        session = Session(configs, os.environ, options.parallelism, overlay)
-        confirm = _confirm(auto_approve, check_reviewed(*reviewed) if reviewed else None)
-        results = asyncio.run(session.apply(force=force, saved=saved, confirm=confirm, on_event=progress))
-    if not any(r.plan.changes for r in results):
-        click.echo(render_text([r.plan for r in results], color=color()), nl=False)
-    elif any(r.outcomes for r in results):
-        _report(results)
+    with sandbox_env(options.sandbox) as overlay, Progress(options.quiet) as shown:
+        session = Session(
+            configs, os.environ, options.parallelism, overlay, shown.observer, options.allow_hosts
+        )
+        approved = _confirmed(session, shown, force) if ask else None
+        if approved is not None and not any(p.changes for p in approved):
+            return
+        shown.resume()
+        reporter = Reporter(shown, announce=not ask)
+        check = check_reviewed(*reviewed) if reviewed else None
+        results, signum = _run_apply(session, force, saved, approved, reporter, check)
+    reporter.finish(results, signum)
+    if signum:
+        raise click.exceptions.Exit(EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED)
+
+
+def _confirmed(session: Session, shown: Progress, force: bool) -> list[AccountPlan]:
+    """Plan with the connections closed afterwards, show it, ask. Declining exits 1."""
+    plans = asyncio.run(session.plan())
+    shown.pause()
+    echo_plan(render_text(plans, color=color()))
+    for plan in plans:
+        plan.raise_if_unsafe(force)
+    if not any(p.changes for p in plans):
+        return plans
+    click.echo("Apply these changes? Only 'yes' is accepted: ", nl=False)
+    answer = sys.stdin.readline()  # main thread, no loop running: Ctrl-C raises KeyboardInterrupt at once
+    if answer.strip() != "yes":
+        click.echo(
+            "\nApply cancelled: nothing was changed."
+            if not answer
+            else "Apply cancelled: nothing was changed."
+        )
+        raise click.exceptions.Exit(EXIT_USER_ERROR)
+    return plans
+
+
+def _run_apply(
+    session: Session,
+    force: bool,
+    saved: dict[str, Any] | None,
+    approved: list[AccountPlan] | None,
+    reporter: Reporter,
+    check: Callable[[list[AccountPlan]], None] | None = None,
+) -> tuple[list[ApplyResult], int]:
+    """The apply, with SIGINT / SIGTERM turned into a graceful stop (a second one cancels at once)."""
+    received: list[int] = []
+
+    async def main() -> list[ApplyResult]:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+
+        def on_signal(signum: int) -> None:
+            received.append(signum)
+            if stop.is_set():
+                task.cancel()  # the second signal: stop at once
+                return
+            stop.set()
+            reporter.stopping(signum)
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, on_signal, signum)
+        try:
+            return await session.apply(
+                force=force,
+                saved=saved,
+                approved=approved,
+                on_plan=_checked_first(check, reporter.planned),
+                on_event=reporter.outcome,
+                stop=stop,
+            )
+        finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+
+    try:
+        results = _run(main())
+    except asyncio.CancelledError:
+        reporter.stopped_at_once()
+        raise KeyboardInterrupt from None
+    return results, received[0] if received else 0
+
+
+def _checked_first(
+    check: Callable[[list[AccountPlan]], None] | None, then: Callable[[list[AccountPlan]], None]
+) -> Callable[[list[AccountPlan]], None]:
+    """``then``, after ``check`` (the reviewed-digest check raises before anything is announced or applied)."""
+    if check is None:
+        return then
+
+    def both(plans: list[AccountPlan]) -> None:
+        check(plans)
+        then(plans)
+
+    return both
+
+
+def _run(coro: Coroutine[Any, Any, list[ApplyResult]]) -> list[ApplyResult]:
+    return asyncio.run(coro)
 
 
 def _read_plan(path: str) -> dict[str, Any]:
@@ -99,3 +201,19 @@ def _read_plan(path: str) -> dict[str, Any]:
     if not isinstance(data, dict) or "accounts" not in data:
         raise PlanError(f"{path}: not a reconciler plan file: run plan --out again")
     return data
+
+
+def _recorded_paths(saved: dict[str, Any], plan_file: str) -> tuple[str, ...]:
+    """The config files a plan recorded (relative to where plan ran); their digests are checked later."""
+    accounts = saved.get("accounts")
+    found = [a.get("file") for a in accounts if isinstance(a, dict)] if isinstance(accounts, list) else []
+    files = [f for f in found if isinstance(f, str)]
+    if not files or len(files) != len(found):
+        raise PlanError(f"{plan_file}: the plan records no config file: run plan --out again")
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        raise PlanError(
+            f"{plan_file}: the config file(s) it records are not here: {', '.join(missing)}; run apply from "
+            "the directory plan ran in, or give the paths"
+        )
+    return tuple(files)

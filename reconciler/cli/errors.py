@@ -29,7 +29,7 @@ def handle(err: BaseException, verbose: bool) -> int:
     """Print what ``err`` means for the user and return the exit code."""
     if isinstance(err, ConfigError):  # one FILE:LINE:COL line each, as editors and CI annotators read them
         for issue in err.issues:
-            click.echo(str(issue), err=True)
+            click.echo(_redact(str(issue)), err=True)
         count = len(err.issues)
         click.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
         return EXIT_USER_ERROR

@@ -14,10 +14,17 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import run_options, sandbox_env, shared_options
+from reconciler.cli.options import (
+    COMMON_ENV,
+    RunOptions,
+    epilog,
+    provider_env,
+    run_options,
+    sandbox_env,
+    shared_options,
+)
 from reconciler.config import load_configs
 from reconciler.config.load import load_document_config
-from reconciler.config.schema import SCHEMA_ID
 from reconciler.config.yaml import parse_document
 from reconciler.engine import provider_for
 from reconciler.errors import ConfigIssue, ReconcilerError
@@ -26,6 +33,7 @@ from reconciler.files import write_atomic
 from reconciler.providers import registry
 from reconciler.providers.base import Provider
 from reconciler.providers.export import ExportRequest
+from reconciler.providers.trust import allowed_hosts, trusted_endpoint
 
 SCHEMA_FILE = Path("schema/reconciler.schema.json")
 SHOWN_NEW = 20  # "not in the file" lines printed before a count: an account may hold thousands
@@ -42,7 +50,13 @@ def _exporting(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     return found
 
 
-@click.command()
+@click.command(
+    epilog=epilog(
+        env=f"{provider_env()}, {COMMON_ENV}",
+        codes="0 written (--check: up to date), 1 a user error, 2 the file is stale (--update --check only)",
+        example="reconciler export --account 41902 -o accounts/shop.yaml --sandbox",
+    )
+)
 @shared_options
 @click.option(
     "--provider",
@@ -104,18 +118,37 @@ def export(
             "--update rewrites FILE in place; -o, --force and --prune are for a new export"
         )
     request = ExportRequest(tests, members, add_new=add_new)
-    result = _update(update_path, account, request, options.sandbox, options.parallelism)
+    result = _update(update_path, account, request, options)
     _finish_update(result, check)
 
 
 def schema_ref(output: str | None) -> str:
-    """The modeline's schema: ``schema/reconciler.schema.json`` relative to the file, when the file goes into
-    a tree that has one (``reconciler schema > schema/reconciler.schema.json``); the schema's URL otherwise."""
+    """The modeline's schema, a path that resolves: ``schema/reconciler.schema.json`` relative to the file
+    when the file goes into a tree that has one; else ``reconciler.schema.json`` next to the file, written
+    there when missing (with -o; on stdout a note says how to create it). The schema's ``$id`` is not a URL
+    anything serves, so it is never written in a modeline."""
     base = (Path(output).parent if output else Path.cwd()).resolve()
     for folder in (base, *base.parents):
         if (folder / SCHEMA_FILE).is_file():
             return Path(os.path.relpath(folder / SCHEMA_FILE, base)).as_posix()
-    return SCHEMA_ID
+    if output is None and not (base / SCHEMA_FILE.name).is_file():
+        click.echo(
+            f"note: the modeline points at ./{SCHEMA_FILE.name}: create it with "
+            f"`reconciler schema > {SCHEMA_FILE.name}` next to the file",
+            err=True,
+        )
+    return f"./{SCHEMA_FILE.name}"
+
+
+def _schema_beside(output: str, ref: str) -> None:
+    """Write the schema the modeline names next to ``output`` when it is not there (after the export
+    itself was written, so an unwritable place is reported for the file asked for)."""
+    beside = Path(output).parent / SCHEMA_FILE.name
+    if ref == f"./{SCHEMA_FILE.name}" and not beside.is_file():
+        from reconciler.config.schema import render_schema
+
+        write_atomic(beside, render_schema())
+        click.echo(f"Wrote {beside} next to {output}: the file's modeline points at it.", err=True)
 
 
 def _export(
@@ -139,11 +172,15 @@ def _export(
         click.echo(exported.text, nl=False)
         return
     write_atomic(Path(output), exported.text)
+    _schema_beside(output, request.schema_ref)
     click.echo(f"Wrote {output}: {exported.summary}.", err=True)
 
 
 def _update(
-    path: str, account: str | None, request: ExportRequest, sandbox: bool, parallelism: int
+    path: str,
+    account: str | None,
+    request: ExportRequest,
+    options: RunOptions,
 ) -> UpdateResult:
     [loaded] = load_configs([path], env=os.environ)
     provider = provider_for(loaded)
@@ -153,13 +190,14 @@ def _update(
     current = provider.account_of(loaded.config)
     if account is not None and exporter.parse_account(account) != current:
         raise click.UsageError(f"{path} describes account {current}, not {account}")
-    with sandbox_env(sandbox) as overlay:
+    allowed = allowed_hosts(os.environ, options.allow_hosts)
+    with sandbox_env(options.sandbox) as overlay:
         endpoint = (
             provider.default_endpoint(overlay)
             if overlay is not None
-            else provider.endpoint(loaded, os.environ)
+            else trusted_endpoint(loaded, provider, os.environ, allowed)
         )
-        return asyncio.run(exporter.update(loaded, read_text(path), endpoint, request, parallelism))
+        return asyncio.run(exporter.update(loaded, read_text(path), endpoint, request, options.parallelism))
 
 
 def _finish_update(result: UpdateResult, check: bool) -> None:

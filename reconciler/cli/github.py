@@ -20,8 +20,8 @@ from reconciler.integrations.github import (
     COMMENT_LIMIT,
     DRIFT_MARKER,
     Actions,
-    GitHub,
     digest_tag,
+    id_of,
     read_digest,
 )
 from reconciler.render import MARKDOWN_MARKER, render_markdown, total
@@ -64,11 +64,16 @@ def plan_comment(plans: Sequence[AccountPlan], actions: Actions, env: Mapping[st
     return render_markdown(plans, limit=room, elsewhere=_elsewhere(env)) + note + footer
 
 
-def failure_comment(err: ReconcilerError, actions: Actions) -> str:
-    """The comment's body when no plan could be made: the error, redacted, and the way on."""
+def failure_comment(err: Exception, actions: Actions) -> str:
+    """The comment's body when no plan could be made: the error, redacted, and the way on. A bug's own text
+    is not published (it may quote anything): the job log and the crash log have it."""
     from reconciler.http import redact
 
-    text = redact(str(err))[:_ERROR_LIMIT]  # cut after redaction: a cut secret would no longer match
+    if isinstance(err, ReconcilerError):
+        # Cut after redaction (a cut secret would no longer match); no backtick fence inside, so ours holds.
+        text = redact(str(err))[:_ERROR_LIMIT].replace("```", "` ` `")
+    else:
+        text = f"reconciler hit a bug ({type(err).__name__}); the job's log says more"
     return (
         f"{MARKDOWN_MARKER}\n### reconciler plan failed\n\nNo plan could be made for commit "
         f"`{actions.head_sha[:12]}`; any plan shown here before is out of date.\n\n```\n{text}\n```\n\n"
@@ -84,19 +89,19 @@ async def publish_plan(body: str, actions: Actions) -> str:
             "--github-comment needs a pull_request event: the event payload names no pull request"
         )
     async with actions.client() as client:
-        return await GitHub(client, actions.repository).upsert_comment(number, MARKDOWN_MARKER, body)
+        return await actions.github(client).upsert_comment(number, MARKDOWN_MARKER, body)
 
 
 async def publish_drift(plans: Sequence[AccountPlan], actions: Actions, env: Mapping[str, str]) -> str:
     """Open or update the drift issue while there are changes; close it once in sync. What was done."""
     changes = total(plans).total
     async with actions.client() as client:
-        github = GitHub(client, actions.repository)
+        github = actions.github(client)
         found = await github.find_issue(DRIFT_MARKER)
         if not changes:
             if found is None:
                 return "in sync"
-            number = int(found["number"])
+            number = id_of(found, "number")
             await github.comment(
                 number, f"In sync again at commit `{actions.sha[:12]}`. {_run_url(env)}".strip()
             )
@@ -112,27 +117,28 @@ async def publish_drift(plans: Sequence[AccountPlan], actions: Actions, env: Map
         )
         if found is None:
             return f"opened #{await github.create_issue(title, body)}"
-        await github.update_issue(int(found["number"]), title=title, body=body)
-        return f"updated #{found['number']}"
+        number = id_of(found, "number")
+        await github.update_issue(number, title=title, body=body)
+        return f"updated #{number}"
 
 
 async def reviewed_digest(actions: Actions) -> tuple[int, str]:
     """The pull request the pushed commit merged, and the digest of the plan its comment showed."""
     async with actions.client() as client:
-        github = GitHub(client, actions.repository)
-        pulls = await github.pulls_of_commit(actions.sha)
-        if not pulls:
+        github = actions.github(client)
+        number = await github.merged_pull(actions.sha)
+        if number is None:
             raise PlanError(
-                f"commit {actions.sha[:12]} belongs to no pull request, so no plan of it was reviewed: merge "
-                "through a pull request, or run the apply workflow by hand (workflow_dispatch)"
+                f"commit {actions.sha[:12]} is the merge of no pull request, so no plan of it was reviewed: "
+                "merge through a pull request, or run the apply workflow by hand (workflow_dispatch)"
             )
-        found = await github.find_comment(pulls[0], MARKDOWN_MARKER)
+        found = await github.find_comment(number, MARKDOWN_MARKER)
     digest = read_digest(str(found.get("body", ""))) if found else None
     if digest is None:
         raise PlanError(
-            f"pull request #{pulls[0]} has no plan comment with a digest: re-run its plan job, then apply"
+            f"pull request #{number} has no plan comment with a digest: re-run its plan job, then apply"
         )
-    return pulls[0], digest
+    return number, digest
 
 
 def check_reviewed(number: int, reviewed: str) -> Callable[[list[AccountPlan]], None]:

@@ -26,6 +26,9 @@ class RunOptions:
     verbose: bool = False
     sandbox: bool = False
     parallelism: int = 8
+    quiet: bool = False
+    color: str = "auto"
+    allow_hosts: tuple[str, ...] = ()
 
 
 def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
@@ -37,7 +40,8 @@ def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
 
 
 def shared_options(func: F) -> F:
-    """``-v/--verbose``, ``--sandbox`` and ``--parallelism``, stored in ``ctx.obj`` (a ``RunOptions``)."""
+    """``-v/--verbose``, ``--sandbox``, ``--parallelism`` and ``--allow-host``, stored in ``ctx.obj`` (a
+    ``RunOptions``)."""
     func = click.option(
         "-v",
         "--verbose",
@@ -61,6 +65,14 @@ def shared_options(func: F) -> F:
         expose_value=False,
         callback=_store("parallelism"),
         help="Requests in flight.",
+    )(func)
+    func = click.option(
+        "--allow-host",
+        multiple=True,
+        expose_value=False,
+        callback=_store("allow_hosts"),
+        help="Let a config's URLs name HOST, beyond the provider's documented hosts (repeatable; also "
+        "RECONCILER_ALLOW_HOSTS).",
     )(func)
     return func
 
@@ -106,12 +118,75 @@ def sandbox_env(enabled: bool) -> Iterator[Mapping[str, str] | None]:
         yield server.environment()
 
 
+def display_options(func: F) -> F:
+    """``--color auto|always|never`` and ``-q/--quiet``, stored in ``ctx.obj``."""
+    func = click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        expose_value=False,
+        callback=_store("color"),
+        help="Colour the plan: auto = on a terminal unless NO_COLOR is set (FORCE_COLOR forces it).",
+    )(func)
+    func = click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        expose_value=False,
+        callback=_store("quiet"),
+        help="No progress display and no heartbeat lines on stderr.",
+    )(func)
+    return func
+
+
 def progress(message: str) -> None:
-    """A progress line on stderr, only for a person at a terminal."""
-    if sys.stderr.isatty():
+    """A progress line on stderr, only for a person at a terminal (and not under --quiet)."""
+    options = click.get_current_context().find_object(RunOptions)
+    if sys.stderr.isatty() and not (options is not None and options.quiet):
         click.echo(message, err=True)
 
 
 def color() -> bool:
-    """Colour on a terminal, unless NO_COLOR is set."""
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    """Whether stdout gets colour: ``--color always|never`` wins; with ``auto``, NO_COLOR (any value) turns it
+    off, FORCE_COLOR (a value other than empty or 0) turns it on, else only on a terminal."""
+    options = click.get_current_context().find_object(RunOptions)
+    mode = options.color if options is not None else "auto"
+    if mode != "auto":
+        return mode == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0"):
+        return True
+    return sys.stdout.isatty()
+
+
+#: The variables every command that talks to an API reads (each provider's own are added by the registry).
+COMMON_ENV = (
+    "RECONCILER_DEADLINE, RECONCILER_REQUEST_DEADLINE (seconds), RECONCILER_CRASH_LOG, "
+    "RECONCILER_STATE_DIR, NO_COLOR, FORCE_COLOR"
+)
+
+
+def epilog(*, env: str, codes: str, example: str) -> str:
+    """The help's closing block: the environment read, the exit codes, one example (kept as written)."""
+    return (
+        f"\b\nEnvironment: {env}\n\n\b\nExit codes: {codes}, 130 interrupted (Ctrl-C), "
+        f"3 a bug (crash log)\n\n\b\nExample:\n  {example}"
+    )
+
+
+def provider_env() -> str:
+    """The variables the installed providers read (for help texts): ``${VAR}`` defaults and URL overrides."""
+    from reconciler.providers import registry
+
+    names: list[str] = []
+    for provider in registry.providers():
+        names += list(provider.environment)
+    return ", ".join(dict.fromkeys(names)) or "none"
+
+
+def echo_plan(text: str) -> None:
+    """A rendered plan on stdout; its colour codes kept when ``color()`` asked for them (click strips them
+    whenever stdout is not a terminal, which would make ``--color always`` and FORCE_COLOR do nothing)."""
+    click.echo(text, nl=False, color=color())

@@ -18,23 +18,55 @@ from reconciler.cli.github import (
     publish_plan,
     write_step_summary,
 )
-from reconciler.cli.options import color, progress, run_options, sandbox_env, shared_options
+from reconciler.cli.options import (
+    COMMON_ENV,
+    color,
+    display_options,
+    echo_plan,
+    epilog,
+    progress,
+    provider_env,
+    run_options,
+    sandbox_env,
+    shared_options,
+)
+from reconciler.cli.progress import Progress
 from reconciler.config import load_configs
+from reconciler.config.load import LoadedConfig
 from reconciler.core.plan import AccountPlan
-from reconciler.engine import Session
-from reconciler.errors import ReconcilerError
-from reconciler.files import write_atomic
+from reconciler.engine import Session, provider_for
+from reconciler.files import check_output, write_atomic
 from reconciler.integrations.github import Actions
 from reconciler.render import render_json, render_markdown, render_text, total
 
+FORMAT_HELP = (
+    "text: the Terraform-like plan for people; json: one line, versioned (format_version, see "
+    "schema/plan.schema.json) for scripts and policies; markdown: a PR comment with a hidden marker."
+)
 
-@click.command()
+
+@click.command(
+    epilog=epilog(
+        env=f"{provider_env()}, {COMMON_ENV}",
+        codes="0 planned (with --detailed-exitcode: no changes), 1 a user error, 2 changes pending "
+        "(--detailed-exitcode only)",
+        example="reconciler plan accounts/ -o plan.json && reconciler show plan.json",
+    )
+)
 @shared_options
+@display_options
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help=FORMAT_HELP,
 )
-@click.option("--out", type=click.Path(dir_okay=False), help="Save the plan for `apply --plan FILE`.")
+@click.option(
+    "-o", "--out", type=click.Path(dir_okay=False), help="Save the plan (JSON) for `apply --plan FILE`."
+)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when changes are pending, 0 when in sync.")
 @click.option("--force", is_flag=True, help="Exit 0 although a forceable rail would refuse the apply.")
 @click.option(
@@ -58,38 +90,52 @@ def plan(
 ) -> None:
     """Show what apply would change, without changing anything.
 
-    Exits 1 when a safety rail would refuse the apply (unless --force allows the forceable ones), so a pull
-    request's check is red before the merge, not after.
+    Only the plan goes to stdout; progress and notes go to stderr. Exits 1 when a safety rail would refuse
+    the apply (unless --force allows the forceable ones), so a pull request's check is red before the merge.
     """
     options = run_options()
-    actions = (
-        actions_env() if github_comment or github_drift_issue else None
-    )  # a missing variable fails first
+    # The Actions environment is read first: a missing variable fails before any account is touched.
+    actions = actions_env() if github_comment or github_drift_issue else None
     try:
         configs = load_configs(paths, env=os.environ)
-        progress(f"Planning {len(configs)} account(s)...")
-        with sandbox_env(options.sandbox) as overlay:
-            session = Session(configs, os.environ, options.parallelism, overlay)
+        if out:  # before any request: a refused output should cost nothing
+            check_output(Path(out), [c.path for c in configs])
+        with sandbox_env(options.sandbox) as overlay, Progress(options.quiet) as shown:
+            session = Session(
+                configs, os.environ, options.parallelism, overlay, shown.observer, options.allow_hosts
+            )
             plans = asyncio.run(session.plan())
-    except ReconcilerError as err:
+    except Exception as err:
         if github_comment and actions is not None:
-            asyncio.run(publish_plan(failure_comment(err, actions), actions))
+            _report_failure(err, actions)
         raise
+    idle = {c.path for c in configs if manages_nothing(c, shown.reads(c.path))}
     if fmt == "json":
         click.echo(render_json(plans), nl=False)
     elif fmt == "markdown":
         click.echo(render_markdown(plans), nl=False)
     else:
-        click.echo(render_text(plans, color=color()), nl=False)
+        echo_plan(render_text(plans, color=color(), idle=idle))
     if out:
         write_atomic(Path(out), render_json(plans))
-        progress(f"Plan saved to {out}: apply it with `reconciler apply --plan {out} {' '.join(paths)}`.")
+        progress(
+            f"Plan saved to {out}: review it with `reconciler show {out}`, apply it with `reconciler apply --plan {out}`."
+        )
     if actions is not None:
         _report_to_github(plans, actions, github_comment, github_drift_issue, force)
     for account in plans:
         account.raise_if_unsafe(force)
     if detailed_exitcode and total(plans).total:
         sys.exit(EXIT_CHANGES)
+
+
+def manages_nothing(loaded: LoadedConfig, reads: int) -> bool:
+    """Whether a config declares nothing to manage: its provider counts zero of every kind it manages and
+    the plan read nothing from the account (so "matches" would claim a comparison never made)."""
+    provider = provider_for(loaded)
+    counts = provider.inventory(loaded.config)
+    nouns = provider.inventory_nouns
+    return bool(nouns) and set(counts) == set(nouns) and not any(counts.values()) and reads == 0
 
 
 def _report_to_github(
@@ -101,3 +147,14 @@ def _report_to_github(
         progress(f"Plan comment {done} on pull request #{actions.pull_request}.")
     if drift:
         click.echo(f"Drift issue: {asyncio.run(publish_drift(plans, actions, os.environ))}.", err=True)
+
+
+def _report_failure(err: Exception, actions: Actions) -> None:
+    """Say in the pull request's comment that no plan could be made (its old plan is out of date). A failure
+    to post is reported on stderr, never in place of the error that made the plan fail."""
+    try:
+        asyncio.run(publish_plan(failure_comment(err, actions), actions))
+    except Exception as posting:  # the plan's own error is what the run must report
+        from reconciler.http import redact
+
+        click.echo(f"Could not update the plan comment: {redact(str(posting))}", err=True)

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from reconciler.cli.options import run_options, sandbox_env, shared_options
+from reconciler.cli.options import COMMON_ENV, provider_env, run_options, sandbox_env, shared_options
 
 _HANDLER = "reconciler-watch"
 
@@ -38,7 +38,17 @@ def _log_to_stderr() -> None:
     logger.propagate = False  # -v's handler on "reconciler" would print each line twice
 
 
-@click.command()
+def _epilog() -> str:
+    # Written out rather than through options.epilog: a signal is how watch ends, so it exits 0, not 130.
+    return (
+        f"\b\nEnvironment: {provider_env()}, RECONCILER_WEBHOOK_SECRET, RECONCILER_GITHUB_WEBHOOK_SECRET, "
+        f"{COMMON_ENV}\n\n\b\nExit codes: 0 stopped by SIGTERM or SIGINT (after the checks under way), "
+        "1 a user error before the start (config, options, webhook secrets), 3 a bug (crash log)\n\n\b\n"
+        "Example:\n  reconciler watch accounts/ --interval 5m --notify slack+https://hooks.slack.com/services/..."
+    )
+
+
+@click.command(epilog=_epilog())
 @shared_options
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option(
@@ -80,6 +90,14 @@ def watch(
     _log_to_stderr()
     with sandbox_env(options.sandbox) as overlay:
         watch_options = WatchOptions(
-            paths, interval, listen, os.environ, notify, self_heal, options.parallelism, overlay
+            paths,
+            interval,
+            listen,
+            os.environ,
+            notify,
+            self_heal,
+            options.parallelism,
+            overlay,
+            options.allow_hosts,
         )
         run_watch(watch_options)

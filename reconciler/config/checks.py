@@ -66,14 +66,39 @@ def _literal_secrets(doc: Document, provider: type[Provider]) -> Iterator[Config
             )
 
 
+def _misplaced_references(
+    data: Any, loc: Loc, allowed: tuple[Loc, ...], doc: Document
+) -> Iterator[ConfigIssue]:
+    # ${VAR} is expanded nowhere but in the credential blocks: anywhere else a pull request could write
+    # `email: x.${ABTASTY_CLIENT_SECRET}@example.com` and have the secret printed in the plan it comments.
+    if any(loc[: len(path)] == path for path in allowed):
+        return
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _misplaced_references(value, (*loc, key), allowed, doc)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _misplaced_references(value, (*loc, index), allowed, doc)
+    elif isinstance(data, str) and "${" in data:
+        dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+        places = ", ".join(".".join(map(str, p)) for p in allowed) or "no field of this provider"
+        yield doc.positions.issue(
+            loc,
+            f"{dotted}: ${{...}} is only allowed in the credentials ({places}); write the value itself "
+            "(URLs: set the provider's URL environment variable instead)",
+        )
+
+
 def check_document(doc: Document, provider: type[Provider]) -> list[ConfigIssue]:
-    """Cross-entry problems of one file: the provider's unique keys repeated, a literal secret."""
+    """Cross-entry problems of one file: the provider's unique keys repeated, a literal secret, a ``${VAR}``
+    outside the credentials."""
     issues = [
         issue
         for unique in provider.unique_keys
         for issue in _duplicates(doc, unique.loc, unique.key, unique.label, unique.fold)
     ]
-    return [*issues, *_literal_secrets(doc, provider)]
+    misplaced = _misplaced_references(doc.data, (), provider.credential_paths, doc)
+    return [*issues, *_literal_secrets(doc, provider), *misplaced]
 
 
 def account_key(doc: Document) -> tuple[type[Provider], str] | None:

@@ -1,16 +1,17 @@
 """Load and validate config files: every problem of every file at once, each as FILE:LINE:COL.
 
 ``load_configs(paths)`` is what ``validate`` runs: no environment, no network. ``load_configs(paths,
-env=os.environ)`` is what plan and apply run: ``${VARS}`` outside ``credentials`` are substituted before
-validation, so an interpolated value is checked like a literal one and an unset variable is reported at
-its line. Credentials stay as ``${VAR}`` references in the model; they are resolved into ``Secret`` s only
-by the code that sends them.
+env=os.environ)`` is what plan and apply run: the same checks, and the values of the secret variables are
+registered with the redactor before anything is printed. ``${VAR}`` is allowed only in the provider's
+credential blocks (``credential_paths``), anywhere else it is an error at its FILE:LINE:COL; credentials stay
+as ``${VAR}`` references in the model and are resolved into ``Secret`` s only by the code that sends them.
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -51,24 +52,41 @@ class LoadedConfig:
         return f"{self.path}:{line}"
 
 
-def expand_paths(paths: Sequence[str | Path]) -> tuple[list[Path], list[ConfigIssue]]:
+def _walk(root: Path, issues: list[ConfigIssue], skipped: list[str]) -> list[Path]:
+    """Every *.yaml / *.yml below ``root``, sorted; an unreadable directory is an issue (a config could be
+    in it), a hidden or symlinked one is noted in ``skipped`` (never searched, never silently)."""
+    found: list[Path] = []
+
+    def unreadable(err: OSError) -> None:
+        issues.append(ConfigIssue(str(err.filename), 1, 1, f"cannot read directory: {err.strerror}"))
+
+    for top, dirs, names in os.walk(root, onerror=unreadable):
+        for name in sorted(dirs):
+            here = Path(top) / name
+            if name.startswith("."):
+                skipped.append(f"{here}: hidden directory, not searched")
+            elif here.is_symlink():
+                skipped.append(f"{here}: symbolic link to a directory, not followed")
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [Path(top) / n for n in names if Path(n).suffix in (".yaml", ".yml")]
+    return sorted(p for p in found if p.is_file())
+
+
+def expand_paths(
+    paths: Sequence[str | Path], skipped: list[str] | None = None
+) -> tuple[list[Path], list[ConfigIssue]]:
     """Files as given, directories as every *.yaml / *.yml below them, sorted.
 
     Hidden directories (``.git``, ``.github``, ``.venv``) are not searched: they hold other tools' YAML.
+    Each directory not searched is noted in ``skipped``; an unreadable one is an issue.
     """
     files: list[Path] = []
-    issues = []
+    issues: list[ConfigIssue] = []
+    notes = skipped if skipped is not None else []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.suffix in (".yaml", ".yml")
-                and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts[:-1])
-            )
-            files.extend(found)
+            files.extend(_walk(path, issues, notes))
         elif path.is_file():
             files.append(path)
         else:
@@ -144,30 +162,24 @@ def _message(err: ErrorDetails, loc: Loc, provider: type[Provider]) -> tuple[Loc
     return loc, f"{_dotted(loc)}: {msg}{suffix}", False
 
 
-def _interpolate(
-    data: Any,
-    loc: Loc,
-    env: Mapping[str, str],
-    doc: Document,
-    skip: tuple[Loc, ...],
-    issues: list[ConfigIssue],
-) -> Any:
-    # Credentials are resolved later, into Secrets, by the provider's endpoint(): never into the model.
-    if loc in skip:
-        return data
-    if isinstance(data, dict):
-        return {k: _interpolate(v, (*loc, k), env, doc, skip, issues) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_interpolate(v, (*loc, i), env, doc, skip, issues) for i, v in enumerate(data)]
-    if isinstance(data, str) and "${" in data and not envmod.syntax_error(data):
-        try:
-            return envmod.interpolate(data, env)
-        except envmod.UnsetVariable as unset:
-            issues.append(
-                doc.positions.issue(
-                    loc, f"environment variable {unset.name} is not set (used by {_dotted(loc)})"
-                )
-            )
+def register_secrets(data: Any, provider: type[Provider], env: Mapping[str, str]) -> None:
+    """Register with the redactor the value of every variable a secret field names (and the provider's
+    standard one), before anything of this run is printed: a server echoing it, or a value pasted into a
+    test name, is masked from the first line on."""
+    # Imported here: the redactor lives with the HTTP stack, which `validate` (no env) never loads.
+    from reconciler.http.redact import register_secret
+
+    for field in provider.secret_fields:
+        names = {field.variable}
+        value = _raw_at(data, field.loc)
+        if isinstance(value, str):
+            names.update(ref.name for ref in envmod.references(value))
+        register_secret(*(env[name] for name in sorted(names) if env.get(name)))
+
+
+def _raw_at(data: Any, loc: Loc) -> Any:
+    for part in loc:
+        data = data.get(part) if isinstance(data, dict) and isinstance(part, str) else None
     return data
 
 
@@ -179,9 +191,7 @@ def _header(doc: Document) -> tuple[type[Provider] | None, list[ConfigIssue]]:
     if "version" not in data:
         issues.append(pos.issue((), "missing required key 'version': add 'version: 1' at the top"))
     elif version not in SUPPORTED_VERSIONS or isinstance(version, bool):
-        issues.append(
-            pos.issue(("version",), f"unsupported version {version!r}: this reconciler reads version 1")
-        )
+        issues.append(pos.issue(("version",), _version_problem(version)))
     provider = data.get("provider")
     known = registry.names()
     found = registry.get(provider) if isinstance(provider, str) else None
@@ -205,11 +215,11 @@ def load_document_config(
     provider, issues = _header(doc)
     if provider is None:
         return None, issues
+    if env is not None:
+        register_secrets(doc.data, provider, env)
     issues += check_document(doc, provider)
-    skip = provider.credential_paths
-    data = doc.data if env is None else _interpolate(doc.data, (), env, doc, skip, issues)
     try:
-        config = provider.config_model.model_validate(data)
+        config = provider.config_model.model_validate(doc.data)
     except ValidationError as err:
         for detail in err.errors():
             loc, message, key = _message(detail, tuple(detail["loc"]), provider)
@@ -220,9 +230,14 @@ def load_document_config(
     return (None if issues else config), issues
 
 
-def load_configs(paths: Sequence[str | Path], env: Mapping[str, str] | None = None) -> list[LoadedConfig]:
-    """Load every file under ``paths``; raise ``ConfigError`` with all problems of all files."""
-    files, issues = expand_paths(paths)
+def load_configs(
+    paths: Sequence[str | Path],
+    env: Mapping[str, str] | None = None,
+    skipped: list[str] | None = None,
+) -> list[LoadedConfig]:
+    """Load every file under ``paths``; raise ``ConfigError`` with all problems of all files. Directories
+    that were not searched are appended to ``skipped``."""
+    files, issues = expand_paths(paths, skipped)
     if not files and not issues:
         issues.append(ConfigIssue(", ".join(str(p) for p in paths), 1, 1, "no *.yaml or *.yml file found"))
     docs: list[Document] = []
@@ -256,3 +271,10 @@ def summary(configs: Iterable[LoadedConfig]) -> str:
     files = "file" if len(items) == 1 else "files"
     declared = "".join(f", {count} {noun}(s)" for noun, count in counts.items())
     return f"{len(items)} {files} valid: {len(items)} account(s){declared}"
+
+
+def _version_problem(version: object) -> str:
+    """``version: "1"`` is a string: say it must be the number, not that 1 is unsupported."""
+    if isinstance(version, str) and version.strip() == "1":
+        return f"version must be the number 1, not the string {version!r}: write `version: 1` without quotes"
+    return f"unsupported version {version!r}: this reconciler reads version 1"

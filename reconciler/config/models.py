@@ -16,10 +16,12 @@ import zoneinfo
 from typing import Annotated
 from urllib.parse import urlsplit
 
+import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from reconciler.config import env
+from reconciler.core.text import escape_non_ascii, suspicious_characters
 from reconciler.http.transport import is_loopback  # one definition of 'this machine' for the whole tool
 
 LOCAL_DATETIME = "%Y-%m-%dT%H:%M:%S"
@@ -43,9 +45,19 @@ def _all_timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+# Zones whose meaning is this machine's: plans would differ between a laptop and CI.
+_MACHINE_ZONES = ("localtime", "Factory", "posixrules")
+
+
 def _check_timezone(value: str) -> str:
     if has_reference(value):
         return value
+    if value in _MACHINE_ZONES:
+        raise PydanticCustomError(
+            "timezone",
+            "timezone '{tz}' depends on the machine that reads it: name the zone, e.g. Europe/Paris",
+            {"tz": value},
+        )
     if value not in _all_timezones():
         close = difflib.get_close_matches(value, sorted(_all_timezones()), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else " (an IANA name such as Europe/Paris)"
@@ -82,6 +94,12 @@ def _check_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise PydanticCustomError("url", "'{value}' is not an http(s) URL", {"value": value})
+    try:
+        httpx.URL(value).host  # noqa: B018 - what the client will parse; IDNA is checked lazily, here
+    except (httpx.InvalidURL, ValueError) as err:  # IDNAError is a ValueError
+        raise PydanticCustomError(
+            "url", "'{value}' is not a valid URL ({reason})", {"value": value, "reason": str(err)}
+        ) from None
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise PydanticCustomError(
             "insecure_url",
@@ -103,6 +121,19 @@ class StrictModel(BaseModel):
     """Strict types, no unknown keys, immutable: the base of every config model."""
 
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+def check_plain_email(email: str, allowed: bool, key: str = "email") -> None:
+    """Refuse an email with a character that is not printable ASCII unless ``allowed``: a Cyrillic a or a
+    zero-width space reads as the address it imitates, in the config and in the plan."""
+    odd = suspicious_characters(email)
+    if odd and not allowed:
+        raise located(
+            "unicode_email",
+            f"email {escape_non_ascii(email)} has non-ASCII or invisible characters ({', '.join(odd)}): "
+            "type it in ASCII, or add 'allow_unicode_email: true' to this entry if it is really meant",
+            key,
+        )
 
 
 def located(kind: str, message: str, key: str) -> PydanticCustomError:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
     DocumentStartEvent,
@@ -175,7 +176,7 @@ class Builder:
             pass
         else:
             node = ScalarNode(tag, value, event.start_mark, event.end_mark, style=event.style)
-            value = self.construct(node)
+            value = self._constructed(node, event)
         if event.anchor is not None:
             self.anchors[event.anchor] = _Anchor(value, 1, [])
         self._deliver(value, 1, _spot(event))
@@ -190,7 +191,19 @@ class Builder:
             )
         if text.isdigit() and (text[0] != "0" or text == "0"):
             return int(text)  # plain decimal only: 010 is octal under a %YAML 1.1 directive
-        return self.construct(ScalarNode(_INT_TAG, text, event.start_mark, event.end_mark))
+        return self._constructed(ScalarNode(_INT_TAG, text, event.start_mark, event.end_mark), event)
+
+    def _constructed(self, node: ScalarNode, event: Any) -> Any:
+        """The value of a scalar under its tag; an explicit tag the text does not fit (``!!int abc``,
+        ``!!bool maybe``) is refused at its place instead of escaping as a ValueError (exit 3)."""
+        try:
+            return self.construct(node)
+        except (ValueError, KeyError, IndexError, TypeError, YAMLError) as err:
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            raise Refused(
+                _spot(event),
+                f"{node.value!r} is not a valid {kind} ({type(err).__name__}); remove the tag or fix the value",
+            ) from None
 
     def _start(self, event: Any, value: dict[Any, Any] | list[Any]) -> None:
         if len(self.stack) >= MAX_DEPTH:

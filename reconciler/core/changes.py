@@ -39,7 +39,8 @@ class ResourceType:
 
     def key_is_valid(self, key: str) -> bool:
         """Whether ``key`` can be a key of this type (a hand-edited plan may say anything)."""
-        return key.isdigit() if self.numeric else bool(key)
+        # isascii too: "²".isdigit() is True, and int("²") fails.
+        return key.isascii() and key.isdigit() if self.numeric else bool(key)
 
 
 class ChangeKind(StrEnum):

@@ -27,6 +27,16 @@ class Violation:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """A safety setting the config moves away from its default (``safety min_admins: 1 -> 0``): shown in every
+    plan of the account, so the pull request that weakens a rail shows it, and so do all later ones."""
+
+    name: str
+    default: Any
+    value: Any
+
+
+@dataclass(frozen=True)
 class Summary:
     """Counts by Terraform's verbs."""
 
@@ -60,6 +70,7 @@ class AccountPlan:
     fingerprints: Mapping[str, str] = field(default_factory=dict)
     violations: tuple[Violation, ...] = ()
     config_digest: str = ""
+    settings: tuple[Setting, ...] = ()
 
     @property
     def summary(self) -> Summary:
@@ -89,6 +100,7 @@ class AccountPlan:
                 {"rule": v.rule, "message": v.message, "forceable": v.forceable} for v in self.violations
             ],
             "summary": summary_dict(self.summary),
+            "settings": [{"name": s.name, "default": s.default, "value": s.value} for s in self.settings],
         }
 
     @classmethod
@@ -102,6 +114,7 @@ class AccountPlan:
             fingerprints=dict(data["fingerprints"]),
             violations=tuple(Violation(**v) for v in data.get("safety", [])),
             config_digest=data.get("config_digest", ""),
+            settings=tuple(Setting(**s) for s in data.get("settings", [])),
         )
 
 
@@ -129,6 +142,7 @@ def build_plan(
     existing: State,
     violations: Iterable[Violation] = (),
     config_digest: str = "",
+    settings: Iterable[Setting] = (),
 ) -> AccountPlan:
     """A plan of ``changes`` (already in display order), with a fingerprint of every resource they touch."""
     changes = tuple(changes)
@@ -140,6 +154,7 @@ def build_plan(
         fingerprints={c.resource: existing.fingerprint(c.resource) for c in changes},
         violations=tuple(violations),
         config_digest=config_digest,
+        settings=tuple(settings),
     )
 
 

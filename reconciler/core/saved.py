@@ -24,6 +24,9 @@ def _account_plan(data: Any, kinds_of: KindsOf) -> AccountPlan:
     kinds = kinds_of(provider) if isinstance(provider, str) else None
     if kinds is None:
         raise PlanError(f"not a reconciler plan file: unknown provider {provider!r}: run plan --out again")
+    problem = _shape_problem(data)
+    if problem is not None:
+        raise PlanError(f"not a reconciler plan file: {problem}: run plan --out again")
     try:
         _check_kinds(data, kinds)
         plan = AccountPlan.from_dict(data, kinds)
@@ -33,6 +36,45 @@ def _account_plan(data: Any, kinds_of: KindsOf) -> AccountPlan:
         ) from None
     check_resources(plan, kinds)
     return plan
+
+
+_ACCOUNT = {"file": str, "provider": str, "config_digest": str, "changes": list, "fingerprints": dict}
+_CHANGE = {"kind": str, "resource": dict, "before": dict, "after": dict}
+_RESOURCE = {"type": str, "name": str}
+
+
+def _shape_problem(data: dict[str, Any]) -> str | None:
+    """What is not of the plan format's shape in one account's entry (a hand-edited file may hold any JSON),
+    so that nothing later meets a list where it reads a mapping."""
+    found = _wrong(data, _ACCOUNT, "account") or _wrong_list(data.get("safety", []), "safety")
+    if found or not isinstance(data.get("account"), str | int) or isinstance(data.get("account"), bool):
+        return found or "account is not a string or a number"
+    for change in data["changes"]:
+        found = _wrong(change, _CHANGE, "change") or _wrong(change["resource"], _RESOURCE, "resource")
+        if found:
+            return found
+        ident = change["resource"].get("id")
+        if not isinstance(ident, str | int) or isinstance(ident, bool):
+            return "a resource id is not a string or a number"
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in data["fingerprints"].items()):
+        return "fingerprints are not strings"
+    return _wrong_list(data.get("settings", []), "settings")
+
+
+_NAMES: dict[type, str] = {dict: "mapping", list: "list", str: "string"}
+
+
+def _wrong(item: Any, shape: Mapping[str, type], what: str) -> str | None:
+    if not isinstance(item, dict):
+        return f"{what} is not a mapping"
+    bad = [key for key, kind in shape.items() if not isinstance(item.get(key), kind)]
+    return f"{what}.{bad[0]} is missing or not a {_NAMES[shape[bad[0]]]}" if bad else None
+
+
+def _wrong_list(items: Any, what: str) -> str | None:
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        return f"{what} is not a list of mappings"
+    return None
 
 
 def _check_kinds(data: dict[str, Any], kinds: type[ChangeKind]) -> None:
@@ -63,6 +105,15 @@ def check_resources(plan: AccountPlan, kinds: type[ChangeKind]) -> None:
             )
 
 
+def read_plans(document: Mapping[str, Any], kinds_of: KindsOf) -> list[AccountPlan]:
+    """The account plans of a plan file, each checked for shape (``show``, and the files ``apply --plan``
+    recorded)."""
+    accounts = document.get("accounts", [])
+    if not isinstance(accounts, list):
+        raise PlanError("not a reconciler plan file (accounts is not a list): run plan --out again")
+    return [_account_plan(a, kinds_of) for a in accounts]
+
+
 def check_saved_plan(
     document: Mapping[str, Any], digests: Mapping[str, str], kinds_of: KindsOf
 ) -> list[AccountPlan]:
@@ -71,10 +122,7 @@ def check_saved_plan(
     version = document.get("reconciler_version")
     if version != __version__:
         raise PlanError(f"the plan was made by reconciler {version}, this is {__version__}: run plan again")
-    accounts = document.get("accounts", [])
-    if not isinstance(accounts, list):
-        raise PlanError("not a reconciler plan file (accounts is not a list): run plan --out again")
-    plans = [_account_plan(a, kinds_of) for a in accounts]
+    plans = read_plans(document, kinds_of)
     if sorted(digests) != sorted(p.path for p in plans):
         raise PlanError(
             f"the plan covers {', '.join(sorted(p.path for p in plans)) or 'nothing'} but the config given is "

@@ -30,6 +30,20 @@ _MARGIN_FRACTION = 0.1
 _DEFAULT_EXPIRES_IN = 3600.0
 
 
+def _token_failure(response: httpx.Response, detail: str) -> str:
+    """Why the token request failed, in the words that point at the fix."""
+    status = response.status_code
+    if status in (404, 405):  # no token endpoint there: the URL is wrong, not the credentials
+        url = response.request.url
+        return (
+            f"no token endpoint at {url.scheme}://{url.host}{url.path} ({detail}): the auth URL is wrong; "
+            "check auth_url in the config or the auth URL variable"
+        )
+    if status >= 500 or status == 429:
+        return f"the token endpoint failed: {detail}"
+    return f"the token endpoint refused the credentials: {detail}"
+
+
 class OAuth2ClientCredentials(httpx.Auth):
     """OAuth2 client-credentials grant as AB Tasty documents it.
 
@@ -136,14 +150,7 @@ class OAuth2ClientCredentials(httpx.Auth):
         if response.status_code >= 400:
             detail = server_message(response)
             error = ServerError if response.status_code >= 500 or response.status_code == 429 else AuthError
-            raise error(
-                "POST",
-                redact(path),
-                response.status_code,
-                redact(f"the token endpoint refused the credentials: {detail}")
-                if error is AuthError
-                else redact(f"the token endpoint failed: {detail}"),
-            )
+            raise error("POST", redact(path), response.status_code, redact(_token_failure(response, detail)))
         if response.status_code >= 300:  # never followed: the credentials would go along
             raise redirect_error("POST", response)
         payload = json_object(response)

@@ -27,7 +27,7 @@ from typing import Any, Self
 import httpx
 
 from reconciler import __version__
-from reconciler.http import paging
+from reconciler.http import observe, paging
 from reconciler.http.bodies import LinkPage, Route, check_hal_envelope, decode, require_json
 from reconciler.http.errormap import error_for_exception, error_for_response, redirect_error
 from reconciler.http.limits import Limits, run_deadline_error
@@ -98,6 +98,9 @@ class ApiClient:
         for name in (self.logger.name, *_THIRD_PARTY_LOGGERS):
             install_redaction(logging.getLogger(name))
         self.origin = httpx.URL(base_url)
+        # The page size a server refused more than (with a 400): later collections ask for no more.
+        self.page_size_cap: int | None = None
+        self._observer = observe.current()  # progress display, if any (see reconciler.http.observe)
         inner = transport or httpx.AsyncHTTPTransport()
         self._metered = MeteredTransport(inner, parallelism, self.logger, self.origin, self.limits)
         self._client = httpx.AsyncClient(
@@ -105,8 +108,10 @@ class ApiClient:
             auth=auth,
             transport=RetryTransport(self._metered, retry, self.logger),
             timeout=timeout,
+            # Content-Type on every request, GETs included: AB Tasty marks it required on every route.
             headers={
                 "Accept": "application/json",
+                "Content-Type": "application/json",
                 "User-Agent": f"reconciler/{__version__}",
                 **(headers or {}),
             },
@@ -175,7 +180,7 @@ class ApiClient:
         check_url(request.url)
         if idempotent is not None:
             request.extensions[IDEMPOTENT] = idempotent
-        response = await self._send(request)
+        response = await self._observed(request)
         if response.status_code >= 400:
             raise error_for_response(method, response)
         if response.status_code >= 300:
@@ -183,6 +188,17 @@ class ApiClient:
         if expect_json:
             require_json(response)
         return response
+
+    async def _observed(self, request: httpx.Request) -> httpx.Response:
+        """``_send``, reported to the observer when it is a read (a page fetched, for progress)."""
+        observer = self._observer if request.method == "GET" else None
+        if observer is None:
+            return await self._send(request)
+        observer.started()
+        try:
+            return await self._send(request)
+        finally:
+            observer.finished()
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         """``send`` within what is left of the run deadline, httpx errors mapped to ours."""
@@ -218,7 +234,8 @@ class ApiClient:
     ) -> list[dict[str, Any]]:
         """Every item of an AB Tasty HAL collection (``_embedded.items``), in page order.
 
-        Reads page 1 asking for ``per_page`` items, then the remaining pages concurrently. The server's
+        Reads page 1 asking for ``per_page`` items (after a 400, the limit the server states, else 10),
+        then the remaining pages concurrently. The server's
         ``pages`` and ``limit`` are trusted over what was asked (servers cap the page size: asked 100, given
         10 a page over 34 pages, all 34 are read), within ``max_pages``. Without ``pages``,
         ``_links.next`` is followed (a loop, or more than ``max_pages`` pages, is a ``ServerError``).
@@ -252,7 +269,8 @@ class ApiClient:
         """Each page of a Taplytics collection, following the ``Link`` header's ``next`` URL as given.
 
         Page 1 is asked with ``page`` / ``per_page``; later pages are the server's own URLs, never built
-        here (minus any ``api_token`` they echo). The body is a JSON array, or an object whose ``items_key``
+        here (minus any ``api_token`` they echo); without a ``Link`` next, a body's ``nextPaginationToken``
+        is sent back as ``paginationToken`` (cursor paging). The body is a JSON array, or an object whose ``items_key``
         (default: first list-valued key) holds the items. Pages are read one after another: each one names
         the next; a ``next`` already read, or more than ``max_pages`` pages, is a ``ServerError``. A caller
         may stop early (use ``contextlib.aclosing``).

@@ -15,7 +15,7 @@ from reconciler.errors import (
     ServerError,
 )
 from reconciler.http.redact import redact
-from reconciler.http.transport import ATTEMPT, GAVE_UP
+from reconciler.http.transport import ATTEMPT, GAVE_UP, unreachable
 
 _MESSAGE_KEYS = ("message", "error_description", "error", "detail")
 _TEXT_LIMIT = 200
@@ -43,17 +43,19 @@ def server_message(response: httpx.Response) -> str:
             if isinstance(value, dict):
                 value = next((value[k] for k in _MESSAGE_KEYS if isinstance(value.get(k), str)), None)
             if isinstance(value, str) and value.strip():
-                return redact(_shorten(value))
+                return _shorten(redact(value))
     try:
         text = response.text
     except Exception:  # undecodable body: the status line is all we can say
         text = ""
     if text.strip():
-        return redact(_shorten(text))
+        return _shorten(redact(text))
     return response.reason_phrase or f"HTTP {response.status_code}"
 
 
 def _shorten(text: str) -> str:
+    # Only ever given redacted text: cutting first kept the head of a secret too short to match, and
+    # folding whitespace first turned a token with a newline into text the redactor no longer knew.
     text = " ".join(text.split())
     return text if len(text) <= _TEXT_LIMIT else text[: _TEXT_LIMIT - 3] + "..."
 
@@ -111,9 +113,22 @@ def error_for_exception(method: str, request: httpx.Request, exc: httpx.HTTPErro
     attempts = request.extensions.get(ATTEMPT, 1)
     noun = "attempt" if attempts == 1 else "attempts"
     reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    host = request.url.host + (f":{request.url.port}" if request.url.port else "")
     return ServerError(
         method,
         redact(request.url.path),
         0,
-        redact(f"connection failed after {attempts} {noun}: {reason}{_gave_up(request)}"),
+        redact(
+            f"connection failed after {attempts} {noun}: {reason}{_gave_up(request)}"
+            f"{_unreachable_hint(exc, host)}"
+        ),
     )
+
+
+def _unreachable_hint(exc: httpx.HTTPError, host: str) -> str:
+    why = unreachable(exc)
+    if why == "dns":
+        return f"; the host name {host} does not resolve: check the API or auth URL"
+    if why == "refused":
+        return f"; nothing listens at {host} (connection refused): check the URL's host and port"
+    return f" (host {host})"

@@ -1,7 +1,7 @@
-"""Reading whole collections: HAL pages (AB Tasty) and ``Link`` header pages (Taplytics), bounded.
+"""Reading whole collections: HAL pages (AB Tasty) and ``Link`` header or cursor pages (Taplytics), bounded.
 
 The server says how many pages there are (``pages``) or which one comes next (``_links.next``, ``Link:
-rel=next``); it is believed only within bounds: ``pages`` is checked (an int from 0 to ``max_pages``)
+rel=next``, a ``nextPaginationToken``); it is believed only within bounds: ``pages`` is checked (an int from 0 to ``max_pages``)
 before a single request for the other pages is scheduled, at most ``max_pages`` pages are followed, and a
 ``next`` URL already read is a ``ServerError`` (a loop), never an endless walk.
 """
@@ -9,13 +9,15 @@ before a single request for the other pages is scheduled, at most ``max_pages`` 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncGenerator, Coroutine
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from reconciler.errors import TransportError
-from reconciler.http.bodies import HalPage, LinkPage, Route, decode, hal_page, link_items
+from reconciler.errors import RequestFailedError, TransportError
+from reconciler.http.bodies import HalPage, LinkPage, Route, decode, hal_page, is_int, link_items, malformed
 from reconciler.http.links import parse_link_header
 from reconciler.http.redact import redact
 
@@ -27,35 +29,78 @@ T = TypeVar("T")
 # Query parameters that carry a credential. A server may echo the token into its pagination links (the
 # Taplytics document's example does): our token travels in a header, so it is dropped from a followed URL.
 _CREDENTIAL_PARAMS = ("api_token",)
+HAL_DEFAULT_PER_PAGE = 10  # the AB Tasty document's default _max_per_page
+CURSOR_KEY = "nextPaginationToken"
 
 
 async def hal_collection(
     client: ApiClient, path: str, params: Params | None, per_page: int
 ) -> list[dict[str, Any]]:
     """Every item of a HAL collection, in page order (see :meth:`ApiClient.get_hal_collection`)."""
-    base = dict(params or {})
-    max_pages = client.limits.max_pages
-    first = await client.request("GET", path, params={**base, "_page": 1, "_max_per_page": per_page})
-    page = hal_page(first, max_pages)  # pages checked here, before any other page is asked for
-    items = list(page.items)
-    if page.pages is not None:
-        size = page.limit or per_page
-
-        async def page_at(number: int) -> HalPage:
-            params = {**base, "_page": number, "_max_per_page": size}
-            return hal_page(await client.request("GET", path, params=params), max_pages)
-
-        for rest in await gather([page_at(number) for number in range(2, page.pages + 1)]):
-            items.extend(rest.items)
-    else:
-        items.extend(await _follow_hal_next(client, first, page))
-    if page.total is not None and page.total != len(items):
+    first = await hal_first(client, path, params, per_page)
+    items = [*first.page.items, *await hal_rest(client, path, params, first)]
+    total = first.page.total
+    if total is not None and total != len(items):
         client.logger.warning(
             redact(
-                f"GET {first.request.url.path}: read {len(items)} items, the server announced {page.total}"
+                f"GET {first.response.request.url.path}: read {len(items)} items, the server announced {total}"
             )
         )
     return items
+
+
+@dataclass(frozen=True)
+class HalStart:
+    """Page 1 of a HAL collection, and the page size the server took (after any fallback)."""
+
+    response: httpx.Response
+    page: HalPage
+    size: int
+
+
+async def hal_first(client: ApiClient, path: str, params: Params | None, per_page: int) -> HalStart:
+    """Page 1, asking for ``per_page`` items (or the smaller size the server already refused more than).
+
+    The document gives ``_max_per_page`` a default of 10 and no maximum: a server may cap it (handled by
+    trusting ``limit`` / ``pages``) or refuse it with a 400. After such a 400 the page is asked again at the
+    limit the server's message states, else at the documented default, and the client remembers that size.
+    """
+    base = dict(params or {})
+    size = min(per_page, client.page_size_cap or per_page)
+    try:
+        response = await client.request("GET", path, params={**base, "_page": 1, "_max_per_page": size})
+    except RequestFailedError as err:
+        if err.status != 400 or size <= HAL_DEFAULT_PER_PAGE:
+            raise
+        size = client.page_size_cap = stated_limit(err.detail, size)
+        client.logger.info(redact(f"GET {path}: page size refused ({err.detail}); asking {size} a page"))
+        response = await client.request("GET", path, params={**base, "_page": 1, "_max_per_page": size})
+    return HalStart(response, hal_page(response, client.limits.max_pages), size)
+
+
+def stated_limit(message: str, asked: int) -> int:
+    """The page size a 400 names as its maximum (the largest number in it below ``asked``), else 10."""
+    numbers = [int(n) for n in re.findall(r"\d+", message) if 0 < int(n) < asked]
+    return max(numbers, default=HAL_DEFAULT_PER_PAGE)
+
+
+async def hal_rest(
+    client: ApiClient, path: str, params: Params | None, first: HalStart
+) -> list[dict[str, Any]]:
+    """The items of the pages after ``first``: all at once when it says how many (``pages``), else by
+    following ``_links.next`` (loops and ``max_pages`` refused)."""
+    page = first.page
+    if page.pages is None:
+        return await _follow_hal_next(client, first.response, page)
+    base, size, max_pages = dict(params or {}), page.limit or first.size, client.limits.max_pages
+
+    async def page_at(number: int) -> HalPage:
+        params = {**base, "_page": number, "_max_per_page": size}
+        return hal_page(await client.request("GET", path, params=params), max_pages)
+
+    return [
+        item for rest in await gather([page_at(n) for n in range(2, page.pages + 1)]) for item in rest.items
+    ]
 
 
 async def _follow_hal_next(
@@ -81,11 +126,29 @@ async def link_pages(
         body = decode(response)
         items = link_items(response, body, items_key)
         href = parse_link_header(", ".join(response.headers.get_list("Link"))).get("next")
-        url = next_url(client, response, href, seen, "the Link header's next") if href else None
+        if href:
+            url: httpx.URL | None = next_url(client, response, href, seen, "the Link header's next")
+        else:
+            url = _cursor_url(client, response, body, seen)
         yield LinkPage(body, items, url)
         if url is None:
             return
         response = await client.request("GET", str(url))
+
+
+def _cursor_url(client: ApiClient, response: httpx.Response, body: Any, seen: set[str]) -> httpx.URL | None:
+    """Cursor paging (the vendor's ``/v2/users`` reference, not its REST document): the body's
+    ``nextPaginationToken`` (null on the last page) goes back as the ``paginationToken`` query parameter.
+    Used only when there is no ``Link`` next, so a server that sends both is read by its links."""
+    token = body.get(CURSOR_KEY) if isinstance(body, dict) else None
+    if token is None or token == "":
+        return None
+    if is_int(token):  # a numeric cursor is still a cursor
+        token = str(token)
+    if not isinstance(token, str):
+        raise malformed(Route.of(response), repr(CURSOR_KEY), token, "a string or null")
+    url = response.request.url.copy_remove_param("page").copy_set_param("paginationToken", token)
+    return next_url(client, response, str(url), seen, f"the body's {CURSOR_KEY}")
 
 
 def next_url(client: ApiClient, response: httpx.Response, href: str, seen: set[str], name: str) -> httpx.URL:
@@ -96,7 +159,8 @@ def next_url(client: ApiClient, response: httpx.Response, href: str, seen: set[s
     """
     route = Route.of(response)
     try:
-        url = _same_origin(client.origin, response.request.url.join(href))
+        # The origin of the page that named it: one API may span hosts (AB Tasty's api and api2).
+        url = _same_origin(response.request.url, response.request.url.join(href))
     except httpx.InvalidURL:
         raise route.error(f"malformed pagination link: {name} is not a URL") from None
     for param in _CREDENTIAL_PARAMS:

@@ -7,6 +7,7 @@ through :func:`redact` so that a registered value can never reach a terminal, a 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -31,6 +32,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+def _spellings(value: str) -> set[str]:
+    """The value and the ways it is written back when it holds whitespace or escapes: as JSON or a repr
+    quote it (``\\n``), and as text folded onto one line (error messages fold whitespace)."""
+    found = {value, json.dumps(value)[1:-1], repr(value)[1:-1], " ".join(value.split())}
+    return {s for s in found if len(s) >= _MIN_SECRET_LENGTH}
+
+
 class Redactor:
     """A set of secret strings, and the function that masks them in any text.
 
@@ -47,7 +55,7 @@ class Redactor:
         with self._lock:
             for value in values:
                 if len(value) >= _MIN_SECRET_LENGTH:
-                    self._secrets.add(value)
+                    self._secrets.update(_spellings(value))
             # Rebuilt lazily; longest first so a secret containing another is masked whole.
             self._pattern = None
 

@@ -13,6 +13,7 @@ import email.utils
 import ipaddress
 import logging
 import random
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -120,6 +121,19 @@ class RetryPolicy:
         return max(0.0, seconds)
 
 
+def unreachable(exc: BaseException) -> str | None:
+    """``"dns"`` for a host name that does not resolve, ``"refused"`` for a refused connection, else None.
+    Only the OS's own exceptions in the chain count (httpx wraps them), never the message's words."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return "dns"
+        if isinstance(cause, ConnectionRefusedError):
+            return "refused"
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
 class RetryTransport(httpx.AsyncBaseTransport):
     """Wrap a transport and repeat what is safe to repeat.
 
@@ -159,7 +173,11 @@ class RetryTransport(httpx.AsyncBaseTransport):
             except _NOT_SENT + _TRANSIENT as exc:
                 delay = policy.backoff(attempt)
                 # Never sent: safe to repeat whatever the method. Lost on the way: only if idempotent.
-                repeatable = isinstance(exc, _NOT_SENT) or policy.is_idempotent(request)
+                # A host that does not resolve or refuses the connection will not change its mind in the
+                # next seconds: say so at once instead of ten times over twenty seconds.
+                repeatable = (isinstance(exc, _NOT_SENT) or policy.is_idempotent(request)) and not (
+                    isinstance(exc, httpx.ConnectError) and unreachable(exc)
+                )
                 if last_try or not repeatable or not self._within_budget(request, started, delay):
                     raise
                 self._log_retry(request, type(exc).__name__, delay, attempt)
@@ -246,7 +264,8 @@ def check_url(url: str | httpx.URL) -> None:
     """
     try:
         parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
+        parsed.host  # noqa: B018 - decoded lazily: an invalid IDNA label (xn--zz) raises only here
+    except (httpx.InvalidURL, ValueError) as exc:  # IDNAError is a ValueError
         raise TransportError(redact(f"invalid URL: {exc}")) from None
     shown = f"{parsed.scheme}://{parsed.host}" + (f":{parsed.port}" if parsed.port else "")
     if parsed.scheme == "https" and parsed.host:

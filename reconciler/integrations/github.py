@@ -26,6 +26,9 @@ PER_PAGE = 100  # GitHub's maximum for these lists
 COMMENT_LIMIT = 65_536  # GitHub refuses a longer comment or issue body
 DRIFT_MARKER = "<!-- reconciler:drift -->"
 _DIGEST = re.compile(r"<!-- reconciler:digest=([0-9a-f]{8,64}) commit=([0-9a-f]*) -->")
+#: Whose comments and issues are ours: the token's own account (the Actions token comments as this bot; a
+#: GitHub App or a personal token is another login: set RECONCILER_GITHUB_BOT to it).
+DEFAULT_BOT = "github-actions[bot]"
 _HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 
 
@@ -38,6 +41,7 @@ class Actions:
     token: Secret
     event: Mapping[str, Any]
     sha: str
+    bot: str = DEFAULT_BOT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Actions:
@@ -57,6 +61,7 @@ class Actions:
             token,
             _event(env["GITHUB_EVENT_PATH"]),
             env.get("GITHUB_SHA", ""),
+            env.get("RECONCILER_GITHUB_BOT") or DEFAULT_BOT,
         )
 
     @property
@@ -73,6 +78,10 @@ class Actions:
         head = pr.get("head") if isinstance(pr, dict) else None
         sha = head.get("sha") if isinstance(head, dict) else None
         return sha if isinstance(sha, str) else self.sha
+
+    def github(self, client: ApiClient) -> GitHub:
+        """The repository of this run, through ``client``."""
+        return GitHub(client, self.repository, self.bot)
 
     def client(self) -> ApiClient:
         """A client for the API, the token in the ``Authorization`` header only."""
@@ -96,17 +105,26 @@ def digest_tag(digest: str, commit: str) -> str:
 
 
 def read_digest(body: str) -> str | None:
-    """The digest a plan comment carries, if any."""
-    match = _DIGEST.search(body)
+    """The digest a plan comment carries: its last line, written by reconciler after everything else, so a
+    look-alike tag in a test's name or a server's message (higher up in the body) is never read."""
+    lines = body.rstrip().splitlines()
+    match = _DIGEST.fullmatch(lines[-1].strip()) if lines else None
     return match.group(1) if match else None
 
 
 class GitHub:
-    """One repository's comments and issues."""
+    """One repository's comments and issues. Only those written by ``bot`` (the token's account) are ever
+    read as ours or edited: anyone can comment with our marker."""
 
-    def __init__(self, client: ApiClient, repository: str) -> None:
+    def __init__(self, client: ApiClient, repository: str, bot: str = DEFAULT_BOT) -> None:
         self.client = client
         self.repo = f"/repos/{repository}"
+        self.bot = bot
+
+    def _ours(self, item: Mapping[str, Any], marker: str) -> bool:
+        user = item.get("user")
+        login = user.get("login") if isinstance(user, dict) else None
+        return login == self.bot and str(item.get("body", "")).startswith(marker)
 
     async def _all(self, path: str, params: Mapping[str, str | int] | None = None) -> list[dict[str, Any]]:
         items = await self.client.get_link_collection(path, dict(params or {}), per_page=PER_PAGE)
@@ -115,7 +133,7 @@ class GitHub:
     async def find_comment(self, issue: int, marker: str) -> dict[str, Any] | None:
         """Our comment on ``issue``: the last one whose body starts with ``marker``."""
         comments = await self._all(f"{self.repo}/issues/{issue}/comments")
-        ours = [c for c in comments if str(c.get("body", "")).startswith(marker)]
+        ours = [c for c in comments if self._ours(c, marker)]
         return ours[-1] if ours else None
 
     async def upsert_comment(self, issue: int, marker: str, body: str) -> str:
@@ -123,27 +141,29 @@ class GitHub:
         found = await self.find_comment(issue, marker)
         if found is not None:
             await self.client.request(
-                "PATCH", f"{self.repo}/issues/comments/{_id(found)}", json={"body": body}
+                "PATCH", f"{self.repo}/issues/comments/{id_of(found)}", json={"body": body}
             )
             return "updated"
         await self.client.request("POST", f"{self.repo}/issues/{issue}/comments", json={"body": body})
         return "created"
 
-    async def pulls_of_commit(self, sha: str) -> list[int]:
-        """The pull requests a commit belongs to (a merge commit: the one merged)."""
+    async def merged_pull(self, sha: str) -> int | None:
+        """The pull request whose merge made commit ``sha`` (merged, with ``sha`` as its merge commit); the
+        open pull requests that merely contain the commit do not count."""
         pulls = await self._all(f"{self.repo}/commits/{sha}/pulls")
-        return [p["number"] for p in pulls if isinstance(p.get("number"), int)]
+        merged = [p for p in pulls if p.get("merged_at") and p.get("merge_commit_sha") == sha]
+        return id_of(merged[0], "number") if merged else None
 
     async def find_issue(self, marker: str) -> dict[str, Any] | None:
         """The open issue (not a pull request) whose body starts with ``marker``."""
-        issues = await self._all(f"{self.repo}/issues", {"state": "open"})
-        ours = [i for i in issues if "pull_request" not in i and str(i.get("body", "")).startswith(marker)]
+        issues = await self._all(f"{self.repo}/issues", {"state": "open", "creator": self.bot})
+        ours = [i for i in issues if "pull_request" not in i and self._ours(i, marker)]
         return ours[0] if ours else None
 
     async def create_issue(self, title: str, body: str) -> int:
         """Open an issue; its number."""
         answer = await self.client.request("POST", f"{self.repo}/issues", json={"title": title, "body": body})
-        return _id(answer.json(), "number")
+        return id_of(answer.json(), "number")
 
     async def update_issue(self, number: int, **fields: str) -> None:
         """Change an issue's title, body or state."""
@@ -154,7 +174,7 @@ class GitHub:
         await self.client.request("POST", f"{self.repo}/issues/{issue}/comments", json={"body": body})
 
 
-def _id(item: Any, key: str = "id") -> int:
+def id_of(item: Any, key: str = "id") -> int:
     value = item.get(key) if isinstance(item, dict) else None
     if not isinstance(value, int) or isinstance(value, bool):
         raise ServerError("GET", "github", 200, f"malformed answer: {key!r} is not a number")

@@ -10,7 +10,9 @@ endpoints and payloads, and nothing of terminals, plan files or other vendors. T
   members name its ``ResourceType`` s), ``account_key`` / ``account_noun`` (where a file names its account:
   one account belongs in one file), ``credential_paths`` (blocks that are never ``${VAR}``-interpolated at
   load nor echoed in errors: ``endpoint`` resolves them), ``secret_fields`` (fields that must be a pure
-  ``${VAR}``, never a literal), ``unique_keys`` (entries that must not repeat) and ``inventory_nouns``.
+  ``${VAR}``, never a literal), ``unique_keys`` (entries that must not repeat) and ``inventory_nouns``;
+  ``url_paths`` (the config's URL fields) and ``trusted_hosts`` (the vendor's documented hosts: a URL field
+  naming any other host is refused unless the operator allows it, see ``providers.trust``).
 - **Endpoints** (no I/O): ``endpoint(loaded, env)`` resolves where and as whom to talk for one config,
   wrapping every secret in ``Secret`` the moment it is read (so the redactor knows it);
   ``default_endpoint(env)`` does the same from the provider's standard variables only (``export`` has no
@@ -24,7 +26,8 @@ endpoints and payloads, and nothing of terminals, plan files or other vendors. T
 - **diff(config, existing)** is pure: the changes that converge the account, in display order
   (``display_order``). **rails(config, existing, changes)** returns the safety rules they break
   (``Violation`` s); **needs(changes)** says, per change, what it waits for and requires (``Needs``); all
-  three are class methods (no client needed), the last two default to nothing. ``plan`` composes them.
+  three are class methods (no client needed), the last two default to nothing. **settings(config)** lists the
+  safety settings the config moves from their defaults (a line of every plan). ``plan`` composes them.
 - **execute(change)** performs one change with the fewest calls that make it true; re-running a change that
   already took effect after a crash must not duplicate anything. Failures are ``ReconcilerError`` s.
 - **label(change)** / **describe(change)** say in words what a change does (the renderers ask them; a saved
@@ -43,7 +46,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from reconciler.core.changes import Change, ChangeKind
-from reconciler.core.plan import AccountPlan, Violation, build_plan
+from reconciler.core.plan import AccountPlan, Setting, Violation, build_plan
 from reconciler.core.state import State
 
 if TYPE_CHECKING:
@@ -58,7 +61,10 @@ Loc = tuple[str | int, ...]
 
 class Endpoint:
     """Where and as whom to talk to one account; each provider subclasses it (a frozen dataclass). Secrets
-    stay in ``Secret`` wrappers."""
+    stay in ``Secret`` wrappers. ``api_url`` is where its requests go (the account lock is keyed by it when
+    it is not one of the provider's trusted hosts: a sandbox on another port is another account)."""
+
+    api_url: str
 
 
 @dataclass(frozen=True)
@@ -87,10 +93,16 @@ class Provider(ABC):
     kinds: ClassVar[type[ChangeKind]]
     account_key: ClassVar[Loc]
     account_noun: ClassVar[str] = "account"
+    #: Whether the account is a number (JSON plans write it as one); else a string, even "007".
+    account_numeric: ClassVar[bool] = False
+    #: The environment variables the provider reads (its ``${VAR}`` defaults and URL overrides), for help.
+    environment: ClassVar[tuple[str, ...]] = ()
     credential_paths: ClassVar[tuple[Loc, ...]] = ()
     secret_fields: ClassVar[tuple[SecretField, ...]] = ()
     unique_keys: ClassVar[tuple[UniqueKey, ...]] = ()
     inventory_nouns: ClassVar[tuple[str, ...]] = ()
+    url_paths: ClassVar[tuple[Loc, ...]] = ()
+    trusted_hosts: ClassVar[tuple[str, ...]] = ()
     exporter: ClassVar[Exporter | None] = None
     webhook: ClassVar[str | None] = None
 
@@ -149,6 +161,11 @@ class Provider(ABC):
         return []
 
     @classmethod
+    def settings(cls, config: Any) -> list[Setting]:
+        """The safety settings ``config`` moves away from their defaults (each is a line of every plan)."""
+        return []
+
+    @classmethod
     def needs(cls, changes: Sequence[Change]) -> list[Needs]:
         """What each change waits for and requires (by index)."""
         from reconciler.core.schedule import Needs  # asyncio, which `validate` never needs
@@ -160,9 +177,9 @@ class Provider(ABC):
         """Diff, fingerprint every touched resource, evaluate the rails (a template method)."""
         changes = cls.diff(config, existing)
         violations = cls.rails(config, existing, changes)
-        return build_plan(
-            path, cls.name, cls.account_of(config), changes, existing, violations, config_digest
-        )
+        account = cls.account_of(config)
+        settings = cls.settings(config)
+        return build_plan(path, cls.name, account, changes, existing, violations, config_digest, settings)
 
     def plan_fetched(self, existing: State) -> AccountPlan:
         """The plan of this provider's config against what ``fetch`` returned."""

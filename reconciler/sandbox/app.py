@@ -16,6 +16,7 @@ from starlette.types import ASGIApp
 from reconciler.sandbox import abtasty, auth, control, taplytics
 from reconciler.sandbox.context import Credentials, Sandbox
 from reconciler.sandbox.faults import FaultInjector, Faults
+from reconciler.sandbox.gates import DialectGates
 from reconciler.sandbox.middleware import SandboxMiddleware, quiet_deliberate_drops
 from reconciler.sandbox.persist import GroupCommitter
 from reconciler.sandbox.seed import initial_state
@@ -44,14 +45,16 @@ def build_sandbox(
     faults: Faults,
     page_cap: int = 100,
     taplytics_token: str | None = None,
+    dialects: frozenset[str] = frozenset(),
 ) -> Sandbox:
-    """The sandbox state and settings; ``taplytics_token``, when given, replaces the credentials' one."""
+    """The sandbox state and settings; ``taplytics_token``, when given, replaces the credentials' one;
+    ``dialects`` are the readings it plays (``reconciler.sandbox.dialects``)."""
     if taplytics_token is not None:
         credentials = dataclasses.replace(
             credentials, taplytics_token=taplytics_token, taplytics_token_from_env=False
         )
     store, committer = open_store(seed, state_path)
-    return Sandbox(store, committer, FaultInjector(faults), credentials, page_cap=page_cap)
+    return Sandbox(store, committer, FaultInjector(faults), credentials, page_cap=page_cap, dialects=dialects)
 
 
 def build_app(sandbox: Sandbox, loop_box: list[asyncio.AbstractEventLoop] | None = None) -> ASGIApp:
@@ -74,4 +77,4 @@ def build_app(sandbox: Sandbox, loop_box: list[asyncio.AbstractEventLoop] | None
         lifespan=lifespan,
     )
     starlette.state.sandbox = sandbox
-    return SandboxMiddleware(starlette, sandbox)
+    return SandboxMiddleware(DialectGates(starlette, sandbox), sandbox)

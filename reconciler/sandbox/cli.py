@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import click
 
 from reconciler.sandbox.app import build_sandbox
 from reconciler.sandbox.context import Credentials
+from reconciler.sandbox.dialects import DIALECTS, ENV_VAR, DialectError, parse_dialects
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.persist import write_atomic
 from reconciler.sandbox.seed import SEED_USAGE, SeedError, check_seed, initial_state
@@ -26,7 +28,14 @@ def _check_seed(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
-def _banner(url: str, account_id: int, credentials: Credentials, state: Path | None) -> str:
+def _dialects(ctx: click.Context, param: click.Parameter, value: str | None) -> frozenset[str]:
+    try:
+        return parse_dialects(value)
+    except DialectError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+def _banner(url: str, account_id: int, credentials: Credentials, state: Path | None, api2: str) -> str:
     """What the server accepts; a secret or key that came from the environment is masked."""
     secret = (
         "****** (from ABTASTY_CLIENT_SECRET)" if credentials.secret_from_env else credentials.client_secret
@@ -39,7 +48,8 @@ def _banner(url: str, account_id: int, credentials: Credentials, state: Path | N
     return "\n".join(
         [
             f"AB Tasty sandbox listening on {url}",
-            f"  token URL:     {url}/oauth/v2/token",
+            *([f"  api2 URL:      {api2} (token, membership, script)"] if api2 != url else []),
+            f"  token URL:     {api2}/oauth/v2/token",
             f"  account id:    {account_id}",
             f"  client_id:     {credentials.client_id}",
             f"  client_secret: {secret}",
@@ -51,7 +61,19 @@ def _banner(url: str, account_id: int, credentials: Credentials, state: Path | N
     )
 
 
-@click.group()
+def _is_loopback(host: str) -> bool:
+    # The sandbox stands on its own (it imports nothing from http/): its own reading of "this machine".
+    host = host.strip("[]").lower().rstrip(".")
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.group(
+    epilog="\b\nEnvironment: ABTASTY_CLIENT_ID, ABTASTY_CLIENT_SECRET, TAPLYTICS_API_TOKEN (the credentials it accepts; else the demo ones, printed)\n\n\b\n"
+    "Exit codes: 0 stopped (Ctrl-C) or reset, 1 a user error\n\n\b\nExample:\n  reconciler sandbox serve --latency 200"
+)
 def sandbox() -> None:
     """Run the local AB Tasty and Taplytics API emulator."""
 
@@ -80,27 +102,45 @@ def sandbox() -> None:
 )
 @click.option("--drop-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of dropped connections.")
 @click.option("--token-ttl", default=43200, show_default=True, type=click.IntRange(min=1), help="Seconds.")
+@click.option("--dialect", "dialects", envvar=ENV_VAR, callback=_dialects, metavar="A,B,...",
+              help=f"Other readings of the documents to play (env {ENV_VAR}): {', '.join(DIALECTS)}. "
+              "See docs/sandbox.md.")  # fmt: skip
+@click.option("--allow-non-loopback", is_flag=True,
+              help="Listen on a HOST other than loopback: anyone who reaches it can reset or fault it.")  # fmt: skip
 def serve(
     host: str, port: int, state: Path | None, seed: str, page_cap: int, latency: float, jitter: float,
     error_rate: float, rate_limit: float, throttle_rate: float, drop_rate: float, token_ttl: int,
+    dialects: frozenset[str], allow_non_loopback: bool,
 ) -> None:  # fmt: skip
     """Serve the AB Tasty Public API and the Taplytics API on HOST:PORT until Ctrl-C."""
+    if not allow_non_loopback and not _is_loopback(host):
+        raise click.UsageError(
+            f"--host {host} is not a loopback address: the sandbox's control routes (reset, faults, state) "
+            "have no authentication, so anyone who can reach it could use them. Pass --allow-non-loopback "
+            "if that is really meant"
+        )
     faults = Faults(latency_ms=latency, jitter_ms=jitter, error_rate=error_rate, rate_limit_rps=rate_limit,
                     throttle_rate=throttle_rate, drop_rate=drop_rate, token_ttl=token_ttl, fault_seed=None)  # fmt: skip
     credentials = resolve_credentials(None, None)
-    box = build_sandbox(seed, state, credentials, faults, page_cap=page_cap)
-    sock = bind_socket(host, port)
+    box = build_sandbox(seed, state, credentials, faults, page_cap=page_cap, dialects=dialects)
+    sockets = [bind_socket(host, port)]
+    if box.plays("two-hosts"):  # api2 on the next port (any free one when --port is 0)
+        sockets.append(bind_socket(host, port + 1 if port else 0))
+        box.api2_port = sockets[1].getsockname()[1]
     server = uvicorn_server(box, [])
     url_host = f"[{host}]" if ":" in host else host
-    click.echo(
-        _banner(f"http://{url_host}:{sock.getsockname()[1]}", box.store.account_id, credentials, state)
-    )
+    url = f"http://{url_host}:{sockets[0].getsockname()[1]}"
+    api2 = f"http://{url_host}:{box.api2_port}" if box.api2_port else url
+    click.echo(_banner(url, box.store.account_id, credentials, state, api2))
+    if dialects:
+        click.echo(f"Dialects: {', '.join(sorted(dialects))}")
     try:
-        server.run(sockets=[sock])
+        server.run(sockets=sockets)
     except KeyboardInterrupt:
         pass  # uvicorn already shut down gracefully and re-raised the signal
     finally:
-        sock.close()
+        for sock in sockets:
+            sock.close()
     click.echo("Sandbox stopped.")
 
 

@@ -68,9 +68,15 @@ class Sandbox:
     faults: FaultInjector
     credentials: Credentials
     page_cap: int = 100
+    dialects: frozenset[str] = frozenset()  # see reconciler.sandbox.dialects
+    api2_port: int | None = None  # with the two-hosts dialect: the port of the second host
     tokens: TokenIssuer = field(default_factory=TokenIssuer)
     log: list[dict[str, Any]] = field(default_factory=list)
     webhooks: WebhookSender = field(default_factory=WebhookSender)
+
+    def plays(self, dialect: str) -> bool:
+        """Whether this sandbox plays ``dialect`` (one of ``reconciler.sandbox.dialects.DIALECTS``)."""
+        return dialect in self.dialects
 
     async def commit(self) -> None:
         """Return once every mutation applied so far is on disk (no-op without a state file)."""

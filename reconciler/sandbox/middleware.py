@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.faults import Decision
+from reconciler.sandbox.gates import arrived_on
 from reconciler.sandbox.taplytics.tokens import token_via
 from reconciler.sandbox.web import error_body, is_taplytics
 
@@ -157,6 +158,8 @@ class SandboxMiddleware:
             "query": loggable_query(query),
             "body": loggable_body(raw, headers.get("content-type", "")),
         }
+        if self.sandbox.api2_port is not None:  # two-hosts: which host the request reached
+            entry["host"] = arrived_on(self.sandbox, scope)
         if is_taplytics(scope["path"]):
             entry["token_via"] = token_via(scope["method"], headers, query, raw)
         entry["status"] = None

@@ -7,13 +7,14 @@ import contextlib
 import os
 import socket
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import uvicorn
 
 from reconciler.errors import ReconcilerError
+from reconciler.sandbox import dialects
 from reconciler.sandbox.app import build_app, build_sandbox
 from reconciler.sandbox.auth import TOKEN_PATH
 from reconciler.sandbox.context import (
@@ -54,6 +55,14 @@ def resolve_credentials(
     )
 
 
+def dialect_names(value: str | Iterable[str] | None) -> frozenset[str]:
+    """The dialects asked for (None: from ``RECONCILER_SANDBOX_DIALECT``); a bad name stops the start."""
+    try:
+        return dialects.from_environment() if value is None else dialects.parse_dialects(value)
+    except dialects.DialectError as err:
+        raise SandboxStartError(f"{dialects.ENV_VAR if value is None else 'dialects'}: {err}") from None
+
+
 def bind_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -77,23 +86,37 @@ def uvicorn_server(sandbox: Sandbox, loop_box: list[asyncio.AbstractEventLoop]) 
 class SandboxServer:
     """A running sandbox. Methods other than ``url`` & co. run on the server's loop, so they are thread-safe."""
 
-    def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0, api2_port: int = 0) -> None:
         self.sandbox = sandbox
         self._sock = bind_socket(host, port)
         self._host = host
         self.port: int = self._sock.getsockname()[1]
+        self._sockets = [self._sock]
+        if sandbox.plays("two-hosts"):  # api2.abtasty.com gets a port of its own
+            self._sockets.append(bind_socket(host, api2_port))
+            sandbox.api2_port = self._sockets[1].getsockname()[1]
         self._loops: list[asyncio.AbstractEventLoop] = []
         self._server = uvicorn_server(sandbox, self._loops)
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
+        """The first host: every route, or (``two-hosts``) AB Tasty's api.abtasty.com routes and Taplytics."""
+        return self._url(self.port)
+
+    @property
+    def api2_url(self) -> str:
+        """AB Tasty's api2.abtasty.com routes (token, membership, script): a second port with ``two-hosts``,
+        else the same server as ``url``."""
+        return self._url(self.sandbox.api2_port or self.port)
+
+    def _url(self, port: int) -> str:
         host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self.port}"
+        return f"http://{host}:{port}"
 
     @property
     def token_url(self) -> str:
-        return self.url + TOKEN_PATH
+        return self.api2_url + TOKEN_PATH
 
     @property
     def account_id(self) -> int:
@@ -117,6 +140,7 @@ class SandboxServer:
         ``--sandbox`` passes to every provider's ``default_endpoint``)."""
         return {
             "ABTASTY_API_URL": self.url,
+            "ABTASTY_API2_URL": self.api2_url,
             "ABTASTY_AUTH_URL": self.token_url,
             "ABTASTY_CLIENT_ID": self.client_id,
             "ABTASTY_CLIENT_SECRET": self.client_secret,
@@ -126,7 +150,7 @@ class SandboxServer:
 
     def start(self) -> None:
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
+            target=self._server.run, kwargs={"sockets": self._sockets}, daemon=True
         )
         self._thread.start()
         deadline = threading.Event()
@@ -142,7 +166,8 @@ class SandboxServer:
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
-        self._sock.close()
+        for sock in self._sockets:
+            sock.close()
 
     def _call(self, fn: Callable[[], T]) -> T:
         async def run() -> T:
@@ -188,11 +213,17 @@ def serve_in_thread(
     port: int = 0,
     host: str = "127.0.0.1",
     taplytics_token: str | None = None,
+    dialects: str | Iterable[str] | None = None,
 ) -> Iterator[SandboxServer]:
-    """Run a sandbox on ``host:port`` (a free port by default) until the block ends."""
+    """Run a sandbox on ``host:port`` (a free port by default) until the block ends.
+
+    ``dialects`` (``"dates-iso,two-hosts"`` or names) are the readings it plays; None takes
+    ``RECONCILER_SANDBOX_DIALECT`` (so ``--sandbox`` and ``make demo`` follow it), else none.
+    """
     credentials = resolve_credentials(client_id, client_secret, taplytics_token=taplytics_token)
     path = Path(state_path) if state_path is not None else None
-    sandbox = build_sandbox(seed, path, credentials, faults or Faults(), page_cap=page_cap)
+    chosen = dialect_names(dialects)
+    sandbox = build_sandbox(seed, path, credentials, faults or Faults(), page_cap=page_cap, dialects=chosen)
     server = SandboxServer(sandbox, host=host, port=port)
     server.start()
     try:

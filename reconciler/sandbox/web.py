@@ -134,3 +134,8 @@ async def persist(sandbox: Sandbox) -> None:
 
 def no_content() -> Response:
     return Response(status_code=204)
+
+
+def write_answer(sandbox: Sandbox, body: Any) -> Response:
+    """The answer to a write the document says is a 204: 204, or 200 with ``body`` (``writes-200``)."""
+    return JSONResponse(body) if sandbox.plays("writes-200") else no_content()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from reconciler.config.load import LoadedConfig
 from reconciler.core.plan import AccountPlan
-from reconciler.core.schedule import ApplyResult, Status
+from reconciler.core.schedule import ApplyResult, Outcome, Status
 from reconciler.engine import Session
 from reconciler.errors import ReconcilerError
 from reconciler.http.attempts import observe_attempts
@@ -59,13 +59,16 @@ class CheckSettings:
     sandbox_env: Mapping[str, str] | None = None
     parallelism: int = 8
     self_heal: bool = False
+    allow_hosts: tuple[str, ...] = ()  # --allow-host: hosts trusted with credentials besides the vendors'
 
 
 async def run_check(loaded: LoadedConfig, settings: CheckSettings) -> CheckResult:
     """Plan ``loaded``'s account (and heal it when asked); never raises a ``ReconcilerError``."""
     result = CheckResult()
     start = time.perf_counter()
-    session = Session([loaded], settings.env, settings.parallelism, settings.sandbox_env)
+    session = Session(
+        [loaded], settings.env, settings.parallelism, settings.sandbox_env, allow_hosts=settings.allow_hosts
+    )
     with observe_attempts(lambda _method, outcome: result.requests.update((outcome,))):
         try:
             result.plan = (await session.plan())[0]
@@ -83,15 +86,23 @@ async def run_check(loaded: LoadedConfig, settings: CheckSettings) -> CheckResul
 
 
 async def _heal(session: Session, plan: AccountPlan) -> Heal:
-    """Apply through ``Session.apply`` like ``reconciler apply --auto-approve``: a fresh fetch, the rails
-    enforced (never forced), every change attempted unless it depends on a failed one."""
+    """Apply through ``Session.apply`` as ``reconciler apply --auto-approve`` does (nothing approved in
+    advance: a fresh fetch and plan under the account's lock), the rails enforced (never forced), every
+    change attempted unless it depends on a failed one. No ``stop``: a signal lets a self-heal finish."""
     try:
-        results = await session.apply(
-            force=False, saved=None, confirm=lambda _plans: True, on_event=lambda line: logger.info(line)
-        )
+        results = await session.apply(force=False, saved=None, approved=None, on_event=_log_outcome)
     except ReconcilerError as err:  # a rail refused, or the fetch failed: nothing was applied
         return Heal(plan, error=redact(str(err)))
     return _heal_of(results[0])
+
+
+def _log_outcome(plan: AccountPlan, outcome: Outcome) -> None:
+    reason = f": {outcome.reason}" if outcome.reason else ""
+    logger.info(
+        redact(
+            f"self-heal {plan.provider} {plan.account}: {outcome.change.resource} {outcome.status}{reason}"
+        )
+    )
 
 
 def _heal_of(result: ApplyResult) -> Heal:

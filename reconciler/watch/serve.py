@@ -45,6 +45,7 @@ class WatchOptions:
     self_heal: bool = False
     parallelism: int = 8
     sandbox_env: Mapping[str, str] | None = None
+    allow_hosts: tuple[str, ...] = ()
 
 
 def parse_listen(listen: str) -> tuple[str, int]:
@@ -109,7 +110,9 @@ async def _main(
     notifier = Notifier(
         targets, lambda ok: metrics.notifications.labels("delivered" if ok else "failed").inc()
     )
-    settings = CheckSettings(options.env, options.sandbox_env, options.parallelism, options.self_heal)
+    settings = CheckSettings(
+        options.env, options.sandbox_env, options.parallelism, options.self_heal, options.allow_hosts
+    )
     watcher = Watcher(source, settings, options.interval, metrics, notifier)
     config = uvicorn.Config(
         build_app(watcher, metrics, secrets), log_level="warning", access_log=False, lifespan="off"

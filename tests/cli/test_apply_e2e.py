@@ -214,7 +214,9 @@ def test_delete_fraction_refused_then_forced(cli, sandbox, tmp_path):
     sandbox.clear_requests()
     result = cli("apply", str(config), "--auto-approve")
     assert result.code == 1
-    assert "revoke 4 of 15 members" in result.err and "26.67%" in result.err and "25.00%" in result.err
+    assert (
+        "revoke or demote 4 of 15 members" in result.err and "26.67%" in result.err and "25.00%" in result.err
+    )
     assert "--force" in result.err
     assert mutations(sandbox) == []
     result = cli("apply", str(config), "--auto-approve", "--force")
@@ -252,6 +254,7 @@ def big(tmp_path: Path) -> Iterator[SandboxServer]:
 
 def test_pause_fraction_refused_then_forced(big, cli, monkeypatch, tmp_path):
     monkeypatch.setenv("ABTASTY_API_URL", big.url)
+    monkeypatch.setenv("ABTASTY_API2_URL", big.api2_url)
     monkeypatch.setenv("ABTASTY_AUTH_URL", big.token_url)
     playing = sorted(int(i) for i, t in big.state()["tests"].items() if t["state"] == "play")
     assert len(playing) >= 10
@@ -262,7 +265,7 @@ def test_pause_fraction_refused_then_forced(big, cli, monkeypatch, tmp_path):
     config = write_config(tmp_path, body)
     result = cli("apply", str(config), "--auto-approve")
     assert result.code == 1
-    assert f"pause {len(pause)} of {len(playing)} managed playing tests" in result.err
+    assert f"stop {len(pause)} of {len(playing)} managed playing tests" in result.err
     assert "max_pause_fraction 50.00%" in result.err and "--force" in result.err
     assert mutations(big) == []
     result = cli("apply", str(config), "--auto-approve", "--force")
@@ -293,8 +296,9 @@ def test_partial_failure_reports_counts_and_rerun_converges(cli, sandbox, tmp_pa
     result = cli("apply", str(config), "--auto-approve")
     assert result.code == 1
     assert "Apply complete: 3 applied, 1 failed, 1 skipped." in result.out
-    assert "failed: test:381316" in result.err and "stop_at" in result.err
-    assert "skipped: test:381316: depends on failed test_schedule test:381316" in result.err
+    assert 'failed: test 381316 "Black Friday": schedule' in result.err and "stop_at" in result.err
+    assert 'skipped: test 381316 "Black Friday"' in result.err
+    assert "depends on failed test_schedule test:381316" in result.err
     assert Counter(mutations(sandbox)) == Counter(
         [("PATCH", f"{TESTS}/381296/play"), ("PATCH", f"{TESTS}/381316/schedule"), ("POST", MEMBERS), SCRIPT]
     )

@@ -30,7 +30,7 @@ def test_usage_error_is_exit_1_not_2(cli: CliRunner, tmp_path: Path) -> None:
 def test_validate_reads_no_environment_and_makes_no_request(
     cli: CliRunner, sandbox: SandboxServer, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path, "tests:\n  - name: ${UNSET_TEST_NAME}\n")
+    config = write_config(tmp_path, "  credentials:\n    client_id: ${UNSET_CLIENT_ID}\n")
     result = cli("validate", str(config))
     assert result.code == 0 and "1 file valid" in result.out
     assert sandbox.requests() == []

@@ -73,7 +73,7 @@ def server(tmp_path: Path) -> Server:
 
 def at(srv: SandboxServer) -> dict[str, str]:
     """Env overrides that point a ``cli`` run at ``srv`` rather than the default sandbox."""
-    return {"ABTASTY_API_URL": srv.url, "ABTASTY_AUTH_URL": srv.token_url}
+    return {"ABTASTY_API_URL": srv.url, "ABTASTY_API2_URL": srv.api2_url, "ABTASTY_AUTH_URL": srv.token_url}
 
 
 ALL_KINDS = """\
@@ -347,7 +347,7 @@ def test_token_expiring_mid_run_is_refreshed(cli, server, tmp_path):
 def test_json_markdown_and_out_file(sandbox, cli, tmp_path):
     path = all_kinds_config(tmp_path, sandbox)
     doc = json.loads(cli("plan", str(path), "--format", "json").out)
-    assert doc["format_version"] == "1.0"
+    assert doc["format_version"] == "2.0"
     assert doc["summary"] == {"add": 1, "change": 6, "remove": 1}
     changes = doc["accounts"][0]["changes"]
     assert [c["kind"] for c in changes][:3] == ["test_state"] * 3

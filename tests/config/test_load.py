@@ -31,7 +31,7 @@ def test_defaults(tmp_path: Path) -> None:
     [loaded] = load_configs([write(tmp_path, MINIMAL)])
     config = loaded.config
     assert config.account.credentials.client_secret == "${ABTASTY_CLIENT_SECRET}"
-    assert config.account.safety.max_delete_fraction == 0.25
+    assert config.account.safety.access_loss_fraction == 0.25
     assert config.memberships is None and config.tests == [] and config.script.update_after_apply
 
 
@@ -41,30 +41,32 @@ def test_effective_mode_defaults_to_prod(tmp_path: Path) -> None:
     assert [t.effective_mode for t in loaded.config.tests] == ["prod", None]
 
 
-def test_validate_ignores_environment_but_run_interpolates(tmp_path: Path) -> None:
+def test_a_reference_outside_the_credentials_is_refused_with_or_without_env(tmp_path: Path) -> None:
     text = MINIMAL + "tests:\n  - name: ${TEST_NAME:-Gil Test}\n  - name: ${OTHER}\n"
     path = write(tmp_path, text)
-    [validated] = load_configs([path])
-    assert validated.config.tests[1].name == "${OTHER}"
-    [run] = load_configs([path], env={"OTHER": "Public API Test"})
-    assert [t.name for t in run.config.tests] == ["Gil Test", "Public API Test"]
-    # credentials are never interpolated into the model: they become Secrets where they are sent
+    for env in (None, {"OTHER": "Public API Test"}):
+        with pytest.raises(ConfigError) as err:
+            load_configs([path], env=env)
+        message = str(err.value)
+        assert f"{path}:6:11: tests[0].name: ${{...}} is only allowed in the credentials" in message
+        assert f"{path}:7:11: tests[1].name:" in message and "Public API Test" not in message
+
+
+def test_credentials_are_never_interpolated_into_the_model(tmp_path: Path) -> None:
+    [run] = load_configs([write(tmp_path, MINIMAL)], env={"ABTASTY_CLIENT_ID": "client-x"})
     assert run.config.account.credentials.client_id == "${ABTASTY_CLIENT_ID}"
 
 
-def test_unset_variable_is_reported_at_its_line(tmp_path: Path) -> None:
-    path = write(tmp_path, MINIMAL + "tests:\n  - name: ${MISSING_NAME}\n")
-    with pytest.raises(ConfigError) as err:
-        load_configs([path], env={})
-    assert f"{path}:6:11: environment variable MISSING_NAME is not set" in str(err.value)
-
-
-def test_interpolated_value_is_validated_like_a_literal(tmp_path: Path) -> None:
-    text = MINIMAL + "memberships:\n  members:\n    - email: ${EMAIL}\n      role: admin\n"
+def test_an_email_cannot_carry_a_variable(tmp_path: Path) -> None:
+    text = (
+        MINIMAL
+        + "memberships:\n  members:\n    - email: x.${ABTASTY_CLIENT_SECRET}@example.com\n      role: admin\n"
+    )
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as err:
-        load_configs([path], env={"EMAIL": "nope"})
-    assert f"{path}:7:14:" in str(err.value) and "not a valid email" in str(err.value)
+        load_configs([path], env={"ABTASTY_CLIENT_SECRET": "the-secret-value"})
+    assert f"{path}:7:14: memberships.members[0].email: ${{...}} is only allowed" in str(err.value)
+    assert "the-secret-value" not in str(err.value)
 
 
 def test_unquoted_timestamp_is_accepted(tmp_path: Path) -> None:

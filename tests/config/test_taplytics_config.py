@@ -39,12 +39,18 @@ def test_defaults_and_users(tmp_path: Path) -> None:
 
 
 def test_token_is_never_interpolated_into_the_model(tmp_path: Path) -> None:
-    text = HEADER + "  api_token: ${MY_TOKEN}\nusers:\n  - user_id: ${QA_ID}\n    name: QA\n"
-    [loaded] = load_configs([write(tmp_path, text)], env={"MY_TOKEN": "tok-secret-value", "QA_ID": "qa-9"})
+    text = HEADER + "  api_token: ${MY_TOKEN}\nusers:\n  - user_id: qa-9\n    name: QA\n"
+    [loaded] = load_configs([write(tmp_path, text)], env={"MY_TOKEN": "tok-secret-value"})
     assert isinstance(loaded.config, TaplyticsConfig)
     assert loaded.config.project.api_token == "${MY_TOKEN}"  # resolved into a Secret where it is sent
-    assert loaded.config.users[0].user_id == "qa-9"  # other values are interpolated as usual
     assert "tok-secret-value" not in repr(loaded)
+
+
+def test_a_user_id_cannot_carry_a_variable(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "users:\n  - user_id: ${QA_ID}\n    name: QA\n")
+    with pytest.raises(ConfigError) as err:
+        load_configs([path], env={"QA_ID": "qa-9"})
+    assert f"{path}:6:14: users[0].user_id: ${{...}} is only allowed in the credentials" in str(err.value)
 
 
 @pytest.mark.parametrize("token", ["${TAPLYTICS_API_TOKEN:-abc123def}", "prefix-${TAPLYTICS_API_TOKEN}"])

@@ -159,9 +159,10 @@ def test_max_delete_fraction():
         }
     )
     plan = make_plan("a.yaml", cfg, have)  # revokes 3 of 10 = 30% > 25%
-    assert [v.rule for v in plan.violations] == ["max_delete_fraction"]
+    assert [v.rule for v in plan.violations] == ["max_access_loss_fraction"]
     with pytest.raises(
-        UnsafePlanError, match=r"revoke 3 of 10 members: 30\.00% is over max_delete_fraction 25\.00%"
+        UnsafePlanError,
+        match=r"revoke or demote 3 of 10 members: 30\.00% is over max_access_loss_fraction 25\.00%",
     ):
         plan.raise_if_unsafe(force=False)
     plan.raise_if_unsafe(force=True)
@@ -174,7 +175,10 @@ def test_max_pause_fraction():
     cfg = config(tests=[{"id": i, "state": "pause" if i <= 6 else "play"} for i in range(1, 11)])
     plan = make_plan("a.yaml", cfg, existing(tests))
     assert [v.rule for v in plan.violations] == ["max_pause_fraction"]
-    assert "6 of 10 managed playing tests: 60.00%" in plan.violations[0].message
+    assert (
+        "6 of 10 managed playing tests (paused, moved to preprod or scheduled out): 60.00%"
+        in plan.violations[0].message
+    )
     plan.raise_if_unsafe(force=True)
     nine = config(tests=[{"id": i, "state": "pause"} for i in range(1, 10)])
     assert make_plan("a.yaml", nine, existing(tests[:9])).violations == ()

@@ -8,6 +8,7 @@ timezone the config cannot name, and the request count of a whole-account read a
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -99,8 +100,13 @@ def test_modeline_points_at_the_schema_of_the_tree(
     (tmp_path / "schema" / "reconciler.schema.json").write_text("{}")
     text = export_to(cli, tmp_path / "accounts" / "demo.yaml")
     assert text.splitlines()[0] == "# yaml-language-server: $schema=../schema/reconciler.schema.json"
-    elsewhere = export_to(cli, tmp_path.parent / f"{tmp_path.name}-other.yaml")
-    assert "$schema=https://" in elsewhere.splitlines()[0]
+    other = tmp_path.parent / f"{tmp_path.name}-other"
+    other.mkdir()
+    elsewhere = export_to(cli, other / "demo.yaml")
+    # No schema/ in the tree: the schema is written next to the file, so the modeline resolves.
+    assert elsewhere.splitlines()[0] == "# yaml-language-server: $schema=./reconciler.schema.json"
+    written = json.loads((other / "reconciler.schema.json").read_text())
+    assert written["$id"].endswith("reconciler.schema.json")
 
 
 def test_playing_tests_only_without_members(cli: CliRunner, demo: SandboxServer, tmp_path: Path) -> None:
@@ -214,7 +220,13 @@ def test_usage_errors(cli: CliRunner, demo: SandboxServer, args: tuple[str, ...]
 def test_embedded_sandbox(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``--sandbox`` reads the same persistent sandbox that ``plan --sandbox`` plans against."""
     monkeypatch.chdir(tmp_path)
-    for name in ("ABTASTY_CLIENT_ID", "ABTASTY_CLIENT_SECRET", "ABTASTY_API_URL", "ABTASTY_AUTH_URL"):
+    for name in (
+        "ABTASTY_CLIENT_ID",
+        "ABTASTY_CLIENT_SECRET",
+        "ABTASTY_API_URL",
+        "ABTASTY_API2_URL",
+        "ABTASTY_AUTH_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     path = tmp_path / "accounts" / "demo.yaml"
     export_to(cli, path, "--sandbox")

@@ -9,6 +9,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from reconciler.config import load_configs
+from reconciler.errors import ConfigError
 from reconciler.export.result import UpdateResult
 from reconciler.export.text import comment_text, double_quoted, is_plain_safe, scalar
 from reconciler.providers.abtasty.config import AbTastyConfig
@@ -130,14 +131,11 @@ def test_unmanaged_values_are_not_touched(tmp_path: Path) -> None:
     assert result.findings == []
 
 
-def test_a_value_from_a_variable_is_left_for_a_hand_edit(tmp_path: Path) -> None:
+def test_a_value_from_a_variable_never_reaches_the_updater(tmp_path: Path) -> None:
+    # ${VAR} is refused outside the credentials (issue 13), so the config fails to load before any edit.
     body = "tests:\n  - id: 1\n    state: ${WANTED}\n"
-    result = refresh(tmp_path, body, account(ExistingTest(1, "a", "pause", False)), env={"WANTED": "play"})
-    assert not result.changed
-    assert result.report(False) == [
-        f"{tmp_path / 'account.yaml'}:7: tests[0] (id 1): state play -> pause: edit it by hand "
-        "(the value comes from a ${VAR})"
-    ]
+    with pytest.raises(ConfigError, match=r"only allowed in the credentials"):
+        refresh(tmp_path, body, account(ExistingTest(1, "a", "pause", False)), env={"WANTED": "play"})
 
 
 def test_mode_on_the_dash_line_is_a_hand_edit_and_the_state_stays(tmp_path: Path) -> None:

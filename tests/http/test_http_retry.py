@@ -202,7 +202,7 @@ async def test_connection_kept_failing(sleeps: SleepRecorder) -> None:
     assert caught.value.status == 0
     assert str(caught.value) == (
         "GET /x -> 0: connection failed after 3 attempts: RemoteProtocolError: "
-        "Server disconnected without sending a response."
+        "Server disconnected without sending a response. (host api.test)"
     )
 
 

@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 TOKEN = "ghs_canaryToken0123456789abcdef"
+BOT = "github-actions[bot]"  # who the Actions token comments as
 LIMIT = 65_536
 
 
@@ -32,7 +33,8 @@ class FakeGitHub:
     repo: str = "acme/experiments"
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
-    commit_pulls: dict[str, list[int]] = field(default_factory=dict)
+    commit_pulls: dict[str, list[int]] = field(default_factory=dict)  # merged, with that merge commit
+    open_pulls: dict[str, list[int]] = field(default_factory=dict)  # open pull requests holding the commit
     requests: list[tuple[str, str]] = field(default_factory=list)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
     url: str = ""
@@ -86,9 +88,7 @@ def build_app(gh: FakeGitHub) -> Starlette:
             return denied
         issue = int(request.path_params["n"])
         if request.method == "POST":
-            return JSONResponse(
-                gh.add_comment(issue, (await request.json())["body"], "github-actions[bot]"), status_code=201
-            )
+            return JSONResponse(gh.add_comment(issue, (await request.json())["body"], BOT), status_code=201)
         return _page(request, gh.comments.get(issue, []), gh.url)
 
     async def comment(request: Request) -> Response:
@@ -112,10 +112,17 @@ def build_app(gh: FakeGitHub) -> Starlette:
                 "title": data["title"],
                 "body": data["body"],
                 "state": "open",
+                "user": {"login": BOT},
             }
             return JSONResponse(gh.issues[number], status_code=201)
         state = request.query_params.get("state", "open")
-        listed = [i for i in gh.issues.values() if state == "all" or i["state"] == state]
+        creator = request.query_params.get("creator")
+        listed = [
+            i
+            for i in gh.issues.values()
+            if (state == "all" or i["state"] == state)
+            and (creator is None or i.get("user", {}).get("login") == creator)
+        ]
         return _page(request, listed, gh.url)
 
     async def issue(request: Request) -> Response:
@@ -130,8 +137,16 @@ def build_app(gh: FakeGitHub) -> Starlette:
     async def pulls(request: Request) -> Response:
         if (denied := await guard(request)) is not None:
             return denied
-        numbers = gh.commit_pulls.get(request.path_params["sha"], [])
-        return _page(request, [{"number": n, "state": "closed"} for n in numbers], gh.url)
+        sha = request.path_params["sha"]
+        merged = [
+            {"number": n, "state": "closed", "merged_at": "2026-11-29T12:00:00Z", "merge_commit_sha": sha}
+            for n in gh.commit_pulls.get(sha, [])
+        ]
+        still_open = [
+            {"number": n, "state": "open", "merged_at": None, "merge_commit_sha": "f" * 40}
+            for n in gh.open_pulls.get(sha, [])
+        ]
+        return _page(request, still_open + merged, gh.url)
 
     repo = "/repos/{owner}/{name}"
     return Starlette(

@@ -128,3 +128,49 @@ def test_the_run_step_refuses_a_malformed_secrets_line_without_echoing_it(tmp_pa
     assert "pasted-secret-value" not in result.stdout + result.stderr
     wrong = _run_step("deploy", {}, tmp_path)
     assert wrong.returncode == 1 and "command must be validate, plan, apply or drift" in wrong.stdout
+
+
+def test_the_run_step_refuses_what_a_secrets_line_must_not_set(tmp_path: Path) -> None:
+    for name in ("PATH", "GITHUB_TOKEN", "ABTASTY_AUTH_URL", "RECONCILER_ALLOW_HOSTS", "LD_PRELOAD"):
+        result = _run_step("validate", {"INPUT_SECRETS": f"{name}=somewhere-else"}, tmp_path)
+        assert result.returncode == 1 and f"sets {name}, which is not a credential" in result.stdout
+        assert "somewhere-else" not in result.stdout + result.stderr
+
+
+def test_the_run_step_reads_every_line_of_paths_and_refuses_quotes(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for folder in ("a", "b"):
+        write_config(tmp_path / folder, "tests:\n  - id: 1\n", "x.yaml")
+    (tmp_path / "b" / "x.yaml").write_text((tmp_path / "b" / "x.yaml").read_text().replace("41902", "41903"))
+    both = _run_step("validate", {"INPUT_PATHS": "a/\nb/"}, tmp_path)
+    assert both.returncode == 0 and "2 files valid" in both.stdout, both.stdout + both.stderr
+    quoted = _run_step("validate", {"INPUT_PATHS": "a/", "INPUT_ARGS": '--x "two words"'}, tmp_path)
+    assert quoted.returncode == 1 and "quotes are not supported" in quoted.stdout
+
+
+def test_an_empty_secret_leaves_the_variable_unset_so_it_is_named(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    work = tmp_path / "repo"
+    (work / "accounts").mkdir(parents=True)
+    write_config(work / "accounts", "tests:\n  - id: 381296\n    state: play\n", "shop.yaml")
+    with serve_github() as gh:
+        env = {
+            **_github_env(gh, tmp_path, sandbox),
+            "INPUT_SECRETS": f"ABTASTY_CLIENT_ID={CLIENT_ID}\nABTASTY_CLIENT_SECRET=\n",
+        }
+        result = _run_step("plan", env, work)
+    assert result.returncode == 1 and "ABTASTY_CLIENT_SECRET is not set" in result.stderr
+
+
+def test_a_manual_apply_of_another_branch_is_refused(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"repository": {"default_branch": "main"}}))
+    env = {
+        "GITHUB_EVENT_NAME": "workflow_dispatch",
+        "GITHUB_REF": "refs/heads/unreviewed",
+        "GITHUB_EVENT_PATH": str(event),
+    }
+    result = _run_step("apply", env, tmp_path)
+    assert result.returncode == 1 and "a manual apply runs on the default branch only" in result.stdout

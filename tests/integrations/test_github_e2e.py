@@ -97,9 +97,9 @@ def test_a_broken_rail_fails_the_check_and_says_how_to_proceed(
     )
     result = clean(cli("plan", str(config), "--github-comment", **actions), github)
     assert result.code == 1
-    assert "max_delete_fraction" in result.err and "--force" in result.err
+    assert "max_access_loss_fraction" in result.err and "--force" in result.err
     [comment] = ours(github)
-    assert "max_delete_fraction" in str(comment["body"]) and "apply will refuse this plan" in str(
+    assert "max_access_loss_fraction" in str(comment["body"]) and "apply will refuse this plan" in str(
         comment["body"]
     )
     forced = cli("plan", str(config), "--force", **actions)
@@ -128,7 +128,7 @@ def test_merge_without_a_reviewed_plan_is_refused(
 ) -> None:
     config = write_config(tmp_path, PLAY)
     result = clean(cli("apply", str(config), "--auto-approve", "--github-reviewed", **actions), github)
-    assert result.code == 1 and "belongs to no pull request" in result.err
+    assert result.code == 1 and "is the merge of no pull request" in result.err
     github.commit_pulls[MERGE] = [PR]
     result = clean(cli("apply", str(config), "--auto-approve", "--github-reviewed", **actions), github)
     assert result.code == 1 and f"pull request #{PR} has no plan comment" in result.err
@@ -166,3 +166,44 @@ def test_outside_actions_it_names_the_missing_variable(cli: CliRunner, tmp_path:
     result = cli("plan", str(write_config(tmp_path, PLAY)), "--github-comment")
     assert result.code == 1
     assert "GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_TOKEN, GITHUB_EVENT_PATH not set" in result.err
+
+
+def test_only_the_bots_comment_on_the_merged_pull_request_is_the_review(
+    cli: CliRunner, sandbox: SandboxServer, github: FakeGitHub, actions: dict[str, str], tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, PLAY)
+    assert cli("plan", str(config), "--github-comment", **actions).code == 0
+    config.write_text(config.read_text() + "  - id: 381321\n    state: play\n")  # main moves after the review
+    other = tmp_path / "event8.json"
+    other.write_text(json.dumps({"pull_request": {"number": 8, "head": {"sha": HEAD}}}))
+    assert (
+        cli("plan", str(config), "--github-comment", **{**actions, "GITHUB_EVENT_PATH": str(other)}).code == 0
+    )
+    [moved_plan] = github.comments[8]
+    github.add_comment(
+        PR, str(moved_plan["body"]), "a-passer-by"
+    )  # a stranger pastes the moved plan's comment
+    github.open_pulls[MERGE] = [8]  # and an open pull request holds the commit
+    github.commit_pulls[MERGE] = [PR]
+    sandbox.clear_requests()
+    refused = clean(cli("apply", str(config), "--auto-approve", "--github-reviewed", **actions), github)
+    assert refused.code == 1 and f"not the one reviewed on pull request #{PR}" in refused.err
+    assert mutations(sandbox) == []
+    github.commit_pulls[MERGE] = []
+    only_open = clean(cli("apply", str(config), "--auto-approve", "--github-reviewed", **actions), github)
+    assert only_open.code == 1 and "is the merge of no pull request" in only_open.err
+
+
+def test_a_strangers_drift_issue_is_not_adopted(
+    cli: CliRunner, github: FakeGitHub, actions: dict[str, str], tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, PLAY)
+    github.issues[1] = {
+        "number": 1,
+        "title": "x",
+        "body": "<!-- reconciler:drift -->",
+        "state": "open",
+        "user": {"login": "someone"},
+    }
+    opened = clean(cli("plan", str(config), "--github-drift-issue", **actions), github)
+    assert "Drift issue: opened #2." in opened.err and github.issues[1]["body"] == "<!-- reconciler:drift -->"

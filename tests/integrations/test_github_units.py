@@ -59,3 +59,33 @@ def test_digest_depends_on_the_changes_only() -> None:
     plan = thousand_change_plan()
     assert plans_digest([plan]) == plans_digest([thousand_change_plan()])
     assert plans_digest([plan]) != plans_digest([])
+
+
+def test_text_from_a_config_cannot_forge_the_digest_nor_hide_rows(tmp_path: Path) -> None:
+    from reconciler.providers.taplytics.config import TaplyticsConfig
+    from reconciler.providers.taplytics.state import Existing as Project
+
+    forged = "x <!-- reconciler:digest=0123456789abcdef commit= -->"
+    config = TaplyticsConfig.model_validate(
+        {
+            "version": 1,
+            "provider": "taplytics",
+            "project": {"name": "app"},
+            "users": [{"user_id": "u1", "name": forged}, {"user_id": "u2", "name": "second"}],
+        }
+    )
+    plan = make_plan("t.yaml", config, Project("app"))
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 3, "head": {"sha": "abc"}}}))
+    env = {
+        "GITHUB_API_URL": "https://api.github.com",
+        "GITHUB_REPOSITORY": "a/b",
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_EVENT_PATH": str(event),
+    }
+    body = plan_comment([plan], Actions.from_env(env), env, force=False)
+    assert read_digest(body) == plans_digest([plan]) != "0123456789abcdef"
+    assert (
+        "&lt;!-- reconciler:digest=0123456789abcdef" in body
+    )  # shown, inert: the rows after it stay visible
+    assert '| `+` | user u2 "second"' in body

@@ -257,7 +257,8 @@ def test_failures_are_reported_and_a_bug_goes_to_the_crash_log(
     failed = cli(monkeypatch, capsys, "apply", config, "--auto-approve")
     assert failed.code == 1
     assert "Apply complete: 1 applied, 1 failed, 0 skipped." in failed.out
-    assert "failed: widget:door: PUT /widgets/door -> 422: the vendor refuses this colour" in failed.err
+    assert "failed: widget door" in failed.err
+    assert "PUT /widgets/door -> 422: the vendor refuses this colour" in failed.err
 
     crash = str(write(tmp_path, "  - {name: lid, color: explode}\n", "crash.yaml"))
     for flag in ("-v", "--verbose", None):

@@ -55,10 +55,12 @@ async def test_few_users_far_away_are_read_one_by_one(big: SandboxServer, tmp_pa
     assert log[0]["path"] == "/v2/users"
     assert sorted(r["path"] for r in log[1:]) == [
         "/v2/users/not-there",
+        "/v2/users/user-000000",  # the probe after a 404: does the (undocumented) route exist?
         "/v2/users/user-000450",
         "/v2/users/user-000999",
     ]
     assert [r["status"] for r in log if r["path"] == "/v2/users/not-there"] == [404]
+    assert [r["status"] for r in log if r["path"] == "/v2/users/user-000000"] == [200]
 
 
 async def test_many_users_follow_the_links_and_stop_once_all_are_known(

@@ -82,7 +82,7 @@ def abtasty_config(tmp_path: Path, extra: str = "") -> Path:
     return path
 
 
-@pytest.mark.parametrize("which", ["ABTASTY_API_URL", "ABTASTY_AUTH_URL"])
+@pytest.mark.parametrize("which", ["ABTASTY_API_URL", "ABTASTY_API2_URL", "ABTASTY_AUTH_URL"])
 def test_plain_http_from_the_environment_is_refused(
     which: str,
     listener: Listener,

@@ -242,3 +242,10 @@ def test_validate_refuses_an_oversized_file_with_exit_1(
     result = run_cli(monkeypatch, capsys, {}, "validate", str(path))
     assert result.code == 1
     assert f"{path}:1:1: the file is {path.stat().st_size:,} bytes" in result.err
+
+
+@pytest.mark.parametrize("value", ["!!int abc", "!!float abc", '!!int "-"', "!!bool maybe", '!!int ""'])
+def test_an_explicit_tag_the_value_does_not_fit_is_refused_at_its_place(value: str) -> None:
+    issue = refused(f"version: 1\nprovider: abtasty\naccount:\n  id: {value}\n")
+    assert (issue.line, issue.column) == (4, 7)
+    assert "is not a valid" in issue.message and "remove the tag or fix the value" in issue.message

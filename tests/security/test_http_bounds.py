@@ -411,6 +411,7 @@ def plan_against(server: HostileServer, tmp_path: Path, cli: CliRunner, *args: s
         *args,
         str(config),
         ABTASTY_API_URL=server.url,
+        ABTASTY_API2_URL=server.url,
         ABTASTY_AUTH_URL=server.url + TOKEN_PATH,
         **env,
     )

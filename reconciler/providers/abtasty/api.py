@@ -4,7 +4,12 @@ How tests are fetched: the first page of the test list (100 a page) is read firs
 pages the account has. When the config manages fewer tests than there are pages left, each managed
 test is read on its own (``GET .../tests/{id}``, names through ``filter[name]``), concurrently; otherwise
 the remaining pages are read concurrently. So a small account costs one request, and 20 tests of a
-10,000-test account cost 1 + 20 requests instead of 100 pages.
+10,000-test account cost 1 + 20 requests instead of 100 pages. A server that refuses 100 a page (400) is
+asked again at the size its message names (else 10); one that does not say how many pages there are is
+read by following ``_links.next``.
+
+Hosts: tests, play, pause and schedule go to the client's base URL (``api_url``), membership and the
+script to ``api2_url``, as the document's examples put them (one URL for both works too).
 """
 
 from __future__ import annotations
@@ -13,13 +18,16 @@ import asyncio
 import contextlib
 from typing import Any, Literal
 
+import httpx
+
 from reconciler.config.load import LoadedConfig
 from reconciler.core.changes import Change
 from reconciler.errors import NotFoundError, ResolveError, ServerError
-from reconciler.http import ApiClient
+from reconciler.http import ApiClient, Route, field, optional_field, paging
 from reconciler.providers.abtasty.changes import Kind
 from reconciler.providers.abtasty.config import AbTastyConfig
 from reconciler.providers.abtasty.state import Existing, ExistingMember, ExistingTest
+from reconciler.providers.abtasty.when import parse_instant
 
 PER_PAGE = 100
 # Each round after the first starts by reading the membership list, so a retry is never blind; as many
@@ -27,27 +35,38 @@ PER_PAGE = 100
 ADOPT_ATTEMPTS = 8
 
 
-def parse_test(item: dict[str, Any]) -> ExistingTest:
-    """A test payload -> ``ExistingTest``; ``state`` wins, ``active`` is the fallback."""
-    state = item.get("state")
+def parse_test(item: Any, route: Route | str) -> ExistingTest:
+    """A test payload -> ``ExistingTest``; ``state`` wins, ``active`` is the fallback. A field of the wrong
+    type is a ``ServerError`` naming ``route`` and the field; dates may come in any shape ``when`` reads."""
+    state = optional_field(item, "state", str, route)
     if state not in ("play", "pause"):
-        state = "play" if item.get("active") else "pause"
+        state = "play" if _flag(item, "active", route) else "pause"
+    timezone = optional_field(item, "start_stop_timezone", str, route) or ""
     return ExistingTest(
-        id=int(item["id"]),
-        name=str(item.get("name") or ""),
+        id=field(item, "id", int, route),
+        name=optional_field(item, "name", str, route) or "",
         state=state,
-        preprod=bool(item.get("preprod")),
-        start=int(item.get("start_datetime") or 0),
-        stop=int(item.get("stop_datetime") or 0),
-        timezone=str(item.get("start_stop_timezone") or ""),
+        preprod=_flag(item, "preprod", route),
+        start=parse_instant(item.get("start_datetime"), timezone, "start_datetime", route),
+        stop=parse_instant(item.get("stop_datetime"), timezone, "stop_datetime", route),
+        timezone=timezone,
     )
 
 
-def parse_member(item: dict[str, Any]) -> ExistingMember:
+def _flag(item: dict[str, Any], key: str, route: Route | str) -> bool:
+    # true/false as documented, or 0/1 as the filters spell them (filter[active] 0/1)
+    value = item.get(key)
+    if value in (None, 0, 1):
+        return bool(value)
+    return field(item, key, bool, route)
+
+
+def parse_member(item: Any, route: Route | str) -> ExistingMember:
     """A membership payload -> ``ExistingMember`` (the email lives in ``_embedded.user``)."""
-    user = (item.get("_embedded") or {}).get("user") or {}
-    email = user.get("email") or item.get("email") or ""
-    return ExistingMember(id=int(item["id"]), email=str(email), role=str(item.get("role")))
+    embedded = optional_field(item, "_embedded", dict, route) or {}
+    user = optional_field(embedded, "user", dict, route) or {}
+    email = optional_field(user, "email", str, route) or optional_field(item, "email", str, route) or ""
+    return ExistingMember(id=field(item, "id", int, route), email=email, role=field(item, "role", str, route))
 
 
 TestSelection = Literal["all", "playing", "none"]
@@ -56,29 +75,42 @@ TestSelection = Literal["all", "playing", "none"]
 async def list_tests(client: ApiClient, account_id: int, *, playing_only: bool = False) -> list[ExistingTest]:
     """Every test of the account (only those that play with ``playing_only``), for export."""
     params = {"filter[active]": 1} if playing_only else None
-    items = await client.get_hal_collection(
-        f"/api/core/accounts/{account_id}/tests", params, per_page=PER_PAGE
-    )
-    tests = [parse_test(i) for i in items]
+    path = f"/api/core/accounts/{account_id}/tests"
+    items = await client.get_hal_collection(path, params, per_page=PER_PAGE)
+    tests = [parse_test(i, path) for i in items]
     # Filtered here too: the server's filter saves pages, but a server that ignored it must not leak
     # paused tests into a `--tests playing` export.
     return [t for t in tests if t.state == "play"] if playing_only else tests
 
 
-async def list_members(client: ApiClient, account_id: int) -> list[ExistingMember]:
-    """Every membership of the account."""
-    items = await client.get_hal_collection(f"/api/core/accounts/{account_id}/membership", per_page=PER_PAGE)
-    return [parse_member(i) for i in items]
+def api2_root(client: ApiClient, api2_url: str | None) -> str:
+    """What goes before an api2 route's path (membership, script): nothing when api2 is the client's own
+    host (one URL for both, as the sandbox and older configs have it), else the api2 URL."""
+    if not api2_url or httpx.URL(api2_url) == client.origin:
+        return ""
+    return api2_url.rstrip("/")
+
+
+async def list_members(client: ApiClient, account_id: int, api2: str = "") -> list[ExistingMember]:
+    """Every membership of the account (``api2``: see ``api2_root``)."""
+    path = f"{api2}/api/core/accounts/{account_id}/membership"
+    items = await client.get_hal_collection(path, per_page=PER_PAGE)
+    return [parse_member(i, f"/api/core/accounts/{account_id}/membership") for i in items]
 
 
 async def fetch_account(
-    client: ApiClient, account_id: int, *, tests: TestSelection = "all", members: bool = True
+    client: ApiClient,
+    account_id: int,
+    *,
+    tests: TestSelection = "all",
+    members: bool = True,
+    api2: str = "",
 ) -> Existing:
     """The whole account, not just what a config manages (``export``): tests by id, members by email."""
     tests_task = (
         list_tests(client, account_id, playing_only=tests == "playing") if tests != "none" else _empty()
     )
-    members_task = list_members(client, account_id) if members else _none()
+    members_task = list_members(client, account_id, api2) if members else _none()
     found, people = await asyncio.gather(tests_task, members_task)
     return Existing(
         account_id,
@@ -91,13 +123,18 @@ class AccountApi:
     """One AB Tasty account's calls: what a config manages read, one change made (``AbTastyProvider``
     delegates its ``fetch`` and ``execute`` here)."""
 
-    def __init__(self, client: ApiClient, loaded: LoadedConfig, config: AbTastyConfig) -> None:
+    def __init__(
+        self, client: ApiClient, loaded: LoadedConfig, config: AbTastyConfig, api2_url: str | None = None
+    ) -> None:
         self.client = client
         self.loaded = loaded
         self.config = config
         self.account_id = self.config.account.id
         self.core = f"/api/core/accounts/{self.account_id}"
         self.interface = f"/api/interface/accounts/{self.account_id}"
+        # The document's examples put membership and the script on api2.abtasty.com, tests on api.
+        self.api2 = api2_root(client, api2_url)
+        self.members = f"{self.api2}{self.core}/membership"
 
     async def fetch(self) -> Existing:
         """Tests the config lists and, when memberships are managed, the membership list."""
@@ -113,43 +150,38 @@ class AccountApi:
         )
 
     async def _fetch_members(self) -> list[ExistingMember]:
-        return await list_members(self.client, self.account_id)
+        return await list_members(self.client, self.account_id, self.api2)
 
     async def _fetch_tests(self) -> list[ExistingTest]:
         entries = self.config.tests
         if not entries:
             return []
-        first = await self.client.get_json(f"{self.core}/tests", {"_page": 1, "_max_per_page": PER_PAGE})
-        items = list((first.get("_embedded") or {}).get("items") or [])
-        pages = int(first.get("pages") or 1)
-        if pages > 1 and len(entries) < pages - 1:
-            return [*map(parse_test, items), *await self._fetch_each()]
-        for page in await asyncio.gather(*(self._test_page(n) for n in range(2, pages + 1))):
-            items.extend((page.get("_embedded") or {}).get("items") or [])
-        return [parse_test(i) for i in items]
-
-    async def _test_page(self, number: int) -> dict[str, Any]:
-        # Page 1 already told how many pages there are (at the server's own page size): read the rest.
-        body: dict[str, Any] = await self.client.get_json(
-            f"{self.core}/tests", {"_page": number, "_max_per_page": PER_PAGE}
-        )
-        return body
+        path = f"{self.core}/tests"
+        first = await paging.hal_first(self.client, path, None, PER_PAGE)
+        items = first.page.items
+        pages = first.page.pages  # None: the server did not say, so the links are followed
+        if pages is not None and pages > 1 and len(entries) < pages - 1:
+            return [*(parse_test(i, path) for i in items), *await self._fetch_each()]
+        items = [*items, *await paging.hal_rest(self.client, path, None, first)]
+        return [parse_test(i, path) for i in items]
 
     async def _fetch_each(self) -> list[ExistingTest]:
         """One GET per managed test: by id, or the name filter for names."""
 
-        async def one(index: int) -> list[dict[str, Any]]:
+        async def one(index: int) -> list[tuple[Any, str]]:
             entry = self.config.tests[index]
             if entry.id is not None:
                 try:
-                    return [await self.client.get_json(f"{self.core}/tests/{entry.id}")]
+                    path = f"{self.core}/tests/{entry.id}"
+                    return [(await self.client.get_json(path), path)]
                 except NotFoundError:
                     return []  # reported by _resolve with the YAML line
             params = {"filter[name]": entry.name or ""}
-            return await self.client.get_hal_collection(f"{self.core}/tests", params, per_page=PER_PAGE)
+            named = await self.client.get_hal_collection(f"{self.core}/tests", params, per_page=PER_PAGE)
+            return [(item, f"{self.core}/tests") for item in named]
 
         found = await asyncio.gather(*(one(i) for i in range(len(self.config.tests))))
-        return [parse_test(item) for items in found for item in items]
+        return [parse_test(item, route) for items in found for item, route in items]
 
     def _resolve(self, tests: list[ExistingTest]) -> tuple[dict[int, ExistingTest], dict[str, int]]:
         """Index by id, resolve names; unknown ids/names and double declarations name the YAML line."""
@@ -203,13 +235,13 @@ class AccountApi:
                 await self._add_member(change.name, change.after["role"])
             case Kind.MEMBER_ROLE:
                 body = {"email": change.name, "role": change.after["role"]}
-                await self._patch(f"{self.core}/membership/{change.before['id']}", body)
+                await self._patch(f"{self.members}/{change.before['id']}", body)
             case Kind.MEMBER_REVOKE:
                 # Already gone (a retried DELETE, or someone else did it): the goal holds.
                 with contextlib.suppress(NotFoundError):
-                    await self.client.request("DELETE", f"{self.core}/membership/{change.before['id']}")
+                    await self.client.request("DELETE", f"{self.members}/{change.before['id']}")
             case Kind.SCRIPT_UPDATE:
-                await self._patch(f"{self.interface}/update_script", None)
+                await self._patch(f"{self.api2}{self.interface}/update_script", None)
 
     async def _patch(self, path: str, body: dict[str, Any] | None) -> None:
         # Setting a state is idempotent, so a PATCH may be repeated after a lost connection.
@@ -219,9 +251,9 @@ class AccountApi:
         """POST, but never blindly twice: after a lost answer, read the list and adopt what is there."""
         for attempt in range(1, ADOPT_ATTEMPTS + 1):
             try:
-                await self.client.request(
-                    "POST", f"{self.core}/membership", json={"email": email, "role": role}
-                )
+                # Any 2xx is success, whatever its body (the example says 200 with the membership, the
+                # status table 201): the next plan reads the membership list and is the check.
+                await self.client.request("POST", self.members, json={"email": email, "role": role})
                 return
             except ServerError:
                 # The request may or may not have been processed. Look before sending it again.
@@ -229,9 +261,7 @@ class AccountApi:
                 match = next((m for m in existing if m.email.lower() == email.lower()), None)
                 if match is not None:
                     if match.role != role:
-                        await self._patch(
-                            f"{self.core}/membership/{match.id}", {"email": email, "role": role}
-                        )
+                        await self._patch(f"{self.members}/{match.id}", {"email": email, "role": role})
                     return
                 if attempt == ADOPT_ATTEMPTS:
                     raise

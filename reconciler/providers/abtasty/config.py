@@ -17,10 +17,12 @@ from reconciler.config.models import (
     Text,
     Timezone,
     Url,
+    check_plain_email,
     has_reference,
     located,
 )
 
+DEFAULT_ACCESS_LOSS_FRACTION = 0.25
 State = Literal["play", "pause"]
 Mode = Literal["prod", "preprod"]
 Role = Literal["admin", "user", "creator", "viewer"]
@@ -38,14 +40,39 @@ class Credentials(StrictModel):
 class Safety(StrictModel):
     """Per-account overrides of the apply safety rails."""
 
-    max_delete_fraction: Fraction = Field(
-        0.25, description="Refuse to revoke more than this fraction of members (once there are >= 10)."
+    max_access_loss_fraction: Fraction | None = Field(
+        None,
+        description="Refuse to revoke or demote more than this fraction of members (once there are >= 10); "
+        "default 0.25.",
+    )
+    max_delete_fraction: Fraction | None = Field(
+        None,
+        description="The old name of max_access_loss_fraction (it counted revocations only), still read.",
     )
     max_pause_fraction: Fraction = Field(
         0.5,
-        description="Refuse to pause more than this fraction of the managed playing tests (once >= 10 play).",
+        description="Refuse to stop (pause, move to preprod, schedule to an end) more than this fraction of "
+        "the managed playing tests (once >= 10 play).",
     )
     min_admins: int = Field(1, ge=0, description="Refuse any plan that leaves fewer admins than this.")
+
+    @model_validator(mode="after")
+    def _one_name(self) -> Safety:
+        if self.max_access_loss_fraction is not None and self.max_delete_fraction is not None:
+            raise located(
+                "renamed",
+                "max_delete_fraction is the old name of max_access_loss_fraction: keep one",
+                "max_delete_fraction",
+            )
+        return self
+
+    @property
+    def access_loss_fraction(self) -> float:
+        """The limit in force, under either name (0.25 by default)."""
+        for value in (self.max_access_loss_fraction, self.max_delete_fraction):
+            if value is not None:
+                return value
+        return DEFAULT_ACCESS_LOSS_FRACTION
 
 
 class Account(StrictModel):
@@ -54,7 +81,13 @@ class Account(StrictModel):
     id: int = Field(gt=0, description="AB Tasty account id.")
     credentials: Credentials = Field(default_factory=Credentials)
     api_url: Url | None = Field(
-        None, description="Default https://api.abtasty.com; env ABTASTY_API_URL wins."
+        None,
+        description="Tests, play, pause, schedule. Default https://api.abtasty.com; env ABTASTY_API_URL wins.",
+    )
+    api2_url: Url | None = Field(
+        None,
+        description="Membership and the tag script. Default: api_url when that is set, else "
+        "https://api2.abtasty.com; env ABTASTY_API2_URL wins.",
     )
     auth_url: Url | None = Field(
         None, description="Default https://api2.abtasty.com/oauth/v2/token; env ABTASTY_AUTH_URL wins."
@@ -126,6 +159,14 @@ class Member(StrictModel):
 
     email: Email = Field(description="Compared case-insensitively.")
     role: Role = Field(description="admin | user | creator | viewer")
+    allow_unicode_email: bool = Field(
+        False, description="Accept an email with non-ASCII or invisible characters (refused by default)."
+    )
+
+    @model_validator(mode="after")
+    def _plain_email(self) -> Member:
+        check_plain_email(self.email, self.allow_unicode_email)
+        return self
 
 
 class Memberships(StrictModel):

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.core.changes import Change
+from reconciler.core.text import escape_non_ascii
 from reconciler.providers.abtasty.changes import Kind
 
 
@@ -28,7 +29,7 @@ def label(change: Change) -> str:
     if kind == "test":
         return f'test {change.key} "{change.name}"'
     if kind == "member":
-        return f"member {change.name}"
+        return f"member {escape_non_ascii(change.name)}"  # a lookalike letter shows as \u0430
     return "tag script"
 
 
@@ -46,6 +47,8 @@ def describe(change: Change) -> str:
             return f"({before['role']})"
         case Kind.MEMBER_ROLE:
             return f"role {before['role']} -> {after['role']}"
+        case Kind.SCRIPT_UPDATE if before.get("owed"):
+            return "rebuild (owed: an earlier apply changed tests and did not rebuild it)"
         case Kind.SCRIPT_UPDATE:
             return "rebuild after the test changes"
     return ""  # pragma: no cover - every Kind is handled above

@@ -13,6 +13,7 @@ from reconciler.core.changes import Change, display_order
 from reconciler.providers.abtasty.changes import TEST_KINDS, Kind
 from reconciler.providers.abtasty.config import AbTastyConfig, Schedule, Test
 from reconciler.providers.abtasty.state import Existing, ExistingTest, epoch_to_local, local_to_epoch
+from reconciler.providers.abtasty.when import same_zone
 
 
 def test_id(entry: Test, existing: Existing) -> int:
@@ -27,15 +28,17 @@ def _schedule_change(test: ExistingTest, want: Schedule) -> Change | None:
     tz = want.timezone
     desired: dict[str, Any] = {"timezone": tz}
     current: dict[str, Any] = {"timezone": test.timezone or None}
-    same = test.timezone == tz
+    same, instants = True, []
     for key, epoch in (("start_at", test.start), ("stop_at", test.stop)):
         local = getattr(want, key)
         if local is None:
             continue  # not managed: whatever the account has stays
         desired[key] = local
         current[key] = epoch_to_local(epoch, test.timezone)
-        same = same and epoch == local_to_epoch(local, tz)
-    if same:
+        instants.append(local_to_epoch(local, tz))
+        same = same and epoch == instants[-1]
+    # Same instants, and a timezone that reads them the same (an alias the server renamed): nothing to do.
+    if same and same_zone(test.timezone, tz, instants):
         return None
     return Change(Kind.TEST_SCHEDULE, f"test:{test.id}", test.name, current, desired)
 
@@ -91,6 +94,12 @@ def _member_changes(config: AbTastyConfig, existing: Existing) -> Iterator[Chang
 def diff(config: AbTastyConfig, existing: Existing) -> list[Change]:
     """Every change that would converge the account, in display order; the script update last."""
     changes = display_order([*_test_changes(config, existing), *_member_changes(config, existing)])
-    if config.script.update_after_apply and any(c.kind in TEST_KINDS for c in changes):
+    if not config.script.update_after_apply:
+        return changes
+    if existing.script_owed:  # an earlier apply changed tests and never rebuilt: rebuild, whatever else
+        changes.append(
+            Change(Kind.SCRIPT_UPDATE, f"script:{existing.account_id}", "tag script", {"owed": True})
+        )
+    elif any(c.kind in TEST_KINDS for c in changes):
         changes.append(Change(Kind.SCRIPT_UPDATE, f"script:{existing.account_id}", "tag script"))
     return changes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -9,13 +11,13 @@ from typing import Any, Self
 
 from reconciler.config.load import LoadedConfig
 from reconciler.core.changes import Change
-from reconciler.core.plan import Violation
+from reconciler.core.plan import Setting, Violation
 from reconciler.core.schedule import Needs
 from reconciler.errors import EnvironmentVariableError
-from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret
-from reconciler.providers.abtasty import describe, rails
+from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret, check_url
+from reconciler.providers.abtasty import describe, pending, rails
 from reconciler.providers.abtasty.api import AccountApi
-from reconciler.providers.abtasty.changes import Kind
+from reconciler.providers.abtasty.changes import TEST_KINDS, Kind
 from reconciler.providers.abtasty.config import AbTastyConfig
 from reconciler.providers.abtasty.diff import diff
 from reconciler.providers.abtasty.export import EXPORTER
@@ -23,6 +25,7 @@ from reconciler.providers.abtasty.state import Existing
 from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
 
 DEFAULT_API_URL = "https://api.abtasty.com"
+DEFAULT_API2_URL = "https://api2.abtasty.com"  # token, membership and script, in the document's examples
 DEFAULT_AUTH_URL = "https://api2.abtasty.com/oauth/v2/token"
 _CREDENTIALS = ("account", "credentials")
 
@@ -35,6 +38,7 @@ class OAuthEndpoint(Endpoint):
     auth_url: str
     client_id: str
     client_secret: Secret
+    api2_url: str = DEFAULT_API2_URL
 
 
 class AbTastyProvider(Provider):
@@ -44,6 +48,8 @@ class AbTastyProvider(Provider):
     config_model = AbTastyConfig
     kinds = Kind
     account_key = ("account", "id")
+    account_numeric = True
+    environment = ("ABTASTY_CLIENT_ID", "ABTASTY_CLIENT_SECRET", "ABTASTY_API_URL", "ABTASTY_AUTH_URL")
     credential_paths = (_CREDENTIALS,)
     secret_fields = (SecretField((*_CREDENTIALS, "client_secret"), "ABTASTY_CLIENT_SECRET"),)
     unique_keys = (
@@ -52,13 +58,17 @@ class AbTastyProvider(Provider):
         UniqueKey(("memberships", "members"), "email", "member email", fold=True),
     )
     inventory_nouns = ("test", "member")
+    url_paths = (("account", "api_url"), ("account", "auth_url"))
+    # The document's hosts: the API on api.abtasty.com, the token (and membership examples) on api2.
+    trusted_hosts = ("api.abtasty.com", "api2.abtasty.com")
     exporter = EXPORTER
 
-    def __init__(self, client: ApiClient, loaded: LoadedConfig) -> None:
+    def __init__(self, client: ApiClient, loaded: LoadedConfig, api2_url: str | None = None) -> None:
         super().__init__(loaded)
         assert isinstance(loaded.config, AbTastyConfig)  # the engine picks the provider by `provider:`
         self.config = loaded.config
-        self.api = AccountApi(client, loaded, loaded.config)
+        self.api = AccountApi(client, loaded, loaded.config, api2_url)
+        self.marker = pending.marker_path(str(client.origin), loaded.config.account.id)
 
     @classmethod
     def account_of(cls, config: Any) -> str:
@@ -75,16 +85,25 @@ class AbTastyProvider(Provider):
 
     @classmethod
     def endpoint(cls, loaded: LoadedConfig, env: Mapping[str, str]) -> OAuthEndpoint:
-        """Env ABTASTY_API_URL / ABTASTY_AUTH_URL win over the config, which wins over the defaults."""
+        """Env ABTASTY_API_URL / ABTASTY_API2_URL / ABTASTY_AUTH_URL win over the config, which wins over the
+        defaults (see ``api2_url``)."""
         config = loaded.config
         assert isinstance(config, AbTastyConfig)
         account, creds = config.account, config.account.credentials
-        secret = resolve_variable(loaded, (*_CREDENTIALS, "client_secret"), creds.client_secret, env)
+        values, unset = [], []
+        for key, raw in (("client_id", creds.client_id), ("client_secret", creds.client_secret)):
+            try:  # every unset variable at once, not one per run
+                values.append(resolve_variable(loaded, (*_CREDENTIALS, key), raw, env))
+            except EnvironmentVariableError as err:
+                unset.append(str(err))
+        if unset:
+            raise EnvironmentVariableError("\n".join(unset))
         return OAuthEndpoint(
             api_url=env.get("ABTASTY_API_URL") or account.api_url or DEFAULT_API_URL,
             auth_url=env.get("ABTASTY_AUTH_URL") or account.auth_url or DEFAULT_AUTH_URL,
-            client_id=resolve_variable(loaded, (*_CREDENTIALS, "client_id"), creds.client_id, env),
-            client_secret=Secret(secret),  # registers it with the redactor
+            client_id=values[0],
+            client_secret=Secret(values[1]),  # registers it with the redactor
+            api2_url=api2_url(env, account.api_url, account.api2_url),
         )
 
     @classmethod
@@ -101,6 +120,7 @@ class AbTastyProvider(Provider):
             auth_url=env.get("ABTASTY_AUTH_URL") or DEFAULT_AUTH_URL,
             client_id=env["ABTASTY_CLIENT_ID"],
             client_secret=Secret(env["ABTASTY_CLIENT_SECRET"]),
+            api2_url=api2_url(env),
         )
 
     @classmethod
@@ -109,12 +129,16 @@ class AbTastyProvider(Provider):
         """A provider with its own client: OAuth2 client credentials, one token for the whole run."""
         assert isinstance(endpoint, OAuthEndpoint)
         async with connect(endpoint, parallelism) as client:
-            yield cls(client, loaded)
+            yield cls(client, loaded, endpoint.api2_url)
             client.log_summary()
 
     async def fetch(self) -> Existing:
-        """Tests the config lists and, when memberships are managed, the membership list."""
-        return await self.api.fetch()
+        """Tests the config lists, the membership list when memberships are managed, and whether an earlier
+        apply left a tag-script rebuild undone (a local marker: ``abtasty.pending``), stamped with the time
+        they were read (the rails' "now")."""
+        started = int(time.time())  # the earliest instant the state can describe
+        existing = await self.api.fetch()
+        return dataclasses.replace(existing, script_owed=pending.is_owed(self.marker), fetched_at=started)
 
     @classmethod
     def diff(cls, config: Any, existing: Any) -> list[Change]:
@@ -127,13 +151,23 @@ class AbTastyProvider(Provider):
         return rails.check_safety(config, existing, changes)
 
     @classmethod
+    def settings(cls, config: Any) -> list[Setting]:
+        """See ``abtasty.rails``."""
+        return rails.settings(config)
+
+    @classmethod
     def needs(cls, changes: Sequence[Change]) -> list[Needs]:
         """See ``abtasty.rails``."""
         return rails.needs(changes)
 
     async def execute(self, change: Change) -> None:
-        """One change, one call (two when a lost membership POST must be reconciled)."""
+        """One change, one call (two when a lost membership POST must be reconciled). A test change first
+        records that the script owes a rebuild; the rebuild clears it once it succeeded."""
+        if change.kind in TEST_KINDS and self.config.script.update_after_apply:
+            pending.owe(self.marker)
         await self.api.execute(change)
+        if change.kind is Kind.SCRIPT_UPDATE:
+            pending.paid(self.marker)
 
     @classmethod
     def label(cls, change: Change) -> str:
@@ -151,7 +185,21 @@ class AbTastyProvider(Provider):
         return change.kind in (Kind.MEMBER_ADD, Kind.MEMBER_REVOKE)
 
 
+def api2_url(env: Mapping[str, str], api_url: str | None = None, configured: str | None = None) -> str:
+    """Where membership and the script go: ABTASTY_API2_URL, else the config's ``api2_url``, else
+    https://api2.abtasty.com. But an API URL of one's own (ABTASTY_API_URL, else ``api_url``: a proxy, a
+    sandbox) that is not the document's host serves both route groups unless an api2 URL is given, as it did
+    before there were two; the environment overrides the config as a pair."""
+    if env.get("ABTASTY_API2_URL"):
+        return env["ABTASTY_API2_URL"]
+    own = env.get("ABTASTY_API_URL") or (None if configured else api_url)
+    if own and own.rstrip("/") != DEFAULT_API_URL:
+        return own
+    return configured or DEFAULT_API2_URL
+
+
 def connect(endpoint: OAuthEndpoint, parallelism: int) -> ApiClient:
     """An API client authenticated with the endpoint's client credentials (enter it with ``async with``)."""
+    check_url(endpoint.api2_url)  # refused before any request, like the API and token URLs
     auth = OAuth2ClientCredentials(endpoint.auth_url, endpoint.client_id, endpoint.client_secret)
     return ApiClient(endpoint.api_url, auth, parallelism=parallelism)

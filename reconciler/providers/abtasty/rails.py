@@ -1,8 +1,10 @@
 """AB Tasty's safety rails and apply ordering. Pure.
 
-Rails (the account's ``safety`` block): ``max_delete_fraction`` of members revoked, ``max_pause_fraction`` of
-the managed playing tests paused (both forceable, once the population is big enough for a fraction to mean
-something), and ``min_admins``, which ``--force`` never overrides.
+Rails (the account's ``safety`` block): ``max_access_loss_fraction`` of members revoked or demoted (its old
+name ``max_delete_fraction`` is still read), ``max_pause_fraction`` of the managed playing tests stopped by
+any means (a pause, a move to preprod, a schedule whose stop is past or whose start is ahead, both against
+the time the state was fetched: the rails have no clock), both forceable once the population is big enough
+for a fraction to mean something, and ``min_admins``, which ``--force`` never overrides.
 
 Ordering: grants before anything that takes access away, a test's schedule before its state, the tag
 script after the test changes.
@@ -13,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler.core.changes import Change
-from reconciler.core.plan import Violation, fraction_rule
+from reconciler.core.plan import Setting, Violation, fraction_rule
 from reconciler.core.schedule import Needs
 from reconciler.providers.abtasty.changes import ROLE_RANK, TEST_KINDS, Kind
-from reconciler.providers.abtasty.config import AbTastyConfig
+from reconciler.providers.abtasty.config import DEFAULT_ACCESS_LOSS_FRACTION, AbTastyConfig, Safety
 from reconciler.providers.abtasty.diff import test_id
-from reconciler.providers.abtasty.state import Existing
+from reconciler.providers.abtasty.state import Existing, local_to_epoch
 
 MIN_MEMBERS_FOR_DELETE_RAIL = 10
 MIN_PLAYING_FOR_PAUSE_RAIL = 10
@@ -43,38 +45,68 @@ def admin_delta(change: Change) -> int:
     return int(change.after.get("role") == "admin") - int(change.before.get("role") == "admin")
 
 
+def stops(change: Change, existing: Existing) -> bool:
+    """Whether ``change`` stops a test that plays in production now, whatever the means."""
+    if change.resource_type != "test":
+        return False
+    test = existing.tests.get(int(change.key))
+    if test is None or test.state != "play" or test.preprod:
+        return False
+    after = change.after
+    if change.kind is Kind.TEST_STATE:
+        return after["state"] == "pause" or after.get("mode") == "preprod"
+    if change.kind is Kind.TEST_SCHEDULE and existing.fetched_at:
+        timezone, now = after["timezone"], existing.fetched_at
+        stop, start = after.get("stop_at"), after.get("start_at")
+        return bool(stop and local_to_epoch(stop, timezone) <= now) or bool(
+            start and local_to_epoch(start, timezone) > now
+        )
+    return False
+
+
 def check_safety(config: AbTastyConfig, existing: Existing, changes: Sequence[Change]) -> list[Violation]:
     """Evaluate the three rails of the account's ``safety`` block against the planned changes."""
     safety = config.account.safety
     found: list[Violation | None] = []
     if existing.members is not None and len(existing.members) >= MIN_MEMBERS_FOR_DELETE_RAIL:
-        revokes = sum(c.kind is Kind.MEMBER_REVOKE for c in changes)
+        lost = sum(takes_away(c) for c in changes)  # revocations and demotions alike
         found.append(
             fraction_rule(
-                "max_delete_fraction",
-                "revoke",
-                revokes,
+                "max_access_loss_fraction",
+                "revoke or demote",
+                lost,
                 len(existing.members),
-                safety.max_delete_fraction,
+                safety.access_loss_fraction,
                 "members",
             )
         )
     managed = {test_id(t, existing) for t in config.tests}
     playing = [i for i in managed if existing.tests[i].state == "play"]
     if len(playing) >= MIN_PLAYING_FOR_PAUSE_RAIL:
-        pauses = sum(c.kind is Kind.TEST_STATE and c.after["state"] == "pause" for c in changes)
+        stopped = {c.key for c in changes if stops(c, existing)}  # a test paused and rescheduled is one
         found.append(
             fraction_rule(
                 "max_pause_fraction",
-                "pause",
-                pauses,
+                "stop",
+                len(stopped),
                 len(playing),
                 safety.max_pause_fraction,
-                "managed playing tests",
+                "managed playing tests (paused, moved to preprod or scheduled out)",
             )
         )
     found.append(_admin_rule(existing, changes, safety.min_admins))
     return [v for v in found if v is not None]
+
+
+def settings(config: AbTastyConfig) -> list[Setting]:
+    """The ``safety`` values that differ from the defaults, under their current names."""
+    safety, defaults = config.account.safety, Safety()
+    pairs = (
+        ("max_access_loss_fraction", DEFAULT_ACCESS_LOSS_FRACTION, safety.access_loss_fraction),
+        ("max_pause_fraction", defaults.max_pause_fraction, safety.max_pause_fraction),
+        ("min_admins", defaults.min_admins, safety.min_admins),
+    )
+    return [Setting(f"safety {name}", default, value) for name, default, value in pairs if value != default]
 
 
 def _admin_rule(existing: Existing, changes: Sequence[Change], minimum: int) -> Violation | None:
@@ -98,13 +130,15 @@ def needs(changes: Sequence[Change]) -> list[Needs]:
     - a test's state waits for, and requires, that test's schedule;
     - downgrades and revocations wait for every add and upgrade, and require those that grant admin
       when they take an admin away (so the admin count never dips below what the plan ends with);
-    - the script update waits for every test change, and runs if at least one succeeded.
+    - the script update comes last (it waits for every other change, as the plan lists it) and runs if at
+      least one test change succeeded, or if an earlier apply left it owed.
     """
     granting = tuple(i for i, c in enumerate(changes) if grants(c))
     admin_grants = tuple(i for i in granting if admin_delta(changes[i]) > 0)
     tests = tuple(i for i, c in enumerate(changes) if c.kind in TEST_KINDS)
+    others = tuple(range(len(changes)))
     out: list[Needs] = []
-    for change in changes:
+    for i, change in enumerate(changes):
         if change.kind is Kind.TEST_STATE:
             schedule = tuple(
                 j for j in tests if changes[j].kind is Kind.TEST_SCHEDULE and changes[j].key == change.key
@@ -112,8 +146,12 @@ def needs(changes: Sequence[Change]) -> list[Needs]:
             out.append(Needs(waits=schedule, requires=schedule))
         elif takes_away(change):
             out.append(Needs(waits=granting, requires=admin_grants if admin_delta(change) < 0 else ()))
+        elif change.kind is Kind.SCRIPT_UPDATE and change.before.get("owed"):
+            # Owed by an earlier apply: rebuild even if no test change applies.
+            out.append(Needs(waits=others[:i] + others[i + 1 :]))
         elif change.kind is Kind.SCRIPT_UPDATE:
-            out.append(Needs(waits=tests, any_of=tests, any_reason="no test change succeeded"))
+            waits = others[:i] + others[i + 1 :]
+            out.append(Needs(waits=waits, any_of=tests, any_reason="no test change succeeded"))
         else:
             out.append(Needs())
     return out

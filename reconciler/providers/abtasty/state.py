@@ -51,6 +51,10 @@ class Existing:
     tests: dict[int, ExistingTest] = field(default_factory=dict)
     names: dict[str, int] = field(default_factory=dict)  # resolved `name:` entries -> test id
     members: dict[str, ExistingMember] | None = None  # by lower-cased email
+    script_owed: bool = False  # an earlier apply changed a test and did not rebuild the script (pending.py)
+    # When it was read (epoch seconds; 0 = unknown): the rails' "now", so they stay pure and a schedule
+    # that ends before it counts as stopping the test.
+    fetched_at: int = 0
 
     def fingerprint(self, resource: str) -> str:
         """A digest of one resource's existing state (``ABSENT`` when it does not exist)."""
@@ -59,7 +63,9 @@ class Existing:
             return digest(self.tests.get(int(key)))
         if kind == "member":
             return digest(self.members.get(key)) if self.members is not None else ABSENT
-        return "script" if kind == "script" else ABSENT
+        if kind == "script":
+            return "script owed" if self.script_owed else "script"
+        return ABSENT
 
 
 def local_to_epoch(local: str, timezone: str) -> int:

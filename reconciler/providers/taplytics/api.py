@@ -4,7 +4,10 @@ How users are read: page 1 of ``GET /v2/users`` (100 a page, the documented maxi
 ``numEntities``, so the number of pages left is known. When the declared users that page 1 did not hold are
 no more than the pages left, each is read on its own (``GET /v2/users/{user_id}``, a 404 meaning "not there
 yet"), concurrently; otherwise the ``Link`` header's ``next`` URLs are followed to the end. So 5 users of a
-100,000-user project cost 1 + 5 requests, not 1,000 pages; a small project costs one request.
+100,000-user project cost 1 + 5 requests, not 1,000 pages; a small project costs one request. That route is
+not in the document: when a declared user answers 404, one user page 1 holds is asked for too, and if that
+one 404s as well the route is missing and the list is read on. Pages follow the ``Link`` header's ``next``,
+or, without one, the body's ``nextPaginationToken`` (cursor paging, as the vendor's users reference has it).
 
 How users are changed: one ``POST /v2/users/{user_id}`` per change, carrying only the declared fields and
 the custom_data keys that differ (custom_data merges on the server). The POST sets values by user_id, so
@@ -23,8 +26,8 @@ from urllib.parse import quote
 
 from reconciler.core.changes import Change
 from reconciler.errors import NotFoundError
-from reconciler.http import ApiClient
-from reconciler.http.bodies import LinkPage, is_int
+from reconciler.http import ApiClient, Route, optional_field
+from reconciler.http.bodies import LinkPage, is_int, malformed
 from reconciler.providers.taplytics.changes import Kind
 from reconciler.providers.taplytics.config import TaplyticsConfig
 from reconciler.providers.taplytics.state import Existing, ExistingUser
@@ -38,25 +41,24 @@ def user_path(user_id: str) -> str:
     return f"{USERS}/{quote(user_id, safe='@')}"
 
 
-def parse_user(item: Any, keys: Iterable[str]) -> ExistingUser | None:
+def parse_user(item: Any, keys: Iterable[str], route: Route | str = f"GET {USERS}") -> ExistingUser | None:
     """A user payload -> ``ExistingUser`` keeping only the custom_data ``keys`` the config manages for it.
 
     None for something that is not a user with an id (anonymous users have none: no config can name them).
+    A field of the wrong type is a ``ServerError`` naming ``route`` and the field.
     """
     if not isinstance(item, dict) or item.get("user_id") in (None, ""):
         return None
-    data = item.get("custom_data")
-    data = data if isinstance(data, dict) else {}
+    user_id = item["user_id"]
+    if not isinstance(user_id, str) and not is_int(user_id):
+        raise malformed(Route.parse(route), "'user_id'", user_id, "a string")
+    data = optional_field(item, "custom_data", dict, route) or {}
     return ExistingUser(
-        user_id=str(item["user_id"]),
-        email=_text(item.get("email")),
-        name=_text(item.get("name")),
+        user_id=str(user_id),
+        email=optional_field(item, "email", str, route),
+        name=optional_field(item, "name", str, route),
         custom_data={k: data[k] for k in keys if k in data},
     )
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 class ProjectApi:
@@ -81,12 +83,27 @@ class ProjectApi:
             page = await anext(pages)
             found = self._parse(page.items)
             if self._missing(found) and self._read_each_is_cheaper(page, found):
-                return [*found, *await self._fetch_each(self._missing(found))]
+                found += await self._fetch_each(self._missing(found))
+                if not self._missing(found) or await self._user_route_works(page):
+                    return found
             # Once every declared user is known, the rest of the list cannot matter: stop there.
             while self._missing(found) and page.next_url is not None:
                 page = await anext(pages)
                 found += self._parse(page.items)
         return found
+
+    async def _user_route_works(self, page: LinkPage) -> bool:
+        """Whether ``GET /v2/users/{id}`` exists (the document lists no such route): asked of a user page 1
+        holds, after a declared user answered 404. If it 404s too, the route is missing and those 404s
+        said nothing: the list is read on instead of planning creates for users that may exist."""
+        probe = next((i["user_id"] for i in page.items if isinstance(i, dict) and i.get("user_id")), None)
+        if probe is None:
+            return False
+        try:
+            await self.client.get_json(user_path(str(probe)))
+        except NotFoundError:
+            return False
+        return True
 
     def _missing(self, found: list[ExistingUser]) -> list[str]:
         return sorted(self.declared - {u.user_id for u in found})
@@ -104,17 +121,18 @@ class ProjectApi:
         users = (self._managed(item) for item in items)
         return [u for u in users if u is not None]
 
-    def _managed(self, item: Any) -> ExistingUser | None:
+    def _managed(self, item: Any, route: str = f"GET {USERS}") -> ExistingUser | None:
         """A fetched user the config declares, with its declared custom_data keys; else None."""
         user_id = str(item.get("user_id")) if isinstance(item, dict) else None
         if user_id not in self.keys:
             return None
-        return parse_user(item, self.keys[user_id])
+        return parse_user(item, self.keys[user_id], route)
 
     async def _fetch_each(self, user_ids: list[str]) -> list[ExistingUser]:
         async def one(user_id: str) -> ExistingUser | None:
+            path = user_path(user_id)
             try:
-                return self._managed(await self.client.get_json(user_path(user_id)))
+                return self._managed(await self.client.get_json(path), f"GET {path}")
             except NotFoundError:
                 return None  # not created yet: the plan creates it
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from reconciler.config.models import Email, StrictModel, Text, Url, located
+from reconciler.config.models import Email, StrictModel, Text, Url, check_plain_email, located
 
 
 def _user_id_is_text(value: Any) -> Any:
@@ -21,7 +21,19 @@ def _user_id_is_text(value: Any) -> Any:
     return value
 
 
-UserId = Annotated[Text, BeforeValidator(_user_id_is_text)]
+def _user_id_is_one_segment(value: str) -> str:
+    # The id is a path segment (/v2/users/{user_id}): "." and ".." are removed by URL normalisation (a
+    # proxy, a server) and "/" is decoded back by some, so the request would reach another route.
+    if value in (".", "..") or "/" in value or "\\" in value:
+        raise PydanticCustomError(
+            "user_id_path",
+            "user_id '{value}' cannot be used in a URL path: '.', '..' and ids with '/' or '\\' are refused",
+            {"value": value},
+        )
+    return value
+
+
+UserId = Annotated[Text, BeforeValidator(_user_id_is_text), AfterValidator(_user_id_is_one_segment)]
 
 
 def _flat_value(value: Any) -> Any:
@@ -66,9 +78,14 @@ class User(StrictModel):
     custom_data: dict[Annotated[str, Field(min_length=1)], CustomValue] | None = Field(
         None, description="Merged: only the keys listed are set; other keys of the user are left alone."
     )
+    allow_unicode_email: bool = Field(
+        False, description="Accept an email with non-ASCII or invisible characters (refused by default)."
+    )
 
     @model_validator(mode="after")
     def _something_to_send(self) -> User:
+        if self.email is not None:
+            check_plain_email(self.email, self.allow_unicode_email)
         if self.email is None and self.name is None and self.custom_data is None:
             raise located(
                 "user_empty",

@@ -10,14 +10,24 @@ from reconciler.core.changes import Change
 from reconciler.providers.taplytics.changes import Kind
 
 
+class _Escaped(str):
+    """An email: shown as JSON with every non-ASCII character escaped."""
+
+    __slots__ = ()
+
+
 def _value(value: Any) -> str:
     # JSON spelling, so that "true" (a string) and true (a boolean) read differently, as the API sees them.
-    return "(unset)" if value is None else json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return "(unset)"
+    return json.dumps(value, ensure_ascii=isinstance(value, _Escaped))
 
 
 def _user_fields(values: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """(label, value) of a user change's side: email, name, then custom_data.KEY in the change's order."""
     pairs = [(key, values[key]) for key in ("email", "name") if key in values]
+    # JSON with ensure_ascii: a lookalike letter in an email shows as \u0430, not as the letter it imitates.
+    pairs = [(k, _Escaped(v) if k == "email" and isinstance(v, str) else v) for k, v in pairs]
     pairs += [(f"custom_data.{k}", v) for k, v in (values.get("custom_data") or {}).items()]
     return pairs
 

@@ -39,11 +39,14 @@ class TaplyticsProvider(Provider):
     config_model = TaplyticsConfig
     kinds = Kind
     account_key = ("project", "name")
+    environment = ("TAPLYTICS_API_TOKEN", "TAPLYTICS_API_URL")
     account_noun = "project"
     credential_paths = (_TOKEN,)
     secret_fields = (SecretField(_TOKEN, "TAPLYTICS_API_TOKEN"),)
     unique_keys = (UniqueKey(("users",), "user_id", "user_id"),)
     inventory_nouns = ("user",)
+    url_paths = (("project", "api_url"),)
+    trusted_hosts = ("api.taplytics.com",)  # the document's one API host
     # The document lists webhooks (a user added, an experiment started): `watch` receives them here.
     webhook = "taplytics"
 

@@ -9,10 +9,12 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 
-from reconciler.sandbox.web import int_param
+from reconciler.sandbox.web import ApiProblem, int_param, sandbox_of
 
 T = TypeVar("T")
 DEFAULT_PER_PAGE = 10
+# strict-page-size: the largest _max_per_page this reading accepts (the document names no maximum).
+STRICT_MAX_PER_PAGE = 50
 _LIST_KEY = re.compile(r"^(?P<base>.*)\[\d*\]$")
 
 
@@ -36,9 +38,16 @@ def _canonical_query(request: Request) -> list[tuple[str, str]]:
 def hal_collection(
     request: Request, items: Sequence[T], render: Callable[[T], dict[str, Any]], page_cap: int
 ) -> dict[str, Any]:
-    """One page of ``items``; ``_max_per_page`` defaults to 10 and is capped at ``page_cap``."""
+    """One page of ``items``; ``_max_per_page`` defaults to 10 and is capped at ``page_cap`` (a 400 above 50
+    with ``strict-page-size``); ``hal-no-count`` leaves out ``pages`` and ``total``."""
+    dialects = sandbox_of(request).dialects
     page = int_param(request, "_page", 1)
-    limit = min(int_param(request, "_max_per_page", DEFAULT_PER_PAGE), page_cap)
+    asked = int_param(request, "_max_per_page", DEFAULT_PER_PAGE)
+    if "strict-page-size" in dialects and asked > STRICT_MAX_PER_PAGE:
+        raise ApiProblem(
+            400, f"Invalid parameter '_max_per_page': must be at most {STRICT_MAX_PER_PAGE}, got {asked}"
+        )
+    limit = min(asked, page_cap)
     total = len(items)
     pages = max(1, -(-total // limit))
     query = _canonical_query(request)
@@ -54,11 +63,11 @@ def hal_collection(
     if page < pages:
         links["next"] = href(page + 1)
     start = (page - 1) * limit
+    counts = {} if "hal-no-count" in dialects else {"pages": pages, "total": total}
     return {
         "page": page,
         "limit": limit,
-        "pages": pages,
-        "total": total,
+        **counts,
         "_links": links,
         "_embedded": {"items": [render(item) for item in items[start : start + limit]]},
     }

@@ -14,9 +14,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from reconciler.sandbox.abtasty.dates import stored_zone
 from reconciler.sandbox.abtasty.reads import load_test
-from reconciler.sandbox.abtasty.render import DEFAULT_TZ
-from reconciler.sandbox.web import ApiProblem, authorize, json_object, no_content, persist
+from reconciler.sandbox.abtasty.render import DEFAULT_TZ, render_test
+from reconciler.sandbox.context import Sandbox
+from reconciler.sandbox.store import Record
+from reconciler.sandbox.web import ApiProblem, authorize, json_object, persist, write_answer
 
 _LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 
@@ -33,9 +36,7 @@ async def play(request: Request) -> Response:
     else:
         test.pop("preprod", None)
     test["played"] = int(time.time())
-    sandbox.store.touch_test(test["id"])
-    await persist(sandbox)
-    return no_content()
+    return await _saved(sandbox, test)
 
 
 async def pause(request: Request) -> Response:
@@ -43,9 +44,7 @@ async def pause(request: Request) -> Response:
     await json_object(request)  # a body is optional, but must be JSON when present
     test["state"] = "pause"
     test["paused"] = int(time.time())
-    sandbox.store.touch_test(test["id"])
-    await persist(sandbox)
-    return no_content()
+    return await _saved(sandbox, test)
 
 
 def _zone(body: dict[str, Any], current: str) -> tuple[str, ZoneInfo]:
@@ -87,10 +86,16 @@ async def schedule(request: Request) -> Response:
             test[key] = value
         else:
             test.pop(key, None)
-    test["tz"] = tz_name
+    test["tz"] = stored_zone(tz_name, sandbox.dialects)
+    return await _saved(sandbox, test)
+
+
+async def _saved(sandbox: Sandbox, test: Record) -> Response:
+    """Persist a changed test; 204 as documented, or 200 with the test (``writes-200``)."""
     sandbox.store.touch_test(test["id"])
     await persist(sandbox)
-    return no_content()
+    store = sandbox.store
+    return write_answer(sandbox, render_test(test, store.account_id, store.folders, sandbox.dialects))
 
 
 async def _script(request: Request, counter: str) -> Response:
@@ -101,7 +106,7 @@ async def _script(request: Request, counter: str) -> Response:
     script["last_update" if counter == "updates" else "last_clear"] = int(time.time())
     sandbox.store.touch_meta()
     await persist(sandbox)
-    return no_content()
+    return write_answer(sandbox, dict(script))
 
 
 async def update_script(request: Request) -> Response:

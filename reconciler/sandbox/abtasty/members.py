@@ -13,7 +13,7 @@ from reconciler.sandbox.abtasty.hal import hal_collection
 from reconciler.sandbox.abtasty.render import render_member
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.store import Record
-from reconciler.sandbox.web import ApiProblem, authorize, json_object, no_content, persist
+from reconciler.sandbox.web import ApiProblem, authorize, json_object, persist, write_answer
 
 ROLES = ("admin", "user", "creator", "viewer")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -62,8 +62,9 @@ async def get_member(request: Request) -> JSONResponse:
     return JSONResponse(render_member(member, sandbox.store.account_id))
 
 
-async def add_member(request: Request) -> JSONResponse:
-    """200 with the new membership (the document says 200 here, not 201)."""
+async def add_member(request: Request) -> Response:
+    """200 with the new membership (the document says 200 here); with ``post-201``, 201 with an empty body
+    and a ``Location`` (the status table's "201 when resource is created")."""
     sandbox = authorize(request, request.path_params["account_id"])
     body = await json_object(request, empty_ok=False)
     email, role = _email(body, sandbox), _role(body)
@@ -82,6 +83,9 @@ async def add_member(request: Request) -> JSONResponse:
     store.members[member["id"]] = member
     store.touch_member(member["id"])
     await persist(sandbox)
+    if sandbox.plays("post-201"):
+        location = f"/api/core/accounts/{store.account_id}/membership/{member['id']}"
+        return Response(status_code=201, headers={"Location": location})
     return JSONResponse(render_member(member, store.account_id), status_code=200)
 
 
@@ -90,12 +94,14 @@ async def update_member(request: Request) -> Response:
     body = await json_object(request, empty_ok=False)
     if "role" not in body and "email" not in body:
         raise ApiProblem(400, "Invalid parameters: expected 'role' and/or 'email'")
+    if sandbox.plays("member-patch-strict") and not ("role" in body and "email" in body):
+        raise ApiProblem(400, "Invalid parameters: 'email' and 'role' are both required")
     role = _role(body) if "role" in body else member["role"]
     email = _email(body, sandbox, exclude=member["id"]) if "email" in body else member["email"]
     member["role"], member["email"] = role, email
     sandbox.store.touch_member(member["id"])
     await persist(sandbox)
-    return no_content()
+    return write_answer(sandbox, render_member(member, sandbox.store.account_id))
 
 
 async def delete_member(request: Request) -> Response:
@@ -103,4 +109,4 @@ async def delete_member(request: Request) -> Response:
     del sandbox.store.members[member["id"]]
     sandbox.store.touch_member(member["id"])
     await persist(sandbox)
-    return no_content()
+    return write_answer(sandbox, {"message": f"Membership {member['id']} revoked"})

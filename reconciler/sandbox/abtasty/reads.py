@@ -59,14 +59,17 @@ async def list_tests(request: Request) -> JSONResponse:
     chosen = select_tests(request, list(store.tests.values()))
     return JSONResponse(
         hal_collection(
-            request, chosen, lambda t: render_test(t, store.account_id, store.folders), sandbox.page_cap
+            request,
+            chosen,
+            lambda t: render_test(t, store.account_id, store.folders, sandbox.dialects),
+            sandbox.page_cap,
         )
     )
 
 
 async def get_test(request: Request) -> JSONResponse:
     sandbox, test = load_test(request)
-    return JSONResponse(render_test(test, sandbox.store.account_id, sandbox.store.folders))
+    return JSONResponse(render_test(test, sandbox.store.account_id, sandbox.store.folders, sandbox.dialects))
 
 
 async def list_targetings(request: Request) -> JSONResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from reconciler.sandbox.abtasty.dates import render_when
 from reconciler.sandbox.store import Record
 
 DEFAULT_TZ = "Europe/Paris"
@@ -35,12 +36,13 @@ def _report_token(account_id: int, test_id: int) -> str:
     return hashlib.md5(f"{account_id}:{test_id}".encode(), usedforsecurity=False).hexdigest()
 
 
-def _test_head(t: Record, account_id: int) -> dict[str, Any]:
+def _test_head(t: Record, account_id: int, dialects: frozenset[str]) -> dict[str, Any]:
+    tz = t.get("tz", DEFAULT_TZ)
     return {
         "type": t["type"],
         "labels": list(t.get("labels", ())),
-        "start_datetime": t.get("start", 0),
-        "stop_datetime": t.get("stop", 0),
+        "start_datetime": render_when(t.get("start", 0), tz, dialects),
+        "stop_datetime": render_when(t.get("stop", 0), tz, dialects),
         "state": t["state"],
         "preprod": bool(t.get("preprod", False)),
         "tunnel_parent": t.get("parent", 0),
@@ -85,12 +87,15 @@ def _test_tail(t: Record) -> dict[str, Any]:
     }
 
 
-def render_test(t: Record, account_id: int, folders: dict[int, str]) -> dict[str, Any]:
-    """A test as in "Get information of one test" (same keys, same order); ``active`` derives from ``state``."""
+def render_test(
+    t: Record, account_id: int, folders: dict[int, str], dialects: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """A test as in "Get information of one test" (same keys, same order); ``active`` derives from ``state``;
+    the schedule's shape follows ``dialects`` (see ``dates``)."""
     folder_id = t.get("folder", 0)
     folder = {"id": folder_id, "name": folders.get(folder_id, f"Folder {folder_id}")} if folder_id else None
     return {
-        **_test_head(t, account_id),
+        **_test_head(t, account_id, dialects),
         **_test_tail(t),
         "_links": _test_links(account_id, t["id"]),
         "_embedded": {"account": {"id": account_id}, "folder": folder},

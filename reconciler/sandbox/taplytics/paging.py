@@ -9,11 +9,17 @@ page - 1.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import itertools
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 
-from reconciler.sandbox.web import int_param
+from reconciler.sandbox.store import Record
+from reconciler.sandbox.web import ApiProblem, int_param
 
 DEFAULT_PER_PAGE = 100  # the document: "by default, accounts have a pagination limit of 100 items per page"
 
@@ -51,3 +57,34 @@ def link_header(request: Request, page: int, per_page: int, total: int) -> str:
         rels.append(("prev", min(page - 1, last)))
     rels.append(("first", 1))
     return ", ".join(f"<{href(number)}>; rel='{rel}'" for rel, number in rels)
+
+
+def cursor_page(
+    request: Request, users: dict[str, Record], page_cap: int, render: Callable[[Record], Any]
+) -> dict[str, Any]:
+    """The ``cursor`` dialect (the vendor's public ``/v2/users`` reference): ``per_page`` users from the one
+    the ``paginationToken`` query parameter names (from the first without it), and ``nextPaginationToken``,
+    an opaque token naming the next user, null on the last page. ``page`` is ignored; there is no ``Link``."""
+    per_page = min(int_param(request, "per_page", DEFAULT_PER_PAGE), page_cap)
+    token = request.query_params.get("paginationToken")
+    ids = list(users)
+    start = ids.index(_decode_token(token, users)) if token else 0
+    chosen = list(itertools.islice(users.values(), start, start + per_page))
+    after = start + per_page
+    following = _encode_token(ids[after]) if after < len(ids) else None
+    return {"users": [render(u) for u in chosen], "nextPaginationToken": following}
+
+
+def _encode_token(user_id: str) -> str:
+    return base64.urlsafe_b64encode(f"after:{user_id}".encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str, users: dict[str, Record]) -> str:
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        text = ""
+    user_id = text.removeprefix("after:")
+    if not text.startswith("after:") or user_id not in users:
+        raise ApiProblem(400, "Invalid parameter 'paginationToken': unknown or expired token")
+    return user_id

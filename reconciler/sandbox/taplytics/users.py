@@ -14,10 +14,10 @@ from starlette.responses import JSONResponse
 
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.store import Record, Store
-from reconciler.sandbox.taplytics.paging import link_header, page_params
+from reconciler.sandbox.taplytics.paging import cursor_page, link_header, page_params
 from reconciler.sandbox.taplytics.payload import apply_update, parse_update, render_user
 from reconciler.sandbox.taplytics.tokens import authorize
-from reconciler.sandbox.web import ApiProblem, json_object, persist
+from reconciler.sandbox.web import ApiProblem, json_object, persist, sandbox_of
 
 USER_LIMIT_MESSAGE = "The parameters in your request were valid, but the user limit of the plan is reached"
 
@@ -29,8 +29,11 @@ def _user_id(request: Request) -> str:
 
 
 async def list_users(request: Request) -> JSONResponse:
-    """``{"users": [...], "numEntities": total}``, oldest first; a page past the end is empty."""
+    """``{"users": [...], "numEntities": total}``, oldest first; a page past the end is empty. With ``cursor``:
+    ``{"users": [...], "nextPaginationToken": ...}`` and no ``Link`` (see ``paging.cursor_page``)."""
     sandbox = authorize(request, None)
+    if sandbox.plays("cursor"):
+        return JSONResponse(cursor_page(request, sandbox.store.users, sandbox.page_cap, render_user))
     page, per_page = page_params(request, sandbox.page_cap)
     users = sandbox.store.users
     start = (page - 1) * per_page
@@ -42,8 +45,12 @@ async def list_users(request: Request) -> JSONResponse:
 
 
 async def get_user(request: Request) -> JSONResponse:
-    """``GET /v2/users/{user_id}``: the user, or 404 (a route the document does not list)."""
-    sandbox = authorize(request, None)
+    """``GET /v2/users/{user_id}``: the user, or 404 (a route the document does not list; with
+    ``no-user-route`` it is not there at all: 404 like any unknown route, before the key is checked)."""
+    sandbox = sandbox_of(request)
+    if sandbox.plays("no-user-route"):
+        raise ApiProblem(404, f'No route found for "GET {request.url.path}"')
+    authorize(request, None)
     user_id = _user_id(request)
     user = sandbox.store.users.get(user_id)
     if user is None:
@@ -72,8 +79,8 @@ def _create(store: Store, user_id: str) -> Record:
 
 
 async def post_user(request: Request) -> JSONResponse:
-    """Create the user or update it; 200 with the whole user either way (the document's success code).
-    Nothing is written when an update changes nothing."""
+    """Create the user or update it; 200 with the whole user either way (the document's success code), or
+    201 for a creation with ``post-201``. Nothing is written when an update changes nothing."""
     sandbox, body = await _authorized_body(request)
     fields = parse_update(body)
     store, user_id = sandbox.store, _user_id(request)
@@ -87,4 +94,5 @@ async def post_user(request: Request) -> JSONResponse:
         await persist(sandbox)
         event = "user_created" if before is None else "user_updated"
         sandbox.webhooks.emit({"event": event, "user": render_user(user)})  # after it is durable
-    return JSONResponse(render_user(user))
+    created = before is None and sandbox.plays("post-201")
+    return JSONResponse(render_user(user), status_code=201 if created else 200)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reconciler.errors import ReconcilerError
-from reconciler.providers.abtasty.api import TestSelection, fetch_account
+from reconciler.providers.abtasty.api import TestSelection, api2_root, fetch_account
 from reconciler.providers.abtasty.config import AbTastyConfig
 from reconciler.providers.abtasty.export.render import ExportOptions, render_export
 from reconciler.providers.abtasty.export.update import UpdateOptions, update_text
@@ -61,7 +61,8 @@ async def _fetch(
 
     assert isinstance(endpoint, OAuthEndpoint)
     async with connect(endpoint, parallelism) as client:
-        existing = await fetch_account(client, account_id, tests=tests, members=members)
+        api2 = api2_root(client, endpoint.api2_url)
+        existing = await fetch_account(client, account_id, tests=tests, members=members, api2=api2)
         client.log_summary()
     return existing
 

@@ -30,6 +30,7 @@ from reconciler.providers.abtasty.api import TestSelection
 from reconciler.providers.abtasty.config import AbTastyConfig, Test
 from reconciler.providers.abtasty.export.render import known_timezones, local_time, member_entry, test_entry
 from reconciler.providers.abtasty.state import Existing, ExistingTest, local_to_epoch
+from reconciler.providers.abtasty.when import same_zone
 
 
 @dataclass(frozen=True)
@@ -170,20 +171,22 @@ class _Updater:
             self._note("manual", node, f"{label}: schedule left as written: {what} in the account")
             return
         keep, drop = [], []
+        # US/Eastern and America/New_York are one timezone for these instants: not a difference to write.
+        same_tz = same_zone(test.timezone, want.timezone, (test.start, test.stop))
         for key, epoch in (("start_at", test.start), ("stop_at", test.stop)):
             declared = getattr(want, key)
             if declared is None:
                 continue  # not managed
             if not epoch:
                 drop.append(key)
-            elif test.timezone != want.timezone or local_to_epoch(declared, want.timezone) != epoch:
+            elif not same_tz or local_to_epoch(declared, want.timezone) != epoch:
                 keep.append((key, declared, epoch))
         if drop and len(drop) == sum(getattr(want, k) is not None for k in ("start_at", "stop_at")):
             removed = "schedule: removed (the account has none any more)"
             self._edit(label, node, lambda: splice.delete_pair(self.text, item, pair), removed)
             return
         self._schedule_fields(label, node, test, keep, drop)
-        if test.timezone != want.timezone:
+        if not same_tz:
             self._replace(label, node, "timezone", want.timezone, test.timezone, within="schedule.")
 
     def _schedule_fields(

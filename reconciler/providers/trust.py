@@ -1,0 +1,83 @@
+"""Credentials go only to trusted hosts (issue 13.3).
+
+The config is written by a pull request, and CI plans it with the account's credentials in its environment:
+a config that points ``auth_url`` at its own host receives the client secret. So a URL in a config must name
+one of the provider's documented hosts (``Provider.trusted_hosts``), a loopback address (the sandbox), or a
+host the operator allowed outside the config: ``--allow-host HOST`` or ``RECONCILER_ALLOW_HOSTS=HOST,HOST``.
+The check reads the config only: it runs before any DNS lookup or connection.
+
+URLs from the provider's own environment variables (``ABTASTY_API_URL``...) are not checked: the operator
+sets them, as they would set ``RECONCILER_ALLOW_HOSTS``, and a pull request cannot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from reconciler.errors import TransportError
+
+if TYPE_CHECKING:
+    from reconciler.config.load import LoadedConfig
+    from reconciler.providers.base import Endpoint, Loc, Provider
+
+ALLOW_HOSTS_VARIABLE = "RECONCILER_ALLOW_HOSTS"
+
+
+def normalize_host(host: str) -> str:
+    """Lower-cased, without a trailing dot (``API.abtasty.com.`` is ``api.abtasty.com``)."""
+    return host.strip().rstrip(".").lower()
+
+
+def allowed_hosts(env: Mapping[str, str], flags: Iterable[str] = ()) -> frozenset[str]:
+    """The hosts the operator allowed: ``--allow-host`` values and ``RECONCILER_ALLOW_HOSTS`` (commas or
+    spaces between names)."""
+    listed = env.get(ALLOW_HOSTS_VARIABLE, "").replace(",", " ").split()
+    return frozenset(normalize_host(h) for h in [*listed, *flags] if h.strip())
+
+
+def _value_at(config: Any, loc: Loc) -> Any:
+    for part in loc:
+        config = getattr(config, str(part), None)
+    return config
+
+
+def untrusted_urls(
+    loaded: LoadedConfig, provider: type[Provider], allowed: frozenset[str]
+) -> list[tuple[Loc, str]]:
+    """(where, host) of every URL of the config whose host is neither the provider's, loopback nor
+    allowed."""
+    from reconciler.http.transport import is_loopback  # the one definition of "this machine"
+
+    trusted = {normalize_host(h) for h in provider.trusted_hosts} | allowed
+    found = []
+    for loc in provider.url_paths:
+        value = _value_at(loaded.config, loc)
+        if not isinstance(value, str):
+            continue
+        host = normalize_host(urlsplit(value).hostname or "")
+        if host not in trusted and not is_loopback(host):
+            found.append((loc, host))
+    return found
+
+
+def check_hosts(loaded: LoadedConfig, provider: type[Provider], allowed: frozenset[str]) -> None:
+    """Refuse a config that would send credentials to a host nobody outside the config allowed."""
+    problems = [
+        f"{loaded.where(loc)}: {'.'.join(map(str, loc))} points at {host!r}, which is not a documented "
+        f"{provider.name} host ({', '.join(provider.trusted_hosts)}): the credentials would be sent there. "
+        f"If that host is really meant, the operator allows it outside the config: --allow-host {host} "
+        f"or {ALLOW_HOSTS_VARIABLE}={host}"
+        for loc, host in untrusted_urls(loaded, provider, allowed)
+    ]
+    if problems:
+        raise TransportError("\n".join(problems))
+
+
+def trusted_endpoint(
+    loaded: LoadedConfig, provider: type[Provider], env: Mapping[str, str], allowed: frozenset[str]
+) -> Endpoint:
+    """``provider.endpoint(loaded, env)`` once the config's hosts are checked (nothing resolved before)."""
+    check_hosts(loaded, provider, allowed)
+    return provider.endpoint(loaded, env)

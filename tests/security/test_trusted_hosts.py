@@ -1,0 +1,99 @@
+"""Issue 13.3: credentials go only to the vendor's documented hosts, loopback, or hosts the operator allowed
+outside the config. The refusal comes before any DNS lookup or connection."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from e2e_support import CliRunner, write_config
+
+from reconciler.sandbox.server import SandboxServer
+
+PAUSE = "tests:\n  - id: 381296\n    state: pause\n"
+
+
+@pytest.fixture
+def no_dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every name resolved during the test (none may be: the check comes first)."""
+    looked_up: list[str] = []
+    real = socket.getaddrinfo
+
+    def spy(host: object, *args: object, **kwargs: object) -> object:
+        looked_up.append(str(host))
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", spy)
+    return looked_up
+
+
+@pytest.mark.parametrize(
+    ("line", "where", "host"),
+    [
+        ("  auth_url: https://evil.example/oauth/v2/token\n", "5", "evil.example"),
+        ("  api_url: https://api.abtasty.com.evil.example\n", "5", "api.abtasty.com.evil.example"),
+        ("  api_url: https://api.\u0430btasty.com\n", "5", "api.\u0430btasty.com"),  # a Cyrillic a
+    ],
+)
+@pytest.mark.parametrize("command", [("plan",), ("apply", "--auto-approve")])
+def test_a_config_pointing_credentials_elsewhere_exits_1_before_any_lookup(
+    cli: CliRunner,
+    sandbox: SandboxServer,
+    tmp_path: Path,
+    no_dns: list[str],
+    line: str,
+    where: str,
+    host: str,
+    command: tuple[str, ...],
+) -> None:
+    config = write_config(tmp_path, line + PAUSE)
+    result = cli(*command, str(config))
+    assert result.code == 1, result.all
+    assert f"{config}:{where}:" in result.err and "not a documented abtasty host" in result.err
+    assert "--allow-host" in result.err and "RECONCILER_ALLOW_HOSTS" in result.err
+    assert sandbox.requests() == [] and no_dns == []
+
+
+def test_a_taplytics_config_is_held_to_its_own_host(
+    cli: CliRunner, tmp_path: Path, no_dns: list[str]
+) -> None:
+    config = tmp_path / "t.yaml"
+    config.write_text(
+        "version: 1\nprovider: taplytics\nproject:\n  name: p\n  api_url: https://api.abtasty.com\n"
+        "users:\n  - user_id: u1\n    name: U\n"
+    )
+    result = cli("plan", str(config), TAPLYTICS_API_TOKEN="tok-12345")
+    assert result.code == 1 and f"{config}:5: project.api_url points at 'api.abtasty.com'" in result.err
+    assert no_dns == []
+
+
+def test_the_operator_can_allow_a_host_by_flag_or_environment(
+    cli: CliRunner, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    # The sandbox answers on 127.0.0.1; "localhost.example" is not loopback for the check, so it needs the
+    # allowance, and the env URL (operator-controlled) is what the requests use.
+    config = write_config(tmp_path, "  api_url: https://mirror.example.com\n" + PAUSE)
+    refused = cli("plan", str(config))
+    assert refused.code == 1 and "mirror.example.com" in refused.err
+    assert cli("plan", str(config), "--allow-host", "mirror.example.com").code == 0
+    assert cli("plan", str(config), RECONCILER_ALLOW_HOSTS="other.example, MIRROR.example.com.").code == 0
+
+
+def test_loopback_and_the_documented_hosts_need_no_allowance(cli: CliRunner, tmp_path: Path) -> None:
+    for url in (
+        "https://api.abtasty.com",
+        "https://API.abtasty.com.",
+        "http://127.0.0.1:9",
+        "http://[::1]:9",
+    ):
+        config = write_config(tmp_path, f"  api_url: {url}\n" + PAUSE)
+        result = cli("plan", str(config))
+        assert result.code == 0, (url, result.all)
+
+
+def test_export_update_checks_the_config_too(cli: CliRunner, sandbox: SandboxServer, tmp_path: Path) -> None:
+    config = write_config(tmp_path, "  auth_url: https://evil.example/token\n" + PAUSE)
+    result = cli("export", "--update", str(config))
+    assert result.code == 1 and "not a documented abtasty host" in result.err
+    assert sandbox.requests() == []
