@@ -60,10 +60,8 @@ def _exporting(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 @shared_options
 @click.option(
     "--provider",
-    default="abtasty",
-    show_default=True,
     callback=_exporting,
-    help="The provider of the account.",
+    help="The provider of the account; by default the one installed provider that can export.",
 )
 @click.option("--account", "account", help="The account to export (not with --update).")
 @click.option(
