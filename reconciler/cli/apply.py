@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import select
 import signal
 import sys
 from collections.abc import Callable, Coroutine, Iterator
@@ -130,7 +131,7 @@ def _confirmed(session: Session, shown: Progress, force: bool) -> list[AccountPl
     if not any(p.changes for p in plans):
         return plans
     click.echo("Apply these changes? Only 'yes' is accepted: ", nl=False)
-    answer = sys.stdin.readline()  # main thread, no loop running: Ctrl-C raises KeyboardInterrupt at once
+    answer = _read_line()  # main thread, no loop running: Ctrl-C raises KeyboardInterrupt at once
     if answer.strip() != "yes":
         click.echo(
             "\nApply cancelled: nothing was changed."
@@ -139,6 +140,16 @@ def _confirmed(session: Session, shown: Progress, force: bool) -> list[AccountPl
         )
         raise click.exceptions.Exit(EXIT_USER_ERROR)
     return plans
+
+
+def _read_line() -> str:
+    """A line from standard input. It polls: a Ctrl-C that the kernel delivers to another thread (a progress
+    thread still winding down on a loaded machine) would not interrupt a blocking read of the main thread,
+    but it does end a poll within 0.1 s."""
+    while True:
+        ready, _, _ = select.select([sys.stdin], [], [], 0.1)
+        if ready:
+            return sys.stdin.readline()
 
 
 def _run_apply(
