@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from reconciler.config.schema import SCHEMA_ID
+from reconciler.config.yaml_build import MAX_INT_DIGITS
 from reconciler.core.text import escape_non_ascii, suspicious_characters
 from reconciler.export.result import Exported
 from reconciler.export.text import comment_text, double_quoted, one_line, scalar
@@ -45,11 +46,11 @@ class ExportOptions:
 
 def literal(value: Any) -> str | None:
     """A custom_data value as YAML that reads back as the same JSON value and type; None when the config
-    cannot hold it (a list, a mapping, null, NaN or an infinity)."""
+    cannot hold it (a list, a mapping, null, NaN or an infinity, an integer longer than the loader reads)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value)
+        return str(value) if len(str(abs(value))) <= MAX_INT_DIGITS else None
     if isinstance(value, float):
         if not math.isfinite(value):
             return None
@@ -81,10 +82,27 @@ def field_refused(key: str, value: Any) -> str | None:
     if key.startswith("custom_data."):
         name = key.removeprefix("custom_data.")
         if literal(value) is None:
-            kind = {dict: "a mapping", list: "a list", type(None): "null"}.get(type(value), "not finite")
-            return f"the value is {kind}; custom_data holds strings, numbers and booleans"
+            return f"the value is {_unwritable(value)}"
         return refused({"user_id": _PROBE_ID, "custom_data": {name: value}})
     return refused({"user_id": _PROBE_ID, key: value, "allow_unicode_email": True})
+
+
+def _unwritable(value: Any) -> str:
+    if isinstance(value, int):
+        return f"an integer of {len(str(abs(value)))} digits; a config reads at most {MAX_INT_DIGITS}"
+    kind = {dict: "a mapping", list: "a list", type(None): "null"}.get(type(value), "not a finite number")
+    return f"{kind}; custom_data holds strings, numbers and booleans"
+
+
+def ascii_quoted(text: str) -> str:
+    """``text`` double-quoted with every non-ASCII character escaped (``\\u0430``): an email whose letters
+    imitate others shows what it is in the file itself, where a reviewer reads it."""
+
+    def escaped(char: str) -> str:
+        code = ord(char)
+        return char if char.isascii() else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+    return "".join(escaped(c) for c in double_quoted(text))
 
 
 def user_entry(user: ExistingUser) -> tuple[list[str], list[str]]:
@@ -105,7 +123,8 @@ def user_entry(user: ExistingUser) -> tuple[list[str], list[str]]:
         if why:
             notes.append(f"{key} not written: {why}")
             continue
-        lines.append(f"{key}: {scalar(value)}")
+        odd = suspicious_characters(value) if key == "email" else []
+        lines.append(f"{key}: {ascii_quoted(value) if odd else scalar(value)}")
         written[key] = value
     odd = suspicious_characters(written.get("email", ""))
     if odd:
