@@ -115,6 +115,23 @@ def user_entry(user: ExistingUser) -> tuple[list[str], list[str]]:
     lines = [f"user_id: {double_quoted(user.user_id)}"]
     notes: list[str] = []
     written: dict[str, Any] = {"user_id": user.user_id}
+    lines += _fields(user, written, notes)
+    data = _custom_data(user, notes)
+    if data:
+        lines += ["custom_data:", *(f"{INDENT}{scalar(k)}: {literal(v)}" for k, v in data.items())]
+    elif len(written) == 1:
+        lines.append(f"custom_data: {{}}{INDENT}# nothing else to declare: the user exists")
+    written["custom_data"] = data if data or len(written) == 1 else None
+    why = refused(written)
+    if why:  # each part passed on its own: a safety net, not an expected path
+        return [], [f"{who} not exported: {why}"]
+    return lines + [f"# {one_line(n)}" for n in notes], [f"{who}: {n}" for n in notes]
+
+
+def _fields(user: ExistingUser, written: dict[str, Any], notes: list[str]) -> list[str]:
+    """The email and name lines (``allow_unicode_email`` too when the email needs it), each field added to
+    ``written``; a note for each one that cannot be written."""
+    lines = []
     for key in ("email", "name"):
         value = getattr(user, key)
         if value is None:
@@ -126,24 +143,15 @@ def user_entry(user: ExistingUser) -> tuple[list[str], list[str]]:
         odd = suspicious_characters(value) if key == "email" else []
         lines.append(f"{key}: {ascii_quoted(value) if odd else scalar(value)}")
         written[key] = value
-    odd = suspicious_characters(written.get("email", ""))
-    if odd:
+        if odd:
+            written["allow_unicode_email"] = True
+            shown = escape_non_ascii(value)
+            notes.append(
+                f"email {shown} has non-ASCII or invisible characters ({', '.join(odd)}): check it is meant"
+            )
+    if "allow_unicode_email" in written:
         lines.append("allow_unicode_email: true")
-        written["allow_unicode_email"] = True
-        shown = escape_non_ascii(written["email"])
-        notes.append(
-            f"email {shown} has non-ASCII or invisible characters ({', '.join(odd)}): check it is meant"
-        )
-    data = _custom_data(user, notes)
-    if data:
-        lines += ["custom_data:", *(f"{INDENT}{scalar(k)}: {literal(v)}" for k, v in data.items())]
-    elif len(written) == 1:
-        lines.append(f"custom_data: {{}}{INDENT}# nothing else to declare: the user exists")
-    written["custom_data"] = data if data or len(written) == 1 else None
-    why = refused(written)
-    if why:  # each part passed on its own: a safety net, not an expected path
-        return [], [f"{who} not exported: {why}"]
-    return lines + [f"# {one_line(n)}" for n in notes], [f"{who}: {n}" for n in notes]
+    return lines
 
 
 def _custom_data(user: ExistingUser, notes: list[str]) -> dict[str, Any]:
