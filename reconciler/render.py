@@ -43,16 +43,6 @@ def account_heading(plan: AccountPlan) -> str:
     return f"{plan.provider} {_provider(plan.provider).account_noun} {plan.account}"
 
 
-def resource_label(change: Change, provider: type[Provider]) -> str:
-    """The resource a change acts on, as its provider names it (``test 381296 "Public API Test"``)."""
-    return provider.label(change)
-
-
-def describe(change: Change, provider: type[Provider]) -> str:
-    """What happens to the resource, after its label."""
-    return provider.describe(change)
-
-
 def change_line(change: Change, provider: type[Provider], color: bool = False) -> str:
     """One line of the text plan, e.g. ``~ test 381296 "Public API Test": state pause -> play (prod)``."""
     symbol = _SYMBOL[change.action]

@@ -59,9 +59,9 @@ case "${INPUT_COMMAND:-}" in
         exit 1
       fi
       echo "::notice::manual apply by ${GITHUB_ACTOR:-someone}, without the reviewed-plan check: ${extra[*]}"
-      exec reconciler apply "${paths[@]}" --auto-approve "${extra[@]}"
+      exec reconciler apply "${paths[@]}" --auto-approve --audit-log reconciler-audit.jsonl "${extra[@]}"
     fi
-    exec reconciler apply "${paths[@]}" --auto-approve --github-reviewed "${extra[@]}" ;;
+    exec reconciler apply "${paths[@]}" --auto-approve --github-reviewed --audit-log reconciler-audit.jsonl "${extra[@]}" ;;
   drift)
     # Drift is reported in one issue (opened, updated, closed); the job itself stays green on drift, and a
     # forceable rail the drift would break is not a failure here (--force: nothing is applied).

@@ -12,14 +12,17 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import select
 import signal
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
+from reconciler.audit import AuditLog, run_context
 from reconciler.cli.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR
 from reconciler.cli.github import actions_env, check_reviewed, reviewed_digest
 from reconciler.cli.options import (
@@ -37,7 +40,7 @@ from reconciler.cli.progress import Progress
 from reconciler.cli.report import Reporter
 from reconciler.config import load_configs
 from reconciler.core.plan import AccountPlan
-from reconciler.core.schedule import ApplyResult
+from reconciler.core.schedule import ApplyResult, Events, Outcome
 from reconciler.engine import Session
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.render import render_text
@@ -66,12 +69,24 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM
 )
 @click.option("--force", is_flag=True, help="Override max_delete_fraction / max_pause_fraction for this run.")
 @click.option(
+    "--audit-log",
+    type=click.Path(dir_okay=False),
+    envvar="RECONCILER_AUDIT_LOG",
+    help="Append one JSON line per change attempted (what, before, after, outcome, who, which commit) to "
+    "this file (env RECONCILER_AUDIT_LOG).",
+)
+@click.option(
     "--github-reviewed",
     is_flag=True,
     help="Apply only the plan whose digest the merged pull request's plan comment shows (GitHub Actions).",
 )
 def apply(
-    paths: tuple[str, ...], auto_approve: bool, plan_file: str | None, force: bool, github_reviewed: bool
+    paths: tuple[str, ...],
+    auto_approve: bool,
+    plan_file: str | None,
+    force: bool,
+    audit_log: str | None,
+    github_reviewed: bool,
 ) -> None:
     """Make the accounts match the config: exactly the changes plan shows."""
     options = run_options()
@@ -98,7 +113,9 @@ def apply(
         shown.resume()
         reporter = Reporter(shown, announce=not ask)
         check = check_reviewed(*reviewed) if reviewed else None
-        results, signum = _run_apply(session, force, saved, approved, reporter, check)
+        context = {"reviewed_pull_request": reviewed[0] if reviewed else None}
+        with _audit(audit_log, paths, context) as audit:
+            results, signum = _run_apply(session, force, saved, approved, reporter, check, audit)
     reporter.finish(results, signum)
     if signum:
         raise click.exceptions.Exit(EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED)
@@ -114,7 +131,7 @@ def _confirmed(session: Session, shown: Progress, force: bool) -> list[AccountPl
     if not any(p.changes for p in plans):
         return plans
     click.echo("Apply these changes? Only 'yes' is accepted: ", nl=False)
-    answer = sys.stdin.readline()  # main thread, no loop running: Ctrl-C raises KeyboardInterrupt at once
+    answer = _read_line()  # main thread, no loop running: Ctrl-C raises KeyboardInterrupt at once
     if answer.strip() != "yes":
         click.echo(
             "\nApply cancelled: nothing was changed."
@@ -125,6 +142,16 @@ def _confirmed(session: Session, shown: Progress, force: bool) -> list[AccountPl
     return plans
 
 
+def _read_line() -> str:
+    """A line from standard input. It polls: a Ctrl-C that the kernel delivers to another thread (a progress
+    thread still winding down on a loaded machine) would not interrupt a blocking read of the main thread,
+    but it does end a poll within 0.1 s."""
+    while True:
+        ready, _, _ = select.select([sys.stdin], [], [], 0.1)
+        if ready:
+            return sys.stdin.readline()
+
+
 def _run_apply(
     session: Session,
     force: bool,
@@ -132,6 +159,7 @@ def _run_apply(
     approved: list[AccountPlan] | None,
     reporter: Reporter,
     check: Callable[[list[AccountPlan]], None] | None = None,
+    audit: AuditLog | None = None,
 ) -> tuple[list[ApplyResult], int]:
     """The apply, with SIGINT / SIGTERM turned into a graceful stop (a second one cancels at once)."""
     received: list[int] = []
@@ -158,7 +186,7 @@ def _run_apply(
                 saved=saved,
                 approved=approved,
                 on_plan=_checked_first(check, reporter.planned),
-                on_event=reporter.outcome,
+                on_event=_both(audit.record, reporter.outcome) if audit else reporter.outcome,
                 stop=stop,
             )
         finally:
@@ -171,6 +199,26 @@ def _run_apply(
         reporter.stopped_at_once()
         raise KeyboardInterrupt from None
     return results, received[0] if received else 0
+
+
+@contextmanager
+def _audit(path: str | None, paths: tuple[str, ...], extra: dict[str, Any]) -> Iterator[AuditLog | None]:
+    """The audit log, opened before anything is applied (an unwritable file stops the run first)."""
+    if path is None:
+        yield None
+        return
+    with AuditLog(Path(path), run_context(paths, os.environ, **extra)) as log:
+        yield log
+
+
+def _both(first: Events, then: Events) -> Events:
+    """Each outcome to the audit log (durably), then to the terminal."""
+
+    def both(plan: AccountPlan, outcome: Outcome) -> None:
+        first(plan, outcome)
+        then(plan, outcome)
+
+    return both
 
 
 def _checked_first(

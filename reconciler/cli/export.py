@@ -2,7 +2,8 @@
 (``Provider.exporter``): what a file holds, how a file is refreshed.
 
 ``--tests`` and ``--members`` select what is written; a provider reads the selections it has (AB Tasty: its
-tests and its members).
+tests and its members) and ignores the others (Taplytics has none). ``--provider`` is needed for a new export
+when more than one installed provider can export; ``--update`` reads the provider from the file.
 """
 
 from __future__ import annotations
@@ -54,16 +55,15 @@ def _exporting(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     epilog=epilog(
         env=f"{provider_env()}, {COMMON_ENV}",
         codes="0 written (--check: up to date), 1 a user error, 2 the file is stale (--update --check only)",
-        example="reconciler export --account 41902 -o accounts/shop.yaml --sandbox",
+        example="reconciler export --provider abtasty --account 41902 -o accounts/shop.yaml --sandbox",
     )
 )
 @shared_options
 @click.option(
     "--provider",
-    default="abtasty",
-    show_default=True,
     callback=_exporting,
-    help="The provider of the account.",
+    help="The provider of the account (a new export; --update reads it from the file); optional when only "
+    "one installed provider can export.",
 )
 @click.option("--account", "account", help="The account to export (not with --update).")
 @click.option(
@@ -83,7 +83,7 @@ def _exporting(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     type=click.Path(exists=True, dir_okay=False),
     help="Refresh this config in place: only drifted values change; comments and layout stay.",
 )
-@click.option("--add-new", is_flag=True, help="With --update: append tests and members the file lacks.")
+@click.option("--add-new", is_flag=True, help="With --update: append the entries the file lacks.")
 @click.option("--check", is_flag=True, help="With --update: write nothing; exit 2 when the file is stale.")
 def export(
     provider: type[Provider] | None,

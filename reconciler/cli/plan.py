@@ -110,6 +110,17 @@ def plan(
             _report_failure(err, actions)
         raise
     idle = {c.path for c in configs if manages_nothing(c, shown.reads(c.path))}
+    _show(plans, fmt, idle, out)
+    if actions is not None:
+        _report_to_github(plans, actions, github_comment, github_drift_issue, force)
+    for account in plans:
+        account.raise_if_unsafe(force)
+    if detailed_exitcode and total(plans).total:
+        sys.exit(EXIT_CHANGES)
+
+
+def _show(plans: list[AccountPlan], fmt: str, idle: set[str], out: str | None) -> None:
+    """The plan on stdout in ``fmt``, and saved to ``out`` (JSON) when asked."""
     if fmt == "json":
         click.echo(render_json(plans), nl=False)
     elif fmt == "markdown":
@@ -121,12 +132,6 @@ def plan(
         progress(
             f"Plan saved to {out}: review it with `reconciler show {out}`, apply it with `reconciler apply --plan {out}`."
         )
-    if actions is not None:
-        _report_to_github(plans, actions, github_comment, github_drift_issue, force)
-    for account in plans:
-        account.raise_if_unsafe(force)
-    if detailed_exitcode and total(plans).total:
-        sys.exit(EXIT_CHANGES)
 
 
 def manages_nothing(loaded: LoadedConfig, reads: int) -> bool:

@@ -1,8 +1,9 @@
 """YAML loading that remembers where every node came from.
 
-ruamel.yaml's composer keeps line/column on every node; we flatten that into a
-``Positions`` table keyed by the same path tuples pydantic uses in its error ``loc`` (``("tests", 2,
-"state")``), so any later error (validation, an unknown test id at plan time) can name FILE:LINE:COL.
+The data is built from libyaml's parser events within limits (``yaml_build``: no composer, so no recursion
+per level, bounded aliases); each event's line/column goes into a ``Positions`` table keyed by the same path
+tuples pydantic uses in its error ``loc`` (``("tests", 2, "state")``), so any later error (validation, an
+unknown test id at plan time) can name FILE:LINE:COL.
 """
 
 from __future__ import annotations

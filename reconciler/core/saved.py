@@ -38,7 +38,7 @@ def _account_plan(data: Any, kinds_of: KindsOf) -> AccountPlan:
     return plan
 
 
-_ACCOUNT = {"file": str, "provider": str, "config_digest": str, "changes": list, "fingerprints": dict}
+_ACCOUNT = {"file": str, "provider": str, "changes": list, "fingerprints": dict}
 _CHANGE = {"kind": str, "resource": dict, "before": dict, "after": dict}
 _RESOURCE = {"type": str, "name": str}
 
@@ -49,6 +49,8 @@ def _shape_problem(data: dict[str, Any]) -> str | None:
     found = _wrong(data, _ACCOUNT, "account") or _wrong_list(data.get("safety", []), "safety")
     if found or not isinstance(data.get("account"), str | int) or isinstance(data.get("account"), bool):
         return found or "account is not a string or a number"
+    if not isinstance(data.get("config_digest", ""), str):
+        return "account.config_digest is not a string"
     for change in data["changes"]:
         found = _wrong(change, _CHANGE, "change") or _wrong(change["resource"], _RESOURCE, "resource")
         if found:

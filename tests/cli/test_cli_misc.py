@@ -40,7 +40,10 @@ def test_an_unwritable_output_is_a_user_error_naming_it(cli: CliRunner, tmp_path
     config = write_config(tmp_path, "tests:\n  - id: 381296\n    state: pause\n")
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
-    for args in (("plan", str(config), "--out"), ("export", "--account", "41902", "-o")):
+    for args in (
+        ("plan", str(config), "--out"),
+        ("export", "--provider", "abtasty", "--account", "41902", "-o"),
+    ):
         target = blocker / "out.file"
         result = cli(*args, str(target))
         assert result.code == 1, result.all

@@ -167,6 +167,6 @@ def test_unmanaged_scheduled_test_with_iso_dates_exits_0(
         config = write_config(tmp_path, "tests:\n  - id: 381296\n    state: pause\n")
         plan = run_cli(monkeypatch, capsys, {}, "plan", str(config), "--detailed-exitcode")
         assert plan.code == 0, plan.all
-        export = run_cli(monkeypatch, capsys, {}, "export", "--account", "41902")
+        export = run_cli(monkeypatch, capsys, {}, "export", "--provider", "abtasty", "--account", "41902")
         assert export.code == 0, export.all
         assert 'timezone: "Europe/Paris"' in export.out or "timezone: Europe/Paris" in export.out

@@ -55,7 +55,8 @@ def test_ctrl_c_at_the_prompt_exits_130_at_once(sandbox, tmp_path):
     sent = time.monotonic()
     term.send(CTRL_C)
     assert term.wait(timeout=10) == 130
-    assert time.monotonic() - sent < 1.0  # generous: it is immediate, no Enter needed
+    # Immediate (about 0.2 s here): the bound only proves no Enter was needed, with room for a loaded machine.
+    assert time.monotonic() - sent < 5.0
     assert mutations(sandbox) == []
 
 

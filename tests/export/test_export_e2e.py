@@ -23,7 +23,7 @@ ACCOUNT = "41902"
 
 
 def export_to(cli: CliRunner, path: Path, *extra: str) -> str:
-    result = cli("export", "--account", ACCOUNT, "-o", str(path), *extra)
+    result = cli("export", "--provider", "abtasty", "--account", ACCOUNT, "-o", str(path), *extra)
     assert result.code == 0, result.err
     assert result.out == ""
     return path.read_text()
@@ -54,11 +54,11 @@ def test_export_is_deterministic_and_stdout_is_the_file(
     cli: CliRunner, demo: SandboxServer, tmp_path: Path
 ) -> None:
     first = export_to(cli, tmp_path / "a.yaml")
-    refused = cli("export", "--account", ACCOUNT, "-o", str(tmp_path / "a.yaml"))
+    refused = cli("export", "--provider", "abtasty", "--account", ACCOUNT, "-o", str(tmp_path / "a.yaml"))
     assert refused.code == 1 and "exists: refresh it with --update" in refused.err
     second = export_to(cli, tmp_path / "a.yaml", "--force")
     assert first == second
-    result = cli("export", "--account", ACCOUNT)
+    result = cli("export", "--provider", "abtasty", "--account", ACCOUNT)
     assert result.code == 0
     # the modeline is relative to where the file goes: stdout means the current directory
     assert result.out.splitlines()[1:] == first.splitlines()[1:]
@@ -181,7 +181,7 @@ def test_schedules_the_config_cannot_name_are_left_out(cli: CliRunner, point: Po
     with sandbox_with(tmp_path, schedule) as server:
         point(server)
         path = tmp_path / "schedules.yaml"
-        result = cli("export", "--account", ACCOUNT, "-o", str(path))
+        result = cli("export", "--provider", "abtasty", "--account", ACCOUNT, "-o", str(path))
         assert result.code == 0
         check_valid(path)
         assert_in_sync(cli, path)
@@ -197,7 +197,7 @@ def test_export_needs_credentials_from_the_environment(
     cli: CliRunner, demo: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("ABTASTY_CLIENT_SECRET")
-    result = cli("export", "--account", ACCOUNT)
+    result = cli("export", "--provider", "abtasty", "--account", ACCOUNT)
     assert result.code == 1
     assert "ABTASTY_CLIENT_SECRET not set" in result.err
     assert demo.requests() == []
@@ -208,7 +208,8 @@ def test_export_needs_credentials_from_the_environment(
     [
         ((), "give --account ID"),
         (("--account", ACCOUNT, "--check"), "--add-new and --check go with --update FILE"),
-        (("--account", ACCOUNT, "--provider", "taplytics"), "Invalid value for '--provider'"),
+        (("--account", ACCOUNT), "give --provider NAME: several providers can export"),
+        (("--account", ACCOUNT, "--provider", "nope"), "Invalid value for '--provider'"),
     ],
 )
 def test_usage_errors(cli: CliRunner, demo: SandboxServer, args: tuple[str, ...], message: str) -> None:

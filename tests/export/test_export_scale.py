@@ -26,7 +26,7 @@ def test_big_account_round_trips(cli: CliRunner, big: SandboxServer, point: Poin
     point(big)
     big.clear_requests()
     path = tmp_path / "big.yaml"
-    result = cli("export", "--account", "41902", "-o", str(path))
+    result = cli("export", "--provider", "abtasty", "--account", "41902", "-o", str(path))
     assert result.code == 0, result.err
     made = requests_made(big)
     # 1 token + 20 pages of 100 tests + 5 pages of 100 members, each read once

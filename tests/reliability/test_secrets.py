@@ -107,7 +107,7 @@ def test_no_secret_in_any_output_log_plan_or_file(
     assert run("plan", str(abtasty), "-v", ABTASTY_CLIENT_SECRET="wrong-" + CANARY_SECRET).code == 1
     assert run("plan", str(taplytics), "-v", TAPLYTICS_API_TOKEN="wrong-" + TAPLYTICS_CANARY).code == 1
     exported = tmp_path / "exported.yaml"
-    assert run("export", "--account", "41902", "-o", str(exported), "-v").code == 0
+    assert run("export", "--provider", "abtasty", "--account", "41902", "-o", str(exported), "-v").code == 0
 
     issued = server.issued_tokens()
     assert len(issued) >= 2, "the runs should have been issued (and refreshed) access tokens"

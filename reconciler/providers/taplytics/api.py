@@ -41,8 +41,11 @@ def user_path(user_id: str) -> str:
     return f"{USERS}/{quote(user_id, safe='@')}"
 
 
-def parse_user(item: Any, keys: Iterable[str], route: Route | str = f"GET {USERS}") -> ExistingUser | None:
-    """A user payload -> ``ExistingUser`` keeping only the custom_data ``keys`` the config manages for it.
+def parse_user(
+    item: Any, keys: Iterable[str] | None, route: Route | str = f"GET {USERS}"
+) -> ExistingUser | None:
+    """A user payload -> ``ExistingUser`` keeping only the custom_data ``keys`` the config manages for it
+    (``None``: every key, for ``export``).
 
     None for something that is not a user with an id (anonymous users have none: no config can name them).
     A field of the wrong type is a ``ServerError`` naming ``route`` and the field.
@@ -57,8 +60,20 @@ def parse_user(item: Any, keys: Iterable[str], route: Route | str = f"GET {USERS
         user_id=str(user_id),
         email=optional_field(item, "email", str, route),
         name=optional_field(item, "name", str, route),
-        custom_data={k: data[k] for k in keys if k in data},
+        custom_data=dict(data) if keys is None else {k: data[k] for k in keys if k in data},
     )
+
+
+async def list_users(client: ApiClient) -> list[ExistingUser]:
+    """Every user of the project with all its custom_data, by user_id (``export`` reads the whole project).
+
+    Every page is read, in whichever paging the server answers with (``Link`` or cursor: the client follows
+    either). Users without a user_id (anonymous) are skipped: no config can name them. A user_id listed
+    twice (a user added while the pages were read shifts the pages by one) is kept once, as last read.
+    """
+    items = await client.get_link_collection(USERS, per_page=PER_PAGE, items_key="users")
+    users = (parse_user(item, None) for item in items)
+    return sorted({u.user_id: u for u in users if u is not None}.values(), key=lambda u: u.user_id)
 
 
 class ProjectApi:

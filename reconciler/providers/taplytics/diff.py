@@ -28,7 +28,8 @@ def declared(user: User) -> dict[str, Any]:
     return body
 
 
-def _same(have: Any, want: Any) -> bool:
+def same_value(have: Any, want: Any) -> bool:
+    """Whether the project's value ``have`` is the config's ``want``, compared as JSON values."""
     # True == 1 in Python, not in JSON (nor for the API): booleans and strings compare with their type. Numbers
     # compare by value: JSON has one number type, and a JavaScript server answers 1 for a stored 1.0.
     if isinstance(have, bool) or isinstance(want, bool):
@@ -42,11 +43,13 @@ def _update(have: ExistingUser, want: dict[str, Any]) -> Change | None:
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for key in _FIELDS:
-        if key in want and not _same(getattr(have, key), want[key]):
+        if key in want and not same_value(getattr(have, key), want[key]):
             before[key], after[key] = getattr(have, key), want[key]
     wanted_data: dict[str, Any] = want.get("custom_data", {})
     differ = {
-        k: v for k, v in wanted_data.items() if k not in have.custom_data or not _same(have.custom_data[k], v)
+        k: v
+        for k, v in wanted_data.items()
+        if k not in have.custom_data or not same_value(have.custom_data[k], v)
     }
     if differ:
         before["custom_data"] = {k: have.custom_data.get(k) for k in differ}

@@ -17,6 +17,7 @@ from reconciler.providers.taplytics.api import ProjectApi
 from reconciler.providers.taplytics.changes import Kind
 from reconciler.providers.taplytics.config import TaplyticsConfig
 from reconciler.providers.taplytics.diff import diff
+from reconciler.providers.taplytics.export import EXPORTER
 from reconciler.providers.taplytics.state import Existing
 
 DEFAULT_API_URL = "https://api.taplytics.com"
@@ -47,6 +48,7 @@ class TaplyticsProvider(Provider):
     inventory_nouns = ("user",)
     url_paths = (("project", "api_url"),)
     trusted_hosts = ("api.taplytics.com",)  # the document's one API host
+    exporter = EXPORTER
     # The document lists webhooks (a user added, an experiment started): `watch` receives them here.
     webhook = "taplytics"
 
@@ -101,8 +103,7 @@ class TaplyticsProvider(Provider):
     async def open(cls, loaded: LoadedConfig, endpoint: Endpoint, parallelism: int) -> AsyncIterator[Self]:
         """A provider with its own client; the token travels in the x-access-token header only."""
         assert isinstance(endpoint, TokenEndpoint)
-        auth = TokenHeaderAuth(endpoint.api_token)
-        async with ApiClient(endpoint.api_url, auth, parallelism=parallelism) as client:
+        async with connect(endpoint, parallelism) as client:
             yield cls(client, loaded)
             client.log_summary()
 
@@ -128,6 +129,11 @@ class TaplyticsProvider(Provider):
     def describe(cls, change: Change) -> str:
         """See ``taplytics.describe``."""
         return describe.describe(change)
+
+
+def connect(endpoint: TokenEndpoint, parallelism: int) -> ApiClient:
+    """An API client sending the endpoint's token in the x-access-token header (enter it with ``async with``)."""
+    return ApiClient(endpoint.api_url, TokenHeaderAuth(endpoint.api_token), parallelism=parallelism)
 
 
 def _fits_a_header(value: str) -> bool:
