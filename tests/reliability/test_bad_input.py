@@ -145,7 +145,6 @@ def test_plan_for_another_config_is_refused_before_any_request(cli: Cli, tmp_pat
         "account": "41902",
         "changes": [],
         "fingerprints": {},
-        "config_digest": "0" * 64,
     }
     saved.write_text(json.dumps({"reconciler_version": __version__, "accounts": [other]}))
     result = cli("apply", str(good_config(tmp_path)), "--auto-approve", "--plan", str(saved))
@@ -169,7 +168,6 @@ def test_hand_edited_plan_resources_are_refused_before_any_request(
         "account": "41902",
         "changes": [change],
         "fingerprints": {},
-        "config_digest": "0" * 64,
     }
     saved = tmp_path / "plan.json"
     saved.write_text(json.dumps({"reconciler_version": __version__, "accounts": [account]}))
