@@ -6,7 +6,7 @@ import datetime as dt
 import zoneinfo
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 from reconciler.config.models import (
@@ -36,14 +36,16 @@ TestType = Literal[
 
 def _flag(value: object) -> object:
     """The document's flags are 0/1; YAML's true/false reads better. Either is accepted, kept as a bool."""
-    if value in (0, 1) and not isinstance(value, bool) and isinstance(value, int):
-        return bool(value)
     if isinstance(value, bool):
         return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
     raise PydanticCustomError("flag", "expected true/false (or 1/0)")
 
 
-Flag = Annotated[bool, BeforeValidator(_flag)]
+Flag = Annotated[
+    bool, BeforeValidator(_flag), WithJsonSchema({"anyOf": [{"type": "boolean"}, {"enum": [0, 1]}]})
+]
 
 
 class Credentials(StrictModel):
