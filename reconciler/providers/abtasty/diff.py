@@ -27,7 +27,7 @@ def test_id(entry: Test, existing: Existing) -> int:
     return existing.names[entry.name]
 
 
-def _schedule_change(test: ExistingTest, want: Schedule, via: str) -> Change | None:
+def _schedule_change(test: ExistingTest, want: Schedule, via: str = "") -> Change | None:
     tz = want.timezone
     desired: dict[str, Any] = {"timezone": tz}
     current: dict[str, Any] = {"timezone": test.timezone or None}
