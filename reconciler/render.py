@@ -14,7 +14,7 @@ from typing import Any
 
 from reconciler import __version__
 from reconciler.core.changes import Action, Change
-from reconciler.core.plan import AccountPlan, Setting, Summary, summary_dict
+from reconciler.core.plan import AccountPlan, Note, Setting, Summary, summary_dict
 from reconciler.core.text import escape_invisible
 from reconciler.http.redact import redact
 from reconciler.providers import registry
@@ -56,6 +56,11 @@ def setting_line(setting: Setting) -> str:
     return f"{setting.name}: {setting.default} -> {setting.value} (default -> this config)"
 
 
+def note_line(note: Note) -> str:
+    """``# tests[0] select folder=12: 3 tests matched``; a warning reads ``? warning: ...``."""
+    return f"? warning: {note.message}" if note.warning else f"# {note.message}"
+
+
 def summary_line(summary: Summary) -> str:
     """``Plan: 1 to add, 3 to change, 1 to remove.``"""
     return f"Plan: {summary.add} to add, {summary.change} to change, {summary.remove} to remove."
@@ -81,6 +86,7 @@ def render_text(
         lines.extend(f"  {change_line(c, provider, color)}" for c in plan.changes)
         if not plan.changes:
             lines.append(_nothing_managed(provider) if plan.path in idle else "  (no changes)")
+        lines.extend(f"  {escape_invisible(note_line(n))}" for n in plan.notes)
         lines.extend(f"  * {setting_line(s)}" for s in plan.settings)
         lines.extend(f"  ! {v.message}" for v in plan.violations)
         lines.append("")
@@ -150,11 +156,16 @@ def _markdown_lines(plans: Sequence[AccountPlan]) -> list[tuple[str, bool]]:
                 for c in plan.changes
             ]
             lines.append(("", False))
+        lines += [(_markdown_note(n), False) for n in plan.notes]
         lines += [(f"> :shield: **{_cell(setting_line(s))}**", False) for s in plan.settings]
         lines += [(f"> :warning: {_cell(v.message)}", False) for v in plan.violations]
-        if plan.violations or plan.settings:
+        if plan.violations or plan.settings or plan.notes:
             lines.append(("", False))
     return lines
+
+
+def _markdown_note(note: Note) -> str:
+    return f"> :warning: {_cell(note.message)}" if note.warning else f"> :mag: {_cell(note.message)}"
 
 
 def render_markdown(plans: Sequence[AccountPlan], *, limit: int | None = None, elsewhere: str = "") -> str:

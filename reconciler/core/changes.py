@@ -77,7 +77,10 @@ class Change:
     """One API call's worth of change to one resource.
 
     ``resource`` is the stable key ("test:381296", "member:remi@abtasty.com", "user:qa-001") used for
-    fingerprints and dependencies; ``name`` is for people (the test's name, the member's email).
+    fingerprints and dependencies; ``name`` is for people (the test's name, the member's email). ``via``
+    says which config entry asked for the change when that is not obvious from the resource (a selector:
+    ``tests[0] select folder=12``); empty otherwise, and then absent from plan files, so plans without it
+    read and compare as before.
     """
 
     kind: ChangeKind
@@ -85,6 +88,7 @@ class Change:
     name: str
     before: Mapping[str, Any] = field(default_factory=dict)
     after: Mapping[str, Any] = field(default_factory=dict)
+    via: str = ""
 
     @property
     def action(self) -> Action:
@@ -110,13 +114,16 @@ class Change:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (plan files, JSON output)."""
         ident: int | str = int(self.key) if self.kind.resource_type.numeric else self.key
-        return {
+        out: dict[str, Any] = {
             "kind": self.kind.value,
             "action": self.action.value,
             "resource": {"type": self.resource_type, "id": ident, "name": self.name},
             "before": dict(self.before),
             "after": dict(self.after),
         }
+        if self.via:  # only when set: a plan without selectors keeps the bytes it always had
+            out["via"] = self.via
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], kinds: type[ChangeKind] | None = None) -> Change:
@@ -124,7 +131,11 @@ class Change:
         among every provider's kinds loaded so far (it must be unambiguous)."""
         res = data["resource"]
         kind = parse_kind(data["kind"], kinds)
-        return cls(kind, f"{res['type']}:{res['id']}", res["name"], data["before"], data["after"])
+        via = data.get("via", "")
+        # A plan file is untrusted: a hand-edited "via" must not reach a renderer as anything but text.
+        if not isinstance(via, str):
+            raise TypeError("change.via is not a string")
+        return cls(kind, f"{res['type']}:{res['id']}", res["name"], data["before"], data["after"], via)
 
 
 def parse_kind(value: object, kinds: type[ChangeKind] | None = None) -> ChangeKind:

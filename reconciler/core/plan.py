@@ -37,6 +37,16 @@ class Setting:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A line a provider adds to a plan to explain it (``tests[0] select folder=12: 214 tests matched``);
+    ``warning`` marks one a reviewer should look at (a selector that matched nothing). Not a change: it never
+    counts in the summary nor in the saved-plan comparison."""
+
+    message: str
+    warning: bool = False
+
+
+@dataclass(frozen=True)
 class Summary:
     """Counts by Terraform's verbs."""
 
@@ -71,6 +81,7 @@ class AccountPlan:
     violations: tuple[Violation, ...] = ()
     config_digest: str = ""
     settings: tuple[Setting, ...] = ()
+    notes: tuple[Note, ...] = ()
 
     @property
     def summary(self) -> Summary:
@@ -101,6 +112,8 @@ class AccountPlan:
             ],
             "summary": summary_dict(self.summary),
             "settings": [{"name": s.name, "default": s.default, "value": s.value} for s in self.settings],
+            # only when there are some: plans of configs without selectors keep their exact bytes
+            **({"notes": [vars(n) for n in self.notes]} if self.notes else {}),
         }
 
     @classmethod
@@ -115,7 +128,15 @@ class AccountPlan:
             violations=tuple(Violation(**v) for v in data.get("safety", [])),
             config_digest=data.get("config_digest", ""),
             settings=tuple(Setting(**s) for s in data.get("settings", [])),
+            notes=tuple(_note(n) for n in data.get("notes", [])),
         )
+
+
+def _note(data: Any) -> Note:
+    """A note of a plan file (untrusted: a wrong shape is a ``TypeError``, reported as a bad plan file)."""
+    if not isinstance(data.get("message"), str) or not isinstance(data.get("warning", False), bool):
+        raise TypeError("a note is not {message: string, warning: boolean}")
+    return Note(data["message"], data.get("warning", False))
 
 
 def summary_dict(summary: Summary) -> dict[str, int]:
@@ -143,6 +164,7 @@ def build_plan(
     violations: Iterable[Violation] = (),
     config_digest: str = "",
     settings: Iterable[Setting] = (),
+    notes: Iterable[Note] = (),
 ) -> AccountPlan:
     """A plan of ``changes`` (already in display order), with a fingerprint of every resource they touch."""
     changes = tuple(changes)
@@ -155,6 +177,7 @@ def build_plan(
         violations=tuple(violations),
         config_digest=config_digest,
         settings=tuple(settings),
+        notes=tuple(notes),
     )
 
 

@@ -29,6 +29,9 @@ DIALECTS: dict[str, str] = {
     "post-201": "creations answer 201: AB Tasty membership POST with an empty body, Taplytics user POST with the user",
     "writes-200": "AB Tasty play / pause / schedule / script / membership PATCH and DELETE answer 200 with a JSON body",
     "member-patch-strict": "AB Tasty membership PATCH requires both email and role, as its parameter table says",
+    "filters-ignored": "AB Tasty test list ignores filter[folder][], tag[], exclude_tag[], is_preprod and is_schedule",
+    "is-preprod-any": "AB Tasty filter[is_preprod] with any value, 0 and false included, selects the preprod tests",
+    "tags-any-case": "AB Tasty filter[tag][] / filter[exclude_tag][] compare tags ignoring case",
     "cursor": "Taplytics /v2/users pages by cursor: nextPaginationToken in the body, paginationToken query, no Link",
     "no-user-route": "Taplytics has no GET /v2/users/{user_id}: it answers 404 like any unknown route",
 }

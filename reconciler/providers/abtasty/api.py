@@ -24,8 +24,9 @@ from reconciler.config.load import LoadedConfig
 from reconciler.core.changes import Change
 from reconciler.errors import NotFoundError, ResolveError, ServerError
 from reconciler.http import ApiClient, Route, field, optional_field, paging
+from reconciler.providers.abtasty import selectors
 from reconciler.providers.abtasty.changes import Kind
-from reconciler.providers.abtasty.config import AbTastyConfig
+from reconciler.providers.abtasty.config import AbTastyConfig, Selector
 from reconciler.providers.abtasty.state import Existing, ExistingMember, ExistingTest
 from reconciler.providers.abtasty.when import parse_instant
 
@@ -50,6 +51,21 @@ def parse_test(item: Any, route: Route | str) -> ExistingTest:
         start=parse_instant(item.get("start_datetime"), timezone, "start_datetime", route),
         stop=parse_instant(item.get("stop_datetime"), timezone, "stop_datetime", route),
         timezone=timezone,
+    )
+
+
+def parse_facets(item: Any, route: Route | str) -> selectors.Facets:
+    """What a selector checks that ``parse_test`` does not keep: type, tags (``labels``), folder id. The
+    folder is ``_embedded.folder``: null, or a mapping with an ``id`` (a bare id is read too)."""
+    labels = optional_field(item, "labels", list, route) or []
+    embedded = optional_field(item, "_embedded", dict, route) or {}
+    folder = embedded.get("folder")
+    if isinstance(folder, dict):
+        folder = optional_field(folder, "id", int, route)
+    return selectors.Facets(
+        type=optional_field(item, "type", str, route) or "",
+        labels=tuple(str(label) for label in labels),
+        folder=folder if isinstance(folder, int) and not isinstance(folder, bool) else 0,
     )
 
 
@@ -137,23 +153,66 @@ class AccountApi:
         self.members = f"{self.api2}{self.core}/membership"
 
     async def fetch(self) -> Existing:
-        """Tests the config lists and, when memberships are managed, the membership list."""
+        """Tests the config lists, those its selectors match and, when memberships are managed, the
+        membership list. Selectors that disagree on a test are refused here, with their lines."""
         config = self.config
         members_task = self._fetch_members() if config.memberships is not None else _none()
-        tests, members = await asyncio.gather(self._fetch_tests(), members_task)
-        by_id, names = self._resolve(tests)
-        return Existing(
+        tests, (chosen, matches), members = await asyncio.gather(
+            self._fetch_tests(), self._fetch_selected(), members_task
+        )
+        by_id, names = self._resolve([*tests, *chosen])
+        existing = Existing(
             self.account_id,
             tests=by_id,
             names=names,
+            matches=matches,
             members=None if members is None else {m.email.lower(): m for m in members},
         )
+        self._refuse_conflicts(existing)
+        return existing
+
+    async def _fetch_selected(self) -> tuple[list[ExistingTest], dict[int, tuple[int, ...]]]:
+        """One filtered, paged read per selector (concurrently), each answer checked again locally."""
+        chosen = selectors.selected(self.config)
+        found = await asyncio.gather(*(self._read_selected(s) for _, s in chosen))
+        tests = [t for group in found for t in group]
+        return tests, {
+            i: tuple(sorted(t.id for t in group)) for (i, _), group in zip(chosen, found, strict=True)
+        }
+
+    async def _read_selected(self, selector: Selector) -> list[ExistingTest]:
+        path = f"{self.core}/tests"
+        items = await self.client.get_hal_collection(path, selectors.params(selector), per_page=PER_PAGE)
+        parsed = [(parse_test(i, path), parse_facets(i, path)) for i in items]
+        # The local check decides (selectors' docstring): a server that ignored a filter must not widen it.
+        return [test for test, facets in parsed if selectors.matches(selector, test, facets)]
+
+    def _refuse_conflicts(self, existing: Existing) -> None:
+        """Two selectors that want different things of one test: both lines, the test, the way out."""
+        _, conflicts = selectors.resolve(self.config, existing)
+        problems = []
+        for c in conflicts:
+            test = existing.tests[c.test]
+            first, second = (self.loaded.where(("tests", i, "select")) for i in (c.first, c.second))
+            problems.append(
+                f"{second}: {selectors.name_of(self.config, c.second)} and "
+                f"{selectors.name_of(self.config, c.first)} (at {first}) both match test {test.id} "
+                f"{test.name!r} and disagree on its {c.what} ({selectors.wanted(self.config, c.second, c.what)} "
+                f"vs {selectors.wanted(self.config, c.first, c.what)}): narrow one of them (exclude_tag, type, ...) "
+                "or give the test an entry of its own (id: ...), which wins over both"
+            )
+        if problems:
+            raise ResolveError("\n".join(problems))
 
     async def _fetch_members(self) -> list[ExistingMember]:
         return await list_members(self.client, self.account_id, self.api2)
 
+    def _own_entries(self) -> list[int]:
+        """The indices of the ``id`` / ``name`` entries (selectors are read by ``_fetch_selected``)."""
+        return [i for i, entry in enumerate(self.config.tests) if entry.select is None]
+
     async def _fetch_tests(self) -> list[ExistingTest]:
-        entries = self.config.tests
+        entries = self._own_entries()
         if not entries:
             return []
         path = f"{self.core}/tests"
@@ -180,7 +239,7 @@ class AccountApi:
             named = await self.client.get_hal_collection(f"{self.core}/tests", params, per_page=PER_PAGE)
             return [(item, f"{self.core}/tests") for item in named]
 
-        found = await asyncio.gather(*(one(i) for i in range(len(self.config.tests))))
+        found = await asyncio.gather(*(one(i) for i in self._own_entries()))
         return [parse_test(item, route) for items in found for item, route in items]
 
     def _resolve(self, tests: list[ExistingTest]) -> tuple[dict[int, ExistingTest], dict[str, int]]:
@@ -192,7 +251,8 @@ class AccountApi:
         names: dict[str, int] = {}
         problems: list[str] = []
         seen: dict[int, int] = {}
-        for index, entry in enumerate(self.config.tests):
+        for index in self._own_entries():
+            entry = self.config.tests[index]
             where = self.loaded.where(("tests", index, "id" if entry.id is not None else "name"))
             if entry.id is not None:
                 ident = entry.id

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
 
 from reconciler.config.models import (
     LOCAL_DATETIME,
@@ -26,6 +27,25 @@ DEFAULT_ACCESS_LOSS_FRACTION = 0.25
 State = Literal["play", "pause"]
 Mode = Literal["prod", "preprod"]
 Role = Literal["admin", "user", "creator", "viewer"]
+#: The document's test types (``filter[type][]``).
+TestType = Literal[
+    "ab", "mastersegment", "predictive", "segmentation", "tunnel", "mvt", "multipage", "multivariate",
+    "subsegment", "mobileapp", "heatmap",
+]  # fmt: skip
+
+
+def _flag(value: object) -> object:
+    """The document's flags are 0/1; YAML's true/false reads better. Either is accepted, kept as a bool."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise PydanticCustomError("flag", "expected true/false (or 1/0)")
+
+
+Flag = Annotated[
+    bool, BeforeValidator(_flag), WithJsonSchema({"anyOf": [{"type": "boolean"}, {"enum": [0, 1]}]})
+]
 
 
 class Credentials(StrictModel):
@@ -129,21 +149,70 @@ def _check_exists(value: str, timezone: str, key: str) -> None:
         )
 
 
-class Test(StrictModel):
-    """One test (campaign), by numeric id or by unique name."""
+class Selector(StrictModel):
+    """Tests chosen by what they are, through the test list's filters (``filter[type][]`` ...): every key
+    set must hold (AND), each list means any of its values (OR), as the document's filters do."""
 
-    id: int | None = Field(None, gt=0, description="Test id; exactly one of id / name.")
-    name: Text | None = Field(None, description="Test name, unique in the account; exactly one of id / name.")
+    all: Literal[True] | None = Field(None, description="Every test of the account (alone: no other key).")
+    type: list[TestType] | None = Field(None, min_length=1, description="filter[type][]: any of these types.")
+    folder: list[Annotated[int, Field(ge=0)]] | None = Field(
+        None, min_length=1, description="filter[folder][]: folder ids (0 = no folder)."
+    )
+    tag: list[Text] | None = Field(None, min_length=1, description="filter[tag][]: has any of these tags.")
+    exclude_tag: list[Text] | None = Field(
+        None, min_length=1, description="filter[exclude_tag][]: has none of these tags."
+    )
+    name: Text | None = Field(None, description="filter[name]: the name contains this (any case).")
+    active: Flag | None = Field(None, description="filter[active]: true/1 playing, false/0 paused.")
+    is_preprod: Flag | None = Field(None, description="filter[is_preprod]: in preprod (true) or not (false).")
+    is_schedule: Flag | None = Field(None, description="filter[is_schedule]: has a schedule (true) or not.")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Selector:
+        keys = self.filters()
+        if self.all and keys:
+            raise located("select_all", f"'all: true' selects every test: drop it or {keys[0]}", "all")
+        if not self.all and not keys:
+            raise located(
+                "select_empty",
+                "an empty selector would match every test: write 'select: {all: true}' if that is meant",
+                "all",
+            )
+        return self
+
+    def filters(self) -> list[str]:
+        """The filter keys this selector sets, in the model's order (``all`` aside)."""
+        return [k for k in type(self).model_fields if k != "all" and getattr(self, k) is not None]
+
+
+class Test(StrictModel):
+    """One test (campaign), by numeric id, by unique name, or every test a selector matches."""
+
+    id: int | None = Field(None, gt=0, description="Test id; exactly one of id / name / select.")
+    name: Text | None = Field(
+        None, description="Test name, unique in the account; exactly one of id / name / select."
+    )
+    select: Selector | None = Field(
+        None,
+        description="Every test the list's filters match (read at each plan, so new tests are caught); "
+        "an id / name entry wins over it for its test.",
+    )
     state: State | None = Field(None, description="play | pause; omitted = state not managed.")
     mode: Mode | None = Field(None, description="prod | preprod; only with state: play; default prod.")
     schedule: Schedule | None = None
 
     @model_validator(mode="after")
     def _one_identity(self) -> Test:
-        if self.id is not None and self.name is not None:
-            raise located("identity", "give either id or name, not both", "name")
-        if self.id is None and self.name is None:
-            raise located("identity", "a test needs an id or a name", "id")
+        given = [k for k in ("id", "name", "select") if getattr(self, k) is not None]
+        if len(given) > 1:
+            what = "id or name" if "select" not in given else "id, name or select"
+            raise located("identity", f"give either {what}, not both", given[1])
+        if not given:
+            raise located("identity", "a test needs an id or a name (or a select)", "id")
+        if self.select is not None and self.state is None and self.schedule is None:
+            raise located(
+                "select_idle", "a selector manages nothing: give it a state or a schedule", "select"
+            )
         if self.mode is not None and self.state != "play":
             raise located("mode_without_play", "mode is only allowed with 'state: play'", "mode")
         return self

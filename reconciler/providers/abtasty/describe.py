@@ -34,7 +34,13 @@ def label(change: Change) -> str:
 
 
 def describe(change: Change) -> str:
-    """What happens to the resource, after its label."""
+    """What happens to the resource, after its label; a selector's change says which selector asked
+    (``state play (prod) -> pause (via tests[0] select folder=12)``)."""
+    said = _what(change)
+    return f"{said} (via {change.via})" if change.via else said
+
+
+def _what(change: Change) -> str:
     before, after = change.before, change.after
     match change.kind:
         case Kind.TEST_STATE:

@@ -1,7 +1,8 @@
 """The AB Tasty diff: desired (config) against existing (fetched) -> typed changes. Pure: no I/O, no clock.
 
 Only what the config declares is compared: a test without ``state`` keeps its state, a schedule without
-``stop_at`` keeps its stop, members are only revoked with ``prune: true``.
+``stop_at`` keeps its stop, members are only revoked with ``prune: true``. Tests a selector matched are
+compared on the fields it sets (``selectors.resolve``), and their changes name it (``Change.via``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from reconciler.core.changes import Change, display_order
+from reconciler.errors import ResolveError
+from reconciler.providers.abtasty import selectors
 from reconciler.providers.abtasty.changes import TEST_KINDS, Kind
 from reconciler.providers.abtasty.config import AbTastyConfig, Schedule, Test
 from reconciler.providers.abtasty.state import Existing, ExistingTest, epoch_to_local, local_to_epoch
@@ -24,7 +27,7 @@ def test_id(entry: Test, existing: Existing) -> int:
     return existing.names[entry.name]
 
 
-def _schedule_change(test: ExistingTest, want: Schedule) -> Change | None:
+def _schedule_change(test: ExistingTest, want: Schedule, via: str = "") -> Change | None:
     tz = want.timezone
     desired: dict[str, Any] = {"timezone": tz}
     current: dict[str, Any] = {"timezone": test.timezone or None}
@@ -40,30 +43,43 @@ def _schedule_change(test: ExistingTest, want: Schedule) -> Change | None:
     # Same instants, and a timezone that reads them the same (an alias the server renamed): nothing to do.
     if same and same_zone(test.timezone, tz, instants):
         return None
-    return Change(Kind.TEST_SCHEDULE, f"test:{test.id}", test.name, current, desired)
+    return Change(Kind.TEST_SCHEDULE, f"test:{test.id}", test.name, current, desired, via)
 
 
-def _state_change(test: ExistingTest, entry: Test) -> Change | None:
-    if entry.state is None:
+def _state_change(test: ExistingTest, want: tuple[str, str | None] | None, via: str) -> Change | None:
+    if want is None:
         return None
-    mode = entry.effective_mode
-    if test.state == entry.state and test.mode == mode:
+    state, mode = want
+    if test.state == state and test.mode == mode:
         return None
     return Change(
         Kind.TEST_STATE,
         f"test:{test.id}",
         test.name,
         {"state": test.state, "mode": test.mode},
-        {"state": entry.state, "mode": mode},
+        {"state": state, "mode": mode},
+        via,
     )
 
 
+def _via(config: AbTastyConfig, indices: list[int]) -> str:
+    """``tests[0] select folder=12`` (several agreeing selectors joined by `` & ``); empty for an own entry."""
+    return " & ".join(selectors.name_of(config, i) for i in indices)
+
+
 def _test_changes(config: AbTastyConfig, existing: Existing) -> Iterator[Change]:
-    for entry in config.tests:
-        test = existing.tests[test_id(entry, existing)]
-        if entry.schedule is not None and (change := _schedule_change(test, entry.schedule)):
+    wants, conflicts = selectors.resolve(config, existing)
+    if conflicts:  # fetch refuses them first, with the YAML lines; a diff never picks a winner
+        first = conflicts[0]
+        raise ResolveError(
+            f"tests[{first.first}] and tests[{first.second}] disagree on the {first.what} of test {first.test}"
+        )
+    for ident, want in wants.items():
+        test = existing.tests[ident]
+        schedule = want.schedule
+        if schedule and (change := _schedule_change(test, schedule, _via(config, want.schedule_via))):
             yield change
-        if change := _state_change(test, entry):
+        if change := _state_change(test, want.state, _via(config, want.state_via)):
             yield change
 
 

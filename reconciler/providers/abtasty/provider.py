@@ -11,11 +11,12 @@ from typing import Any, Self
 
 from reconciler.config.load import LoadedConfig
 from reconciler.core.changes import Change
-from reconciler.core.plan import Setting, Violation
+from reconciler.core.plan import AccountPlan, Setting, Violation
 from reconciler.core.schedule import Needs
+from reconciler.core.state import State
 from reconciler.errors import EnvironmentVariableError
 from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret, check_url
-from reconciler.providers.abtasty import describe, pending, rails
+from reconciler.providers.abtasty import describe, pending, rails, selectors
 from reconciler.providers.abtasty.api import AccountApi
 from reconciler.providers.abtasty.changes import TEST_KINDS, Kind
 from reconciler.providers.abtasty.config import AbTastyConfig
@@ -154,6 +155,14 @@ class AbTastyProvider(Provider):
     def settings(cls, config: Any) -> list[Setting]:
         """See ``abtasty.rails``."""
         return rails.settings(config)
+
+    @classmethod
+    def plan(cls, path: str, config: Any, existing: State, config_digest: str = "") -> AccountPlan:
+        """The generic plan, plus a note per selector (how many tests it matched; a warning for none)."""
+        plan = super().plan(path, config, existing, config_digest)
+        assert isinstance(existing, Existing)
+        notes = selectors.notes(config, existing, plan.changes)
+        return dataclasses.replace(plan, notes=tuple(notes)) if notes else plan
 
     @classmethod
     def needs(cls, changes: Sequence[Change]) -> list[Needs]:

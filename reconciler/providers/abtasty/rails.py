@@ -19,7 +19,7 @@ from reconciler.core.plan import Setting, Violation, fraction_rule
 from reconciler.core.schedule import Needs
 from reconciler.providers.abtasty.changes import ROLE_RANK, TEST_KINDS, Kind
 from reconciler.providers.abtasty.config import DEFAULT_ACCESS_LOSS_FRACTION, AbTastyConfig, Safety
-from reconciler.providers.abtasty.diff import test_id
+from reconciler.providers.abtasty.selectors import managed_ids
 from reconciler.providers.abtasty.state import Existing, local_to_epoch
 
 MIN_MEMBERS_FOR_DELETE_RAIL = 10
@@ -80,7 +80,8 @@ def check_safety(config: AbTastyConfig, existing: Existing, changes: Sequence[Ch
                 "members",
             )
         )
-    managed = {test_id(t, existing) for t in config.tests}
+    # Tests a selector matched are managed like listed ones: a freeze by folder counts against the rail.
+    managed = managed_ids(config, existing)
     playing = [i for i in managed if existing.tests[i].state == "play"]
     if len(playing) >= MIN_PLAYING_FOR_PAUSE_RAIL:
         stopped = {c.key for c in changes if stops(c, existing)}  # a test paused and rescheduled is one

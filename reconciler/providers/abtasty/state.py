@@ -50,6 +50,8 @@ class Existing:
     account_id: int
     tests: dict[int, ExistingTest] = field(default_factory=dict)
     names: dict[str, int] = field(default_factory=dict)  # resolved `name:` entries -> test id
+    # `select:` entries (their index in `tests`) -> the ids of the tests they matched, ascending
+    matches: dict[int, tuple[int, ...]] = field(default_factory=dict)
     members: dict[str, ExistingMember] | None = None  # by lower-cased email
     script_owed: bool = False  # an earlier apply changed a test and did not rebuild the script (pending.py)
     # When it was read (epoch seconds; 0 = unknown): the rails' "now", so they stay pure and a schedule

@@ -1,7 +1,9 @@
 """The documented filters of ``GET .../tests`` (and the ordering ones), each a predicate on a record.
 
 ``filter[x][]`` may also be sent as ``filter[x]`` or ``filter[x][N]`` (the document's own links use
-``filter[type][0]=ab``); every form is accepted.
+``filter[type][0]=ab``); every form is accepted. Dialects play the other readings: ``filters-ignored`` (a
+server that does not know the folder, tag and flag filters and answers the whole list), ``is-preprod-any``
+("If is set only preprod test will be returned", read literally) and ``tags-any-case``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import re
 from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 
@@ -67,7 +70,30 @@ def _text_predicates(request: Request) -> list[Predicate]:
     return preds
 
 
-def _set_predicates(request: Request) -> list[Predicate]:
+#: What ``filters-ignored`` drops: filters a server could not know and skip silently (type and the name
+#: search stay: the document's own example uses type, and a name filter is what every list has).
+IGNORABLE = ("folder", "tag", "exclude_tag", "is_preprod", "is_schedule")
+
+
+def _without_ignored(request: Request) -> Request:
+    """The request as a server that ignores the ``IGNORABLE`` filters reads it."""
+    pattern = re.compile(rf"^filter\[({'|'.join(IGNORABLE)})\]")
+    kept = [(k, v) for k, v in request.query_params.multi_items() if not pattern.match(k)]
+    scope = dict(request.scope, query_string=urlencode(kept).encode())
+    return Request(scope)
+
+
+def _tags(request: Request, name: str, fold: bool) -> set[str]:
+    values = multi(request, name)
+    return {v.casefold() for v in values} if fold else set(values)
+
+
+def _labels(record: Record, fold: bool) -> set[str]:
+    labels = record.get("labels", ())
+    return {label.casefold() for label in labels} if fold else set(labels)
+
+
+def _set_predicates(request: Request, dialects: frozenset[str]) -> list[Predicate]:
     preds: list[Predicate] = []
     types = set(multi(request, "type"))
     unknown = sorted(types - TEST_TYPES)
@@ -80,15 +106,16 @@ def _set_predicates(request: Request) -> list[Predicate]:
         preds.append(lambda t: t.get("parent", 0) in parents)
     if folders:
         preds.append(lambda t: t.get("folder", 0) in folders)
-    tags, excluded = set(multi(request, "tag")), set(multi(request, "exclude_tag"))
+    fold = "tags-any-case" in dialects
+    tags, excluded = _tags(request, "tag", fold), _tags(request, "exclude_tag", fold)
     if tags:
-        preds.append(lambda t: not tags.isdisjoint(t.get("labels", ())))
+        preds.append(lambda t: not tags.isdisjoint(_labels(t, fold)))
     if excluded:
-        preds.append(lambda t: excluded.isdisjoint(t.get("labels", ())))
+        preds.append(lambda t: excluded.isdisjoint(_labels(t, fold)))
     return preds
 
 
-def _state_predicates(request: Request) -> list[Predicate]:
+def _state_predicates(request: Request, dialects: frozenset[str]) -> list[Predicate]:
     preds: list[Predicate] = []
     active = _flag(request, "active")
     if active is not None:
@@ -96,7 +123,7 @@ def _state_predicates(request: Request) -> list[Predicate]:
     if "filter[is_preprod]" in request.query_params:
         # Documented: "If is set only preprod test will be returned". 0/false is read as "not preprod".
         raw = request.query_params["filter[is_preprod]"].lower()
-        want = raw not in _FALSE
+        want = raw not in _FALSE or "is-preprod-any" in dialects
         preds.append(lambda t: bool(t.get("preprod", False)) is want)
     scheduled = _flag(request, "is_schedule")
     if scheduled is not None:
@@ -128,8 +155,15 @@ def sort_records(records: list[Record], keys: list[tuple[str, bool]]) -> list[Re
     return result
 
 
-def select_tests(request: Request, tests: list[Record]) -> list[Record]:
-    preds = _text_predicates(request) + _set_predicates(request) + _state_predicates(request)
+def select_tests(
+    request: Request, tests: list[Record], dialects: frozenset[str] = frozenset()
+) -> list[Record]:
+    """The tests the request's filters keep, in the order it asks for (as ``dialects`` read them)."""
+    if "filters-ignored" in dialects:
+        request = _without_ignored(request)
+    preds = (
+        _text_predicates(request) + _set_predicates(request, dialects) + _state_predicates(request, dialects)
+    )
     order = _order_keys(request)
     # Without filters (every page of a plain listing) skip the 10,000-record scan: it was most of a page's time.
     chosen = [t for t in tests if all(p(t) for p in preds)] if preds else tests

@@ -56,7 +56,7 @@ def _test_href(sandbox: Sandbox, test: Record) -> str:
 async def list_tests(request: Request) -> JSONResponse:
     sandbox = authorize(request, _int(request, "account_id"))
     store = sandbox.store
-    chosen = select_tests(request, list(store.tests.values()))
+    chosen = select_tests(request, list(store.tests.values()), sandbox.dialects)
     return JSONResponse(
         hal_collection(
             request,

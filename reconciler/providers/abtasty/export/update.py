@@ -106,6 +106,8 @@ class _Updater:
         for each in self.existing.tests.values():
             by_name.setdefault(each.name, []).append(each.id)
         for index, (entry, item) in enumerate(zip(self.config.tests, items, strict=False)):
+            if entry.select is not None:
+                continue  # a selector states intent for many tests: nothing of one test to refresh
             found, label = self._resolve(index, entry, item, by_name)
             if found is not None:
                 self.declared.add(found.id)
