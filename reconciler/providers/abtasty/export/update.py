@@ -17,14 +17,14 @@ The edits themselves are in ``splice``: the bytes of everything else stay as the
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from reconciler.export import splice
+from reconciler.export.refresh import Refresh
 from reconciler.export.result import Finding, UpdateResult
-from reconciler.export.splice import CannotEdit, Edit, Pair, lookup
+from reconciler.export.splice import CannotEdit, Pair, lookup
 from reconciler.export.text import comment_text
 from reconciler.providers.abtasty.api import TestSelection
 from reconciler.providers.abtasty.config import AbTastyConfig, Test
@@ -48,54 +48,27 @@ def update_text(
     return _Updater(path, text, config, existing, options).run()
 
 
-class _Updater:
+class _Updater(Refresh):
     """One refresh: walks the config's entries next to their nodes, collecting edits and findings."""
 
     def __init__(
         self, path: str, text: str, config: AbTastyConfig, existing: Existing, options: UpdateOptions
     ) -> None:
-        self.text, self.config, self.existing, self.options = text, config, existing, options
-        self.result = UpdateResult(path, text, text)
-        self.root = splice.compose(text)
-        self.shared = splice.shared_nodes(self.root)
-        self.newline = "\r\n" if "\r\n" in text else "\n"
+        super().__init__(path, text)
+        self.config, self.existing, self.options = config, existing, options
         self.declared: set[int] = set()
 
     def run(self) -> UpdateResult:
         self._tests()
         self._members()
-        self.result.new_text = splice.apply_edits(self.text, self.result.edits)
-        return self.result
-
-    def _note(self, kind: str, at: Node | int | None, message: str) -> None:
-        offset = int(at.start_mark.index) if isinstance(at, Node) else at
-        self.result.findings.append(Finding(kind, offset, message))
-
-    def _edit(self, label: str, at: Node, make: Callable[[], Edits], message: str) -> bool:
-        """Make an edit, or report why it needs a hand edit; True when it was made."""
-        if id(at) in self.shared:
-            why = "it is shared through a YAML alias, so the edit would change every entry that uses it"
-            self._note("manual", at, f"{label}: {message}: edit it by hand ({why})")
-            return False
-        try:
-            edits = make()
-        except CannotEdit as why:
-            self._note("manual", at, f"{label}: {message}: edit it by hand ({why})")
-            return False
-        made = edits if isinstance(edits, list) else [edits]
-        self.result.edits.extend(made)
-        added = made[-1].start if made[-1].start == made[-1].end else None
-        self.result.findings.append(Finding("changed", at.start_mark.index, f"{label}: {message}", added))
-        return True
+        return self.finish()
 
     def _replace(self, label: str, item: Node, key: str, old: str | None, new: str, within: str = "") -> bool:
         """``key: old`` -> ``key: new`` in ``item`` (``within``: the path shown before the key)."""
         pair = lookup(item, key)
         at = item if pair is None else pair[1]
         message = f"{within}{key} {old} -> {new}"
-        return self._edit(
-            label, at, lambda: splice.replace_scalar(self.text, _value(pair, key), new), message
-        )
+        return self.edit(label, at, lambda: splice.replace_scalar(self.text, _value(pair, key), new), message)
 
     # -- tests ------------------------------------------------------------------------------------------
 
@@ -123,7 +96,7 @@ class _Updater:
             label = f"tests[{index}] (id {entry.id})"
             test = self.existing.tests.get(entry.id)
             if test is None:
-                self._note("gone", item, f"{label}: not in account {account} any more; left in the file")
+                self.note("gone", item, f"{label}: not in account {account} any more; left in the file")
             return test, label
         name = comment_text(entry.name or "")
         ids = sorted(by_name.get(entry.name or "", []))
@@ -131,7 +104,7 @@ class _Updater:
             return self.existing.tests[ids[0]], f"tests[{index}] (name {name}, id {ids[0]})"
         label = f"tests[{index}] (name {name})"
         what = "no test has this name" if not ids else f"{len(ids)} tests have this name ({ids[0]}, ...)"
-        self._note("gone", item, f"{label}: {what} in account {account} any more; left in the file")
+        self.note("gone", item, f"{label}: {what} in account {account} any more; left in the file")
         return None, label
 
     def _state(self, label: str, item: Node, entry: Test, test: ExistingTest) -> None:
@@ -143,10 +116,10 @@ class _Updater:
             try:
                 drop = splice.delete_pair(self.text, item, mode)
             except CannotEdit as why:
-                self._note("manual", item, f"{label}: state {entry.state} -> pause: edit it by hand ({why})")
+                self.note("manual", item, f"{label}: state {entry.state} -> pause: edit it by hand ({why})")
                 return
             if self._replace(label, item, "state", entry.state, test.state):
-                self._edit(label, mode[1], lambda: drop, f"mode {entry.mode}: removed (the test is paused)")
+                self.edit(label, mode[1], lambda: drop, f"mode {entry.mode}: removed (the test is paused)")
             return
         if entry.state != test.state and not self._replace(label, item, "state", entry.state, test.state):
             return
@@ -157,7 +130,7 @@ class _Updater:
             at = item if state is None else state[1]
             line = "mode: preprod"
             insert = lambda: splice.insert_after(self.text, item, _pair(state, "state"), line, self.newline)  # noqa: E731
-            self._edit(label, at, insert, "mode (prod) -> preprod: added")
+            self.edit(label, at, insert, "mode (prod) -> preprod: added")
 
     def _schedule(self, label: str, item: Node, entry: Test, test: ExistingTest) -> None:
         want = entry.schedule
@@ -165,12 +138,12 @@ class _Updater:
             return
         pair = lookup(item, "schedule")
         if pair is None or not isinstance(pair[1], MappingNode):
-            self._note("manual", item, f"{label}: schedule left as written: it is not a mapping in the entry")
+            self.note("manual", item, f"{label}: schedule left as written: it is not a mapping in the entry")
             return
         node = pair[1]
         if test.timezone not in known_timezones():
             what = f"timezone {test.timezone!r} is unknown here" if test.timezone else "no timezone is set"
-            self._note("manual", node, f"{label}: schedule left as written: {what} in the account")
+            self.note("manual", node, f"{label}: schedule left as written: {what} in the account")
             return
         keep, drop = [], []
         # US/Eastern and America/New_York are one timezone for these instants: not a difference to write.
@@ -185,7 +158,7 @@ class _Updater:
                 keep.append((key, declared, epoch))
         if drop and len(drop) == sum(getattr(want, k) is not None for k in ("start_at", "stop_at")):
             removed = "schedule: removed (the account has none any more)"
-            self._edit(label, node, lambda: splice.delete_pair(self.text, item, pair), removed)
+            self.edit(label, node, lambda: splice.delete_pair(self.text, item, pair), removed)
             return
         self._schedule_fields(label, node, test, keep, drop)
         if not same_tz:
@@ -198,13 +171,13 @@ class _Updater:
             local = local_time(epoch, test.timezone)
             if local is None:
                 why = f"the account's time falls in the repeated hour of a DST change in {test.timezone}"
-                self._note("manual", node, f"{label}: schedule.{key} left as written: {why}")
+                self.note("manual", node, f"{label}: schedule.{key} left as written: {why}")
             else:
                 self._replace(label, node, key, declared, local, within="schedule.")
         for key in drop:
             found = _pair(lookup(node, key), key)
             make = functools.partial(splice.delete_pair, self.text, node, found)
-            self._edit(label, found[1], make, f"schedule.{key}: removed (the account has none any more)")
+            self.edit(label, found[1], make, f"schedule.{key}: removed (the account has none any more)")
 
     def _new_tests(self, pair: Pair | None) -> None:
         if self.options.tests == "none":
@@ -221,7 +194,7 @@ class _Updater:
         else:
             for test in new:
                 what = f"{test.state}{f', {test.mode}' if test.mode else ''}"
-                self._note("new", None, f"not in the file: test {test.id} {comment_text(test.name)} ({what})")
+                self.note("new", None, f"not in the file: test {test.id} {comment_text(test.name)} ({what})")
 
     def _append(self, key: str, pair: Pair | None, entries: list[list[str]], names: list[str]) -> None:
         """``--add-new``: the entries go at the end of the list (a new ``tests:`` block if there is none)."""
@@ -238,7 +211,7 @@ class _Updater:
                 ]
             )
         except CannotEdit as why:
-            self._note("manual", None if pair is None else pair[0], f"{message}: add them by hand ({why})")
+            self.note("manual", None if pair is None else pair[0], f"{message}: add them by hand ({why})")
             return
         self.result.edits.extend(edits)
         anchor = len(self.text) if pair is None else pair[0].start_mark.index
@@ -261,7 +234,7 @@ class _Updater:
             label = f"memberships.members[{index}] ({member.email})"
             current = have.get(member.email.lower())
             if current is None:
-                self._note(
+                self.note(
                     "gone", item, f"{label}: not a member of account {account} any more; left in the file"
                 )
             elif current.role != member.role:
@@ -274,10 +247,7 @@ class _Updater:
             return
         fate = "apply would revoke them (prune: true)" if wanted.prune else "left alone"
         for m in new:
-            self._note("new", None, f"not in the file: member {m.email} ({m.role}); {fate}")
-
-
-Edits = Edit | list[Edit]
+            self.note("new", None, f"not in the file: member {m.email} ({m.role}); {fate}")
 
 
 def _pair(pair: Pair | None, key: str) -> Pair:

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from typing import Any
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.core.text import suspicious_characters
 from reconciler.export import splice
+from reconciler.export.refresh import Refresh
 from reconciler.export.result import Finding, UpdateResult
 from reconciler.export.splice import CannotEdit, Edit, Pair, lookup
 from reconciler.export.text import one_line
@@ -65,17 +65,14 @@ def replace_value(text: str, node: Node, value: Any) -> Edit:
     return Edit(start, end, new)
 
 
-class _Updater:
+class _Updater(Refresh):
     """One refresh: walks the config's users next to their nodes, collecting edits and findings."""
 
     def __init__(
         self, path: str, text: str, config: TaplyticsConfig, existing: Existing, add_new: bool
     ) -> None:
-        self.text, self.config, self.existing, self.add_new = text, config, existing, add_new
-        self.result = UpdateResult(path, text, text)
-        self.root = splice.compose(text)
-        self.shared = splice.shared_nodes(self.root)
-        self.newline = "\r\n" if "\r\n" in text else "\n"
+        super().__init__(path, text)
+        self.config, self.existing, self.add_new = config, existing, add_new
 
     def run(self) -> UpdateResult:
         pair = lookup(self.root, "users")
@@ -85,34 +82,11 @@ class _Updater:
             label = f"users[{index}] ({one_line(entry.user_id)})"
             user = self.existing.users.get(entry.user_id)
             if user is None:
-                self._note("gone", item, f"{label}: not in project {project} any more; left in the file")
+                self.note("gone", item, f"{label}: not in project {project} any more; left in the file")
             else:
                 _Entry(self, label, item, entry, user).refresh()
         self._new_users(pair)
-        self.result.new_text = splice.apply_edits(self.text, self.result.edits)
-        return self.result
-
-    def _note(self, kind: str, at: Node | int | None, message: str) -> None:
-        offset = int(at.start_mark.index) if isinstance(at, Node) else at
-        self.result.findings.append(Finding(kind, offset, message))
-
-    def edit(self, label: str, at: Node, make: Callable[[], Edit], message: str) -> None:
-        """Make an edit, or report why it needs a hand edit."""
-        if id(at) in self.shared:
-            why = "it is shared through a YAML alias, so the edit would change every entry that uses it"
-            self._note("manual", at, f"{label}: {message}: edit it by hand ({why})")
-            return
-        try:
-            made = make()
-        except CannotEdit as why:
-            self._note("manual", at, f"{label}: {message}: edit it by hand ({why})")
-            return
-        self.result.edits.append(made)
-        self.result.findings.append(Finding("changed", at.start_mark.index, f"{label}: {message}"))
-
-    def manual(self, label: str, at: Node, message: str, why: str) -> None:
-        """A drifted value this refresh does not write: reported with its line and the reason."""
-        self._note("manual", at, f"{label}: {message}: edit it by hand ({why})")
+        return self.finish()
 
     def _new_users(self, pair: Pair | None) -> None:
         declared = {u.user_id for u in self.config.users}
@@ -120,7 +94,7 @@ class _Updater:
         if not self.add_new:
             for user in new:
                 name = f" {json.dumps(user.name, ensure_ascii=False)}" if user.name else ""
-                self._note("new", None, f"not in the file: user {one_line(user.user_id)}{one_line(name)}")
+                self.note("new", None, f"not in the file: user {one_line(user.user_id)}{one_line(name)}")
             return
         entries, names = [], []
         for user in new:
@@ -129,7 +103,7 @@ class _Updater:
                 entries.append(lines)
                 names.append(one_line(user.user_id))
             else:
-                self._note("manual", None, f"{one_line(notes[0])}; not added")
+                self.note("manual", None, f"{one_line(notes[0])}; not added")
         if entries:
             self._append(pair, entries, names)
 
@@ -144,7 +118,7 @@ class _Updater:
                 else [splice.append_block(self.text, "users", entries, self.newline)]
             )
         except CannotEdit as why:
-            self._note("manual", None if pair is None else pair[0], f"{message}: add them by hand ({why})")
+            self.note("manual", None if pair is None else pair[0], f"{message}: add them by hand ({why})")
             return
         self.result.edits.extend(edits)
         anchor = len(self.text) if pair is None else pair[0].start_mark.index
