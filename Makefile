@@ -38,7 +38,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict reconciler
 
 unit: $(STAMP) browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 # `watch`'s status page is tested in a real browser: Debian's chromium, installed when missing (CI runs as
 # root; elsewhere the test is skipped with a message, and fails under CI=true).

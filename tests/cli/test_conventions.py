@@ -107,7 +107,7 @@ def test_every_command_documents_its_environment_exit_codes_and_an_example(cli):
 
 def test_a_failed_rebuild_is_planned_again_until_it_succeeds(cli, sandbox, tmp_path):
     config = write_config(tmp_path, ONE_TEST)
-    sandbox.set_faults(forced=[{"method": "PATCH", "path": SCRIPT[1], "status": 500, "times": None}])
+    sandbox.set_faults(forced=[{"method": "PATCH", "path": SCRIPT[1], "status": 422, "times": None}])
     failed = cli("apply", str(config), "--auto-approve")
     assert failed.code == 1 and "1 applied, 1 failed" in failed.out
     sandbox.set_faults(forced=[])
