@@ -57,6 +57,7 @@ soak: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/reconciler schema > schema/reconciler.schema.json
+	$(BIN)/reconciler schema --plan > schema/plan.schema.json
 
 clean:
 	rm -rf $(VENV) .reconciler .pytest_cache .mypy_cache .ruff_cache

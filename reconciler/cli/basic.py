@@ -27,8 +27,15 @@ def validate(paths: tuple[str, ...]) -> None:
     epilog="\b\nEnvironment: none\n\n\b\nExit codes: 0 printed, 3 a bug (crash log)\n\n\b\nExample:\n"
     "  reconciler schema > schema/reconciler.schema.json"
 )
-def schema() -> None:
-    """Print the JSON Schema of the config language."""
+@click.option("--plan", is_flag=True, help="The schema of plan files and `plan --format json` instead.")
+def schema(plan: bool) -> None:
+    """Print the JSON Schema of the config language (or, with --plan, of the JSON plan format)."""
+    if plan:
+        from importlib.resources import files
+
+        # Kept as a file in the package: the plan format is a published contract, reviewed as such.
+        click.echo(files("reconciler").joinpath("plan.schema.json").read_text(encoding="utf-8"), nl=False)
+        return
     from reconciler.config.schema import render_schema
 
     click.echo(render_schema(), nl=False)

@@ -84,6 +84,17 @@ def test_committed_schema_is_fresh() -> None:
     assert committed == render_schema(), "schema/ is stale: run `make schema`"
 
 
+def test_committed_plan_schema_is_what_schema_plan_prints(capsys) -> None:
+    from reconciler.cli import run
+
+    assert run(["schema", "--plan"]) == 0
+    printed = capsys.readouterr().out
+    assert (ROOT / "schema" / "plan.schema.json").read_text() == printed, (
+        "schema/ is stale: run `make schema`"
+    )
+    assert json.loads(printed)["title"].startswith("reconciler plan")
+
+
 @pytest.mark.parametrize("path", CONFIG_EXAMPLES, ids=[p.name for p in CONFIG_EXAMPLES])
 def test_examples_start_with_modeline_and_match_schema(path: Path) -> None:
     first = path.read_text().splitlines()[0]
