@@ -68,7 +68,7 @@ class Routes:
             json.loads(await read_bounded(request, MAX_VENDOR_BODY))
         except BodyTooLarge:
             return JSONResponse({"error": "body too large"}, status_code=413)
-        except ValueError:
+        except (ValueError, RecursionError):  # 1 MiB of "[[[[" is valid JSON too deep to parse: refused
             return JSONResponse({"error": "the body must be JSON"}, status_code=400)
         # A deployment with several projects gives each one's webhook its own URL (?account=NAME); the
         # payload itself is undocumented, so it is never read for that.

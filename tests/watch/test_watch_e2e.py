@@ -127,6 +127,9 @@ def test_forged_webhooks_get_401_and_trigger_nothing(tap_sandbox: SandboxServer,
             f"/hooks/taplytics?token={WEBHOOK_SECRET}", content=b"[" + b"0," * 600_000 + b"0]"
         )
         assert too_big.status_code == 413
+        too_deep = watch.post(f"/hooks/taplytics?token={WEBHOOK_SECRET}", content=b"[" * 100_000)
+        assert too_deep.status_code == 400  # refused, not a 500
+        assert watch.get("/healthz").status_code == 200
 
 
 def test_self_heal_converges_and_the_gauge_returns_to_zero(
