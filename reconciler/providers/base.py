@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from reconciler.core.changes import Change, ChangeKind
-from reconciler.core.plan import AccountPlan, Setting, Violation, build_plan
+from reconciler.core.plan import AccountPlan, Note, Setting, Violation, build_plan
 from reconciler.core.state import State
 
 if TYPE_CHECKING:
@@ -179,7 +179,15 @@ class Provider(ABC):
         violations = cls.rails(config, existing, changes)
         account = cls.account_of(config)
         settings = cls.settings(config)
-        return build_plan(path, cls.name, account, changes, existing, violations, config_digest, settings)
+        notes = cls.notes(config, existing, changes)
+        return build_plan(
+            path, cls.name, account, changes, existing, violations, config_digest, settings, notes
+        )
+
+    @classmethod
+    def notes(cls, config: Any, existing: Any, changes: Sequence[Change]) -> list[Note]:
+        """Lines a plan shows about the config as a whole (AB Tasty: what each selector matched). Pure."""
+        return []
 
     def plan_fetched(self, existing: State) -> AccountPlan:
         """The plan of this provider's config against what ``fetch`` returned."""

@@ -11,9 +11,8 @@ from typing import Any, Self
 
 from reconciler.config.load import LoadedConfig
 from reconciler.core.changes import Change
-from reconciler.core.plan import AccountPlan, Setting, Violation
+from reconciler.core.plan import Note, Setting, Violation
 from reconciler.core.schedule import Needs
-from reconciler.core.state import State
 from reconciler.errors import EnvironmentVariableError
 from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret, check_url
 from reconciler.providers.abtasty import describe, pending, rails, selectors
@@ -157,12 +156,9 @@ class AbTastyProvider(Provider):
         return rails.settings(config)
 
     @classmethod
-    def plan(cls, path: str, config: Any, existing: State, config_digest: str = "") -> AccountPlan:
-        """The generic plan, plus a note per selector (how many tests it matched; a warning for none)."""
-        plan = super().plan(path, config, existing, config_digest)
-        assert isinstance(existing, Existing)
-        notes = selectors.notes(config, existing, plan.changes)
-        return dataclasses.replace(plan, notes=tuple(notes)) if notes else plan
+    def notes(cls, config: Any, existing: Any, changes: Sequence[Change]) -> list[Note]:
+        """A note per selector: how many tests it matched (a warning when none)."""
+        return list(selectors.notes(config, existing, changes))
 
     @classmethod
     def needs(cls, changes: Sequence[Change]) -> list[Needs]:
