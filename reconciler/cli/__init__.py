@@ -17,17 +17,42 @@ from reconciler import __version__
 from reconciler.cli.errors import EXIT_OK, handle
 from reconciler.errors import ReconcilerError
 
-# Every command, by name: (module, attribute). Imported only when asked for, so `reconciler validate` never
-# pays for httpx, starlette, uvicorn or the round-trip YAML machinery it does not use.
+# Every command, by name: (module, attribute, its first sentence). Imported only when run, so `reconciler
+# validate` never pays for httpx, starlette or uvicorn, and `--help` imports no command at all: the sentence
+# is kept here (a test checks it is still each command's own short help).
 COMMANDS = {
-    "validate": ("reconciler.cli.basic", "validate"),
-    "schema": ("reconciler.cli.basic", "schema"),
-    "plan": ("reconciler.cli.plan", "plan"),
-    "apply": ("reconciler.cli.apply", "apply"),
-    "export": ("reconciler.cli.export", "export"),
-    "show": ("reconciler.cli.show", "show"),
-    "sandbox": ("reconciler.sandbox.cli", "sandbox"),
-    "watch": ("reconciler.cli.watch", "watch"),
+    "apply": (
+        "reconciler.cli.apply",
+        "apply",
+        "Make the accounts match the config: exactly the changes plan shows.",
+    ),
+    "export": (
+        "reconciler.cli.export",
+        "export",
+        "Write a live account out as config, or refresh a config from it (--update).",
+    ),
+    "plan": ("reconciler.cli.plan", "plan", "Show what apply would change, without changing anything."),
+    "sandbox": ("reconciler.sandbox.cli", "sandbox", "Run the local AB Tasty and Taplytics API emulator."),
+    "schema": (
+        "reconciler.cli.basic",
+        "schema",
+        "Print the JSON Schema of the config language (or, with --plan, of the JSON plan format).",
+    ),
+    "show": (
+        "reconciler.cli.show",
+        "show",
+        "Print a saved plan (plan -o FILE) without touching any account: no credentials, no network.",
+    ),
+    "validate": (
+        "reconciler.cli.basic",
+        "validate",
+        "Check config files and directories offline: no environment, no network.",
+    ),
+    "watch": (
+        "reconciler.cli.watch",
+        "watch",
+        "Check the accounts of PATHS every interval and at each webhook, until SIGTERM or Ctrl-C.",
+    ),
 }
 
 
@@ -40,22 +65,16 @@ class _Cli(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
             return None
-        module, attr = COMMANDS[cmd_name]
+        module, attr, _ = COMMANDS[cmd_name]
         command = getattr(importlib.import_module(module), attr)
         assert isinstance(command, click.Command)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Each command with its first sentence in full: click cuts it to the terminal's width, which left
-        "Make the accounts match the config: exactly the changes plan..." (it wraps instead here)."""
-        rows = []
-        for name in self.list_commands(ctx):
-            command = self.get_command(ctx, name)
-            if command is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(limit=1000)))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
+        """Each command with its first sentence in full, from the table (click would import every command
+        and cut the sentence to the terminal's width: "Make the accounts match the config: exactly...")."""
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name][2]) for name in self.list_commands(ctx)])
 
 
 @click.group(

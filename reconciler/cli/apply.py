@@ -27,11 +27,12 @@ from reconciler.cli.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR
 from reconciler.cli.github import actions_env, check_reviewed, reviewed_digest
 from reconciler.cli.options import (
     COMMON_ENV,
+    PROVIDER_ENV,
+    Documented,
     color,
     display_options,
     echo_plan,
     epilog,
-    provider_env,
     run_options,
     sandbox_env,
     shared_options,
@@ -49,12 +50,13 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 @click.command(
+    cls=Documented,
     epilog=epilog(
-        env=f"{provider_env()}, {COMMON_ENV}",
+        env=f"{PROVIDER_ENV}, {COMMON_ENV}",
         codes="0 applied (or nothing to do), 1 a user error, a declined prompt or a failed change, "
         "143 terminated (SIGTERM)",
         example="reconciler apply --plan plan.json   (the files come from the plan)",
-    )
+    ),
 )
 @shared_options
 @display_options

@@ -17,9 +17,10 @@ import click
 
 from reconciler.cli.options import (
     COMMON_ENV,
+    PROVIDER_ENV,
+    Documented,
     RunOptions,
     epilog,
-    provider_env,
     run_options,
     sandbox_env,
     shared_options,
@@ -42,21 +43,22 @@ SHOWN_NEW = 20  # "not in the file" lines printed before a count: an account may
 
 def _exporting(_ctx: click.Context, _param: click.Parameter, value: str | None) -> type[Provider] | None:
     """``--provider``: an installed provider that has an exporter; by default the only one there is."""
-    able = [p for p in registry.providers() if p.exporter is not None]
+    able = [p for p in registry.providers() if p.exporter() is not None]
     if value is None:
         return able[0] if len(able) == 1 else None
     found = registry.get(value)
-    if found is None or found.exporter is None:
+    if found is None or found.exporter() is None:
         raise click.BadParameter(f"{value!r} has no exporter; one of: {', '.join(p.name for p in able)}")
     return found
 
 
 @click.command(
+    cls=Documented,
     epilog=epilog(
-        env=f"{provider_env()}, {COMMON_ENV}",
+        env=f"{PROVIDER_ENV}, {COMMON_ENV}",
         codes="0 written (--check: up to date), 1 a user error, 2 the file is stale (--update --check only)",
         example="reconciler export --provider abtasty --account 41902 -o accounts/shop.yaml --sandbox",
-    )
+    ),
 )
 @shared_options
 @click.option(
@@ -159,7 +161,7 @@ def _export(
     sandbox: bool,
     parallelism: int,
 ) -> None:
-    exporter = provider.exporter
+    exporter = provider.exporter()
     assert exporter is not None  # checked by --provider
     account = exporter.parse_account(raw_account)
     with sandbox_env(sandbox) as overlay:
@@ -184,7 +186,7 @@ def _update(
 ) -> UpdateResult:
     [loaded] = load_configs([path], env=os.environ)
     provider = provider_for(loaded)
-    exporter = provider.exporter
+    exporter = provider.exporter()
     if exporter is None:
         raise click.UsageError(f"{path}: export --update has no exporter for provider {provider.name}")
     current = provider.account_of(loaded.config)

@@ -176,6 +176,24 @@ def epilog(*, env: str, codes: str, example: str) -> str:
     )
 
 
+#: Stands for ``provider_env()`` in an epilog: filled in by ``Documented`` when the help is shown.
+PROVIDER_ENV = "{provider_env}"
+
+
+class Documented(click.Command):
+    """A command whose help names the installed providers' variables (``PROVIDER_ENV``), looked up only when
+    the help is shown: that imports every provider, which a run of the command must not pay for."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        written = self.epilog
+        if written:
+            self.epilog = written.replace(PROVIDER_ENV, provider_env())
+        try:
+            super().format_epilog(ctx, formatter)
+        finally:
+            self.epilog = written
+
+
 def provider_env() -> str:
     """The variables the installed providers read (for help texts): ``${VAR}`` defaults and URL overrides."""
     from reconciler.providers import registry

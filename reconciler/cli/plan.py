@@ -20,12 +20,13 @@ from reconciler.cli.github import (
 )
 from reconciler.cli.options import (
     COMMON_ENV,
+    PROVIDER_ENV,
+    Documented,
     color,
     display_options,
     echo_plan,
     epilog,
     progress,
-    provider_env,
     run_options,
     sandbox_env,
     shared_options,
@@ -46,12 +47,13 @@ FORMAT_HELP = (
 
 
 @click.command(
+    cls=Documented,
     epilog=epilog(
-        env=f"{provider_env()}, {COMMON_ENV}",
+        env=f"{PROVIDER_ENV}, {COMMON_ENV}",
         codes="0 planned (with --detailed-exitcode: no changes), 1 a user error, 2 changes pending "
         "(--detailed-exitcode only)",
         example="reconciler plan accounts/ -o plan.json && reconciler show plan.json",
-    )
+    ),
 )
 @shared_options
 @display_options

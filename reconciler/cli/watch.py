@@ -8,7 +8,14 @@ import sys
 
 import click
 
-from reconciler.cli.options import COMMON_ENV, provider_env, run_options, sandbox_env, shared_options
+from reconciler.cli.options import (
+    COMMON_ENV,
+    PROVIDER_ENV,
+    Documented,
+    run_options,
+    sandbox_env,
+    shared_options,
+)
 
 _HANDLER = "reconciler-watch"
 
@@ -41,14 +48,14 @@ def _log_to_stderr() -> None:
 def _epilog() -> str:
     # Written out rather than through options.epilog: a signal is how watch ends, so it exits 0, not 130.
     return (
-        f"\b\nEnvironment: {provider_env()}, RECONCILER_WEBHOOK_SECRET, RECONCILER_GITHUB_WEBHOOK_SECRET, "
+        f"\b\nEnvironment: {PROVIDER_ENV}, RECONCILER_WEBHOOK_SECRET, RECONCILER_GITHUB_WEBHOOK_SECRET, "
         f"{COMMON_ENV}\n\n\b\nExit codes: 0 stopped by SIGTERM or SIGINT (after the checks under way), "
         "1 a user error before the start (config, options, webhook secrets), 3 a bug (crash log)\n\n\b\n"
         "Example:\n  reconciler watch accounts/ --interval 5m --notify slack+https://hooks.slack.com/services/..."
     )
 
 
-@click.command(epilog=_epilog())
+@click.command(cls=Documented, epilog=_epilog())
 @shared_options
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option(

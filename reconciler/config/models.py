@@ -16,13 +16,12 @@ import zoneinfo
 from typing import Annotated
 from urllib.parse import urlsplit
 
-import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from reconciler.config import env
 from reconciler.core.text import escape_non_ascii, suspicious_characters
-from reconciler.http.transport import is_loopback  # one definition of 'this machine' for the whole tool
+from reconciler.http.loopback import is_loopback
 
 LOCAL_DATETIME = "%Y-%m-%dT%H:%M:%S"
 _LOCAL_DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
@@ -94,6 +93,8 @@ def _check_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise PydanticCustomError("url", "'{value}' is not an http(s) URL", {"value": value})
+    import httpx  # only for a config that sets a URL: `validate` of the others never loads it
+
     try:
         httpx.URL(value).host  # noqa: B018 - what the client will parse; IDNA is checked lazily, here
     except (httpx.InvalidURL, ValueError) as err:  # IDNAError is a ValueError

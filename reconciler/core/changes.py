@@ -152,3 +152,18 @@ def parse_kind(value: object, kinds: type[ChangeKind] | None = None) -> ChangeKi
 def display_order(changes: Iterable[Change]) -> list[Change]:
     """``changes`` sorted as plans show them: by resource type, key, then kind."""
     return sorted(changes, key=Change.sort_key)
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What one change needs, as indexes into the plan's changes.
+
+    ``waits``: changes that must be done (whatever their outcome) before it starts; ``requires``: changes
+    whose failure skips it; ``any_of``: changes of which at least one must have applied, else it is skipped
+    with ``any_reason`` (a rebuild after test changes is pointless when none applied).
+    """
+
+    waits: tuple[int, ...] = ()
+    requires: tuple[int, ...] = ()
+    any_of: tuple[int, ...] = ()
+    any_reason: str = ""

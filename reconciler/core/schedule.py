@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from reconciler.core.changes import Change
+from reconciler.core.changes import Change, Needs
 from reconciler.core.plan import AccountPlan
 from reconciler.errors import ReconcilerError
 
@@ -29,21 +29,6 @@ class Status(StrEnum):
     NOT_STARTED = "not started"
     #: Still in flight when the grace period after a stop ran out: it may or may not have taken effect.
     INTERRUPTED = "interrupted"
-
-
-@dataclass(frozen=True)
-class Needs:
-    """What one change needs, as indexes into the plan's changes.
-
-    ``waits``: changes that must be done (whatever their outcome) before it starts; ``requires``: changes
-    whose failure skips it; ``any_of``: changes of which at least one must have applied, else it is skipped
-    with ``any_reason`` (a rebuild after test changes is pointless when none applied).
-    """
-
-    waits: tuple[int, ...] = ()
-    requires: tuple[int, ...] = ()
-    any_of: tuple[int, ...] = ()
-    any_reason: str = ""
 
 
 @dataclass

@@ -10,13 +10,14 @@ rather than crashing the run with a ``TypeError`` (exit 3). The parsers that tak
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeGuard, TypeVar, cast
-
-import httpx
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar, cast
 
 from reconciler.errors import ServerError
 from reconciler.http.limits import DEFAULT_MAX_PAGES
 from reconciler.http.redact import redact
+
+if TYPE_CHECKING:  # types only: the date and field readers serve `validate` too, which sends nothing
+    import httpx
 
 T = TypeVar("T")
 

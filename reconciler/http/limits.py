@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from reconciler.errors import DeadlineError, EnvironmentVariableError, ServerError
 from reconciler.http.redact import redact
+
+if TYPE_CHECKING:  # types only: the page cap is read by `validate` too, which sends nothing
+    import httpx
 
 #: Environment variable holding the run deadline in seconds (the whole client's lifetime).
 DEADLINE_ENV = "RECONCILER_DEADLINE"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import email.utils
-import ipaddress
 import logging
 import random
 import socket
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from reconciler.errors import TransportError
+from reconciler.http.loopback import is_loopback
 from reconciler.http.redact import redact
 
 #: Request extension a caller sets to True to declare a request safe to repeat (e.g. an idempotent PATCH
@@ -243,17 +243,6 @@ class RetryTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         """Close the wrapped transport."""
         await self._transport.aclose()
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine: ``localhost``, 127.0.0.0/8 or ::1."""
-    host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_url(url: str | httpx.URL) -> None:

@@ -32,7 +32,7 @@ endpoints and payloads, and nothing of terminals, plan files or other vendors. T
   already took effect after a crash must not duplicate anything. Failures are ``ReconcilerError`` s.
 - **label(change)** / **describe(change)** say in words what a change does (the renderers ask them; a saved
   plan has no config, so they are class methods of the change alone).
-- **exporter** (optional): writes a live account as config (``export`` / ``export --update``).
+- **exporter()** (optional): writes a live account as config (``export`` / ``export --update``).
 - **webhook** (optional): the name of the route ``reconciler watch`` serves for the vendor's webhooks
   (``POST /hooks/{webhook}``): a delivery there triggers a check of every account of this provider.
 """
@@ -45,7 +45,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from reconciler.core.changes import Change, ChangeKind
+from reconciler.core.changes import Change, ChangeKind, Needs
 from reconciler.core.plan import AccountPlan, Note, Setting, Violation, build_plan
 from reconciler.core.state import State
 
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from reconciler.config.load import LoadedConfig
-    from reconciler.core.schedule import Needs
     from reconciler.providers.export import Exporter
 
 Loc = tuple[str | int, ...]
@@ -103,7 +102,6 @@ class Provider(ABC):
     inventory_nouns: ClassVar[tuple[str, ...]] = ()
     url_paths: ClassVar[tuple[Loc, ...]] = ()
     trusted_hosts: ClassVar[tuple[str, ...]] = ()
-    exporter: ClassVar[Exporter | None] = None
     webhook: ClassVar[str | None] = None
 
     def __init__(self, loaded: LoadedConfig) -> None:
@@ -168,9 +166,12 @@ class Provider(ABC):
     @classmethod
     def needs(cls, changes: Sequence[Change]) -> list[Needs]:
         """What each change waits for and requires (by index)."""
-        from reconciler.core.schedule import Needs  # asyncio, which `validate` never needs
-
         return [Needs() for _ in changes]
+
+    @classmethod
+    def exporter(cls) -> Exporter | None:
+        """Writes a live account as config, or None; a method so its module is imported only by ``export``."""
+        return None
 
     @classmethod
     def plan(cls, path: str, config: Any, existing: State, config_digest: str = "") -> AccountPlan:

@@ -48,7 +48,7 @@ def untrusted_urls(
 ) -> list[tuple[Loc, str]]:
     """(where, host) of every URL of the config whose host is neither the provider's, loopback nor
     allowed."""
-    from reconciler.http.transport import is_loopback  # the one definition of "this machine"
+    from reconciler.http.loopback import is_loopback  # the one definition of "this machine"
 
     trusted = {normalize_host(h) for h in provider.trusted_hosts} | allowed
     found = []

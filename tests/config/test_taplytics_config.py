@@ -35,7 +35,7 @@ def test_defaults_and_users(tmp_path: Path) -> None:
     assert first.custom_data == {"beta": "true", "score": 3, "ratio": 0.5, "vip": True}
     assert [type(v) for v in first.custom_data.values()] == [str, int, float, bool]
     assert second.name is None and second.custom_data is None
-    assert summary([loaded]) == "1 file valid: 1 account(s), 0 test(s), 0 member(s), 2 user(s)"
+    assert summary([loaded]) == "1 file valid: 1 account(s), 2 user(s)"
 
 
 def test_token_is_never_interpolated_into_the_model(tmp_path: Path) -> None:

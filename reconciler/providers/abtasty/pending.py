@@ -18,13 +18,13 @@ import os
 import re
 from pathlib import Path
 
-import httpx
-
 STATE_DIR_VARIABLE = "RECONCILER_STATE_DIR"
 
 
 def marker_path(api_url: str, account_id: int) -> Path:
     """The marker of one account on one API (the sandbox's 41902 is not the real 41902)."""
+    import httpx  # the URL as the client parses it (IDNA); imported here, since plan and apply have it loaded
+
     host = re.sub(r"[^A-Za-z0-9.-]", "_", httpx.URL(api_url).host or "api")
     base = Path(os.environ.get(STATE_DIR_VARIABLE) or ".reconciler")
     return base / "pending" / f"abtasty-{host}-{account_id}.rebuild"

@@ -7,22 +7,23 @@ import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from reconciler.config.load import LoadedConfig
-from reconciler.core.changes import Change
+from reconciler.core.changes import Change, Needs
 from reconciler.core.plan import Note, Setting, Violation
-from reconciler.core.schedule import Needs
 from reconciler.errors import EnvironmentVariableError
-from reconciler.http import ApiClient, OAuth2ClientCredentials, Secret, check_url
+from reconciler.http.secrets import Secret
 from reconciler.providers.abtasty import describe, pending, rails, selectors
-from reconciler.providers.abtasty.api import AccountApi
 from reconciler.providers.abtasty.changes import TEST_KINDS, Kind
 from reconciler.providers.abtasty.config import AbTastyConfig
 from reconciler.providers.abtasty.diff import diff
-from reconciler.providers.abtasty.export import EXPORTER
 from reconciler.providers.abtasty.state import Existing
 from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
+
+if TYPE_CHECKING:  # the HTTP stack and the exporter are imported when used: `validate` never needs them
+    from reconciler.http import ApiClient
+    from reconciler.providers.export import Exporter
 
 DEFAULT_API_URL = "https://api.abtasty.com"
 DEFAULT_API2_URL = "https://api2.abtasty.com"  # token, membership and script, in the document's examples
@@ -61,14 +62,22 @@ class AbTastyProvider(Provider):
     url_paths = (("account", "api_url"), ("account", "auth_url"))
     # The document's hosts: the API on api.abtasty.com, the token (and membership examples) on api2.
     trusted_hosts = ("api.abtasty.com", "api2.abtasty.com")
-    exporter = EXPORTER
 
     def __init__(self, client: ApiClient, loaded: LoadedConfig, api2_url: str | None = None) -> None:
         super().__init__(loaded)
         assert isinstance(loaded.config, AbTastyConfig)  # the engine picks the provider by `provider:`
         self.config = loaded.config
+        from reconciler.providers.abtasty.api import AccountApi
+
         self.api = AccountApi(client, loaded, loaded.config, api2_url)
         self.marker = pending.marker_path(str(client.origin), loaded.config.account.id)
+
+    @classmethod
+    def exporter(cls) -> Exporter:
+        """See ``abtasty.export`` (imported on first use: only ``export`` needs it)."""
+        from reconciler.providers.abtasty.export import EXPORTER
+
+        return EXPORTER
 
     @classmethod
     def account_of(cls, config: Any) -> str:
@@ -205,6 +214,8 @@ def api2_url(env: Mapping[str, str], api_url: str | None = None, configured: str
 
 def connect(endpoint: OAuthEndpoint, parallelism: int) -> ApiClient:
     """An API client authenticated with the endpoint's client credentials (enter it with ``async with``)."""
+    from reconciler.http import ApiClient, OAuth2ClientCredentials, check_url
+
     check_url(endpoint.api2_url)  # refused before any request, like the API and token URLs
     auth = OAuth2ClientCredentials(endpoint.auth_url, endpoint.client_id, endpoint.client_secret)
     return ApiClient(endpoint.api_url, auth, parallelism=parallelism)

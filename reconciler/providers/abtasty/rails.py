@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reconciler.core.changes import Change
+from reconciler.core.changes import Change, Needs
 from reconciler.core.plan import Setting, Violation, fraction_rule
-from reconciler.core.schedule import Needs
 from reconciler.providers.abtasty.changes import ROLE_RANK, TEST_KINDS, Kind
 from reconciler.providers.abtasty.config import DEFAULT_ACCESS_LOSS_FRACTION, AbTastyConfig, Safety
 from reconciler.providers.abtasty.selectors import managed_ids

@@ -5,20 +5,22 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from reconciler.config.load import LoadedConfig
 from reconciler.core.changes import Change
 from reconciler.errors import EnvironmentVariableError
-from reconciler.http import ApiClient, Secret, TokenHeaderAuth
+from reconciler.http.secrets import Secret
 from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
 from reconciler.providers.taplytics import describe
-from reconciler.providers.taplytics.api import ProjectApi
 from reconciler.providers.taplytics.changes import Kind
 from reconciler.providers.taplytics.config import TaplyticsConfig
 from reconciler.providers.taplytics.diff import diff
-from reconciler.providers.taplytics.export import EXPORTER
 from reconciler.providers.taplytics.state import Existing
+
+if TYPE_CHECKING:  # the HTTP stack and the exporter are imported when used: `validate` never needs them
+    from reconciler.http import ApiClient
+    from reconciler.providers.export import Exporter
 
 DEFAULT_API_URL = "https://api.taplytics.com"
 _TOKEN = ("project", "api_token")
@@ -48,7 +50,6 @@ class TaplyticsProvider(Provider):
     inventory_nouns = ("user",)
     url_paths = (("project", "api_url"),)
     trusted_hosts = ("api.taplytics.com",)  # the document's one API host
-    exporter = EXPORTER
     # The document lists webhooks (a user added, an experiment started): `watch` receives them here.
     webhook = "taplytics"
 
@@ -56,7 +57,16 @@ class TaplyticsProvider(Provider):
         super().__init__(loaded)
         assert isinstance(loaded.config, TaplyticsConfig)  # the engine picks the provider by `provider:`
         self.config = loaded.config
+        from reconciler.providers.taplytics.api import ProjectApi
+
         self.api = ProjectApi(client, loaded.config)
+
+    @classmethod
+    def exporter(cls) -> Exporter:
+        """See ``taplytics.export`` (imported on first use: only ``export`` needs it)."""
+        from reconciler.providers.taplytics.export import EXPORTER
+
+        return EXPORTER
 
     @classmethod
     def account_of(cls, config: Any) -> str:
@@ -133,6 +143,8 @@ class TaplyticsProvider(Provider):
 
 def connect(endpoint: TokenEndpoint, parallelism: int) -> ApiClient:
     """An API client sending the endpoint's token in the x-access-token header (enter it with ``async with``)."""
+    from reconciler.http import ApiClient, TokenHeaderAuth
+
     return ApiClient(endpoint.api_url, TokenHeaderAuth(endpoint.api_token), parallelism=parallelism)
 
 
