@@ -86,6 +86,7 @@ class ApiClient:
         if parallelism < 1:
             raise ValueError("parallelism must be at least 1")
         _refuse_insecure(base_url, auth)
+        self.parallelism = parallelism
         self.limits = Limits.resolve(
             deadline=deadline,
             request_deadline=request_deadline,
