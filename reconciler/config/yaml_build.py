@@ -47,7 +47,7 @@ MAX_ALIAS_NODES = 100_000
 MAX_INT_DIGITS = 20
 
 _STR_TAG = "tag:yaml.org,2002:str"
-_INT_TAG = "tag:yaml.org,2002:int"
+INT_TAG = "tag:yaml.org,2002:int"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _NO_KEY = object()
 
@@ -161,7 +161,7 @@ class Builder:
         tag = self.resolve(ScalarNode, value, event.implicit) if tag is None or tag == "!" else str(tag)
         if tag == _STR_TAG:
             pass  # the common case, without the constructor's generic dispatch
-        elif tag == _INT_TAG:
+        elif tag == INT_TAG:
             value = self._integer(event)
         elif tag == _MERGE_TAG:
             raise Refused(
@@ -191,7 +191,7 @@ class Builder:
             )
         if text.isdigit() and (text[0] != "0" or text == "0"):
             return int(text)  # plain decimal only: 010 is octal under a %YAML 1.1 directive
-        return self._constructed(ScalarNode(_INT_TAG, text, event.start_mark, event.end_mark), event)
+        return self._constructed(ScalarNode(INT_TAG, text, event.start_mark, event.end_mark), event)
 
     def _constructed(self, node: ScalarNode, event: Any) -> Any:
         """The value of a scalar under its tag; an explicit tag the text does not fit (``!!int abc``,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import hypothesis
 import jsonschema
 import pytest
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from reconciler.config import load_configs
@@ -105,3 +108,26 @@ def test_examples_start_with_modeline_and_match_schema(path: Path) -> None:
 
 def test_examples_validate() -> None:
     assert load_configs([ROOT / "examples"])
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(
+    st.one_of(
+        st.from_regex(r"[-+]?[0-9_]{1,25}", fullmatch=True),
+        st.from_regex(r"0[xob]?[0-9a-f_:.]{0,8}", fullmatch=True),
+        st.text(alphabet="0123456789٣²_.:-+eE", min_size=1, max_size=12),
+    ),
+    st.sampled_from([None, (1, 1), (1, 2)]),
+)
+def test_the_resolvers_shortcuts_give_the_stock_resolvers_tags(value: str, version: Any) -> None:
+    """The memo and the plain-decimal shortcut (issue 18: 10,000 unique ids) change no tag, under either
+    YAML version."""
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+
+    from reconciler.config.yaml import _MemoResolver
+
+    ours, stock = _MemoResolver(version=version), VersionedResolver(version=version)
+    expected = str(stock.resolve(ScalarNode, value, (True, False)))
+    assert ours.resolve(ScalarNode, value, (True, False)) == expected
+    assert ours.resolve(ScalarNode, value, (True, False)) == expected  # from the memo this time

@@ -44,41 +44,40 @@ def parse_instant(value: object, timezone: str, key: str, route: Route | str) ->
 
     A local time without an offset is read in ``timezone`` (the test's ``start_stop_timezone``), as the
     schedule PATCH sends it; without a timezone this machine knows, it could mean any instant: a
-    ``ServerError`` naming the field, never a guess.
+    ``ServerError`` naming the field, never a guess. (``route`` is parsed only for an error.)
     """
-    where = Route.parse(route)
     if value is None or value == "" or value == 0:
         return 0
     if is_int(value) or (isinstance(value, float) and math.isfinite(value)):
-        return _from_number(value, key, where)
+        return _from_number(value, key, route)
     if isinstance(value, str):
         text = value.strip()
         if text.lstrip("-").isdigit():
-            return _from_number(int(text), key, where)
+            return _from_number(int(text), key, route)
         if text.startswith(_ZERO_DATES):
             return 0
-        return _from_text(text, timezone, key, where)
-    raise malformed(where, repr(key), value, _EXPECTED)
+        return _from_text(text, timezone, key, route)
+    raise malformed(Route.parse(route), repr(key), value, _EXPECTED)
 
 
-def _from_number(number: float, key: str, route: Route) -> int:
+def _from_number(number: float, key: str, route: Route | str) -> int:
     seconds = int(number // 1000) if abs(number) >= _MILLIS_FROM else int(number)
     try:  # the plan shows it as a date: one that no calendar holds is a malformed body, not a crash
         dt.datetime.fromtimestamp(seconds, dt.UTC)
     except (OverflowError, ValueError, OSError):
-        raise malformed(route, repr(key), number, _EXPECTED) from None
+        raise malformed(Route.parse(route), repr(key), number, _EXPECTED) from None
     return seconds
 
 
-def _from_text(text: str, timezone: str, key: str, route: Route) -> int:
+def _from_text(text: str, timezone: str, key: str, route: Route | str) -> int:
     try:
         when = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise malformed(route, repr(key), text, _EXPECTED) from None
+        raise malformed(Route.parse(route), repr(key), text, _EXPECTED) from None
     if when.tzinfo is None:
         tz = zone(timezone)
         if tz is None:
-            raise _ambiguous(route, key, text, timezone)
+            raise _ambiguous(Route.parse(route), key, text, timezone)
         when = when.replace(tzinfo=tz)
     return int(when.timestamp())
 
