@@ -5,9 +5,9 @@ When the config manages fewer tests than there are pages left, each managed test
 (``GET .../tests/{id}``, names through ``filter[name]``), concurrently; otherwise the remaining pages are
 read concurrently. Up to 100 managed tests are read one by one from the start, beside page 1, so 20 tests
 of a 10,000-test account cost 1 + 20 requests in 3 round trips at 8 in flight (not 1 + 3); a small
-account costs page 1 and the single reads already under way when it answers (about one per free slot). A server that refuses 100 a page (400) is
-asked again at the size its message names (else 10); one that does not say how many pages there are is
-read by following ``_links.next``.
+account costs page 1 and the single reads already under way when it answers (about one per free slot).
+A server that refuses 100 a page (400) is asked again at the size its message names (else 10); one that
+does not say how many pages there are is read by following ``_links.next``.
 
 Hosts: tests, play, pause and schedule go to the client's base URL (``api_url``), membership and the
 script to ``api2_url``, as the document's examples put them (one URL for both works too).
