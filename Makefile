@@ -28,6 +28,8 @@ $(RUNTIME): pyproject.toml requirements.lock requirements-bootstrap.lock scripts
 	$(BIN)/python -m compileall -q -j0 reconciler
 	touch $(RUNTIME)
 
+# The test tools' bytecode is left to Python: compiling it too (6 s of CPU) made `make unit` no faster
+# (256 s without, 288 s with, on a loaded machine): its processes are few and long-lived.
 $(STAMP): $(RUNTIME) requirements-dev.lock
 	$(UV_INSTALL) --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
