@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.sandbox.faults import FaultInjector
+from reconciler.sandbox.pages import PageCache
 from reconciler.sandbox.persist import GroupCommitter
 from reconciler.sandbox.store import Store
 from reconciler.sandbox.webhooks import WebhookSender
@@ -73,6 +74,7 @@ class Sandbox:
     tokens: TokenIssuer = field(default_factory=TokenIssuer)
     log: list[dict[str, Any]] = field(default_factory=list)
     webhooks: WebhookSender = field(default_factory=WebhookSender)
+    page_cache: PageCache | None = None  # serve --page-cache: list pages kept until the next mutation
 
     def plays(self, dialect: str) -> bool:
         """Whether this sandbox plays ``dialect`` (one of ``reconciler.sandbox.dialects.DIALECTS``)."""
