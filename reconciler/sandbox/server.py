@@ -181,7 +181,7 @@ class SandboxServer:
         return self._call(lambda: [dict(e) for e in self.sandbox.log])
 
     def clear_requests(self) -> None:
-        self._call(self.sandbox.log.clear)
+        self._call(self.sandbox.clear_log)
 
     def set_faults(self, **changes: Any) -> Faults:
         """Same as ``POST /_sandbox/faults``: merge fields (``forced=[{...}]`` too); ``expire_tokens=True``,

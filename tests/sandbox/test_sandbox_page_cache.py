@@ -78,3 +78,16 @@ def test_a_cached_page_still_needs_a_valid_token(cached: SandboxServer) -> None:
     wrong = httpx.get(cached.url + PAGES[0], headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
     assert _cache(cached).hits == 0
+
+
+def test_service_times_follow_the_log(cached: SandboxServer) -> None:
+    """``/_sandbox/service``: one figure per logged request, net of the injected latency, cleared with it."""
+    cached.set_faults(latency_ms=200)
+    with authed(cached) as client:
+        for path in PAGES[:3]:
+            assert client.get(path).status_code == 200
+        service = httpx.get(f"{cached.url}/_sandbox/service").json()
+        assert len(service) == len(cached.requests()) == 4  # the token, then three pages
+        assert all(0 <= ms < 200 for ms in service)  # the 200 ms of latency are not counted
+        assert httpx.delete(f"{cached.url}/_sandbox/requests").status_code == 204
+        assert httpx.get(f"{cached.url}/_sandbox/service").json() == []
