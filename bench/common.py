@@ -56,6 +56,10 @@ class Sandbox:
     def requests(self) -> list[dict[str, Any]]:
         return list(self.control("GET", "requests"))
 
+    def service(self) -> list[float]:
+        """Per logged request, the ms it spent in the sandbox beyond its injected latency."""
+        return [float(ms) for ms in self.control("GET", "service")]
+
     def clear_requests(self) -> None:
         self.control("DELETE", "requests")
 
@@ -151,6 +155,7 @@ class Run:
     requests: int
     stdout: str
     sandbox_cpu: float | None = None
+    service_ms: list[float] | None = None  # per request, the sandbox's time beyond its injected latency
 
 
 def reconciler_argv() -> list[str]:
@@ -185,7 +190,7 @@ def run_cli(box: Sandbox, *args: str) -> Run:
     if done.returncode not in (0, 2):
         raise SystemExit(f"reconciler {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
     cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
-    return Run(done.returncode, wall, len(box.requests()), done.stdout, cpu)
+    return Run(done.returncode, wall, len(box.requests()), done.stdout, cpu, box.service())
 
 
 def median_run(box: Sandbox, repeats: int, *args: str, warm_up: bool = False) -> Run:
