@@ -170,7 +170,7 @@ def plan_row(
         ratio = (run.wall - args.startup) / (trips * args.latency / 1000)
         row.notes.append(f"{ratio:.2f}x without the {args.startup:.2f} s start-up")
     say(f"  reconciler plan: {run.requests} requests, {run.wall:.2f} s (median of {args.repeats})")
-    say(f"  per-resource way: {row.per_resource}; sandbox CPU: {row.sandbox_cpu}")
+    say(f"  per-resource way: {row.per_resource}; sandbox: {row.sandbox_cpu}")
     return row, run
 
 
