@@ -56,6 +56,10 @@ class Sandbox:
     def requests(self) -> list[dict[str, Any]]:
         return list(self.control("GET", "requests"))
 
+    def service(self) -> list[float]:
+        """Per logged request, the ms it spent in the sandbox beyond its injected latency."""
+        return [float(ms) for ms in self.control("GET", "service")]
+
     def clear_requests(self) -> None:
         self.control("DELETE", "requests")
 
@@ -76,14 +80,21 @@ class Sandbox:
 
 @contextlib.contextmanager
 def sandbox(
-    seed: str, latency_ms: float = 0, page_cap: int = 100, state: Path | None = None
+    seed: str,
+    latency_ms: float = 0,
+    page_cap: int = 100,
+    state: Path | None = None,
+    page_cache: bool = True,
 ) -> Iterator[Sandbox]:
-    """``reconciler sandbox serve`` in a child process, stopped on exit."""
+    """``reconciler sandbox serve`` in a child process, stopped on exit; ``page_cache`` serves unchanged list
+    pages pre-serialised (``serve --page-cache``), so the sandbox is not what a benchmark measures."""
     port = free_port()
     argv = [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", str(port), "--seed", seed]
     argv += ["--page-cap", str(page_cap), "--latency", str(latency_ms)]
     if state is not None:
         argv += ["--state", str(state)]
+    if page_cache:
+        argv.append("--page-cache")
     env = {**os.environ, "ABTASTY_CLIENT_ID": CLIENT_ID, "ABTASTY_CLIENT_SECRET": CLIENT_SECRET}
     # stderr to a file, not a pipe: nobody drains a pipe while the benchmark runs, and a full one blocks.
     with tempfile.TemporaryFile() as log:
@@ -137,45 +148,74 @@ def write_config(
 
 @dataclass
 class Run:
-    """One timed CLI run."""
+    """One timed CLI run; ``sandbox_cpu``: the CPU seconds the sandbox process spent meanwhile (Linux)."""
 
     code: int
     wall: float
     requests: int
     stdout: str
+    sandbox_cpu: float | None = None
+    service_ms: list[float] | None = None  # per request, the sandbox's time beyond its injected latency
+
+
+def reconciler_argv() -> list[str]:
+    """The ``reconciler`` console script next to this interpreter (what a user runs), else ``-m``."""
+    script = Path(sys.executable).with_name("reconciler")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "reconciler"]
+
+
+def process_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of process ``pid`` so far, from ``/proc`` (None where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_cli(box: Sandbox, *args: str) -> Run:
     """``reconciler ARGS`` as a user runs it (a fresh process), against ``box``; requests from its log."""
     box.clear_requests()
+    cpu_before = process_cpu(box.process.pid)
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "reconciler", *args],
+        [*reconciler_argv(), *args],
         env=box.env(),
         capture_output=True,
         text=True,
         check=False,
     )
     wall = time.perf_counter() - started
+    cpu_after = process_cpu(box.process.pid)
     if done.returncode not in (0, 2):
         raise SystemExit(f"reconciler {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
-    return Run(done.returncode, wall, len(box.requests()), done.stdout)
+    cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    return Run(done.returncode, wall, len(box.requests()), done.stdout, cpu, box.service())
 
 
-def median_run(box: Sandbox, repeats: int, *args: str) -> Run:
-    """The run with the median wall time of ``repeats``."""
+def median_run(box: Sandbox, repeats: int, *args: str, warm_up: bool = False) -> Run:
+    """The run with the median wall time of ``repeats``; ``warm_up`` first makes one run that is not counted
+    (it fills the sandbox's page cache and the OS's file cache)."""
+    if warm_up:
+        run_cli(box, *args)
     runs = sorted((run_cli(box, *args) for _ in range(repeats)), key=lambda r: r.wall)
     return runs[len(runs) // 2]
 
 
+def timed_seconds(argv: Sequence[str], repeats: int, env: dict[str, str] | None = None) -> float:
+    """The median wall time of ``repeats`` runs of ``argv`` (after one run that is not counted)."""
+    times = []
+    for i in range(repeats + 1):
+        started = time.perf_counter()
+        subprocess.run(argv, capture_output=True, check=True, env=env)
+        if i:
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 def startup_seconds(repeats: int = 5) -> float:
     """Interpreter start plus our imports: the fixed cost of any ``reconciler`` command."""
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "reconciler", "--version"], capture_output=True, check=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return timed_seconds([*reconciler_argv(), "--version"], repeats)
 
 
 def machine() -> str:

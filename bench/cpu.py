@@ -3,12 +3,15 @@
 10,000 tests (every one changes state, 2,000 also their schedule) and 2,000 members (every role changes):
 14,000 changes, rendered as text, JSON and Markdown. The config model is built first and not counted.
 
-    .venv/bin/python bench/cpu.py [--tests 10000] [--members 2000]
+    .venv/bin/python bench/cpu.py [--tests 10000] [--members 2000] [--json]
+
+With ``--json`` the last line is the figures as JSON (``bench/run.py`` reads it).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import time
 from collections.abc import Callable
@@ -74,6 +77,7 @@ def main() -> None:
     )
     parser.add_argument("--tests", type=int, default=10_000)
     parser.add_argument("--members", type=int, default=2_000)
+    parser.add_argument("--json", action="store_true", help="end with the figures as one line of JSON")
     args = parser.parse_args()
     print(f"# cpu: {args.tests} tests + {args.members} members, every one changing, no network")
     print(f"# {machine()}")
@@ -93,9 +97,13 @@ def main() -> None:
         total += cpu
     print(f"  changes                {len(plans[0].changes)}")
     print(f"  diff + all renders     {total:6.3f} s CPU (target 0.5 s)")
+    peak = rss_mb()
     print(
-        f"  peak RSS               {rss_mb():6.1f} MB (target 250 MB; {baseline:.1f} MB before building anything)"
+        f"  peak RSS               {peak:6.1f} MB (target 250 MB; {baseline:.1f} MB before building anything)"
     )
+    if args.json:
+        figures = {"changes": len(plans[0].changes), "cpu": total, "rss_mb": peak, "baseline_mb": baseline}
+        print(json.dumps(figures))
 
 
 if __name__ == "__main__":

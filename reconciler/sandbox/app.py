@@ -18,6 +18,7 @@ from reconciler.sandbox.context import Credentials, Sandbox
 from reconciler.sandbox.faults import FaultInjector, Faults
 from reconciler.sandbox.gates import DialectGates
 from reconciler.sandbox.middleware import SandboxMiddleware, quiet_deliberate_drops
+from reconciler.sandbox.pages import PageCache
 from reconciler.sandbox.persist import GroupCommitter
 from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.store import Store, load_state
@@ -46,15 +47,26 @@ def build_sandbox(
     page_cap: int = 100,
     taplytics_token: str | None = None,
     dialects: frozenset[str] = frozenset(),
+    page_cache: bool = False,
 ) -> Sandbox:
     """The sandbox state and settings; ``taplytics_token``, when given, replaces the credentials' one;
-    ``dialects`` are the readings it plays (``reconciler.sandbox.dialects``)."""
+    ``dialects`` are the readings it plays (``reconciler.sandbox.dialects``); ``page_cache`` keeps list pages
+    serialised until the next mutation (``reconciler.sandbox.pages``)."""
     if taplytics_token is not None:
         credentials = dataclasses.replace(
             credentials, taplytics_token=taplytics_token, taplytics_token_from_env=False
         )
     store, committer = open_store(seed, state_path)
-    return Sandbox(store, committer, FaultInjector(faults), credentials, page_cap=page_cap, dialects=dialects)
+    cache = PageCache() if page_cache else None
+    return Sandbox(
+        store,
+        committer,
+        FaultInjector(faults),
+        credentials,
+        page_cap=page_cap,
+        dialects=dialects,
+        page_cache=cache,
+    )
 
 
 def build_app(sandbox: Sandbox, loop_box: list[asyncio.AbstractEventLoop] | None = None) -> ASGIApp:

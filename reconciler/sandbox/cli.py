@@ -105,12 +105,15 @@ def sandbox() -> None:
 @click.option("--dialect", "dialects", envvar=ENV_VAR, callback=_dialects, metavar="A,B,...",
               help=f"Other readings of the documents to play (env {ENV_VAR}): {', '.join(DIALECTS)}. "
               "See docs/sandbox.md.")  # fmt: skip
+@click.option("--page-cache", is_flag=True,
+              help="Keep each list page's JSON until the next mutation (benchmarks: the sandbox does not re-render "
+              "unchanged pages). Only for a sandbox changed through its API.")  # fmt: skip
 @click.option("--allow-non-loopback", is_flag=True,
               help="Listen on a HOST other than loopback: anyone who reaches it can reset or fault it.")  # fmt: skip
 def serve(
     host: str, port: int, state: Path | None, seed: str, page_cap: int, latency: float, jitter: float,
     error_rate: float, rate_limit: float, throttle_rate: float, drop_rate: float, token_ttl: int,
-    dialects: frozenset[str], allow_non_loopback: bool,
+    dialects: frozenset[str], page_cache: bool, allow_non_loopback: bool,
 ) -> None:  # fmt: skip
     """Serve the AB Tasty Public API and the Taplytics API on HOST:PORT until Ctrl-C."""
     if not allow_non_loopback and not _is_loopback(host):
@@ -122,7 +125,9 @@ def serve(
     faults = Faults(latency_ms=latency, jitter_ms=jitter, error_rate=error_rate, rate_limit_rps=rate_limit,
                     throttle_rate=throttle_rate, drop_rate=drop_rate, token_ttl=token_ttl, fault_seed=None)  # fmt: skip
     credentials = resolve_credentials(None, None)
-    box = build_sandbox(seed, state, credentials, faults, page_cap=page_cap, dialects=dialects)
+    box = build_sandbox(
+        seed, state, credentials, faults, page_cap=page_cap, dialects=dialects, page_cache=page_cache
+    )
     sockets = [bind_socket(host, port)]
     if box.plays("two-hosts"):  # api2 on the next port (any free one when --port is 0)
         sockets.append(bind_socket(host, port + 1 if port else 0))

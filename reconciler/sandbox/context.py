@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.sandbox.faults import FaultInjector
+from reconciler.sandbox.pages import PageCache
 from reconciler.sandbox.persist import GroupCommitter
 from reconciler.sandbox.store import Store
 from reconciler.sandbox.webhooks import WebhookSender
@@ -72,7 +73,10 @@ class Sandbox:
     api2_port: int | None = None  # with the two-hosts dialect: the port of the second host
     tokens: TokenIssuer = field(default_factory=TokenIssuer)
     log: list[dict[str, Any]] = field(default_factory=list)
+    # Per logged request, the seconds it spent in the sandbox beyond its injected delay (cleared with the log).
+    service: list[float] = field(default_factory=list)
     webhooks: WebhookSender = field(default_factory=WebhookSender)
+    page_cache: PageCache | None = None  # serve --page-cache: list pages kept until the next mutation
 
     def plays(self, dialect: str) -> bool:
         """Whether this sandbox plays ``dialect`` (one of ``reconciler.sandbox.dialects.DIALECTS``)."""
@@ -83,7 +87,14 @@ class Sandbox:
         if self.committer is not None:
             await self.committer.commit()
 
-    def record(self, entry: dict[str, Any]) -> None:
+    def record(self, entry: dict[str, Any], service_s: float = 0.0) -> None:
+        """Log a request, and the time it spent in the sandbox beyond its injected delay."""
         if len(self.log) >= MAX_LOG_ENTRIES:
             del self.log[: MAX_LOG_ENTRIES // 10]
+            del self.service[: MAX_LOG_ENTRIES // 10]
         self.log.append(entry)
+        self.service.append(service_s)
+
+    def clear_log(self) -> None:
+        self.log.clear()
+        self.service.clear()

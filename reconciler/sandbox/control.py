@@ -36,8 +36,14 @@ async def get_requests(request: Request) -> JSONResponse:
 
 
 async def clear_requests(request: Request) -> Response:
-    sandbox_of(request).log.clear()
+    sandbox_of(request).clear_log()
     return Response(status_code=204)
+
+
+async def get_service(request: Request) -> JSONResponse:
+    """Per logged request, in log order: the milliseconds it spent in the sandbox beyond its injected delay
+    (reading it, faults, the route, sending the answer, and waiting for the event loop or a CPU)."""
+    return JSONResponse([round(s * 1000, 3) for s in sandbox_of(request).service])
 
 
 async def get_state(request: Request) -> JSONResponse:
@@ -82,6 +88,7 @@ def routes() -> list[BaseRoute]:
     return [
         Route(PREFIX + "/requests", get_requests, methods=["GET"]),
         Route(PREFIX + "/requests", clear_requests, methods=["DELETE"]),
+        Route(PREFIX + "/service", get_service, methods=["GET"]),
         Route(PREFIX + "/state", get_state, methods=["GET"]),
         Route(PREFIX + "/faults", post_faults, methods=["POST"]),
         Route(PREFIX + "/faults", get_faults, methods=["GET"]),

@@ -16,6 +16,7 @@ import asyncio
 import json
 import logging
 import re
+import time
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
@@ -138,6 +139,7 @@ class SandboxMiddleware:
         if scope["type"] != "http" or scope["path"].startswith("/_sandbox"):
             await self.app(scope, receive, send)
             return
+        arrived = time.perf_counter()
         raw = await _read_body(receive)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         entry = self._entry(scope, raw, headers)
@@ -147,7 +149,7 @@ class SandboxMiddleware:
         try:
             await self._respond(scope, raw, receive, send, decision, entry)
         finally:
-            self.sandbox.record(entry)
+            self.sandbox.record(entry, max(0.0, time.perf_counter() - arrived - decision.delay_s))
 
     def _entry(self, scope: Scope, raw: bytes, headers: dict[str, str]) -> dict[str, Any]:
         """The log entry of a request, secrets masked; ``status`` is filled in once it is known."""

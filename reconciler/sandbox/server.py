@@ -181,7 +181,7 @@ class SandboxServer:
         return self._call(lambda: [dict(e) for e in self.sandbox.log])
 
     def clear_requests(self) -> None:
-        self._call(self.sandbox.log.clear)
+        self._call(self.sandbox.clear_log)
 
     def set_faults(self, **changes: Any) -> Faults:
         """Same as ``POST /_sandbox/faults``: merge fields (``forced=[{...}]`` too); ``expire_tokens=True``,
@@ -214,16 +214,20 @@ def serve_in_thread(
     host: str = "127.0.0.1",
     taplytics_token: str | None = None,
     dialects: str | Iterable[str] | None = None,
+    page_cache: bool = False,
 ) -> Iterator[SandboxServer]:
     """Run a sandbox on ``host:port`` (a free port by default) until the block ends.
 
     ``dialects`` (``"dates-iso,two-hosts"`` or names) are the readings it plays; None takes
     ``RECONCILER_SANDBOX_DIALECT`` (so ``--sandbox`` and ``make demo`` follow it), else none.
+    ``page_cache`` keeps list pages serialised until the next mutation (``reconciler.sandbox.pages``).
     """
     credentials = resolve_credentials(client_id, client_secret, taplytics_token=taplytics_token)
     path = Path(state_path) if state_path is not None else None
     chosen = dialect_names(dialects)
-    sandbox = build_sandbox(seed, path, credentials, faults or Faults(), page_cap=page_cap, dialects=chosen)
+    sandbox = build_sandbox(
+        seed, path, credentials, faults or Faults(), page_cap=page_cap, dialects=chosen, page_cache=page_cache
+    )
     server = SandboxServer(sandbox, host=host, port=port)
     server.start()
     try:

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from reconciler.sandbox.abtasty.hal import hal_collection
 from reconciler.sandbox.abtasty.render import render_member
 from reconciler.sandbox.context import Sandbox
+from reconciler.sandbox.pages import json_page
 from reconciler.sandbox.store import Record
 from reconciler.sandbox.web import ApiProblem, authorize, json_object, persist, write_answer
 
@@ -48,13 +49,17 @@ def _email(body: dict[str, Any], sandbox: Sandbox, exclude: int | None = None) -
     return email
 
 
-async def list_members(request: Request) -> JSONResponse:
+async def list_members(request: Request) -> Response:
     sandbox = authorize(request, request.path_params["account_id"])
     store = sandbox.store
-    members = sorted(store.members.values(), key=lambda m: m["id"])
-    return JSONResponse(
-        hal_collection(request, members, lambda m: render_member(m, store.account_id), sandbox.page_cap)
-    )
+
+    def page() -> dict[str, Any]:
+        members = sorted(store.members.values(), key=lambda m: m["id"])
+        return hal_collection(
+            request, members, lambda m: render_member(m, store.account_id), sandbox.page_cap
+        )
+
+    return json_page(request, sandbox.page_cache, store, page)
 
 
 async def get_member(request: Request) -> JSONResponse:

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from reconciler.sandbox.abtasty.filters import order_only, select_tests
 from reconciler.sandbox.abtasty.hal import hal_collection
@@ -19,6 +19,7 @@ from reconciler.sandbox.abtasty.render import (
     with_self_link,
 )
 from reconciler.sandbox.context import Sandbox
+from reconciler.sandbox.pages import json_page
 from reconciler.sandbox.store import Record
 from reconciler.sandbox.web import ApiProblem, authorize
 
@@ -53,18 +54,16 @@ def _test_href(sandbox: Sandbox, test: Record) -> str:
     return f"{account_path(sandbox.store.account_id)}/tests/{test['id']}"
 
 
-async def list_tests(request: Request) -> JSONResponse:
+async def list_tests(request: Request) -> Response:
     sandbox = authorize(request, _int(request, "account_id"))
     store = sandbox.store
-    chosen = select_tests(request, list(store.tests.values()), sandbox.dialects)
-    return JSONResponse(
-        hal_collection(
-            request,
-            chosen,
-            lambda t: render_test(t, store.account_id, store.folders, sandbox.dialects),
-            sandbox.page_cap,
-        )
-    )
+
+    def page() -> dict[str, Any]:
+        chosen = select_tests(request, list(store.tests.values()), sandbox.dialects)
+        render = lambda t: render_test(t, store.account_id, store.folders, sandbox.dialects)  # noqa: E731
+        return hal_collection(request, chosen, render, sandbox.page_cap)
+
+    return json_page(request, sandbox.page_cache, store, page)
 
 
 async def get_test(request: Request) -> JSONResponse:
