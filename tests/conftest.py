@@ -10,9 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CliRunner, Result, generated, run_cli, server_env
+from e2e_support import CliRunner, Result, generated, join_stopped_servers, run_cli, server_env
 
 from reconciler.sandbox.server import SandboxServer
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _servers_stopped() -> Iterator[None]:
+    """The sandboxes ``e2e_support.sandbox_server`` stops in the background are all stopped by the end."""
+    yield
+    join_stopped_servers()
 
 
 @pytest.fixture
