@@ -14,6 +14,35 @@ from e2e_support import CliRunner, Result, generated, join_stopped_servers, run_
 
 from reconciler.sandbox.server import SandboxServer
 
+# Tests that take several seconds each (mostly waiting: a watch interval, retry back-off, a hook environment
+# being built). They run first, so that with pytest-xdist's load scheduling (one test to each worker in turn)
+# they start side by side and overlap the short tests, instead of one worker still busy with a 20 s test after
+# the others have finished. Prefixes of node ids, longest first; everything else keeps its order.
+LONG_FIRST = (
+    "tests/reliability/test_apply_faults.py::test_200_changes",
+    "tests/integrations/test_precommit.py",
+    "tests/watch/test_watch_soak.py",
+    "tests/watch/test_watch_e2e.py",
+    "tests/watch/test_watch_secrets.py",
+    "tests/watch/test_status_page_browser.py",
+    "tests/security/test_http_body_properties.py",
+    "tests/cli/test_terminal.py",
+    "tests/reliability/test_apply_faults.py",
+    "tests/export/test_export_scale.py",
+    "tests/reliability/test_secrets.py",
+    "tests/integrations/test_action.py",
+    "tests/cli/test_conventions.py::test_a_kill",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next(
+            (n for n, prefix in enumerate(LONG_FIRST) if item.nodeid.startswith(prefix)), len(LONG_FIRST)
+        )
+
+    items.sort(key=rank)  # stable: the same order in every worker, as xdist requires
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _servers_stopped() -> Iterator[None]:
