@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.sandbox.clock import Clock
 from reconciler.sandbox.faults import FaultInjector
 from reconciler.sandbox.persist import GroupCommitter
 from reconciler.sandbox.store import Store
@@ -31,14 +31,15 @@ class Credentials:
 
 
 class TokenIssuer:
-    """Random bearer tokens with an expiry; never logged."""
+    """Random bearer tokens with an expiry (by ``clock``: the sandbox sets its own); never logged."""
 
     def __init__(self) -> None:
         self._expiry: dict[str, float] = {}
+        self.clock = Clock()
 
     def issue(self, ttl: int) -> str:
         token = secrets.token_hex(24)
-        self._expiry[token] = time.time() + ttl
+        self._expiry[token] = self.clock.time() + ttl
         return token
 
     def check(self, token: str) -> str | None:
@@ -46,7 +47,7 @@ class TokenIssuer:
         expires = self._expiry.get(token)
         if expires is None:
             return "Invalid access token"
-        if time.time() >= expires:
+        if self.clock.time() >= expires:
             return "The access token provided has expired"
         return None
 
@@ -73,6 +74,12 @@ class Sandbox:
     tokens: TokenIssuer = field(default_factory=TokenIssuer)
     log: list[dict[str, Any]] = field(default_factory=list)
     webhooks: WebhookSender = field(default_factory=WebhookSender)
+    #: What token expiry and the rate-limit bucket read; tests move it forward (``reconciler.sandbox.clock``).
+    clock: Clock = field(default_factory=Clock)
+
+    def __post_init__(self) -> None:
+        self.tokens.clock = self.clock
+        self.faults.clock = self.clock
 
     def plays(self, dialect: str) -> bool:
         """Whether this sandbox plays ``dialect`` (one of ``reconciler.sandbox.dialects.DIALECTS``)."""

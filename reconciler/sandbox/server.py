@@ -188,6 +188,11 @@ class SandboxServer:
         ``reset=True``."""
         return self._call(lambda: apply_faults(self.sandbox, changes))
 
+    def advance_clock(self, seconds: float) -> None:
+        """Move the sandbox's clock ``seconds`` forward: tokens expire and the rate-limit bucket refills as if
+        that time had passed (a test hook, instead of sleeping; see ``reconciler.sandbox.clock``)."""
+        self._call(lambda: self.sandbox.clock.advance(seconds))
+
     def issued_tokens(self) -> list[str]:
         """Every access token the token endpoint issued: the secrets suite greps every output for them."""
         return self._call(self.sandbox.tokens.issued)
