@@ -114,28 +114,33 @@ def assert_no_duplicate_member(server: SandboxServer) -> None:
 _stopping: list[threading.Thread] = []
 
 
+def stop_later(stop: Callable[[], object]) -> None:
+    """Run ``stop`` (a test server's shutdown) in a background thread; ``join_stopped_servers`` waits for it.
+    uvicorn takes 0.1-0.2 s to stop (its 0.1 s tick, then a 0.1 s grace for open connections), which a few
+    hundred tests paid in turn; a server on a port of its own, with state of its own, is nothing a later
+    test sees, so the test need not wait for it."""
+    stopper = threading.Thread(target=stop, daemon=True)
+    stopper.start()
+    _stopping.append(stopper)
+
+
+def join_stopped_servers(timeout: float = 15.0) -> None:
+    """Wait for every server ``stop_later`` left stopping."""
+    while _stopping:
+        _stopping.pop().join(timeout)
+
+
 @contextmanager
 def sandbox_server(**options: Any) -> Iterator[SandboxServer]:
     """``serve_in_thread(**options)`` for a test that is done with the server when its block ends: the server
-    then winds down in a background thread instead of the test waiting for it (uvicorn takes 0.1-0.2 s to
-    stop: its 0.1 s tick, then a 0.1 s grace for open connections; a few hundred tests paid that in turn).
-    Each server has its own port, state and thread, so nothing a later test sees depends on that wait.
-    Tests of stopping itself (persistence, a restart on the same state file) use ``serve_in_thread``.
-    ``join_stopped_servers`` (at the end of the session) waits for them all."""
+    then winds down in the background (``stop_later``). Tests of stopping itself (persistence, a restart on
+    the same state file) use ``serve_in_thread``."""
     serving = serve_in_thread(**options)
     server = serving.__enter__()
     try:
         yield server
     finally:
-        stopper = threading.Thread(target=serving.__exit__, args=(None, None, None), daemon=True)
-        stopper.start()
-        _stopping.append(stopper)
-
-
-def join_stopped_servers(timeout: float = 15.0) -> None:
-    """Wait for every server ``sandbox_server`` left stopping."""
-    while _stopping:
-        _stopping.pop().join(timeout)
+        stop_later(lambda: serving.__exit__(None, None, None))
 
 
 def generated(
