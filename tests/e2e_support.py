@@ -185,3 +185,6 @@ def apply_then_kill(
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
+    # Requests the process had sent may still be in the sandbox (a latency fault delays them): they land
+    # before the rerun reads the account, as they would before an operator's rerun (it raced them otherwise).
+    server.wait_idle()

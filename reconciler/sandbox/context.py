@@ -76,6 +76,9 @@ class Sandbox:
     webhooks: WebhookSender = field(default_factory=WebhookSender)
     #: What token expiry and the rate-limit bucket read; tests move it forward (``reconciler.sandbox.clock``).
     clock: Clock = field(default_factory=Clock)
+    #: API requests received so far, and those still being served (``SandboxServer.wait_idle`` reads them).
+    received: int = 0
+    in_flight: int = 0
 
     def __post_init__(self) -> None:
         self.tokens.clock = self.clock
