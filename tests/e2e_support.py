@@ -161,9 +161,15 @@ def generated(
 
 
 def apply_then_kill(
-    server: SandboxServer, config: Path, after_s: float, cwd: Path, parallelism: int = 2
+    server: SandboxServer,
+    config: Path,
+    after_s: float,
+    cwd: Path,
+    parallelism: int = 2,
+    until: Callable[[], bool] | None = None,
 ) -> None:
-    """``reconciler apply`` in its own process against ``server``, killed with SIGKILL after ``after_s``."""
+    """``reconciler apply`` in its own process against ``server``, killed with SIGKILL after ``after_s``, or
+    as soon as ``until()`` is true when given (``after_s`` then bounds the wait)."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -181,7 +187,12 @@ def apply_then_kill(
         stderr=subprocess.DEVNULL,
     )
     try:
-        time.sleep(after_s)
+        if until is None:
+            time.sleep(after_s)
+        else:
+            deadline = time.monotonic() + after_s
+            while not until() and time.monotonic() < deadline:
+                time.sleep(0.02)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
