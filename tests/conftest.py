@@ -15,9 +15,11 @@ from e2e_support import CliRunner, Result, generated, join_stopped_servers, run_
 from reconciler.sandbox.server import SandboxServer
 
 # Tests that take several seconds each (mostly waiting: a watch interval, retry back-off, a hook environment
-# being built). They run first, so that with pytest-xdist's load scheduling (one test to each worker in turn)
-# they start side by side and overlap the short tests, instead of one worker still busy with a 20 s test after
-# the others have finished. Prefixes of node ids, longest first; everything else keeps its order.
+# being built). They are collected first, and `make unit` runs pytest-xdist with --dist loadgroup, which hands
+# out each (ungrouped) test on its own, in collection order, a couple at a time per worker: so they start side
+# by side at the beginning and overlap the short tests. (--dist load sends each worker a run of consecutive
+# tests instead: one worker got all of these in a row, and the suite waited ~70 s for it.)
+# Prefixes of node ids, longest first; everything else keeps its order.
 LONG_FIRST = (
     "tests/reliability/test_apply_faults.py::test_200_changes",
     "tests/integrations/test_precommit.py",
