@@ -53,8 +53,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict reconciler
 
+# Two pytest-xdist workers a core: part of the suite waits (a watch interval, retry back-off, a subprocess,
+# a pty), and a waiting worker leaves its core to another. --dist loadgroup hands out the tests one by one in
+# collection order, the long ones first (tests/conftest.py), so they overlap the short ones. On 2 cores: 4
+# workers 52 s, 3 workers 59 s, 2 workers 78 s, 6 workers 58 s (and more CPU). Override: PYTEST_WORKERS=3.
+PYTEST_WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2) * 2 )))
+
 unit: $(STAMP) browser
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # `watch`'s status page is tested in a real browser: Debian's chromium, installed when missing (CI runs as
 # root; elsewhere the test is skipped with a message, and fails under CI=true).

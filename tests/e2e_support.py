@@ -7,8 +7,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,12 +111,44 @@ def assert_no_duplicate_member(server: SandboxServer) -> None:
     assert not duplicates, f"duplicate members: {duplicates}"
 
 
+_stopping: list[threading.Thread] = []
+
+
+def stop_later(stop: Callable[[], object]) -> None:
+    """Run ``stop`` (a test server's shutdown) in a background thread; ``join_stopped_servers`` waits for it.
+    uvicorn takes 0.1-0.2 s to stop (its 0.1 s tick, then a 0.1 s grace for open connections), which a few
+    hundred tests paid in turn; a server on a port of its own, with state of its own, is nothing a later
+    test sees, so the test need not wait for it."""
+    stopper = threading.Thread(target=stop, daemon=True)
+    stopper.start()
+    _stopping.append(stopper)
+
+
+def join_stopped_servers(timeout: float = 15.0) -> None:
+    """Wait for every server ``stop_later`` left stopping."""
+    while _stopping:
+        _stopping.pop().join(timeout)
+
+
+@contextmanager
+def sandbox_server(**options: Any) -> Iterator[SandboxServer]:
+    """``serve_in_thread(**options)`` for a test that is done with the server when its block ends: the server
+    then winds down in the background (``stop_later``). Tests of stopping itself (persistence, a restart on
+    the same state file) use ``serve_in_thread``."""
+    serving = serve_in_thread(**options)
+    server = serving.__enter__()
+    try:
+        yield server
+    finally:
+        stop_later(lambda: serving.__exit__(None, None, None))
+
+
 def generated(
     tmp_path: Path, seed: str, dialects: str | None = None, page_cap: int = 100, **faults: float
 ) -> Iterator[SandboxServer]:
     """A sandbox with the canary credentials, a state file in ``tmp_path``, ``dialects`` and ``faults`` (a
     generator, so a fixture can ``yield from`` it and a test can ``for server in`` it)."""
-    with serve_in_thread(
+    with sandbox_server(
         seed=seed,
         state_path=tmp_path / "state.json",
         faults=Faults(**faults),
@@ -127,9 +161,15 @@ def generated(
 
 
 def apply_then_kill(
-    server: SandboxServer, config: Path, after_s: float, cwd: Path, parallelism: int = 2
+    server: SandboxServer,
+    config: Path,
+    after_s: float,
+    cwd: Path,
+    parallelism: int = 2,
+    until: Callable[[], bool] | None = None,
 ) -> None:
-    """``reconciler apply`` in its own process against ``server``, killed with SIGKILL after ``after_s``."""
+    """``reconciler apply`` in its own process against ``server``, killed with SIGKILL after ``after_s``, or
+    as soon as ``until()`` is true when given (``after_s`` then bounds the wait)."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -147,7 +187,15 @@ def apply_then_kill(
         stderr=subprocess.DEVNULL,
     )
     try:
-        time.sleep(after_s)
+        if until is None:
+            time.sleep(after_s)
+        else:
+            deadline = time.monotonic() + after_s
+            while not until() and time.monotonic() < deadline:
+                time.sleep(0.02)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
+    # Requests the process had sent may still be in the sandbox (a latency fault delays them): they land
+    # before the rerun reads the account, as they would before an operator's rerun (it raced them otherwise).
+    server.wait_idle()

@@ -9,11 +9,13 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
+from e2e_support import sandbox_server
+
 from reconciler.config import load_configs
 from reconciler.http import ApiClient, TokenHeaderAuth
 from reconciler.providers.taplytics.provider import TaplyticsProvider
 from reconciler.sandbox.seed import initial_state
-from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from reconciler.sandbox.server import SandboxServer
 from reconciler.sandbox.store import Store
 
 TAPLYTICS_CANARY = "canary-taplytics-token-3e8b1f0c5d"  # grepped for in every output
@@ -80,7 +82,7 @@ def taplytics_sandbox(
         state["next_ids"]["taplytics_user"] = len(records) + 1
     path = tmp_path / "taplytics-state.json"
     path.write_bytes(Store(state).serialize())
-    with serve_in_thread(
+    with sandbox_server(
         seed="demo",
         state_path=path,
         taplytics_token=TAPLYTICS_CANARY,

@@ -27,7 +27,7 @@ from typing import Any, Self
 import httpx
 
 from reconciler import __version__
-from reconciler.http import observe, paging
+from reconciler.http import observe, paging, tls
 from reconciler.http.bodies import LinkPage, Route, check_hal_envelope, decode, require_json
 from reconciler.http.errormap import error_for_exception, error_for_response, redirect_error
 from reconciler.http.limits import Limits, run_deadline_error
@@ -102,7 +102,7 @@ class ApiClient:
         # The page size a server refused more than (with a 400): later collections ask for no more.
         self.page_size_cap: int | None = None
         self._observer = observe.current()  # progress display, if any (see reconciler.http.observe)
-        inner = transport or httpx.AsyncHTTPTransport()
+        inner = transport or httpx.AsyncHTTPTransport(verify=tls.default_context())
         self._metered = MeteredTransport(inner, parallelism, self.logger, self.origin, self.limits)
         self._client = httpx.AsyncClient(
             base_url=base_url,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.sandbox.clock import Clock
 from reconciler.sandbox.faults import FaultInjector
 from reconciler.sandbox.pages import PageCache
 from reconciler.sandbox.persist import GroupCommitter
@@ -32,14 +32,15 @@ class Credentials:
 
 
 class TokenIssuer:
-    """Random bearer tokens with an expiry; never logged."""
+    """Random bearer tokens with an expiry (by ``clock``: the sandbox sets its own); never logged."""
 
     def __init__(self) -> None:
         self._expiry: dict[str, float] = {}
+        self.clock = Clock()
 
     def issue(self, ttl: int) -> str:
         token = secrets.token_hex(24)
-        self._expiry[token] = time.time() + ttl
+        self._expiry[token] = self.clock.time() + ttl
         return token
 
     def check(self, token: str) -> str | None:
@@ -47,7 +48,7 @@ class TokenIssuer:
         expires = self._expiry.get(token)
         if expires is None:
             return "Invalid access token"
-        if time.time() >= expires:
+        if self.clock.time() >= expires:
             return "The access token provided has expired"
         return None
 
@@ -77,6 +78,15 @@ class Sandbox:
     service: list[float] = field(default_factory=list)
     webhooks: WebhookSender = field(default_factory=WebhookSender)
     page_cache: PageCache | None = None  # serve --page-cache: list pages kept until the next mutation
+    #: What token expiry and the rate-limit bucket read; tests move it forward (``reconciler.sandbox.clock``).
+    clock: Clock = field(default_factory=Clock)
+    #: API requests received so far, and those still being served (``SandboxServer.wait_idle`` reads them).
+    received: int = 0
+    in_flight: int = 0
+
+    def __post_init__(self) -> None:
+        self.tokens.clock = self.clock
+        self.faults.clock = self.clock
 
     def plays(self, dialect: str) -> bool:
         """Whether this sandbox plays ``dialect`` (one of ``reconciler.sandbox.dialects.DIALECTS``)."""

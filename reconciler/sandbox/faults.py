@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
-import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from reconciler.sandbox.clock import Clock
 
 DropPhase = Literal["before", "after", "random"]
 DROP_PHASES: tuple[str, ...] = ("before", "after", "random")
@@ -128,14 +129,16 @@ class Decision:
 
 
 class FaultInjector:
-    """Holds the current ``Faults``, the seeded RNG and the token bucket."""
+    """Holds the current ``Faults``, the seeded RNG and the token bucket (refilled by ``clock``: the sandbox
+    sets its own)."""
 
     def __init__(self, faults: Faults) -> None:
         faults.validate()
         self.faults = faults
+        self.clock = Clock()
         self._rng = random.Random(faults.fault_seed)
         self._tokens = 0.0
-        self._stamp = time.monotonic()
+        self._stamp = self.clock.monotonic()
         self._reset_bucket()
         self._left: list[int | None] = [rule.get("times") for rule in faults.forced]
 
@@ -162,14 +165,14 @@ class FaultInjector:
 
     def _reset_bucket(self) -> None:
         self._tokens = self._capacity()
-        self._stamp = time.monotonic()
+        self._stamp = self.clock.monotonic()
 
     def _take_token(self) -> int | None:
         """None when a request may pass, else the Retry-After in whole seconds."""
         rps = self.faults.rate_limit_rps
         if rps <= 0:
             return None
-        now = time.monotonic()
+        now = self.clock.monotonic()
         self._tokens = min(self._capacity(), self._tokens + (now - self._stamp) * rps)
         self._stamp = now
         if self._tokens >= 1.0:

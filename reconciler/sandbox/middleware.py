@@ -139,6 +139,14 @@ class SandboxMiddleware:
         if scope["type"] != "http" or scope["path"].startswith("/_sandbox"):
             await self.app(scope, receive, send)
             return
+        self.sandbox.received += 1
+        self.sandbox.in_flight += 1
+        try:
+            await self._serve(scope, receive, send)
+        finally:
+            self.sandbox.in_flight -= 1
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         arrived = time.perf_counter()
         raw = await _read_body(receive)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}

@@ -7,6 +7,7 @@ import contextlib
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -187,6 +188,26 @@ class SandboxServer:
         """Same as ``POST /_sandbox/faults``: merge fields (``forced=[{...}]`` too); ``expire_tokens=True``,
         ``reset=True``."""
         return self._call(lambda: apply_faults(self.sandbox, changes))
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the sandbox's clock ``seconds`` forward: tokens expire and the rate-limit bucket refills as if
+        that time had passed (a test hook, instead of sleeping; see ``reconciler.sandbox.clock``)."""
+        self._call(lambda: self.sandbox.clock.advance(seconds))
+
+    def wait_idle(self, quiet_s: float = 0.05, timeout: float = 30.0) -> None:
+        """Return once no API request is being served and none has arrived for ``quiet_s``: a test calls it
+        after killing a client, so that the requests the client left in flight (a latency fault delays them)
+        have landed before the next run reads the state. ``TimeoutError`` after ``timeout``. A test hook:
+        nothing in the sandbox calls it."""
+        deadline = time.monotonic() + timeout
+        last = -1
+        while time.monotonic() < deadline:
+            received, in_flight = self._call(lambda: (self.sandbox.received, self.sandbox.in_flight))
+            if in_flight == 0 and received == last:
+                return
+            last = received if in_flight == 0 else -1
+            time.sleep(quiet_s)
+        raise TimeoutError(f"the sandbox was still serving requests after {timeout:g} s")
 
     def issued_tokens(self) -> list[str]:
         """Every access token the token endpoint issued: the secrets suite greps every output for them."""

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_support import CANARY_SECRET, CLIENT_ID, mutations, write_config
+from e2e_support import CANARY_SECRET, CLIENT_ID, mutations, sandbox_server, write_config
 
 from reconciler.sandbox.faults import Faults
-from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from reconciler.sandbox.server import SandboxServer
 
 CORE = "/api/core/accounts/41902"
 INTERFACE = "/api/interface/accounts/41902"
@@ -242,7 +242,7 @@ def test_min_admins_refused_even_with_force(cli, sandbox, tmp_path):
 
 @pytest.fixture
 def big(tmp_path: Path) -> Iterator[SandboxServer]:
-    with serve_in_thread(
+    with sandbox_server(
         seed="generated:tests=40,members=30",
         state_path=tmp_path / "big.json",
         faults=Faults(),

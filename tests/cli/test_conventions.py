@@ -122,9 +122,10 @@ def test_a_failed_rebuild_is_planned_again_until_it_succeeds(cli, sandbox, tmp_p
 
 def test_a_kill_between_the_test_changes_and_the_rebuild_is_planned_again(cli, sandbox, tmp_path):
     config = write_config(tmp_path, ONE_TEST)
-    # The rebuild hangs (a slow answer), the test change is done: SIGKILL lands between the two.
+    # The rebuild keeps failing (503, retried), the test change is done: SIGKILL lands between the two, as
+    # soon as the first rebuild attempt has been answered (at most 4 s in).
     sandbox.set_faults(forced=[{"method": "PATCH", "path": SCRIPT[1], "status": 503, "times": None}])
-    apply_then_kill(sandbox, config, after_s=4.0, cwd=tmp_path)
+    apply_then_kill(sandbox, config, after_s=4.0, cwd=tmp_path, until=lambda: SCRIPT in mutations(sandbox))
     assert ("PATCH", "/api/interface/accounts/41902/tests/381296/play") in mutations(sandbox)
     sandbox.set_faults(forced=[])
     plan = cli("plan", str(config), "--detailed-exitcode")

@@ -18,11 +18,11 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from e2e_support import CANARY_SECRET, CLIENT_ID, mutations
+from e2e_support import CANARY_SECRET, CLIENT_ID, mutations, sandbox_server
 from e2e_support import write_config as write
 
 from reconciler.sandbox.faults import Faults
-from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from reconciler.sandbox.server import SandboxServer
 
 TOKEN_RE = re.compile(r"(?<![0-9a-f])[0-9a-f]{48}(?![0-9a-f])")  # the sandbox issues secrets.token_hex(24)
 
@@ -60,7 +60,7 @@ def server(tmp_path: Path) -> Server:
     def start(
         seed: str = "demo", page_cap: int = 100, **faults: Any
     ) -> AbstractContextManager[SandboxServer]:
-        return serve_in_thread(
+        return sandbox_server(
             seed=seed,
             page_cap=page_cap,
             faults=Faults(**faults),

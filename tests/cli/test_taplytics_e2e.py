@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import Result, run_cli
+from e2e_support import Result, run_cli, sandbox_server
 from taplytics_support import TAPLYTICS_CANARY, api_requests, write_taplytics
 
-from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from reconciler.sandbox.server import SandboxServer
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT_MESSAGE = "Request failed: the user limit of your plan is reached"
@@ -27,7 +27,7 @@ LIMIT_MESSAGE = "Request failed: the user limit of your plan is reached"
 @pytest.fixture
 def tap(tmp_path: Path) -> Iterator[SandboxServer]:
     """The demo project (30 users) at 10 users a page, so a full listing spans three pages."""
-    with serve_in_thread(seed="demo", page_cap=10, taplytics_token=TAPLYTICS_CANARY) as server:
+    with sandbox_server(seed="demo", page_cap=10, taplytics_token=TAPLYTICS_CANARY) as server:
         yield server
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CANARY_SECRET, generated, mutations, server_env, write_config
+from e2e_support import CANARY_SECRET, generated, mutations, run_cli, server_env, write_config
 from pty_support import CTRL_C, Terminal
 
 from reconciler.sandbox.server import SandboxServer
@@ -60,7 +60,9 @@ def test_ctrl_c_at_the_prompt_exits_130_at_once(sandbox, tmp_path):
     assert mutations(sandbox) == []
 
 
-def test_ctrl_c_during_apply_reports_and_exits_130_then_a_rerun_converges(sandbox, tmp_path):
+def test_ctrl_c_during_apply_reports_and_exits_130_then_a_rerun_converges(
+    sandbox, tmp_path, monkeypatch, capsys
+):
     config = write_config(tmp_path, THREE_TESTS)
     sandbox.set_faults(latency_ms=700)  # each change takes a while: there is time to interrupt
     env = _env(sandbox, tmp_path)
@@ -74,17 +76,15 @@ def test_ctrl_c_during_apply_reports_and_exits_130_then_a_rerun_converges(sandbo
     assert "stopping. Nothing new starts" in text
     assert "Apply interrupted:" in text and "not started" in text
     sandbox.set_faults(latency_ms=0)
-    rerun = subprocess.run(
-        [sys.executable, "-m", "reconciler", "apply", str(config), "--auto-approve"],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert rerun.returncode == 0, rerun.stderr
-    again = subprocess.run(
-        [sys.executable, "-m", "reconciler", "plan", str(config), "--detailed-exitcode"],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert again.returncode == 0, again.stdout + again.stderr
-    assert CANARY_SECRET not in rerun.stdout + rerun.stderr + again.stdout + again.stderr
+    # The rerun and the plan after it are not about the terminal: in-process, with the interrupted run's state
+    # directory and working directory (run_cli also fails on the canary secret or a traceback in the output).
+    monkeypatch.chdir(tmp_path)
+    rerun_env = {**server_env(sandbox), "RECONCILER_STATE_DIR": str(tmp_path)}
+    rerun = run_cli(monkeypatch, capsys, rerun_env, "apply", str(config), "--auto-approve")
+    assert rerun.code == 0, rerun.err
+    again = run_cli(monkeypatch, capsys, rerun_env, "plan", str(config), "--detailed-exitcode")
+    assert again.code == 0, again.all
+    assert CANARY_SECRET not in rerun.all + again.all
 
 
 def test_progress_shows_during_a_slow_plan(sandbox, tmp_path):

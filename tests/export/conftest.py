@@ -6,16 +6,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CANARY_SECRET, CLIENT_ID, CliRunner, Result, run_cli, server_env
+from e2e_support import CANARY_SECRET, CLIENT_ID, CliRunner, Result, run_cli, sandbox_server, server_env
 from export_helpers import Point
 
-from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from reconciler.sandbox.server import SandboxServer
 
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
     """A fresh demo account (AB Tasty account 41902) with a state file."""
-    with serve_in_thread(
+    with sandbox_server(
         seed="demo", state_path=tmp_path / "state.json", client_id=CLIENT_ID, client_secret=CANARY_SECRET
     ) as server:
         yield server

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-from e2e_support import CANARY_SECRET, CLIENT_ID
+from e2e_support import CANARY_SECRET, CLIENT_ID, sandbox_server
 from ruamel.yaml import YAML
 
 from reconciler.config import load_configs
 from reconciler.config.load import LoadedConfig
 from reconciler.sandbox.seed import initial_state
-from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from reconciler.sandbox.server import SandboxServer
 from reconciler.sandbox.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +34,7 @@ def sandbox_with(
         edit(state)
     path = tmp_path / "sandbox-state.json"
     path.write_bytes(Store(state).serialize())
-    with serve_in_thread(
+    with sandbox_server(
         seed=seed, state_path=path, client_id=CLIENT_ID, client_secret=CANARY_SECRET
     ) as server:
         yield server

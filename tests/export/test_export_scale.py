@@ -6,17 +6,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CANARY_SECRET, CLIENT_ID, CliRunner
+from e2e_support import CANARY_SECRET, CLIENT_ID, CliRunner, sandbox_server
 from export_helpers import Point, check_valid, requests_made
 
-from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from reconciler.sandbox.server import SandboxServer
 
 TESTS, MEMBERS = 2000, 500
 
 
 @pytest.fixture(scope="module")
 def big() -> Iterator[SandboxServer]:
-    with serve_in_thread(
+    with sandbox_server(
         seed=f"generated:tests={TESTS},members={MEMBERS}", client_id=CLIENT_ID, client_secret=CANARY_SECRET
     ) as server:
         yield server

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
+from e2e_support import stop_later
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -180,5 +181,9 @@ def serve_github() -> Iterator[FakeGitHub]:
         yield gh
     finally:
         server.should_exit = True
-        thread.join(5)
-        sock.close()
+
+        def stop() -> None:
+            thread.join(5)
+            sock.close()
+
+        stop_later(stop)  # in the background: see e2e_support.stop_later

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from e2e_support import sandbox_server
 from taplytics_support import TAPLYTICS_CANARY, api_requests, provider_for, user_ids, write_taplytics
 
 from reconciler.config import load_configs
@@ -15,14 +16,14 @@ from reconciler.core.changes import Change
 from reconciler.http import ApiClient, TokenHeaderAuth
 from reconciler.providers.taplytics.changes import Kind
 from reconciler.providers.taplytics.provider import TaplyticsProvider
-from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from reconciler.sandbox.server import SandboxServer
 
 N_USERS = 1000  # 10 pages of 100
 
 
 @pytest.fixture(scope="module")
 def big() -> Iterator[SandboxServer]:
-    with serve_in_thread(
+    with sandbox_server(
         seed=f"generated:tests=0,members=0,users={N_USERS}", taplytics_token=TAPLYTICS_CANARY
     ) as s:
         yield s
@@ -116,7 +117,7 @@ async def test_a_bare_array_with_link_headers_is_read(tmp_path: Path) -> None:
 
 
 async def test_execute_posts_only_the_change(tmp_path: Path) -> None:
-    with serve_in_thread(seed="demo", taplytics_token=TAPLYTICS_CANARY) as server:
+    with sandbox_server(seed="demo", taplytics_token=TAPLYTICS_CANARY) as server:
         config = write_taplytics(tmp_path, [{"user_id": "qa-001", "custom_data": {"beta": "true"}}])
         change = Change(
             Kind.USER_UPDATE,

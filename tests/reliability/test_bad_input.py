@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CANARY_SECRET, CLIENT_ID, HEADER, Result, run_cli, server_env
+from e2e_support import CANARY_SECRET, CLIENT_ID, HEADER, Result, run_cli, sandbox_server, server_env
 
 from reconciler import __version__
-from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from reconciler.sandbox.server import SandboxServer
 
 CONFIG_TESTS = Path(__file__).parent.parent / "config"
 BAD = sorted((CONFIG_TESTS / "bad").glob("*.yaml"))
@@ -34,7 +34,7 @@ CREDENTIALS = (
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     """One demo sandbox for the module: no case may make it see a single request."""
     state = tmp_path_factory.mktemp("bad-input") / "state.json"
-    with serve_in_thread(
+    with sandbox_server(
         seed="demo",
         state_path=state,
         client_id=CLIENT_ID,

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CANARY_SECRET, CLIENT_ID, HEADER, Result, run_cli, server_env
+from e2e_support import CANARY_SECRET, CLIENT_ID, HEADER, Result, run_cli, sandbox_server, server_env
 
-from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from reconciler.sandbox.server import SandboxServer
 
 TAPLYTICS_CANARY = "canary-api-token-77c2e0b9a4"
 CREDENTIALS = (
@@ -49,7 +49,7 @@ users:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[SandboxServer]:
-    with serve_in_thread(
+    with sandbox_server(
         seed="demo",
         state_path=tmp_path / "state.json",
         client_id=CLIENT_ID,

@@ -6,15 +6,16 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from e2e_support import sandbox_server
 from sandbox_helpers import CLIENT_ID, CLIENT_SECRET, authed
 
-from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from reconciler.sandbox.server import SandboxServer
 
 
 @pytest.fixture(scope="module")
 def shared_server() -> Iterator[SandboxServer]:
     """One demo sandbox per module, for tests that only read."""
-    with serve_in_thread(seed="demo", client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as server:
+    with sandbox_server(seed="demo", client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as server:
         yield server
 
 
@@ -27,7 +28,7 @@ def reader(shared_server: SandboxServer) -> Iterator[httpx.Client]:
 @pytest.fixture
 def server() -> Iterator[SandboxServer]:
     """A fresh demo sandbox for tests that mutate."""
-    with serve_in_thread(seed="demo", client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as server:
+    with sandbox_server(seed="demo", client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as server:
         yield server
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,15 @@ CLIENT_SECRET = "canary-secret-7f3a9"
 ACCOUNT = 41902
 CORE = f"/api/core/accounts/{ACCOUNT}"
 INTERFACE = f"/api/interface/accounts/{ACCOUNT}"
+# The sandbox speaks plain HTTP, but every new httpx client loads the CA bundle into a TLS context of its own
+# (~45 ms of CPU): the clients here share this one instead (verification stays on).
+TLS = ssl.create_default_context()
 
 
 def token_for(server: SandboxServer) -> str:
     response = httpx.post(
         server.token_url,
+        verify=TLS,
         json={
             "client_id": server.client_id,
             "client_secret": server.client_secret,
@@ -37,7 +42,7 @@ def token_for(server: SandboxServer) -> str:
 
 def authed(server: SandboxServer, **kwargs: Any) -> httpx.Client:
     headers = {"Authorization": f"Bearer {token_for(server)}", "Content-Type": "application/json"}
-    return httpx.Client(base_url=server.url, headers=headers, **kwargs)
+    return httpx.Client(base_url=server.url, headers=headers, verify=TLS, **kwargs)
 
 
 @dataclass

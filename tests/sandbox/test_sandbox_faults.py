@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import httpx
@@ -57,7 +58,7 @@ def test_rate_limit_answers_429_with_retry_after(api: httpx.Client, server: Sand
     assert limited.status_code == 429 and limited.json()["code"] == 429
     retry_after = int(limited.headers["Retry-After"])
     assert retry_after >= 1
-    time.sleep(retry_after)
+    server.advance_clock(retry_after)  # the bucket refills by the sandbox's clock: no real wait
     assert api.get(f"{CORE}/tests/381296").status_code == 200
 
 
@@ -137,3 +138,22 @@ def test_throttle_rate_is_a_share_of_429s_with_retry_after(api: httpx.Client, se
     assert 8 < len(throttled) < 35
     assert all(a.headers["Retry-After"] == "1" and a.json()["code"] == 429 for a in throttled)
     assert {r.get("fault") for r in server.requests()} >= {"rate_limit", None}
+
+
+def test_wait_idle_returns_once_delayed_requests_have_landed(
+    api: httpx.Client, server: SandboxServer
+) -> None:
+    """What a test calls after killing a client: a request still held by a latency fault lands first."""
+    server.set_faults(latency_ms=300)
+    sender = threading.Thread(target=api.post, args=(f"{CORE}/membership",),
+                              kwargs={"json": {"email": "late@example.com", "role": "user"}})  # fmt: skip
+    sender.start()
+    try:
+        for _ in range(200):  # until the sandbox holds it (its latency fault is sleeping)
+            if server.sandbox.in_flight:
+                break
+            time.sleep(0.005)
+        server.wait_idle()
+        assert "late@example.com" in [m["email"] for m in server.state()["members"].values()]
+    finally:
+        sender.join(10)

@@ -7,9 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
+from e2e_support import sandbox_server
 from sandbox_helpers import CLIENT_ID, CLIENT_SECRET, CORE, authed
-
-from reconciler.sandbox.server import serve_in_thread
 
 Item = dict[str, Any]
 
@@ -67,7 +66,7 @@ def test_page_past_the_end_is_empty(reader: httpx.Client) -> None:
 
 def test_page_size_is_capped() -> None:
     with (
-        serve_in_thread(page_cap=7, client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as server,
+        sandbox_server(page_cap=7, client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as server,
         authed(server) as api,
     ):
         body = api.get(f"{CORE}/tests", params={"_max_per_page": 1000}).json()

@@ -8,9 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
+from e2e_support import sandbox_server
 from sandbox_helpers import CLIENT_ID, CLIENT_SECRET, CORE, authed
-
-from reconciler.sandbox.server import serve_in_thread
 
 Item = dict[str, Any]
 Params = list[tuple[str, str]]
@@ -62,9 +61,7 @@ def test_selector_filters_as_documented(
 def dialect_reader(request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
     dialects = request.param
     with (
-        serve_in_thread(
-            seed="demo", client_id=CLIENT_ID, client_secret=CLIENT_SECRET, dialects=dialects
-        ) as s,
+        sandbox_server(seed="demo", client_id=CLIENT_ID, client_secret=CLIENT_SECRET, dialects=dialects) as s,
         authed(s) as client,
     ):
         yield client

@@ -9,11 +9,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from e2e_support import sandbox_server
 from sandbox_helpers import CLIENT_ID, CLIENT_SECRET, CORE, INTERFACE, authed
 from taplytics_helpers import HEADER, TOKEN, USERS, problem
 
 from reconciler.sandbox.faults import Faults
-from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from reconciler.sandbox.server import SandboxServer
 
 RULE_402 = {"method": "POST", "path": "/v2/users/qa-402", "status": 402,
             "message": "User limit reached for this plan", "times": None}  # fmt: skip
@@ -21,7 +22,7 @@ RULE_402 = {"method": "POST", "path": "/v2/users/qa-402", "status": 402,
 
 @pytest.fixture
 def srv() -> Iterator[SandboxServer]:
-    with serve_in_thread(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, taplytics_token=TOKEN) as server:
+    with sandbox_server(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, taplytics_token=TOKEN) as server:
         yield server
 
 

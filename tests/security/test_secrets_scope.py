@@ -12,13 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import SERVER_DIR
-from e2e_support import CANARY_SECRET, CLIENT_ID, CliRunner, write_config
+from e2e_support import CANARY_SECRET, CLIENT_ID, CliRunner, sandbox_server, write_config
 
 from reconciler.http import register_secret
 from reconciler.http.errormap import server_message
 from reconciler.http.redact import redact
 from reconciler.sandbox.seed import initial_state
-from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from reconciler.sandbox.server import SandboxServer
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def echoing_server(tmp_path: Path) -> SandboxServer:
     path = tmp_path / SERVER_DIR / "state.json"
     path.parent.mkdir()
     path.write_text(json.dumps(state))
-    with serve_in_thread(
+    with sandbox_server(
         seed="demo", state_path=path, client_id=CLIENT_ID, client_secret=CANARY_SECRET
     ) as server:
         yield server

@@ -6,16 +6,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CANARY_SECRET, CLIENT_ID
+from e2e_support import CANARY_SECRET, CLIENT_ID, sandbox_server
 from watch_support import TAPLYTICS_CANARY
 
-from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from reconciler.sandbox.server import SandboxServer
 
 
 @pytest.fixture
 def tap_sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
     """The demo account over real HTTP, every credential a canary."""
-    with serve_in_thread(
+    with sandbox_server(
         seed="demo",
         state_path=tmp_path / "state.json",
         client_id=CLIENT_ID,

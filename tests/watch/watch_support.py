@@ -103,6 +103,9 @@ class Watch:
         )
         self.lines: list[str] = []
         self.out = ""
+        # One client for every poll of /metrics (every 50 ms while a test waits): httpx.get would build a new
+        # client, and its TLS context, each time, which made polling cost more CPU than the watch it polls.
+        self.http = httpx.Client(timeout=10)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         self.url = wait_for(self._url, 60, "the listening line")
@@ -126,10 +129,10 @@ class Watch:
         return "".join(self.lines)
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return httpx.get(self.url + path, timeout=10, **kwargs)
+        return self.http.get(self.url + path, **kwargs)
 
     def post(self, path: str, **kwargs: Any) -> httpx.Response:
-        return httpx.post(self.url + path, timeout=10, **kwargs)
+        return self.http.post(self.url + path, **kwargs)
 
     def metrics(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
         """Every sample of /metrics, by (name, sorted labels)."""
@@ -155,6 +158,7 @@ class Watch:
 
     def stop(self, signum: int = signal.SIGTERM, timeout: float = 30) -> int:
         """Signal it, wait for it, return its exit code."""
+        self.http.close()
         if self.proc.poll() is None:
             self.proc.send_signal(signum)
         try:
