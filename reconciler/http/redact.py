@@ -30,6 +30,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1" + MASK),
     (re.compile(r"(?i)(x-access-token\"?\s*[:=]\s*\"?)[^\"\s,}]+"), r"\1" + MASK),
 )
+# Each shape needs one of these words, in any case: a text without them is not searched (a 5 MB JSON plan
+# took 0.25 s through the four case-insensitive searches). Checked against ``text.casefold()``, which maps
+# every character ``(?i)`` equates with one of these letters to it (the words have no "i": re also equates
+# it with dotless and dotted capital I, which casefold keeps apart).
+_SHAPE_WORDS = ("token", "secret", "bearer")
 
 
 def _spellings(value: str) -> set[str]:
@@ -49,6 +54,7 @@ class Redactor:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._ordered: tuple[str, ...] = ()  # the secrets the pattern was built from, longest first
 
     def register(self, *values: str) -> None:
         """Remember ``values`` as secrets: from now on :meth:`redact` masks them."""
@@ -74,19 +80,22 @@ class Redactor:
 
     def redact(self, text: str) -> str:
         """Return ``text`` with every registered secret and every secret-shaped fragment masked."""
-        pattern = self._compiled()
-        if pattern is not None:
+        pattern, secrets = self._compiled()
+        # Plain substring checks first (fast): the regular expressions then run only where they can match.
+        if pattern is not None and any(secret in text for secret in secrets):
             text = pattern.sub(MASK, text)
-        for shape, replacement in _PATTERNS:
-            text = shape.sub(replacement, text)
+        folded = text.casefold()
+        if any(word in folded for word in _SHAPE_WORDS):
+            for shape, replacement in _PATTERNS:
+                text = shape.sub(replacement, text)
         return text
 
-    def _compiled(self) -> re.Pattern[str] | None:
+    def _compiled(self) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
         with self._lock:
             if self._pattern is None and self._secrets:
-                ordered = sorted(self._secrets, key=len, reverse=True)
-                self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
-            return self._pattern
+                self._ordered = tuple(sorted(self._secrets, key=len, reverse=True))
+                self._pattern = re.compile("|".join(re.escape(s) for s in self._ordered))
+            return self._pattern, self._ordered
 
 
 #: The one redactor of the process: secrets are process-wide, so is their masking.

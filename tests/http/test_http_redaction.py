@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import pickle
+import re
 import sys
 from collections.abc import Callable, Coroutine
 
 import httpx
+import hypothesis
 import pytest
 from http_fakes import CANARY_SECRET, CLIENT_ID, TESTS_PATH, TOKEN_PATH, FakeAbTasty, SleepRecorder
+from hypothesis import strategies as st
 
 from reconciler.errors import AuthError, ReconcilerError
 from reconciler.http import (
@@ -21,6 +24,7 @@ from reconciler.http import (
     Secret,
     redact,
 )
+from reconciler.http.redact import _PATTERNS, MASK
 
 BASE = "https://api.abtasty.test"
 
@@ -142,3 +146,46 @@ def _token_then(api: Handler) -> Handler:
         return await api(request)
 
     return handler
+
+
+_FRAGMENTS = st.sampled_from(
+    [
+        "api_token=",
+        "API_TOKEN=",
+        "ap\u0131_token=",  # dotless i: re's (?i) equates it with i
+        "access_token",
+        "acce\u017f\u017f_token",  # long s: (?i) equates it with s
+        '"client_secret": "',
+        "CLIENT_SECRET=",
+        "Bearer ",
+        "bEaReR\t",
+        "x-access-token: ",
+        "X-ACCESS-TOKEN=",
+        "to\u212aen",  # Kelvin sign: (?i) equates it with k
+        "s3cr3t-value",
+        "abc.DEF_123",
+        " ",
+        "&",
+        '"',
+        "}",
+        "\n",
+    ]
+)
+
+
+@hypothesis.settings(max_examples=400, deadline=None)
+@hypothesis.given(
+    st.lists(st.one_of(_FRAGMENTS, st.text(max_size=6)), max_size=14).map("".join),
+    st.sets(st.sampled_from(["s3cr3t-value", "abc.DEF_123", "Bearer x"]), max_size=2),
+)
+def test_redact_masks_exactly_what_every_search_would(text: str, secrets: set[str]) -> None:
+    """The substring checks that skip searches (issue 18: a 5 MB plan) never skip one that would match."""
+    redactor = Redactor()
+    redactor.register(*secrets)
+    expected = text
+    if redactor.secrets():
+        ordered = sorted(redactor.secrets(), key=len, reverse=True)
+        expected = re.compile("|".join(re.escape(s) for s in ordered)).sub(MASK, expected)
+    for shape, replacement in _PATTERNS:
+        expected = shape.sub(replacement, expected)
+    assert redactor.redact(text) == expected
