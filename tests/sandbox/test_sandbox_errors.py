@@ -72,15 +72,17 @@ def test_401_missing_invalid_and_expired(server: SandboxServer) -> None:
 
 
 def test_401_after_the_token_ttl(server: SandboxServer) -> None:
-    server.set_faults(token_ttl=1)
+    # A lifetime long enough that the real time a loaded machine takes between two requests never counts:
+    # only the clock's steps do (a 1 s lifetime and a 0.5 s step failed once under load).
+    server.set_faults(token_ttl=60)
     answer = httpx.post(server.token_url, json={"client_id": server.client_id, "client_secret": server.client_secret,
                                                 "grant_type": "client_credentials"}).json()  # fmt: skip
-    assert answer["expires_in"] == 1
+    assert answer["expires_in"] == 60
     headers = {"Authorization": f"Bearer {answer['access_token']}"}
     assert httpx.get(f"{server.url}{CORE}/tests", headers=headers).status_code == 200
-    server.advance_clock(0.5)
+    server.advance_clock(30)
     assert httpx.get(f"{server.url}{CORE}/tests", headers=headers).status_code == 200
-    server.advance_clock(0.6)  # 1.1 s after it was issued, by the sandbox's clock: no real wait
+    server.advance_clock(31)  # 61 s after it was issued, by the sandbox's clock: no real wait
     _problem(httpx.get(f"{server.url}{CORE}/tests", headers=headers), 401, "expired")
 
 
