@@ -137,12 +137,14 @@ def needs(changes: Sequence[Change]) -> list[Needs]:
     admin_grants = tuple(i for i in granting if admin_delta(changes[i]) > 0)
     tests = tuple(i for i, c in enumerate(changes) if c.kind in TEST_KINDS)
     others = tuple(range(len(changes)))
+    schedules: dict[str, tuple[int, ...]] = {}  # by test: indexed once, not searched per state change
+    for j in tests:
+        if changes[j].kind is Kind.TEST_SCHEDULE:
+            schedules[changes[j].key] = (*schedules.get(changes[j].key, ()), j)
     out: list[Needs] = []
     for i, change in enumerate(changes):
         if change.kind is Kind.TEST_STATE:
-            schedule = tuple(
-                j for j in tests if changes[j].kind is Kind.TEST_SCHEDULE and changes[j].key == change.key
-            )
+            schedule = schedules.get(change.key, ())
             out.append(Needs(waits=schedule, requires=schedule))
         elif takes_away(change):
             out.append(Needs(waits=granting, requires=admin_grants if admin_delta(change) < 0 else ()))
