@@ -137,8 +137,10 @@ async def _until_done_or_stopped(
         await asyncio.wait([everything, stopped], return_when=asyncio.FIRST_COMPLETED)
         if everything.done():
             everything.result()  # the bug, if there was one: let it out
-        else:
-            await asyncio.wait([t for t in tasks if not t.done()], timeout=grace)
+        else:  # stopped; the gather may lag a loop turn behind its last task, so some may be done already
+            rest = [t for t in tasks if not t.done()]
+            if rest:
+                await asyncio.wait(rest, timeout=grace)
     finally:
         stopped.cancel()
         for task in tasks:
