@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from e2e_support import CANARY_SECRET, CLIENT_ID, CliRunner, Result, run_cli, sandbox_server, server_env
-from export_helpers import Point
+from export_helpers import Aim, Point
+from taplytics_support import TAPLYTICS_CANARY, taplytics_env
 
 from reconciler.sandbox.server import SandboxServer
 
@@ -47,3 +48,26 @@ def demo(sandbox: SandboxServer, point: Point) -> SandboxServer:
     """The demo sandbox, with the CLI pointed at it."""
     point(sandbox)
     return sandbox
+
+
+@pytest.fixture
+def tap(cli: CliRunner) -> CliRunner:
+    """The CLI, with every output also searched for the Taplytics canary token."""
+
+    def run(*args: str, **env: str) -> Result:
+        result = cli(*args, **env)
+        assert TAPLYTICS_CANARY not in result.all, "the API token leaked into the output"
+        return result
+
+    return run
+
+
+@pytest.fixture
+def aim(monkeypatch: pytest.MonkeyPatch) -> Aim:
+    """``aim(server)``: later CLI runs talk Taplytics to ``server``."""
+
+    def to(server: SandboxServer) -> None:
+        for key, value in taplytics_env(server).items():
+            monkeypatch.setenv(key, value)
+
+    return to

@@ -20,6 +20,7 @@ from reconciler.sandbox.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 Point = Callable[[SandboxServer], None]  # the `point` fixture: aim later CLI runs at a server
+Aim = Callable[[SandboxServer], None]  # the `aim` fixture: later CLI runs talk Taplytics to a server
 SCHEMA = json.loads((ROOT / "schema" / "reconciler.schema.json").read_text())
 
 

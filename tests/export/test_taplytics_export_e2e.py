@@ -7,43 +7,18 @@ need quotes keep their JSON type; what the config language cannot say is left ou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from e2e_support import CliRunner, Result
-from export_helpers import check_valid
-from taplytics_support import TAPLYTICS_CANARY, taplytics_env, taplytics_sandbox
+from export_helpers import Aim, check_valid
+from taplytics_support import TAPLYTICS_CANARY, taplytics_sandbox
 
 from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.server import SandboxServer
 
 PROJECT = "my-app"
-Aim = Callable[[SandboxServer], None]
-
-
-@pytest.fixture
-def tap(cli: CliRunner) -> Iterator[CliRunner]:
-    """The CLI, with every output also searched for the Taplytics canary token."""
-
-    def run(*args: str, **env: str) -> Result:
-        result = cli(*args, **env)
-        assert TAPLYTICS_CANARY not in result.all, "the API token leaked into the output"
-        return result
-
-    yield run
-
-
-@pytest.fixture
-def aim(monkeypatch: pytest.MonkeyPatch) -> Aim:
-    """``aim(server)``: later CLI runs talk Taplytics to ``server``."""
-
-    def to(server: SandboxServer) -> None:
-        for key, value in taplytics_env(server).items():
-            monkeypatch.setenv(key, value)
-
-    return to
 
 
 def export_to(tap: CliRunner, path: Path, *extra: str) -> Result:

@@ -4,16 +4,13 @@ the drifted values stays byte for byte, and ``plan`` then finds the file in sync
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import CliRunner, Result
-from export_helpers import check_valid
-from taplytics_support import TAPLYTICS_CANARY, taplytics_env, taplytics_sandbox
-
-from reconciler.sandbox.server import SandboxServer
+from e2e_support import CliRunner
+from export_helpers import Aim, check_valid
+from taplytics_support import taplytics_sandbox
 
 HAND_WRITTEN = """\
 # yaml-language-server: $schema=../schema/reconciler.schema.json
@@ -70,28 +67,6 @@ EXPECTED_LINES = {
     24: "        early_access: false    # a boolean",
     25: "        beta: true             # a string",
 }
-Aim = Callable[[SandboxServer], None]
-
-
-@pytest.fixture
-def tap(cli: CliRunner) -> CliRunner:
-    """The CLI, with every output also searched for the Taplytics canary token."""
-
-    def run(*args: str, **env: str) -> Result:
-        result = cli(*args, **env)
-        assert TAPLYTICS_CANARY not in result.all, "the API token leaked into the output"
-        return result
-
-    return run
-
-
-@pytest.fixture
-def aim(monkeypatch: pytest.MonkeyPatch) -> Aim:
-    def to(server: SandboxServer) -> None:
-        for key, value in taplytics_env(server).items():
-            monkeypatch.setenv(key, value)
-
-    return to
 
 
 def write(path: Path, text: str, newline: str = "\n") -> None:

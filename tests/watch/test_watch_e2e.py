@@ -28,6 +28,8 @@ from reconciler.sandbox.server import SandboxServer
 TAP = {"provider": "taplytics", "account": "my-app"}
 PENDING = "reconciler_pending_changes"
 CHECKS = "reconciler_checks_total"
+# A watch that checks every second, serves on a free port and applies what drifts.
+SELF_HEALING = ["--interval", "1s", "--listen", "127.0.0.1:0", "--self-heal"]
 
 
 def _env(server: SandboxServer) -> dict[str, str]:
@@ -139,16 +141,7 @@ def test_self_heal_converges_and_the_gauge_returns_to_zero(
     with (
         Receiver() as receiver,
         watching(
-            [
-                str(tmp_path),
-                "--interval",
-                "1s",
-                "--listen",
-                "127.0.0.1:0",
-                "--self-heal",
-                "--notify",
-                receiver.url,
-            ],
+            [str(tmp_path), *SELF_HEALING, "--notify", receiver.url],
             _env(tap_sandbox),
             tmp_path,
         ) as watch,
@@ -278,16 +271,7 @@ def test_self_heal_never_forces_a_rail(tap_sandbox: SandboxServer, tmp_path: Pat
     with (
         Receiver() as receiver,
         watching(
-            [
-                str(tmp_path),
-                "--interval",
-                "1s",
-                "--listen",
-                "127.0.0.1:0",
-                "--self-heal",
-                "--notify",
-                receiver.url,
-            ],
+            [str(tmp_path), *SELF_HEALING, "--notify", receiver.url],
             _env(tap_sandbox),
             tmp_path,
         ) as watch,
