@@ -143,6 +143,20 @@ def sandbox_server(**options: Any) -> Iterator[SandboxServer]:
         stop_later(lambda: serving.__exit__(None, None, None))
 
 
+@contextmanager
+def canary_sandbox(tmp_path: Path, taplytics_token: str) -> Iterator[SandboxServer]:
+    """The demo account over real HTTP with a state file, every credential a canary (the AB Tasty ones and
+    ``taplytics_token``), stopped in the background."""
+    with sandbox_server(
+        seed="demo",
+        state_path=tmp_path / "state.json",
+        client_id=CLIENT_ID,
+        client_secret=CANARY_SECRET,
+        taplytics_token=taplytics_token,
+    ) as server:
+        yield server
+
+
 def generated(
     tmp_path: Path, seed: str, dialects: str | None = None, page_cap: int = 100, **faults: float
 ) -> Iterator[SandboxServer]:

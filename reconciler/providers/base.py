@@ -32,18 +32,19 @@ endpoints and payloads, and nothing of terminals, plan files or other vendors. T
   already took effect after a crash must not duplicate anything. Failures are ``ReconcilerError`` s.
 - **label(change)** / **describe(change)** say in words what a change does (the renderers ask them; a saved
   plan has no config, so they are class methods of the change alone).
-- **exporter()** (optional): writes a live account as config (``export`` / ``export --update``).
+- **exporter_at** (optional, ``module:attribute``, loaded by ``exporter()``): writes a live account as config (``export`` / ``export --update``).
 - **webhook** (optional): the name of the route ``reconciler watch`` serves for the vendor's webhooks
   (``POST /hooks/{webhook}``): a delivery there triggers a check of every account of this provider.
 """
 
 from __future__ import annotations
 
+import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
 from reconciler.core.changes import Change, ChangeKind, Needs
 from reconciler.core.plan import AccountPlan, Note, Setting, Violation, build_plan
@@ -102,6 +103,8 @@ class Provider(ABC):
     inventory_nouns: ClassVar[tuple[str, ...]] = ()
     url_paths: ClassVar[tuple[Loc, ...]] = ()
     trusted_hosts: ClassVar[tuple[str, ...]] = ()
+    #: Where the exporter is, ``module:attribute`` (None: the provider has none); see ``exporter()``.
+    exporter_at: ClassVar[str | None] = None
     webhook: ClassVar[str | None] = None
 
     def __init__(self, loaded: LoadedConfig) -> None:
@@ -170,8 +173,11 @@ class Provider(ABC):
 
     @classmethod
     def exporter(cls) -> Exporter | None:
-        """Writes a live account as config, or None; a method so its module is imported only by ``export``."""
-        return None
+        """The provider's exporter, from ``exporter_at``: imported here, so that only ``export`` loads it."""
+        if cls.exporter_at is None:
+            return None
+        module, _, name = cls.exporter_at.partition(":")
+        return cast("Exporter", getattr(importlib.import_module(module), name))
 
     @classmethod
     def plan(cls, path: str, config: Any, existing: State, config_digest: str = "") -> AccountPlan:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CANARY_SECRET, CLIENT_ID, HEADER, Result, run_cli, sandbox_server, server_env
+from e2e_support import CANARY_SECRET, HEADER, Result, canary_sandbox, run_cli, server_env
 
 from reconciler.sandbox.server import SandboxServer
 
@@ -49,13 +49,7 @@ users:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[SandboxServer]:
-    with sandbox_server(
-        seed="demo",
-        state_path=tmp_path / "state.json",
-        client_id=CLIENT_ID,
-        client_secret=CANARY_SECRET,
-        taplytics_token=TAPLYTICS_CANARY,
-    ) as running:
+    with canary_sandbox(tmp_path, TAPLYTICS_CANARY) as running:
         yield running
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CANARY_SECRET, CLIENT_ID, sandbox_server
+from e2e_support import canary_sandbox
 from watch_support import TAPLYTICS_CANARY
 
 from reconciler.sandbox.server import SandboxServer
@@ -15,11 +15,5 @@ from reconciler.sandbox.server import SandboxServer
 @pytest.fixture
 def tap_sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
     """The demo account over real HTTP, every credential a canary."""
-    with sandbox_server(
-        seed="demo",
-        state_path=tmp_path / "state.json",
-        client_id=CLIENT_ID,
-        client_secret=CANARY_SECRET,
-        taplytics_token=TAPLYTICS_CANARY,
-    ) as server:
+    with canary_sandbox(tmp_path, TAPLYTICS_CANARY) as server:
         yield server

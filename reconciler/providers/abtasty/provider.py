@@ -21,9 +21,8 @@ from reconciler.providers.abtasty.diff import diff
 from reconciler.providers.abtasty.state import Existing
 from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
 
-if TYPE_CHECKING:  # the HTTP stack and the exporter are imported when used: `validate` never needs them
+if TYPE_CHECKING:  # the HTTP stack is imported when used (`connect`, `__init__`): `validate` never needs it
     from reconciler.http import ApiClient
-    from reconciler.providers.export import Exporter
 
 DEFAULT_API_URL = "https://api.abtasty.com"
 DEFAULT_API2_URL = "https://api2.abtasty.com"  # token, membership and script, in the document's examples
@@ -61,6 +60,7 @@ class AbTastyProvider(Provider):
     inventory_nouns = ("test", "member")
     url_paths = (("account", "api_url"), ("account", "auth_url"))
     # The document's hosts: the API on api.abtasty.com, the token (and membership examples) on api2.
+    exporter_at = "reconciler.providers.abtasty.export:EXPORTER"  # imported by `export` only
     trusted_hosts = ("api.abtasty.com", "api2.abtasty.com")
 
     def __init__(self, client: ApiClient, loaded: LoadedConfig, api2_url: str | None = None) -> None:
@@ -71,13 +71,6 @@ class AbTastyProvider(Provider):
 
         self.api = AccountApi(client, loaded, loaded.config, api2_url)
         self.marker = pending.marker_path(str(client.origin), loaded.config.account.id)
-
-    @classmethod
-    def exporter(cls) -> Exporter:
-        """See ``abtasty.export`` (imported on first use: only ``export`` needs it)."""
-        from reconciler.providers.abtasty.export import EXPORTER
-
-        return EXPORTER
 
     @classmethod
     def account_of(cls, config: Any) -> str:

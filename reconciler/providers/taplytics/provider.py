@@ -18,9 +18,8 @@ from reconciler.providers.taplytics.config import TaplyticsConfig
 from reconciler.providers.taplytics.diff import diff
 from reconciler.providers.taplytics.state import Existing
 
-if TYPE_CHECKING:  # the HTTP stack and the exporter are imported when used: `validate` never needs them
+if TYPE_CHECKING:  # the HTTP stack is imported when used (`connect`, `__init__`): `validate` never needs it
     from reconciler.http import ApiClient
-    from reconciler.providers.export import Exporter
 
 DEFAULT_API_URL = "https://api.taplytics.com"
 _TOKEN = ("project", "api_token")
@@ -49,6 +48,7 @@ class TaplyticsProvider(Provider):
     unique_keys = (UniqueKey(("users",), "user_id", "user_id"),)
     inventory_nouns = ("user",)
     url_paths = (("project", "api_url"),)
+    exporter_at = "reconciler.providers.taplytics.export:EXPORTER"  # imported by `export` only
     trusted_hosts = ("api.taplytics.com",)  # the document's one API host
     # The document lists webhooks (a user added, an experiment started): `watch` receives them here.
     webhook = "taplytics"
@@ -60,13 +60,6 @@ class TaplyticsProvider(Provider):
         from reconciler.providers.taplytics.api import ProjectApi
 
         self.api = ProjectApi(client, loaded.config)
-
-    @classmethod
-    def exporter(cls) -> Exporter:
-        """See ``taplytics.export`` (imported on first use: only ``export`` needs it)."""
-        from reconciler.providers.taplytics.export import EXPORTER
-
-        return EXPORTER
 
     @classmethod
     def account_of(cls, config: Any) -> str:
