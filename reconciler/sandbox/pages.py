@@ -18,6 +18,10 @@ from starlette.responses import JSONResponse, Response
 
 from reconciler.sandbox.store import Store
 
+# Bodies kept at most: any query string is a key, so a client asking endless variants must not grow the
+# cache without end; past this, pages are rendered as without it (a 10,000-test account has 100 pages).
+MAX_BODIES = 2_000
+
 
 class PageCache:
     """Bodies of the current store version, by ``path?query``; ``hits`` counts pages served from it,
@@ -40,7 +44,9 @@ class PageCache:
         if body is not None:
             self.hits += 1
             return body
-        body = self._bodies[key] = bytes(JSONResponse(build()).body)
+        body = bytes(JSONResponse(build()).body)
+        if len(self._bodies) < MAX_BODIES:
+            self._bodies[key] = body
         self.misses += 1
         return body
 

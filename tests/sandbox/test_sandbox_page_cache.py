@@ -91,3 +91,17 @@ def test_service_times_follow_the_log(cached: SandboxServer) -> None:
         assert all(0 <= ms < 200 for ms in service)  # the 200 ms of latency are not counted
         assert httpx.delete(f"{cached.url}/_sandbox/requests").status_code == 204
         assert httpx.get(f"{cached.url}/_sandbox/service").json() == []
+
+
+def test_the_cache_keeps_at_most_max_bodies() -> None:
+    """Any query string is a key: endless variants are rendered, not kept without end."""
+    from reconciler.sandbox.pages import MAX_BODIES
+    from reconciler.sandbox.seed import initial_state
+    from reconciler.sandbox.store import Store
+
+    cache, store = PageCache(), Store(initial_state("demo"))
+    for n in range(MAX_BODIES + 50):
+        assert cache.body(store, f"/tests?x={n}", lambda n=n: {"n": n}) == f'{{"n":{n}}}'.encode()
+    assert cache.misses == MAX_BODIES + 50
+    assert cache.body(store, "/tests?x=0", lambda: {"n": 0}) == b'{"n":0}' and cache.hits == 1
+    assert cache.body(store, f"/tests?x={MAX_BODIES + 1}", lambda: {"n": -1}) == b'{"n":-1}'  # not kept
