@@ -18,7 +18,7 @@ from reconciler.core.plan import AccountPlan, Note, Setting, Summary, summary_di
 from reconciler.core.text import escape_invisible
 from reconciler.http.redact import redact
 from reconciler.providers import registry
-from reconciler.providers.base import Provider
+from reconciler.providers.base import AnyProvider
 
 #: The JSON plan format (schema/plan.schema.json, docs/plan-format.md). 2.0: ``account`` is a number when
 #: the provider's accounts are numbered (AB Tasty), a string otherwise; 1.0 always wrote a string.
@@ -31,7 +31,7 @@ _COLOR = {Action.CREATE: "\x1b[32m", Action.UPDATE: "\x1b[33m", Action.DELETE: "
 _RESET = "\x1b[0m"
 
 
-def _provider(name: str) -> type[Provider]:
+def _provider(name: str) -> type[AnyProvider]:
     found = registry.get(name)
     if found is None:  # a plan is only ever built or read for an installed provider
         raise ValueError(f"no provider {name!r}")
@@ -43,7 +43,7 @@ def account_heading(plan: AccountPlan) -> str:
     return f"{plan.provider} {_provider(plan.provider).account_noun} {plan.account}"
 
 
-def change_line(change: Change, provider: type[Provider], color: bool = False) -> str:
+def change_line(change: Change, provider: type[AnyProvider], color: bool = False) -> str:
     """One line of the text plan, e.g. ``~ test 381296 "Public API Test": state pause -> play (prod)``."""
     symbol = _SYMBOL[change.action]
     sep = " " if provider.inline(change) else ": "
@@ -98,7 +98,7 @@ def render_text(
     return redact("\n".join(lines) + "\n")
 
 
-def _nothing_managed(provider: type[Provider]) -> str:
+def _nothing_managed(provider: type[AnyProvider]) -> str:
     nouns = " or ".join(provider.inventory_nouns) or "resource"
     return f"  (manages nothing: declare a {nouns} to manage it)"
 

@@ -67,7 +67,8 @@ class _Cli(click.Group):
             return None
         module, attr, _ = COMMANDS[cmd_name]
         command = getattr(importlib.import_module(module), attr)
-        assert isinstance(command, click.Command)
+        if not isinstance(command, click.Command):  # looked up by name in the table: untyped until checked
+            raise TypeError(f"{module}:{attr} is not a click command")
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

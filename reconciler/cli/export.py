@@ -33,7 +33,7 @@ from reconciler.errors import ConfigIssue, ReconcilerError
 from reconciler.export.result import UpdateResult
 from reconciler.files import write_atomic
 from reconciler.providers import registry
-from reconciler.providers.base import Provider
+from reconciler.providers.base import AnyProvider
 from reconciler.providers.export import ExportRequest
 from reconciler.providers.trust import allowed_hosts, trusted_endpoint
 
@@ -41,7 +41,7 @@ SCHEMA_FILE = Path("schema/reconciler.schema.json")
 SHOWN_NEW = 20  # "not in the file" lines printed before a count: an account may hold thousands
 
 
-def _exporting(_ctx: click.Context, _param: click.Parameter, value: str | None) -> type[Provider] | None:
+def _exporting(_ctx: click.Context, _param: click.Parameter, value: str | None) -> type[AnyProvider] | None:
     """``--provider``: an installed provider that has an exporter; by default the only one there is."""
     able = [p for p in registry.providers() if p.exporter() is not None]
     if value is None:
@@ -88,7 +88,7 @@ def _exporting(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 @click.option("--add-new", is_flag=True, help="With --update: append the entries the file lacks.")
 @click.option("--check", is_flag=True, help="With --update: write nothing; exit 2 when the file is stale.")
 def export(
-    provider: type[Provider] | None,
+    provider: type[AnyProvider] | None,
     account: str | None,
     tests: str,
     members: bool,
@@ -154,7 +154,7 @@ def _schema_beside(output: str, ref: str) -> None:
 
 
 def _export(
-    provider: type[Provider],
+    provider: type[AnyProvider],
     raw_account: str,
     request: ExportRequest,
     output: str | None,
