@@ -1,6 +1,7 @@
 """Plans as text (Terraform-like), JSON (for machines) and Markdown (for PR comments).
 
-Pure functions returning strings: the CLI decides where they go. Each change is put in words by its
+Pure functions returning strings: the CLI decides where they go. ``FORMATS`` is the table of output formats
+(name -> renderer and help) that ``plan --format`` and ``show --format`` offer: a new format is one entry. Each change is put in words by its
 provider (``label`` / ``describe``), found by the plan's provider name. Every rendering is redacted whole
 (a server can put a token in a test name, and a plan file is posted and kept), and invisible or control
 characters in what a provider says are shown escaped, so a name cannot forge or hide a plan line.
@@ -9,7 +10,8 @@ characters in what a provider says are shown escaped, so a name cannot forge or 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from reconciler import __version__
@@ -194,3 +196,34 @@ def render_markdown(plans: Sequence[AccountPlan], *, limit: int | None = None, e
         kept.append(line)
     body = redact("\n".join(kept).rstrip("\n"))  # a masked secret is shorter: the text still fits
     return body + "\n" + footer.format(n=omitted, limit=limit).rstrip() + "\n"
+
+
+@dataclass(frozen=True)
+class View:
+    """How the person asked to see a plan: in colour, and which config paths manage nothing (``idle``).
+    Formats for machines and pull requests ignore both."""
+
+    color: bool = False
+    idle: Collection[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Format:
+    """One output format of a plan: its renderer and its sentence of ``--format``'s help."""
+
+    render: Callable[[Sequence[AccountPlan], View], str]
+    help: str
+
+
+#: Every output format, by the name ``--format`` takes; the first is the default.
+FORMATS: dict[str, Format] = {
+    "text": Format(
+        lambda plans, view: render_text(plans, color=view.color, idle=view.idle),
+        "the Terraform-like plan for people",
+    ),
+    "json": Format(
+        lambda plans, _view: render_json(plans),
+        "one line, versioned (format_version, see schema/plan.schema.json) for scripts and policies",
+    ),
+    "markdown": Format(lambda plans, _view: render_markdown(plans), "a PR comment with a hidden marker"),
+}

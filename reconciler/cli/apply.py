@@ -23,7 +23,7 @@ from typing import Any
 import click
 
 from reconciler.audit import AuditLog, run_context
-from reconciler.cli.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR
+from reconciler.cli.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USER_ERROR, Exit
 from reconciler.cli.github import actions_env, check_reviewed, reviewed_digest
 from reconciler.cli.options import (
     COMMON_ENV,
@@ -45,8 +45,6 @@ from reconciler.core.schedule import ApplyResult, Events, Outcome
 from reconciler.engine import Session
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.render import render_text
-
-EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 @click.command(
@@ -120,7 +118,7 @@ def apply(
             results, signum = _run_apply(session, force, saved, approved, reporter, check, audit)
     reporter.finish(results, signum)
     if signum:
-        raise click.exceptions.Exit(EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED)
+        raise Exit(EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED)
 
 
 def _confirmed(session: Session, shown: Progress, force: bool) -> list[AccountPlan]:
@@ -140,7 +138,7 @@ def _confirmed(session: Session, shown: Progress, force: bool) -> list[AccountPl
             if not answer
             else "Apply cancelled: nothing was changed."
         )
-        raise click.exceptions.Exit(EXIT_USER_ERROR)
+        raise Exit(EXIT_USER_ERROR)
     return plans
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from pathlib import Path
 
 import click
 
+from reconciler.cli.errors import EXIT_CHANGES, Exit
 from reconciler.cli.options import (
     COMMON_ENV,
     PROVIDER_ENV,
@@ -216,7 +216,7 @@ def _finish_update(result: UpdateResult, check: bool) -> None:
     _print_report(result, written)
     stale = result.changed or result.count("gone") > 0
     if check and stale:
-        sys.exit(2)
+        raise Exit(EXIT_CHANGES)  # the file is stale: the code plan --detailed-exitcode gives drift
 
 
 def _print_report(result: UpdateResult, written: bool) -> None:
