@@ -10,7 +10,6 @@ second signal stops at once.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import select
 import signal
@@ -44,6 +43,7 @@ from reconciler.core.plan import AccountPlan
 from reconciler.core.schedule import ApplyResult, Events, Outcome
 from reconciler.engine import Session
 from reconciler.errors import PlanError, ReconcilerError
+from reconciler.files import read_plan_file
 from reconciler.render import render_text
 
 
@@ -91,7 +91,7 @@ def apply(
     """Make the accounts match the config: exactly the changes plan shows."""
     options = run_options()
     reviewed = asyncio.run(reviewed_digest(actions_env())) if github_reviewed else None  # before any account
-    saved = _read_plan(plan_file) if plan_file else None
+    saved = read_plan_file(plan_file) if plan_file else None
     if not paths:
         if saved is None:
             raise click.UsageError("give the config files or directories to apply, or --plan FILE")
@@ -237,18 +237,6 @@ def _checked_first(
 
 def _run(coro: Coroutine[Any, Any, list[ApplyResult]]) -> list[ApplyResult]:
     return asyncio.run(coro)
-
-
-def _read_plan(path: str) -> dict[str, Any]:
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as err:
-        raise PlanError(
-            f"{path}: not a reconciler plan file ({err.__class__.__name__}): run plan --out again"
-        ) from None
-    if not isinstance(data, dict) or "accounts" not in data:
-        raise PlanError(f"{path}: not a reconciler plan file: run plan --out again")
-    return data
 
 
 def _recorded_paths(saved: dict[str, Any], plan_file: str) -> tuple[str, ...]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from reconciler.cli.apply import _read_plan
 from reconciler.cli.options import display_options, echo_format, format_option
 from reconciler.core.saved import read_plans
+from reconciler.files import read_plan_file
 from reconciler.providers import registry
 from reconciler.render import Format
 
@@ -21,5 +21,5 @@ from reconciler.render import Format
 @format_option
 def show(plan_file: str, fmt: Format) -> None:
     """Print a saved plan (plan -o FILE) without touching any account: no credentials, no network."""
-    plans = read_plans(_read_plan(plan_file), registry.kinds_of)
+    plans = read_plans(read_plan_file(plan_file), registry.kinds_of)
     echo_format(plans, fmt)
