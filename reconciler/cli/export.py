@@ -30,12 +30,12 @@ from reconciler.config.load import load_document_config
 from reconciler.config.yaml import parse_document
 from reconciler.engine import provider_for
 from reconciler.errors import ConfigIssue, ReconcilerError
-from reconciler.export.result import UpdateResult
 from reconciler.files import write_atomic
 from reconciler.providers import registry
 from reconciler.providers.base import AnyProvider
-from reconciler.providers.export import ExportRequest
+from reconciler.providers.exporter import ExportRequest
 from reconciler.providers.trust import allowed_hosts, trusted_endpoint
+from reconciler.yamledit.result import UpdateResult
 
 SCHEMA_FILE = Path("schema/reconciler.schema.json")
 SHOWN_NEW = 20  # "not in the file" lines printed before a count: an account may hold thousands

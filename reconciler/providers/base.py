@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from reconciler.config.load import LoadedConfig
-    from reconciler.providers.export import Exporter
+    from reconciler.providers.exporter import Exporter
 
 Loc = tuple[str | int, ...]
 

@@ -14,8 +14,8 @@ from reconciler.providers.abtasty.state import Existing
 
 if TYPE_CHECKING:
     from reconciler.config.load import LoadedConfig
-    from reconciler.export.result import Exported, UpdateResult
-    from reconciler.providers.export import ExportRequest
+    from reconciler.providers.exporter import ExportRequest
+    from reconciler.yamledit.result import Exported, UpdateResult
 
 _SELECTIONS: dict[str, TestSelection] = {"all": "all", "playing": "playing", "none": "none"}
 

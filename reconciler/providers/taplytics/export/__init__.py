@@ -19,8 +19,8 @@ from reconciler.providers.taplytics.state import Existing
 
 if TYPE_CHECKING:
     from reconciler.config.load import LoadedConfig
-    from reconciler.export.result import Exported, UpdateResult
-    from reconciler.providers.export import ExportRequest
+    from reconciler.providers.exporter import ExportRequest
+    from reconciler.yamledit.result import Exported, UpdateResult
 
 
 class TaplyticsExporter:

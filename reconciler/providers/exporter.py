@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from reconciler.config.load import LoadedConfig
-    from reconciler.export.result import Exported, UpdateResult
     from reconciler.providers.base import Endpoint
+    from reconciler.yamledit.result import Exported, UpdateResult
 
 
 @dataclass(frozen=True)
