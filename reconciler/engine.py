@@ -28,7 +28,7 @@ from reconciler.errors import (
 from reconciler.http.observe import RequestObserver, observing
 from reconciler.lock import account_lock
 from reconciler.providers import registry
-from reconciler.providers.base import Endpoint, Provider
+from reconciler.providers.base import AnyProvider, Endpoint, Provider, StateT
 from reconciler.providers.trust import allowed_hosts, trusted_endpoint
 
 #: Given one config, the observer of its account's reads (the CLI's progress display), or None.
@@ -37,7 +37,7 @@ Observers = Callable[[LoadedConfig], RequestObserver | None]
 OnPlan = Callable[[list[AccountPlan]], None]
 
 
-def provider_for(loaded: LoadedConfig) -> type[Provider]:
+def provider_for(loaded: LoadedConfig) -> type[AnyProvider]:
     """The provider class a loaded config names (loading already refused unknown providers)."""
     found = registry.get(loaded.provider)
     if found is None:
@@ -143,7 +143,7 @@ class Session:
                 await asyncio.gather(*(self._apply_one(p, prov, on_event, stop) for p, prov in pairs))
             )
 
-    async def _fetch(self, provider: Provider) -> State:
+    async def _fetch(self, provider: Provider[Any, StateT, Any]) -> StateT:
         with self._credentials_named(provider.loaded):
             return await provider.fetch()
 
@@ -176,7 +176,7 @@ class Session:
         return {p.path: p for p in approved or ()}
 
     async def _apply_one(
-        self, plan: AccountPlan, provider: Provider, on_event: Events, stop: asyncio.Event | None
+        self, plan: AccountPlan, provider: AnyProvider, on_event: Events, stop: asyncio.Event | None
     ) -> ApplyResult:
         needs = provider.needs(plan.changes)
         return await apply_changes(plan, needs, provider.execute, self.parallelism, on_event, stop)

@@ -1,4 +1,5 @@
-"""Writing the files a command produces (plan files, exported and refreshed configs)."""
+"""Reading a saved plan file, and writing the files a command produces (plan files, exported and refreshed
+configs)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,19 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+from reconciler.core.saved import not_a_plan, parse_plan
 from reconciler.errors import ReconcilerError
+
+
+def read_plan_file(path: str) -> dict[str, Any]:
+    """The document of the plan file at ``path`` (``show``, ``apply --plan``): refused unless it is one."""
+    try:
+        text = Path(path).read_text()
+    except (OSError, ValueError) as err:  # ValueError: bytes that are not UTF-8
+        raise not_a_plan(path, err) from None
+    return parse_plan(text, path)
 
 
 def check_output(path: Path, inputs: Iterable[str | Path]) -> None:

@@ -1,6 +1,7 @@
 """Plans as text (Terraform-like), JSON (for machines) and Markdown (for PR comments).
 
-Pure functions returning strings: the CLI decides where they go. Each change is put in words by its
+Pure functions returning strings: the CLI decides where they go. ``FORMATS`` is the table of output formats
+(name -> renderer and help) that ``plan --format`` and ``show --format`` offer: a new format is one entry. Each change is put in words by its
 provider (``label`` / ``describe``), found by the plan's provider name. Every rendering is redacted whole
 (a server can put a token in a test name, and a plan file is posted and kept), and invisible or control
 characters in what a provider says are shown escaped, so a name cannot forge or hide a plan line.
@@ -9,7 +10,8 @@ characters in what a provider says are shown escaped, so a name cannot forge or 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from reconciler import __version__
@@ -18,7 +20,7 @@ from reconciler.core.plan import AccountPlan, Note, Setting, Summary, summary_di
 from reconciler.core.text import escape_invisible
 from reconciler.http.redact import redact
 from reconciler.providers import registry
-from reconciler.providers.base import Provider
+from reconciler.providers.base import AnyProvider
 
 #: The JSON plan format (schema/plan.schema.json, docs/plan-format.md). 2.0: ``account`` is a number when
 #: the provider's accounts are numbered (AB Tasty), a string otherwise; 1.0 always wrote a string.
@@ -31,7 +33,7 @@ _COLOR = {Action.CREATE: "\x1b[32m", Action.UPDATE: "\x1b[33m", Action.DELETE: "
 _RESET = "\x1b[0m"
 
 
-def _provider(name: str) -> type[Provider]:
+def _provider(name: str) -> type[AnyProvider]:
     found = registry.get(name)
     if found is None:  # a plan is only ever built or read for an installed provider
         raise ValueError(f"no provider {name!r}")
@@ -43,7 +45,7 @@ def account_heading(plan: AccountPlan) -> str:
     return f"{plan.provider} {_provider(plan.provider).account_noun} {plan.account}"
 
 
-def change_line(change: Change, provider: type[Provider], color: bool = False) -> str:
+def change_line(change: Change, provider: type[AnyProvider], color: bool = False) -> str:
     """One line of the text plan, e.g. ``~ test 381296 "Public API Test": state pause -> play (prod)``."""
     symbol = _SYMBOL[change.action]
     sep = " " if provider.inline(change) else ": "
@@ -98,7 +100,7 @@ def render_text(
     return redact("\n".join(lines) + "\n")
 
 
-def _nothing_managed(provider: type[Provider]) -> str:
+def _nothing_managed(provider: type[AnyProvider]) -> str:
     nouns = " or ".join(provider.inventory_nouns) or "resource"
     return f"  (manages nothing: declare a {nouns} to manage it)"
 
@@ -194,3 +196,34 @@ def render_markdown(plans: Sequence[AccountPlan], *, limit: int | None = None, e
         kept.append(line)
     body = redact("\n".join(kept).rstrip("\n"))  # a masked secret is shorter: the text still fits
     return body + "\n" + footer.format(n=omitted, limit=limit).rstrip() + "\n"
+
+
+@dataclass(frozen=True)
+class View:
+    """How the person asked to see a plan: in colour, and which config paths manage nothing (``idle``).
+    Formats for machines and pull requests ignore both."""
+
+    color: bool = False
+    idle: Collection[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Format:
+    """One output format of a plan: its renderer and its sentence of ``--format``'s help."""
+
+    render: Callable[[Sequence[AccountPlan], View], str]
+    help: str
+
+
+#: Every output format, by the name ``--format`` takes; the first is the default.
+FORMATS: dict[str, Format] = {
+    "text": Format(
+        lambda plans, view: render_text(plans, color=view.color, idle=view.idle),
+        "the Terraform-like plan for people",
+    ),
+    "json": Format(
+        lambda plans, _view: render_json(plans),
+        "one line, versioned (format_version, see schema/plan.schema.json) for scripts and policies",
+    ),
+    "markdown": Format(lambda plans, _view: render_markdown(plans), "a PR comment with a hidden marker"),
+}

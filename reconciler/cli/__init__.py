@@ -14,7 +14,7 @@ from typing import NoReturn
 import click
 
 from reconciler import __version__
-from reconciler.cli.errors import EXIT_OK, handle
+from reconciler.cli.errors import EXIT_OK, Exit, handle
 from reconciler.errors import ReconcilerError
 
 # Every command, by name: (module, attribute, its first sentence). Imported only when run, so `reconciler
@@ -67,7 +67,8 @@ class _Cli(click.Group):
             return None
         module, attr, _ = COMMANDS[cmd_name]
         command = getattr(importlib.import_module(module), attr)
-        assert isinstance(command, click.Command)
+        if not isinstance(command, click.Command):  # looked up by name in the table: untyped until checked
+            raise TypeError(f"{module}:{attr} is not a click command")
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -95,11 +96,11 @@ def run(argv: list[str] | None = None) -> int:
     verbose = "-v" in args or "--verbose" in args
     try:
         code = cli.main(args=args, prog_name="reconciler", standalone_mode=False)
-    except (ReconcilerError, click.ClickException, click.exceptions.Abort, KeyboardInterrupt) as err:
+    except (Exit, ReconcilerError, click.ClickException, click.exceptions.Abort, KeyboardInterrupt) as err:
         return handle(err, verbose)
-    except SystemExit as ex:  # sys.exit() from a command (plan --detailed-exitcode)
+    except SystemExit as ex:  # our commands raise Exit; this is library code calling sys.exit()
         return ex.code if isinstance(ex.code, int) else 1
-    except click.exceptions.Exit as ex:
+    except click.exceptions.Exit as ex:  # click's own (--version, --help) when it escapes main()
         return ex.exit_code
     except Exception as err:  # a bug: say so, keep the traceback for the report
         return handle(err, verbose)

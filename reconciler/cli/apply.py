@@ -10,7 +10,6 @@ second signal stops at once.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import select
 import signal
@@ -23,7 +22,7 @@ from typing import Any
 import click
 
 from reconciler.audit import AuditLog, run_context
-from reconciler.cli.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR
+from reconciler.cli.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USER_ERROR, Exit
 from reconciler.cli.github import actions_env, check_reviewed, reviewed_digest
 from reconciler.cli.options import (
     COMMON_ENV,
@@ -44,9 +43,8 @@ from reconciler.core.plan import AccountPlan
 from reconciler.core.schedule import ApplyResult, Events, Outcome
 from reconciler.engine import Session
 from reconciler.errors import PlanError, ReconcilerError
+from reconciler.files import read_plan_file
 from reconciler.render import render_text
-
-EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 @click.command(
@@ -93,7 +91,7 @@ def apply(
     """Make the accounts match the config: exactly the changes plan shows."""
     options = run_options()
     reviewed = asyncio.run(reviewed_digest(actions_env())) if github_reviewed else None  # before any account
-    saved = _read_plan(plan_file) if plan_file else None
+    saved = read_plan_file(plan_file) if plan_file else None
     if not paths:
         if saved is None:
             raise click.UsageError("give the config files or directories to apply, or --plan FILE")
@@ -120,7 +118,7 @@ def apply(
             results, signum = _run_apply(session, force, saved, approved, reporter, check, audit)
     reporter.finish(results, signum)
     if signum:
-        raise click.exceptions.Exit(EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED)
+        raise Exit(EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED)
 
 
 def _confirmed(session: Session, shown: Progress, force: bool) -> list[AccountPlan]:
@@ -140,7 +138,7 @@ def _confirmed(session: Session, shown: Progress, force: bool) -> list[AccountPl
             if not answer
             else "Apply cancelled: nothing was changed."
         )
-        raise click.exceptions.Exit(EXIT_USER_ERROR)
+        raise Exit(EXIT_USER_ERROR)
     return plans
 
 
@@ -239,18 +237,6 @@ def _checked_first(
 
 def _run(coro: Coroutine[Any, Any, list[ApplyResult]]) -> list[ApplyResult]:
     return asyncio.run(coro)
-
-
-def _read_plan(path: str) -> dict[str, Any]:
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as err:
-        raise PlanError(
-            f"{path}: not a reconciler plan file ({err.__class__.__name__}): run plan --out again"
-        ) from None
-    if not isinstance(data, dict) or "accounts" not in data:
-        raise PlanError(f"{path}: not a reconciler plan file: run plan --out again")
-    return data
 
 
 def _recorded_paths(saved: dict[str, Any], plan_file: str) -> tuple[str, ...]:

@@ -2,7 +2,8 @@
 
 pre-commit's ``error_handler`` is the model: a user error is one clear message and exit 1; a bug is exit 3
 with the traceback written, redacted, to a crash log whose path the message gives (and to stderr under
-``-v``), so a report can be filed without a secret in it.
+``-v``), so a report can be filed without a secret in it. A command never exits itself: an outcome with its
+own code that is no error (changes pending, a declined prompt, a signal) is an ``Exit`` it raises.
 """
 
 from __future__ import annotations
@@ -23,10 +24,21 @@ EXIT_USER_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_BUG = 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+
+class Exit(Exception):
+    """A command's outcome with its own exit code, already told to the user: nothing more is printed."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 def handle(err: BaseException, verbose: bool) -> int:
     """Print what ``err`` means for the user and return the exit code."""
+    if isinstance(err, Exit):
+        return err.code
     if isinstance(err, ConfigError):  # one FILE:LINE:COL line each, as editors and CI annotators read them
         for issue in err.issues:
             click.echo(_redact(str(issue)), err=True)

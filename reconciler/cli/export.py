@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from pathlib import Path
 
 import click
 
+from reconciler.cli.errors import EXIT_CHANGES, Exit
 from reconciler.cli.options import (
     COMMON_ENV,
     PROVIDER_ENV,
@@ -30,18 +30,18 @@ from reconciler.config.load import load_document_config
 from reconciler.config.yaml import parse_document
 from reconciler.engine import provider_for
 from reconciler.errors import ConfigIssue, ReconcilerError
-from reconciler.export.result import UpdateResult
 from reconciler.files import write_atomic
 from reconciler.providers import registry
-from reconciler.providers.base import Provider
-from reconciler.providers.export import ExportRequest
+from reconciler.providers.base import AnyProvider
+from reconciler.providers.exporter import ExportRequest
 from reconciler.providers.trust import allowed_hosts, trusted_endpoint
+from reconciler.yamledit.result import UpdateResult
 
 SCHEMA_FILE = Path("schema/reconciler.schema.json")
 SHOWN_NEW = 20  # "not in the file" lines printed before a count: an account may hold thousands
 
 
-def _exporting(_ctx: click.Context, _param: click.Parameter, value: str | None) -> type[Provider] | None:
+def _exporting(_ctx: click.Context, _param: click.Parameter, value: str | None) -> type[AnyProvider] | None:
     """``--provider``: an installed provider that has an exporter; by default the only one there is."""
     able = [p for p in registry.providers() if p.exporter() is not None]
     if value is None:
@@ -88,7 +88,7 @@ def _exporting(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 @click.option("--add-new", is_flag=True, help="With --update: append the entries the file lacks.")
 @click.option("--check", is_flag=True, help="With --update: write nothing; exit 2 when the file is stale.")
 def export(
-    provider: type[Provider] | None,
+    provider: type[AnyProvider] | None,
     account: str | None,
     tests: str,
     members: bool,
@@ -154,7 +154,7 @@ def _schema_beside(output: str, ref: str) -> None:
 
 
 def _export(
-    provider: type[Provider],
+    provider: type[AnyProvider],
     raw_account: str,
     request: ExportRequest,
     output: str | None,
@@ -216,7 +216,7 @@ def _finish_update(result: UpdateResult, check: bool) -> None:
     _print_report(result, written)
     stale = result.changed or result.count("gone") > 0
     if check and stale:
-        sys.exit(2)
+        raise Exit(EXIT_CHANGES)  # the file is stale: the code plan --detailed-exitcode gives drift
 
 
 def _print_report(result: UpdateResult, written: bool) -> None:

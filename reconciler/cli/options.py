@@ -6,13 +6,16 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+
+from reconciler.core.plan import AccountPlan
+from reconciler.render import FORMATS, Format, View
 
 SANDBOX_STATE = Path(".reconciler/sandbox.json")
 _LOG_HANDLER = "reconciler-cli"
@@ -140,6 +143,19 @@ def display_options(func: F) -> F:
     return func
 
 
+def format_option(func: F) -> F:
+    """``--format``, one of ``render.FORMATS`` (``plan`` and ``show``): the command gets the ``Format``."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(FORMATS)),
+        default=next(iter(FORMATS)),
+        show_default=True,
+        callback=lambda _ctx, _param, name: FORMATS[name],
+        help=f"{'; '.join(f'{name}: {f.help}' for name, f in FORMATS.items())}.",
+    )(func)
+
+
 def progress(message: str) -> None:
     """A progress line on stderr, only for a person at a terminal (and not under --quiet)."""
     options = click.get_current_context().find_object(RunOptions)
@@ -202,6 +218,11 @@ def provider_env() -> str:
     for provider in registry.providers():
         names += list(provider.environment)
     return ", ".join(dict.fromkeys(names)) or "none"
+
+
+def echo_format(plans: Sequence[AccountPlan], fmt: Format, idle: Collection[str] = frozenset()) -> None:
+    """``plans`` on stdout in the ``--format`` asked for."""
+    echo_plan(fmt.render(plans, View(color=color(), idle=idle)))
 
 
 def echo_plan(text: str) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from pathlib import Path
 
 import click
 
-from reconciler.cli.errors import EXIT_CHANGES
+from reconciler.cli.errors import EXIT_CHANGES, Exit
 from reconciler.cli.github import (
     actions_env,
     failure_comment,
@@ -22,10 +21,10 @@ from reconciler.cli.options import (
     COMMON_ENV,
     PROVIDER_ENV,
     Documented,
-    color,
     display_options,
-    echo_plan,
+    echo_format,
     epilog,
+    format_option,
     progress,
     run_options,
     sandbox_env,
@@ -38,12 +37,7 @@ from reconciler.core.plan import AccountPlan
 from reconciler.engine import Session, provider_for
 from reconciler.files import check_output, write_atomic
 from reconciler.integrations.github import Actions
-from reconciler.render import render_json, render_markdown, render_text, total
-
-FORMAT_HELP = (
-    "text: the Terraform-like plan for people; json: one line, versioned (format_version, see "
-    "schema/plan.schema.json) for scripts and policies; markdown: a PR comment with a hidden marker."
-)
+from reconciler.render import Format, render_json, render_markdown, total
 
 
 @click.command(
@@ -58,14 +52,7 @@ FORMAT_HELP = (
 @shared_options
 @display_options
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help=FORMAT_HELP,
-)
+@format_option
 @click.option(
     "-o", "--out", type=click.Path(dir_okay=False), help="Save the plan (JSON) for `apply --plan FILE`."
 )
@@ -83,7 +70,7 @@ FORMAT_HELP = (
 )
 def plan(
     paths: tuple[str, ...],
-    fmt: str,
+    fmt: Format,
     out: str | None,
     detailed_exitcode: bool,
     force: bool,
@@ -118,17 +105,12 @@ def plan(
     for account in plans:
         account.raise_if_unsafe(force)
     if detailed_exitcode and total(plans).total:
-        sys.exit(EXIT_CHANGES)
+        raise Exit(EXIT_CHANGES)
 
 
-def _show(plans: list[AccountPlan], fmt: str, idle: set[str], out: str | None) -> None:
+def _show(plans: list[AccountPlan], fmt: Format, idle: set[str], out: str | None) -> None:
     """The plan on stdout in ``fmt``, and saved to ``out`` (JSON) when asked."""
-    if fmt == "json":
-        click.echo(render_json(plans), nl=False)
-    elif fmt == "markdown":
-        click.echo(render_markdown(plans), nl=False)
-    else:
-        echo_plan(render_text(plans, color=color(), idle=idle))
+    echo_format(plans, fmt, idle)
     if out:
         write_atomic(Path(out), render_json(plans))
         progress(

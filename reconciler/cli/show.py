@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import click
 
-from reconciler.cli.apply import _read_plan
-from reconciler.cli.options import color, display_options, echo_plan
-from reconciler.cli.plan import FORMAT_HELP
+from reconciler.cli.options import display_options, echo_format, format_option
 from reconciler.core.saved import read_plans
+from reconciler.files import read_plan_file
 from reconciler.providers import registry
-from reconciler.render import render_json, render_markdown, render_text
+from reconciler.render import Format
 
 
 @click.command(
@@ -19,20 +18,8 @@ from reconciler.render import render_json, render_markdown, render_text
 )
 @display_options
 @click.argument("plan_file", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help=FORMAT_HELP,
-)
-def show(plan_file: str, fmt: str) -> None:
+@format_option
+def show(plan_file: str, fmt: Format) -> None:
     """Print a saved plan (plan -o FILE) without touching any account: no credentials, no network."""
-    plans = read_plans(_read_plan(plan_file), registry.kinds_of)
-    if fmt == "json":
-        click.echo(render_json(plans), nl=False)
-    elif fmt == "markdown":
-        click.echo(render_markdown(plans), nl=False)
-    else:
-        echo_plan(render_text(plans, color=color()))
+    plans = read_plans(read_plan_file(plan_file), registry.kinds_of)
+    echo_format(plans, fmt)

@@ -11,7 +11,7 @@ from reconciler.config import env
 from reconciler.config.yaml import Document, Loc
 from reconciler.errors import ConfigIssue
 from reconciler.providers import registry
-from reconciler.providers.base import Provider
+from reconciler.providers.base import AnyProvider as Provider
 
 
 def _get(data: Any, loc: Loc) -> Any:

@@ -27,7 +27,7 @@ from reconciler.config.checks import check_across, check_document
 from reconciler.config.yaml import Document, Loc, Positions, load_document
 from reconciler.errors import ConfigError, ConfigIssue
 from reconciler.providers import registry
-from reconciler.providers.base import Provider
+from reconciler.providers.base import AnyProvider as Provider
 
 SUPPORTED_VERSIONS = (1,)
 

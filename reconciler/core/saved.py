@@ -1,4 +1,5 @@
-"""The checks of a saved plan (``apply --plan FILE``). Pure and vendor-free.
+"""Reading and checking a saved plan (``show FILE``, ``apply --plan FILE``). Pure and vendor-free: the
+caller reads the file, ``parse_plan`` takes its text.
 
 A plan file is untrusted input (anyone can edit it): it is refused unless it was made by this version, for
 exactly the config files given (same bytes), and every resource in it can be one of its provider's.
@@ -6,6 +7,7 @@ exactly the config files given (same bytes), and every resource in it can be one
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,6 +19,24 @@ from reconciler.errors import PlanError
 
 #: The change kinds of a provider, by the provider's name (None when no such provider is installed).
 KindsOf = Callable[[str], type[ChangeKind] | None]
+
+
+def not_a_plan(path: str, err: Exception | None = None) -> PlanError:
+    """The refusal of a file that is no plan at all (unreadable, not JSON, not a plan's document)."""
+    why = f" ({err.__class__.__name__})" if err is not None else ""
+    return PlanError(f"{path}: not a reconciler plan file{why}: run plan --out again")
+
+
+def parse_plan(text: str, path: str) -> dict[str, Any]:
+    """The document of a saved plan file's ``text`` (``path`` names it in errors); ``read_plans`` and
+    ``check_saved_plan`` read its accounts."""
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        raise not_a_plan(path, err) from None
+    if not isinstance(data, dict) or "accounts" not in data:
+        raise not_a_plan(path)
+    return data
 
 
 def _account_plan(data: Any, kinds_of: KindsOf) -> AccountPlan:

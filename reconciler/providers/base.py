@@ -4,6 +4,11 @@ octoDNS's ``BaseProvider`` is the model: the generic reconciler (``engine.Sessio
 load -> fetch -> diff -> plan -> rails -> apply and knows no vendor; a provider knows one vendor's config,
 endpoints and payloads, and nothing of terminals, plan files or other vendors. The rules:
 
+- **Types**: a provider subclasses ``Provider[ConfigT, StateT, EndpointT]`` with its config model, the state
+  its ``fetch`` returns and its ``Endpoint``, so that mypy checks its diff, rails, execute, fetch and endpoint
+  against its own types. The engine, the registry and the renderers hold ``AnyProvider``. The one runtime
+  check is ``config_of``: a ``LoadedConfig`` carries a ``BaseModel`` (the loader picks the model by the
+  file's ``provider:`` at run time), and each provider narrows it there, once.
 - **Declarations** (class attributes, read without a network or an environment): ``name`` (the config's
   ``provider:`` value and the entry-point name), ``config_model`` (a pydantic model whose ``provider`` is
   ``Literal[name]`` and whose ``version`` is ``Literal[1]``), ``kinds`` (its ``ChangeKind`` enum, whose
@@ -44,7 +49,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeAlias, TypeVar, cast
 
 from reconciler.core.changes import Change, ChangeKind, Needs
 from reconciler.core.plan import AccountPlan, Note, Setting, Violation, build_plan
@@ -54,7 +59,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from reconciler.config.load import LoadedConfig
-    from reconciler.providers.export import Exporter
+    from reconciler.providers.exporter import Exporter
 
 Loc = tuple[str | int, ...]
 
@@ -85,11 +90,19 @@ class UniqueKey:
     fold: bool = False
 
 
-class Provider(ABC):
+#: The config model of one provider (``config_model``): what ``config_of`` narrows a loaded file's model to.
+ConfigT = TypeVar("ConfigT", bound="BaseModel")
+#: The state one provider's ``fetch`` returns and its diff, rails and notes read.
+StateT = TypeVar("StateT", bound=State)
+#: Where and as whom one provider talks (``endpoint`` / ``default_endpoint`` make it, ``open`` takes it).
+EndpointT = TypeVar("EndpointT", bound=Endpoint)
+
+
+class Provider(ABC, Generic[ConfigT, StateT, EndpointT]):
     """One vendor's account, read and changed through one client. See the module docstring for the rules."""
 
     name: ClassVar[str]
-    config_model: ClassVar[type[BaseModel]]
+    config_model: type[ConfigT]
     kinds: ClassVar[type[ChangeKind]]
     account_key: ClassVar[Loc]
     account_noun: ClassVar[str] = "account"
@@ -109,40 +122,51 @@ class Provider(ABC):
 
     def __init__(self, loaded: LoadedConfig) -> None:
         self.loaded = loaded
+        self.config: ConfigT = self.config_of(loaded)
+
+    @classmethod
+    def config_of(cls, loaded: LoadedConfig) -> ConfigT:
+        """The loaded file's model as this provider's ``config_model``. A ``LoadedConfig`` holds a plain
+        ``BaseModel`` (the loader chose the model at run time, by the file's ``provider:``), so this is where
+        it is narrowed, checked: a file handed to the wrong provider is a bug, never a wrong request."""
+        config = loaded.config
+        if not isinstance(config, cls.config_model):
+            raise TypeError(f"{loaded.path}: a {loaded.provider!r} config given to provider {cls.name!r}")
+        return config
 
     # -- about a config, without a network ------------------------------------------------------------
 
     @classmethod
     @abstractmethod
-    def account_of(cls, config: Any) -> str:
+    def account_of(cls, config: ConfigT) -> str:
         """The account a config file is about ("41902", "my-app")."""
 
     @classmethod
-    def inventory(cls, config: Any) -> Mapping[str, int]:
+    def inventory(cls, config: ConfigT) -> Mapping[str, int]:
         """How many of each ``inventory_nouns`` the config declares (for ``validate``'s summary)."""
         return {}
 
     @classmethod
     @abstractmethod
-    def endpoint(cls, loaded: LoadedConfig, env: Mapping[str, str]) -> Endpoint:
+    def endpoint(cls, loaded: LoadedConfig, env: Mapping[str, str]) -> EndpointT:
         """Where and as whom to talk for ``loaded`` (no I/O)."""
 
     @classmethod
     @abstractmethod
-    def default_endpoint(cls, env: Mapping[str, str]) -> Endpoint:
+    def default_endpoint(cls, env: Mapping[str, str]) -> EndpointT:
         """Where and as whom to talk from the provider's standard variables alone (no I/O)."""
 
     @classmethod
     @abstractmethod
     def open(
-        cls, loaded: LoadedConfig, endpoint: Endpoint, parallelism: int
+        cls, loaded: LoadedConfig, endpoint: EndpointT, parallelism: int
     ) -> AbstractAsyncContextManager[Self]:
         """A provider bound to its own client (connection pool, token, request count)."""
 
     # -- one account -----------------------------------------------------------------------------------
 
     @abstractmethod
-    async def fetch(self) -> State:
+    async def fetch(self) -> StateT:
         """The existing state of everything the config manages."""
 
     @abstractmethod
@@ -153,16 +177,16 @@ class Provider(ABC):
 
     @classmethod
     @abstractmethod
-    def diff(cls, config: Any, existing: Any) -> list[Change]:
+    def diff(cls, config: ConfigT, existing: StateT) -> list[Change]:
         """The changes that converge the account, in display order."""
 
     @classmethod
-    def rails(cls, config: Any, existing: Any, changes: Sequence[Change]) -> list[Violation]:
+    def rails(cls, config: ConfigT, existing: StateT, changes: Sequence[Change]) -> list[Violation]:
         """The safety rails ``changes`` break."""
         return []
 
     @classmethod
-    def settings(cls, config: Any) -> list[Setting]:
+    def settings(cls, config: ConfigT) -> list[Setting]:
         """The safety settings ``config`` moves away from their defaults (each is a line of every plan)."""
         return []
 
@@ -172,15 +196,16 @@ class Provider(ABC):
         return [Needs() for _ in changes]
 
     @classmethod
-    def exporter(cls) -> Exporter | None:
+    def exporter(cls) -> Exporter[EndpointT] | None:
         """The provider's exporter, from ``exporter_at``: imported here, so that only ``export`` loads it."""
         if cls.exporter_at is None:
             return None
         module, _, name = cls.exporter_at.partition(":")
-        return cast("Exporter", getattr(importlib.import_module(module), name))
+        # Looked up by name, so untyped: ``exporter_at`` names an ``Exporter`` of this provider's endpoint.
+        return cast("Exporter[EndpointT]", getattr(importlib.import_module(module), name))
 
     @classmethod
-    def plan(cls, path: str, config: Any, existing: State, config_digest: str = "") -> AccountPlan:
+    def plan(cls, path: str, config: ConfigT, existing: StateT, config_digest: str = "") -> AccountPlan:
         """Diff, fingerprint every touched resource, evaluate the rails (a template method)."""
         changes = cls.diff(config, existing)
         violations = cls.rails(config, existing, changes)
@@ -192,14 +217,13 @@ class Provider(ABC):
         )
 
     @classmethod
-    def notes(cls, config: Any, existing: Any, changes: Sequence[Change]) -> list[Note]:
+    def notes(cls, config: ConfigT, existing: StateT, changes: Sequence[Change]) -> list[Note]:
         """Lines a plan shows about the config as a whole (AB Tasty: what each selector matched). Pure."""
         return []
 
-    def plan_fetched(self, existing: State) -> AccountPlan:
+    def plan_fetched(self, existing: StateT) -> AccountPlan:
         """The plan of this provider's config against what ``fetch`` returned."""
-        loaded = self.loaded
-        return self.plan(loaded.path, loaded.config, existing, loaded.digest)
+        return self.plan(self.loaded.path, self.config, existing, self.loaded.digest)
 
     # -- for people --------------------------------------------------------------------------------------
 
@@ -217,6 +241,11 @@ class Provider(ABC):
     def inline(cls, change: Change) -> bool:
         """Whether the description follows the label with a space instead of ``": "`` (``+ member a@b.c (admin)``)."""
         return False
+
+
+#: Any provider, as the engine, the registry, the loader and the renderers hold one: they pass each
+#: provider its own config, state and endpoint, which only the provider's own class knows the types of.
+AnyProvider: TypeAlias = Provider[Any, Any, Any]
 
 
 def resolve_variable(loaded: LoadedConfig, loc: Loc, raw: str, env: Mapping[str, str]) -> str:

@@ -12,10 +12,10 @@ import functools
 from importlib.metadata import EntryPoint, entry_points
 
 from reconciler.core.changes import ChangeKind
-from reconciler.providers.base import Provider
+from reconciler.providers.base import AnyProvider, Provider
 
 GROUP = "reconciler.providers"
-_registered: dict[str, type[Provider]] = {}
+_registered: dict[str, type[AnyProvider]] = {}
 
 
 @functools.cache
@@ -23,7 +23,7 @@ def _entry_points() -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in entry_points(group=GROUP)}
 
 
-def register(provider: type[Provider]) -> type[Provider]:
+def register(provider: type[AnyProvider]) -> type[AnyProvider]:
     """Make ``provider`` available under ``provider.name`` (wins over an entry point of the same name).
     Usable as a class decorator."""
     _registered[provider.name] = provider
@@ -40,7 +40,7 @@ def names() -> list[str]:
     return sorted({*_entry_points(), *_registered})
 
 
-def get(name: str) -> type[Provider] | None:
+def get(name: str) -> type[AnyProvider] | None:
     """The provider called ``name``, importing its module on first use; None when there is none."""
     if name in _registered:
         return _registered[name]
@@ -54,7 +54,7 @@ def get(name: str) -> type[Provider] | None:
     return loaded
 
 
-def providers() -> list[type[Provider]]:
+def providers() -> list[type[AnyProvider]]:
     """Every provider class, by name (imports them all: the schema and the summary need every model)."""
     found = [get(name) for name in names()]
     return [p for p in found if p is not None]

@@ -13,16 +13,17 @@ sets them, as they would set ``RECONCILER_ALLOW_HOSTS``, and a pull request cann
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from reconciler.errors import TransportError
 
 if TYPE_CHECKING:
     from reconciler.config.load import LoadedConfig
-    from reconciler.providers.base import Endpoint, Loc, Provider
+    from reconciler.providers.base import AnyProvider, Endpoint, Loc, Provider
 
 ALLOW_HOSTS_VARIABLE = "RECONCILER_ALLOW_HOSTS"
+EndpointT = TypeVar("EndpointT", bound="Endpoint")
 
 
 def normalize_host(host: str) -> str:
@@ -44,7 +45,7 @@ def _value_at(config: Any, loc: Loc) -> Any:
 
 
 def untrusted_urls(
-    loaded: LoadedConfig, provider: type[Provider], allowed: frozenset[str]
+    loaded: LoadedConfig, provider: type[AnyProvider], allowed: frozenset[str]
 ) -> list[tuple[Loc, str]]:
     """(where, host) of every URL of the config whose host is neither the provider's, loopback nor
     allowed."""
@@ -62,7 +63,7 @@ def untrusted_urls(
     return found
 
 
-def check_hosts(loaded: LoadedConfig, provider: type[Provider], allowed: frozenset[str]) -> None:
+def check_hosts(loaded: LoadedConfig, provider: type[AnyProvider], allowed: frozenset[str]) -> None:
     """Refuse a config that would send credentials to a host nobody outside the config allowed."""
     problems = [
         f"{loaded.where(loc)}: {'.'.join(map(str, loc))} points at {host!r}, which is not a documented "
@@ -76,8 +77,11 @@ def check_hosts(loaded: LoadedConfig, provider: type[Provider], allowed: frozens
 
 
 def trusted_endpoint(
-    loaded: LoadedConfig, provider: type[Provider], env: Mapping[str, str], allowed: frozenset[str]
-) -> Endpoint:
+    loaded: LoadedConfig,
+    provider: type[Provider[Any, Any, EndpointT]],
+    env: Mapping[str, str],
+    allowed: frozenset[str],
+) -> EndpointT:
     """``provider.endpoint(loaded, env)`` once the config's hosts are checked (nothing resolved before)."""
     check_hosts(loaded, provider, allowed)
     return provider.endpoint(loaded, env)

@@ -1,8 +1,9 @@
 """Deliver events to the ``--notify`` URLs: a JSON POST each, through ``reconciler.http.ApiClient`` (retries
 on 429 / 5xx / dropped connections, https or loopback only, every log line redacted).
 
-A URL prefixed ``slack+`` (``slack+https://hooks.slack.com/services/...``) receives Slack's incoming-webhook
-shape, ``{"text": ...}``; any other URL the event's JSON (``Event.to_json``). Incoming-webhook URLs are
+The body's shape is the URL's scheme, a prefix before ``+`` looked up in ``SCHEMES``: ``slack+https://...``
+receives Slack's incoming-webhook shape, ``{"text": ...}``; a plain URL the event's JSON (``Event.to_json``).
+A new receiver's shape (Teams, Discord) is one entry of that table. Incoming-webhook URLs are
 credentials (whoever has one can post): each URL's query and long path segments are registered with the
 redactor, so a delivery's log line or error shows ``***`` in their place.
 
@@ -26,24 +27,51 @@ from reconciler.watch.events import Event
 
 logger = logging.getLogger("reconciler.watch")
 
-SLACK_PREFIX = "slack+"
 QUEUE_SIZE = 1000  # events waiting for delivery; the oldest are dropped past it (a dead receiver)
 _TOKEN_LIKE = 16  # path segments at least this long are treated as secret (Slack's are 24 characters)
 MAX_PLAN_CHARS = 30_000
 
 
+#: The body one kind of receiver takes for an event, redacted (no registered secret leaves).
+Body = Callable[[Event], dict[str, Any]]
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    """The event as JSON (``Event.to_json``), its plan cut to ``MAX_PLAN_CHARS``."""
+    data = event.to_json()
+    data["plan"] = data["plan"][:MAX_PLAN_CHARS]
+    return {key: _redacted(value) for key, value in data.items()}
+
+
+def slack_text(event: Event) -> dict[str, Any]:
+    """Slack's incoming-webhook shape: the headline and the changes, one ``text``."""
+    return {"text": redact("\n".join([event.headline(), *event.changes]))}
+
+
+#: Every ``--notify`` scheme: the prefix before ``+`` (``slack+https://...``) -> the body it receives; the
+#: empty prefix is a plain URL.
+SCHEMES: dict[str, Body] = {"": event_json, "slack": slack_text}
+
+
+def _split_scheme(raw: str) -> tuple[str, str]:
+    """(scheme, URL) of a ``--notify`` value: a known prefix and ``+``, else a plain URL (a ``+`` in a plain
+    URL's query is no prefix)."""
+    prefix, plus, rest = raw.partition("+")
+    return (prefix, rest) if plus and prefix and prefix in SCHEMES else ("", raw)
+
+
 @dataclass(frozen=True)
 class Target:
-    """One ``--notify`` URL and the shape it receives."""
+    """One ``--notify`` URL and the scheme (``SCHEMES``) that shapes what it receives."""
 
     url: httpx.URL
-    slack: bool = False
+    scheme: str = ""
 
     @classmethod
     def parse(cls, raw: str) -> Target:
-        """``URL`` or ``slack+URL``; a ``TransportError`` for plain http off this machine."""
-        slack = raw.startswith(SLACK_PREFIX)
-        url = httpx.URL(raw.removeprefix(SLACK_PREFIX) if slack else raw)
+        """``URL`` or ``SCHEME+URL``; a ``TransportError`` for plain http off this machine."""
+        scheme, bare = _split_scheme(raw)
+        url = httpx.URL(bare)
         if url.scheme not in ("http", "https") or not url.host:
             raise ReconcilerError(f"--notify {redact(raw)}: expected an http(s) URL")
         query = url.query.decode()
@@ -51,16 +79,11 @@ class Target:
             *([query] if query else []), *(p for p in url.path.split("/") if len(p) >= _TOKEN_LIKE)
         )
         check_url(url)
-        return cls(url, slack)
+        return cls(url, scheme)
 
     def body(self, event: Event) -> dict[str, Any]:
         """What this target receives for ``event`` (redacted: no registered secret leaves)."""
-        if self.slack:
-            lines = [event.headline(), *event.changes]
-            return {"text": redact("\n".join(lines))}
-        data = event.to_json()
-        data["plan"] = data["plan"][:MAX_PLAN_CHARS]
-        return {key: _redacted(value) for key, value in data.items()}
+        return SCHEMES[self.scheme](event)
 
 
 def _redacted(value: Any) -> Any:

@@ -10,12 +10,12 @@ from ruamel.yaml import YAML
 
 from reconciler.config import load_configs
 from reconciler.errors import ConfigError
-from reconciler.export.result import UpdateResult
-from reconciler.export.text import comment_text, double_quoted, is_plain_safe, scalar
 from reconciler.providers.abtasty.config import AbTastyConfig
 from reconciler.providers.abtasty.export.render import ExportOptions, render_export
 from reconciler.providers.abtasty.export.update import UpdateOptions, update_text
 from reconciler.providers.abtasty.state import Existing, ExistingMember, ExistingTest, local_to_epoch
+from reconciler.yamledit.result import UpdateResult
+from reconciler.yamledit.text import comment_text, double_quoted, is_plain_safe, scalar
 
 HEADER = "version: 1\nprovider: abtasty\naccount:\n  id: 41902\n"
 PARIS = "Europe/Paris"

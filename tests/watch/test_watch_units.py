@@ -152,7 +152,7 @@ def test_self_heal_events() -> None:
 
 def test_notify_targets() -> None:
     slack = Target.parse("slack+https://hooks.example.com/services/T000/B000/abcdefghijklmnopqrstuvwx")
-    assert slack.slack and slack.url.host == "hooks.example.com"
+    assert slack.scheme == "slack" and slack.url.host == "hooks.example.com"
     event = EventTracker("taplytics", "my-app", "app.yaml").events(CheckResult(plan=_plan("qa-001")))[0]
     body = slack.body(event)
     assert set(body) == {"text"} and "Drift in taplytics my-app" in body["text"] and "qa-001" in body["text"]

@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
 from reconciler.config.load import LoadedConfig
 from reconciler.core.changes import Change, Needs
@@ -41,7 +41,7 @@ class OAuthEndpoint(Endpoint):
     api2_url: str = DEFAULT_API2_URL
 
 
-class AbTastyProvider(Provider):
+class AbTastyProvider(Provider[AbTastyConfig, Existing, OAuthEndpoint]):
     """One AB Tasty account: its tests' state, mode and schedule, its members, its tag script."""
 
     name = "abtasty"
@@ -65,23 +65,19 @@ class AbTastyProvider(Provider):
 
     def __init__(self, client: ApiClient, loaded: LoadedConfig, api2_url: str | None = None) -> None:
         super().__init__(loaded)
-        assert isinstance(loaded.config, AbTastyConfig)  # the engine picks the provider by `provider:`
-        self.config = loaded.config
         from reconciler.providers.abtasty.api import AccountApi
 
-        self.api = AccountApi(client, loaded, loaded.config, api2_url)
-        self.marker = pending.marker_path(str(client.origin), loaded.config.account.id)
+        self.api = AccountApi(client, loaded, self.config, api2_url)
+        self.marker = pending.marker_path(str(client.origin), self.config.account.id)
 
     @classmethod
-    def account_of(cls, config: Any) -> str:
+    def account_of(cls, config: AbTastyConfig) -> str:
         """The account id."""
-        assert isinstance(config, AbTastyConfig)
         return str(config.account.id)
 
     @classmethod
-    def inventory(cls, config: Any) -> Mapping[str, int]:
+    def inventory(cls, config: AbTastyConfig) -> Mapping[str, int]:
         """Tests and members declared."""
-        assert isinstance(config, AbTastyConfig)
         members = len(config.memberships.members) if config.memberships else 0
         return {"test": len(config.tests), "member": members}
 
@@ -89,9 +85,8 @@ class AbTastyProvider(Provider):
     def endpoint(cls, loaded: LoadedConfig, env: Mapping[str, str]) -> OAuthEndpoint:
         """Env ABTASTY_API_URL / ABTASTY_API2_URL / ABTASTY_AUTH_URL win over the config, which wins over the
         defaults (see ``api2_url``)."""
-        config = loaded.config
-        assert isinstance(config, AbTastyConfig)
-        account, creds = config.account, config.account.credentials
+        account = cls.config_of(loaded).account
+        creds = account.credentials
         values, unset = [], []
         for key, raw in (("client_id", creds.client_id), ("client_secret", creds.client_secret)):
             try:  # every unset variable at once, not one per run
@@ -127,9 +122,10 @@ class AbTastyProvider(Provider):
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, loaded: LoadedConfig, endpoint: Endpoint, parallelism: int) -> AsyncIterator[Self]:
+    async def open(
+        cls, loaded: LoadedConfig, endpoint: OAuthEndpoint, parallelism: int
+    ) -> AsyncIterator[Self]:
         """A provider with its own client: OAuth2 client credentials, one token for the whole run."""
-        assert isinstance(endpoint, OAuthEndpoint)
         async with connect(endpoint, parallelism) as client:
             yield cls(client, loaded, endpoint.api2_url)
             client.log_summary()
@@ -143,22 +139,22 @@ class AbTastyProvider(Provider):
         return dataclasses.replace(existing, script_owed=pending.is_owed(self.marker), fetched_at=started)
 
     @classmethod
-    def diff(cls, config: Any, existing: Any) -> list[Change]:
+    def diff(cls, config: AbTastyConfig, existing: Existing) -> list[Change]:
         """See ``abtasty.diff``."""
         return diff(config, existing)
 
     @classmethod
-    def rails(cls, config: Any, existing: Any, changes: Sequence[Change]) -> list[Violation]:
+    def rails(cls, config: AbTastyConfig, existing: Existing, changes: Sequence[Change]) -> list[Violation]:
         """See ``abtasty.rails``."""
         return rails.check_safety(config, existing, changes)
 
     @classmethod
-    def settings(cls, config: Any) -> list[Setting]:
+    def settings(cls, config: AbTastyConfig) -> list[Setting]:
         """See ``abtasty.rails``."""
         return rails.settings(config)
 
     @classmethod
-    def notes(cls, config: Any, existing: Any, changes: Sequence[Change]) -> list[Note]:
+    def notes(cls, config: AbTastyConfig, existing: Existing, changes: Sequence[Change]) -> list[Note]:
         """A note per selector: how many tests it matched (a warning when none)."""
         return list(selectors.notes(config, existing, changes))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
 from reconciler.config.load import LoadedConfig
 from reconciler.core.changes import Change
@@ -33,7 +33,7 @@ class TokenEndpoint(Endpoint):
     api_token: Secret
 
 
-class TaplyticsProvider(Provider):
+class TaplyticsProvider(Provider[TaplyticsConfig, Existing, TokenEndpoint]):
     """One Taplytics project: the users that must exist, with their fields and custom_data. No rail: its
     changes create users or set their fields, never take anything away."""
 
@@ -55,30 +55,24 @@ class TaplyticsProvider(Provider):
 
     def __init__(self, client: ApiClient, loaded: LoadedConfig) -> None:
         super().__init__(loaded)
-        assert isinstance(loaded.config, TaplyticsConfig)  # the engine picks the provider by `provider:`
-        self.config = loaded.config
         from reconciler.providers.taplytics.api import ProjectApi
 
-        self.api = ProjectApi(client, loaded.config)
+        self.api = ProjectApi(client, self.config)
 
     @classmethod
-    def account_of(cls, config: Any) -> str:
+    def account_of(cls, config: TaplyticsConfig) -> str:
         """The project's name."""
-        assert isinstance(config, TaplyticsConfig)
         return config.project.name
 
     @classmethod
-    def inventory(cls, config: Any) -> Mapping[str, int]:
+    def inventory(cls, config: TaplyticsConfig) -> Mapping[str, int]:
         """Users declared."""
-        assert isinstance(config, TaplyticsConfig)
         return {"user": len(config.users)}
 
     @classmethod
     def endpoint(cls, loaded: LoadedConfig, env: Mapping[str, str]) -> TokenEndpoint:
         """Env TAPLYTICS_API_URL wins over the config, which wins over the default."""
-        config = loaded.config
-        assert isinstance(config, TaplyticsConfig)
-        project = config.project
+        project = cls.config_of(loaded).project
         value = resolve_variable(loaded, _TOKEN, project.api_token, env)
         if not _fits_a_header(value):
             # It travels in a header: httpx would reject it with an error quoting the value, unredacted (the
@@ -103,9 +97,10 @@ class TaplyticsProvider(Provider):
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, loaded: LoadedConfig, endpoint: Endpoint, parallelism: int) -> AsyncIterator[Self]:
+    async def open(
+        cls, loaded: LoadedConfig, endpoint: TokenEndpoint, parallelism: int
+    ) -> AsyncIterator[Self]:
         """A provider with its own client; the token travels in the x-access-token header only."""
-        assert isinstance(endpoint, TokenEndpoint)
         async with connect(endpoint, parallelism) as client:
             yield cls(client, loaded)
             client.log_summary()
@@ -115,7 +110,7 @@ class TaplyticsProvider(Provider):
         return await self.api.fetch()
 
     @classmethod
-    def diff(cls, config: Any, existing: Any) -> list[Change]:
+    def diff(cls, config: TaplyticsConfig, existing: Existing) -> list[Change]:
         """See ``taplytics.diff``."""
         return diff(config, existing)
 

@@ -7,16 +7,15 @@ from typing import TYPE_CHECKING
 
 from reconciler.errors import ReconcilerError
 from reconciler.providers.abtasty.api import TestSelection, api2_root, fetch_account
-from reconciler.providers.abtasty.config import AbTastyConfig
 from reconciler.providers.abtasty.export.render import ExportOptions, render_export
 from reconciler.providers.abtasty.export.update import UpdateOptions, update_text
+from reconciler.providers.abtasty.provider import AbTastyProvider, OAuthEndpoint, connect
 from reconciler.providers.abtasty.state import Existing
 
 if TYPE_CHECKING:
     from reconciler.config.load import LoadedConfig
-    from reconciler.export.result import Exported, UpdateResult
-    from reconciler.providers.base import Endpoint
-    from reconciler.providers.export import ExportRequest
+    from reconciler.providers.exporter import ExportRequest
+    from reconciler.yamledit.result import Exported, UpdateResult
 
 _SELECTIONS: dict[str, TestSelection] = {"all": "all", "playing": "playing", "none": "none"}
 
@@ -33,7 +32,7 @@ class AbTastyExporter:
         return str(int(raw))
 
     async def export(
-        self, endpoint: Endpoint, account: str, request: ExportRequest, parallelism: int
+        self, endpoint: OAuthEndpoint, account: str, request: ExportRequest, parallelism: int
     ) -> Exported:
         """The whole account (as ``--tests`` / ``--members`` select) as a config file."""
         tests = _SELECTIONS[request.resources]
@@ -42,11 +41,15 @@ class AbTastyExporter:
         return render_export(existing, options)
 
     async def update(
-        self, loaded: LoadedConfig, text: str, endpoint: Endpoint, request: ExportRequest, parallelism: int
+        self,
+        loaded: LoadedConfig,
+        text: str,
+        endpoint: OAuthEndpoint,
+        request: ExportRequest,
+        parallelism: int,
     ) -> UpdateResult:
         """The file's drifted values refreshed from the account."""
-        config = loaded.config
-        assert isinstance(config, AbTastyConfig)
+        config = AbTastyProvider.config_of(loaded)
         wanted = request.members and config.memberships is not None
         existing = await _fetch(endpoint, config.account.id, "all", wanted, parallelism)
         options = UpdateOptions(request.add_new, _SELECTIONS[request.resources])
@@ -54,12 +57,9 @@ class AbTastyExporter:
 
 
 async def _fetch(
-    endpoint: Endpoint, account_id: int, tests: TestSelection, members: bool, parallelism: int
+    endpoint: OAuthEndpoint, account_id: int, tests: TestSelection, members: bool, parallelism: int
 ) -> Existing:
     """The whole account through one client (one token, one request count)."""
-    from reconciler.providers.abtasty.provider import OAuthEndpoint, connect
-
-    assert isinstance(endpoint, OAuthEndpoint)
     async with connect(endpoint, parallelism) as client:
         api2 = api2_root(client, endpoint.api2_url)
         existing = await fetch_account(client, account_id, tests=tests, members=members, api2=api2)

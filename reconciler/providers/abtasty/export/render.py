@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from reconciler.config.schema import SCHEMA_ID
-from reconciler.export.result import Exported
-from reconciler.export.text import comment_text, double_quoted, one_line, scalar
 from reconciler.providers.abtasty.api import TestSelection
 from reconciler.providers.abtasty.config import Member, Test
 from reconciler.providers.abtasty.state import (
@@ -37,6 +35,8 @@ from reconciler.providers.abtasty.state import (
     epoch_to_local,
     local_to_epoch,
 )
+from reconciler.yamledit.result import Exported
+from reconciler.yamledit.text import comment_text, double_quoted, one_line, scalar
 
 INDENT = "  "
 

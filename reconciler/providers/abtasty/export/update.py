@@ -21,16 +21,16 @@ from dataclasses import dataclass
 
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
-from reconciler.export import splice
-from reconciler.export.refresh import Refresh
-from reconciler.export.result import Finding, UpdateResult
-from reconciler.export.splice import CannotEdit, Pair, lookup
-from reconciler.export.text import comment_text
 from reconciler.providers.abtasty.api import TestSelection
 from reconciler.providers.abtasty.config import AbTastyConfig, Test
 from reconciler.providers.abtasty.export.render import known_timezones, local_time, member_entry, test_entry
 from reconciler.providers.abtasty.state import Existing, ExistingTest, local_to_epoch
 from reconciler.providers.abtasty.when import same_zone
+from reconciler.yamledit import splice
+from reconciler.yamledit.refresh import Refresh
+from reconciler.yamledit.result import Finding, UpdateResult
+from reconciler.yamledit.splice import CannotEdit, Pair, lookup
+from reconciler.yamledit.text import comment_text
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,15 @@ from typing import TYPE_CHECKING
 
 from reconciler.errors import ReconcilerError
 from reconciler.providers.taplytics.api import list_users
-from reconciler.providers.taplytics.config import TaplyticsConfig
 from reconciler.providers.taplytics.export.render import ExportOptions, render_export
 from reconciler.providers.taplytics.export.update import update_text
+from reconciler.providers.taplytics.provider import TaplyticsProvider, TokenEndpoint, connect
 from reconciler.providers.taplytics.state import Existing
 
 if TYPE_CHECKING:
     from reconciler.config.load import LoadedConfig
-    from reconciler.export.result import Exported, UpdateResult
-    from reconciler.providers.base import Endpoint
-    from reconciler.providers.export import ExportRequest
+    from reconciler.providers.exporter import ExportRequest
+    from reconciler.yamledit.result import Exported, UpdateResult
 
 
 class TaplyticsExporter:
@@ -37,27 +36,28 @@ class TaplyticsExporter:
         return raw
 
     async def export(
-        self, endpoint: Endpoint, account: str, request: ExportRequest, parallelism: int
+        self, endpoint: TokenEndpoint, account: str, request: ExportRequest, parallelism: int
     ) -> Exported:
         """Every user of the project as a config file."""
         existing = await _fetch(endpoint, account, parallelism)
         return render_export(existing, ExportOptions(request.schema_ref))
 
     async def update(
-        self, loaded: LoadedConfig, text: str, endpoint: Endpoint, request: ExportRequest, parallelism: int
+        self,
+        loaded: LoadedConfig,
+        text: str,
+        endpoint: TokenEndpoint,
+        request: ExportRequest,
+        parallelism: int,
     ) -> UpdateResult:
         """The file's drifted values refreshed from the project."""
-        config = loaded.config
-        assert isinstance(config, TaplyticsConfig)
+        config = TaplyticsProvider.config_of(loaded)
         existing = await _fetch(endpoint, config.project.name, parallelism)
         return update_text(loaded.path, text, config, existing, request.add_new)
 
 
-async def _fetch(endpoint: Endpoint, project: str, parallelism: int) -> Existing:
+async def _fetch(endpoint: TokenEndpoint, project: str, parallelism: int) -> Existing:
     """Every user through one client (one token, one request count)."""
-    from reconciler.providers.taplytics.provider import TokenEndpoint, connect  # it imports EXPORTER
-
-    assert isinstance(endpoint, TokenEndpoint)
     async with connect(endpoint, parallelism) as client:
         users = await list_users(client)
         client.log_summary()

@@ -28,10 +28,10 @@ from pydantic import ValidationError
 from reconciler.config.schema import SCHEMA_ID
 from reconciler.config.yaml_build import MAX_INT_DIGITS
 from reconciler.core.text import escape_non_ascii, suspicious_characters
-from reconciler.export.result import Exported
-from reconciler.export.text import comment_text, double_quoted, one_line, scalar
 from reconciler.providers.taplytics.config import User
 from reconciler.providers.taplytics.state import Existing, ExistingUser
+from reconciler.yamledit.result import Exported
+from reconciler.yamledit.text import comment_text, double_quoted, one_line, scalar
 
 INDENT = "  "
 _PROBE_ID = "u"  # a user_id the model accepts, to check one other field on its own

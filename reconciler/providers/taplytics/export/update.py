@@ -22,15 +22,15 @@ from typing import Any
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.core.text import suspicious_characters
-from reconciler.export import splice
-from reconciler.export.refresh import Refresh
-from reconciler.export.result import Finding, UpdateResult
-from reconciler.export.splice import CannotEdit, Edit, Pair, lookup
-from reconciler.export.text import one_line
 from reconciler.providers.taplytics.config import TaplyticsConfig, User
 from reconciler.providers.taplytics.diff import same_value
 from reconciler.providers.taplytics.export.render import field_refused, literal, user_entry
 from reconciler.providers.taplytics.state import Existing, ExistingUser
+from reconciler.yamledit import splice
+from reconciler.yamledit.refresh import Refresh
+from reconciler.yamledit.result import Finding, UpdateResult
+from reconciler.yamledit.splice import CannotEdit, Edit, Pair, lookup
+from reconciler.yamledit.text import one_line
 
 _SPACES = re.compile(" *")
 _GONE = object()  # a field or key the user no longer has

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from ruamel.yaml import YAML
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from reconciler.export.text import double_quoted, scalar, single_quoted
+from reconciler.yamledit.text import double_quoted, scalar, single_quoted
 
 _LOCAL_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 _SPACES = re.compile(" *")

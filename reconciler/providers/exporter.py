@@ -8,12 +8,12 @@ the file could declare and edits only the drifted values of the file's text.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from reconciler.config.load import LoadedConfig
-    from reconciler.export.result import Exported, UpdateResult
     from reconciler.providers.base import Endpoint
+    from reconciler.yamledit.result import Exported, UpdateResult
 
 
 @dataclass(frozen=True)
@@ -30,21 +30,30 @@ class ExportRequest:
     add_new: bool = False
 
 
-class Exporter(Protocol):
-    """How a provider writes and refreshes config files."""
+#: The endpoint type of the provider an exporter belongs to (it only takes endpoints: contravariant).
+EndpointT_contra = TypeVar("EndpointT_contra", bound="Endpoint", contravariant=True)
+
+
+class Exporter(Protocol[EndpointT_contra]):
+    """How a provider writes and refreshes config files, through its provider's endpoints."""
 
     def parse_account(self, raw: str) -> str:
         """The account as the provider spells it; a ``ReconcilerError`` saying what is expected otherwise."""
         ...
 
     async def export(
-        self, endpoint: Endpoint, account: str, request: ExportRequest, parallelism: int
+        self, endpoint: EndpointT_contra, account: str, request: ExportRequest, parallelism: int
     ) -> Exported:
         """The text of a config file declaring what the account has, and notes on what it left out."""
         ...
 
     async def update(
-        self, loaded: LoadedConfig, text: str, endpoint: Endpoint, request: ExportRequest, parallelism: int
+        self,
+        loaded: LoadedConfig,
+        text: str,
+        endpoint: EndpointT_contra,
+        request: ExportRequest,
+        parallelism: int,
     ) -> UpdateResult:
         """``text`` (the file of ``loaded``) with only its drifted values changed, and the report."""
         ...

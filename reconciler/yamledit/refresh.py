@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 from ruamel.yaml.nodes import Node
 
-from reconciler.export import splice
-from reconciler.export.result import Finding, UpdateResult
-from reconciler.export.splice import CannotEdit, Edit
+from reconciler.yamledit import splice
+from reconciler.yamledit.result import Finding, UpdateResult
+from reconciler.yamledit.splice import CannotEdit, Edit
 
 Edits = Edit | list[Edit]
 _SHARED = "it is shared through a YAML alias, so the edit would change every entry that uses it"

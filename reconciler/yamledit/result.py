@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reconciler.export import splice
-from reconciler.export.splice import Edit
+from reconciler.yamledit import splice
+from reconciler.yamledit.splice import Edit
 
 
 @dataclass
