@@ -17,7 +17,8 @@ from typing import Any
 from reconciler import __version__
 from reconciler.core.changes import Action, Change
 from reconciler.core.plan import AccountPlan, Note, Setting, Summary, summary_dict
-from reconciler.core.text import escape_invisible
+from reconciler.encode import markdown as md
+from reconciler.encode import terminal
 from reconciler.http.redact import redact
 from reconciler.providers import registry
 from reconciler.providers.base import AnyProvider
@@ -49,7 +50,7 @@ def change_line(change: Change, provider: type[AnyProvider], color: bool = False
     """One line of the text plan, e.g. ``~ test 381296 "Public API Test": state pause -> play (prod)``."""
     symbol = _SYMBOL[change.action]
     sep = " " if provider.inline(change) else ": "
-    line = escape_invisible(f"{symbol} {provider.label(change)}{sep}{provider.describe(change)}")
+    line = terminal.text(f"{symbol} {provider.label(change)}{sep}{provider.describe(change)}")
     return f"{_COLOR[change.action]}{line}{_RESET}" if color else line
 
 
@@ -84,13 +85,13 @@ def render_text(
     lines: list[str] = []
     for plan in plans:
         provider = _provider(plan.provider)
-        lines.append(f"{account_heading(plan)} ({plan.path}):")
+        lines.append(terminal.text(f"{account_heading(plan)} ({plan.path}):"))
         lines.extend(f"  {change_line(c, provider, color)}" for c in plan.changes)
         if not plan.changes:
             lines.append(_nothing_managed(provider) if plan.path in idle else "  (no changes)")
-        lines.extend(f"  {escape_invisible(note_line(n))}" for n in plan.notes)
-        lines.extend(f"  * {setting_line(s)}" for s in plan.settings)
-        lines.extend(f"  ! {v.message}" for v in plan.violations)
+        lines.extend(f"  {terminal.text(note_line(n))}" for n in plan.notes)
+        lines.extend(f"  * {terminal.text(setting_line(s))}" for s in plan.settings)
+        lines.extend(f"  ! {terminal.text(v.message)}" for v in plan.violations)
         lines.append("")
     summary = total(plans)
     if summary.total:
@@ -131,20 +132,13 @@ def render_json(plans: Sequence[AccountPlan]) -> str:
     return redact(json.dumps(plan_document(plans), separators=(",", ":")) + "\n")
 
 
-def _cell(text: str) -> str:
-    """Text from a config or a server, made inert in Markdown: a ``|`` would end the cell, and an HTML
-    comment or tag (``<!--``) would hide every row after it from the reviewer, so ``<`` is an entity."""
-    return escape_invisible(text).replace("<", "&lt;").replace("|", "\\|")
-
-
 def _markdown_lines(plans: Sequence[AccountPlan]) -> list[tuple[str, bool]]:
     """Each line of the Markdown plan, and whether it is one change's table row."""
     summary = total(plans)
     head = summary_line(summary) if summary.total else NO_CHANGES
     lines = [(MARKDOWN_MARKER, False), (f"### {head}", False), ("", False)]
     for plan in plans:
-        path = plan.path.replace("`", "'")  # in a code span: no HTML there, but a backtick would end it
-        heading = f"**{_cell(account_heading(plan))}** (`{path}`)"
+        heading = f"**{md.code(account_heading(plan))}** ({md.code(plan.path)})"
         lines.append((f"{heading}: {summary_line(plan.summary)}", False))
         lines.append(("", False))
         provider = _provider(plan.provider)
@@ -152,22 +146,22 @@ def _markdown_lines(plans: Sequence[AccountPlan]) -> list[tuple[str, bool]]:
             lines += [("| | Resource | Change |", False), ("|---|---|---|", False)]
             lines += [
                 (
-                    f"| `{_SYMBOL[c.action]}` | {_cell(provider.label(c))} | {_cell(provider.describe(c))} |",
+                    f"| `{_SYMBOL[c.action]}` | {md.cell(provider.label(c))} | {md.cell(provider.describe(c))} |",
                     True,
                 )
                 for c in plan.changes
             ]
             lines.append(("", False))
         lines += [(_markdown_note(n), False) for n in plan.notes]
-        lines += [(f"> :shield: **{_cell(setting_line(s))}**", False) for s in plan.settings]
-        lines += [(f"> :warning: {_cell(v.message)}", False) for v in plan.violations]
+        lines += [(f"> :shield: **{md.code(setting_line(s))}**", False) for s in plan.settings]
+        lines += [(f"> :warning: {md.code(v.message)}", False) for v in plan.violations]
         if plan.violations or plan.settings or plan.notes:
             lines.append(("", False))
     return lines
 
 
 def _markdown_note(note: Note) -> str:
-    return f"> :warning: {_cell(note.message)}" if note.warning else f"> :mag: {_cell(note.message)}"
+    return f"> :warning: {md.code(note.message)}" if note.warning else f"> :mag: {md.code(note.message)}"
 
 
 def render_markdown(plans: Sequence[AccountPlan], *, limit: int | None = None, elsewhere: str = "") -> str:

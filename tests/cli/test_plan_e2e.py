@@ -361,7 +361,7 @@ def test_json_markdown_and_out_file(sandbox, cli, tmp_path):
     assert md[0] == "<!-- reconciler:plan -->"
     assert "Plan: 1 to add, 6 to change, 1 to remove." in md[1]
     assert "| | Resource | Change |" in md and "|---|---|---|" in md
-    assert "| `+` | member new@example.com | (viewer) |" in md
+    assert "| `+` | `member new@example.com` | `(viewer)` |" in md
 
     out = tmp_path / "plan.json"
     assert cli("plan", str(path), "--out", str(out)).code == 0

@@ -124,7 +124,7 @@ def test_a_selector_matching_nothing_is_a_warning(cli: CliRunner, tmp_path: Path
     config = write_config(tmp_path, "tests:\n  - select: {tag: [black-friday]}\n    state: pause\n")
     plan = cli("plan", str(config), "--format", "markdown")
     assert plan.code == 0, plan.all
-    assert "> :warning: tests[0] select tag=black-friday: matched no test" in plan.out
+    assert "> :warning: `tests[0] select tag=black-friday: matched no test`" in plan.out
 
 
 def test_saved_plan_with_selectors_applies_and_validates(

@@ -232,7 +232,7 @@ def test_render_text_and_markdown():
     plan = make_plan("a.yaml", config(tests=[{"id": 7, "state": "play"}]), existing([piped]))
     assert '~ test 7 "A | B": state pause -> play (prod)' in render_text([plan])
     md = render_markdown([plan])
-    assert '| `~` | test 7 "A \\| B" | state pause -> play (prod) |' in md
+    assert '| `~` | `test 7 "A \\| B"` | `state pause -> play (prod)` |' in md
     assert md.splitlines()[0] == "<!-- reconciler:plan -->"
 
 

@@ -115,8 +115,8 @@ def test_render_text_json_markdown() -> None:
     assert [c["kind"] for c in account["changes"]] == ["user_update", "user_create"]
     assert account["changes"][0]["after"] == {"name": "QA | 1", "custom_data": {"beta": "true"}}
     md = render_markdown([plan])
-    assert "**taplytics project my-app** (`t.yaml`): Plan: 1 to add, 1 to change, 0 to remove." in md
+    assert "**`taplytics project my-app`** (`t.yaml`): Plan: 1 to add, 1 to change, 0 to remove." in md
     assert (
-        '| `~` | user qa-001 "QA One" | name "QA One" -> "QA \\| 1", custom_data.beta (unset) -> "true" |'
+        '| `~` | `user qa-001 "QA One"` | `name "QA One" -> "QA \\| 1", custom_data.beta (unset) -> "true"` |'
         in md
     )

@@ -110,7 +110,7 @@ def test_the_run_step_plans_comments_and_reports_drift(sandbox: SandboxServer, t
         env = _github_env(gh, tmp_path, sandbox)
         plan = _run_step("plan", env, work)
         assert plan.returncode == 0, plan.stdout + plan.stderr
-        assert "| `~` | test 381296" in (work / "plan.md").read_text()
+        assert "| `~` | `test 381296" in (work / "plan.md").read_text()
         assert json.loads((work / "plan.json").read_text())["accounts"][0]["changes"]
         assert len(gh.comments[5]) == 1
         drift = _run_step("drift", env, work)

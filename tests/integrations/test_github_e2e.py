@@ -62,7 +62,7 @@ def test_first_plan_creates_the_comment_the_next_updates_it_others_untouched(
     assert first.code == 0, first.all
     [comment] = ours(github)
     assert "~ test 381296" not in str(comment["body"])  # Markdown, not the text plan
-    assert "| `~` | test 381296" in str(comment["body"]) and f"for commit `{HEAD[:12]}`" in str(
+    assert "| `~` | `test 381296" in str(comment["body"]) and f"for commit `{HEAD[:12]}`" in str(
         comment["body"]
     )
     assert "<!-- reconciler:digest=" in str(comment["body"])
@@ -73,7 +73,7 @@ def test_first_plan_creates_the_comment_the_next_updates_it_others_untouched(
     assert updated["id"] == comment["id"] and "381321" in str(updated["body"])
     assert json.dumps(github.comments[PR][:150]) == others
     assert [m[0] for m in github.mutations()] == ["POST", "PATCH"]
-    assert "| `~` | test 381296" in Path(actions["GITHUB_STEP_SUMMARY"]).read_text()
+    assert "| `~` | `test 381296" in Path(actions["GITHUB_STEP_SUMMARY"]).read_text()
 
 
 def test_a_failed_plan_updates_the_comment_and_exits_1(

@@ -204,7 +204,7 @@ def test_validate_plan_apply_replan(
     assert (account["provider"], account["account"]) == ("memory", "shop")
     assert [c["kind"] for c in account["changes"]] == ["widget_paint", "widget_create"]
     assert (
-        "| `+` | widget hinge | (black) |"
+        "| `+` | `widget hinge` | `(black)` |"
         in cli(monkeypatch, capsys, "plan", config, "--format", "markdown").out
     )
 

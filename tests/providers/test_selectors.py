@@ -162,7 +162,7 @@ def test_notes_count_matches_and_warn_on_none(tmp_path: Path) -> None:
     text = render_text([plan])
     assert "  # tests[0] select folder=12: 2 tests matched, 1 change(s)\n" in text
     assert "  ? warning: tests[1] select tag=nope: matched no test\n" in text
-    assert "> :warning: tests[1] select tag=nope: matched no test" in render_markdown([plan])
+    assert "> :warning: `tests[1] select tag=nope: matched no test`" in render_markdown([plan])
 
 
 def test_rails_count_tests_a_selector_manages(tmp_path: Path) -> None:

@@ -134,7 +134,7 @@ def test_a_weakened_safety_block_is_a_line_of_every_plan(
     assert "  * safety max_pause_fraction: 0.5 -> 1.0 (default -> this config)" in text.out
     assert "  * safety min_admins: 1 -> 0 (default -> this config)" in text.out
     markdown = run("plan", str(config), "--format", "markdown")
-    assert "> :shield: **safety min_admins: 1 -> 0 (default -> this config)**" in markdown.out
+    assert "> :shield: **`safety min_admins: 1 -> 0 (default -> this config)`**" in markdown.out
     document = json.loads(run("plan", str(config), "--format", "json").out)
     assert {"name": "safety min_admins", "default": 1, "value": 0} in document["accounts"][0]["settings"]
     default = run("plan", str(write_config(tmp_path, "")))

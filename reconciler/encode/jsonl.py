@@ -1,0 +1,12 @@
+"""JSON Lines (the audit log): one record a line, for readers that split on any line break. With ASCII only,
+no U+2028, U+2029 or U+0085 (which ``str.splitlines`` treats as line ends) can split a record."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def line(record: Any) -> str:
+    """``record`` as one line of ASCII JSON, without the trailing newline."""
+    return json.dumps(record, ensure_ascii=True, separators=(",", ":"), sort_keys=False)

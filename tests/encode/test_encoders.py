@@ -1,0 +1,142 @@
+"""Each medium's encoder, over arbitrary strings: nothing a config or a server writes can use the medium's
+markup. Markdown is checked by rendering it as GitHub does (cmark-gfm with GitHub's extensions)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import cmarkgfm
+from cmarkgfm.cmark import Options
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reconciler.core.text import escape_invisible
+from reconciler.encode import actions, jsonl, markdown, slack, terminal
+from reconciler.encode import html as html_encode
+
+# Any text, with the characters each medium treats as markup over-represented.
+MARKUP = st.sampled_from(
+    [
+        *"`|<>&![]()*_~#:@\\\n\r\t -=+",
+        "<!--",
+        "-->",
+        "::",
+        "##[",
+        "https://",
+        "www.",
+        "&nbsp;",
+        "\u2028",
+        "\x1b[",
+    ]
+)
+TEXT = st.lists(st.one_of(st.text(max_size=4), MARKUP), max_size=25).map("".join)
+
+# Raw HTML passed through, as GitHub's renderer does before its sanitiser: a tag that escaped is seen.
+UNSAFE = Options.CMARK_OPT_UNSAFE
+
+
+def gfm(source: str) -> str:
+    return cmarkgfm.github_flavored_markdown_to_html(source, options=UNSAFE)
+
+
+def _code_texts(rendered: str) -> list[str]:
+    return [html.unescape(m) for m in re.findall(r"<code>(.*?)</code>", rendered, flags=re.S)]
+
+
+def _outside_code(rendered: str) -> str:
+    return re.sub(r"<code>.*?</code>", "", rendered, flags=re.S)
+
+
+def _expected(value: str) -> str:
+    shown = escape_invisible(value)
+    return shown if shown.strip(" ") else f'"{shown}"'
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, TEXT)
+def test_a_table_row_shows_each_value_as_itself_and_nothing_else(left: str, right: str) -> None:
+    source = f"| a | b |\n|---|---|\n| {markdown.cell(left)} | {markdown.cell(right)} |\n"
+    rendered = gfm(source)
+    assert rendered.count("<tr>") == 2  # the header and exactly one row
+    assert rendered.count("<td>") == 2
+    if (
+        len(escape_invisible(left)) <= markdown.CELL_LIMIT
+        and len(escape_invisible(right)) <= markdown.CELL_LIMIT
+    ):
+        assert _code_texts(rendered) == [_expected(left), _expected(right)]
+    outside = _outside_code(rendered)
+    # No tag but the table's own, no comment, link, image, mention or entity-made text outside the spans.
+    assert set(re.findall(r"</?([a-z]+)", outside)) <= {"table", "thead", "tbody", "tr", "th", "td"}
+    assert "<!--" not in outside and "@" not in outside and "&" not in outside
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_a_code_span_in_a_paragraph_is_one_code_element(value: str) -> None:
+    rendered = gfm(f"Heading {markdown.code(value)} (file)\n")
+    assert rendered.startswith("<p>Heading <code>") and rendered.endswith("</code> (file)</p>\n")
+    assert _code_texts(rendered) == [_expected(value)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=6))
+def test_a_fence_holds_every_line_and_nothing_escapes_it(lines: list[str]) -> None:
+    rendered = gfm(markdown.fence(lines, "diff") + "\nafter\n")
+    body = "\n".join(escape_invisible(line) for line in lines)
+    assert rendered.startswith('<pre lang="diff"><code>') and rendered.endswith(
+        "</code></pre>\n<p>after</p>\n"
+    )
+    assert _code_texts(rendered) == [body + "\n"]
+
+
+def test_a_long_value_is_cut_in_a_cell() -> None:
+    cut = markdown.cell("x" * 5000)
+    assert len(cut) < 400 and "4700 more characters" in cut
+
+
+@given(TEXT)
+def test_slack_text_has_no_markup(value: str) -> None:
+    encoded = slack.text(value)
+    assert "<" not in encoded and ">" not in encoded
+    assert encoded.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == escape_invisible(value)
+
+
+@given(TEXT)
+def test_no_actions_log_line_is_a_workflow_command(value: str) -> None:
+    for given_line, line in zip(value.split("\n"), actions.lines(value).split("\n"), strict=True):
+        assert not line.lstrip().startswith(("::", "##["))
+        blanks = len(line) - len(line.lstrip())
+        assert line == given_line or line[:blanks] + line[blanks + 1 :] == given_line  # one backslash added
+
+
+def test_our_own_actions_commands_escape_their_data() -> None:
+    assert actions.command("error", "a\nb%", file="x,y:z") == "::error file=x%2Cy%3Az::a%0Ab%25"
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | TEXT,
+        lambda inner: st.lists(inner) | st.dictionaries(TEXT, inner),
+        max_leaves=10,
+    )
+)
+def test_a_jsonl_record_is_one_ascii_line(record: object) -> None:
+    encoded = jsonl.line(record)
+    assert encoded.isascii() and len(encoded.splitlines()) == 1
+    assert json.loads(encoded) == record
+
+
+@given(TEXT)
+def test_terminal_text_is_one_printable_line(value: str) -> None:
+    encoded = terminal.text(value)
+    assert encoded.isprintable()
+    assert "\x1b" not in encoded and "\n" not in encoded
+
+
+@given(TEXT)
+def test_html_text_is_a_text_node(value: str) -> None:
+    encoded = html_encode.text(value)
+    assert not set(encoded) & set("<>\"'")
+    assert html.unescape(encoded) == escape_invisible(value)
