@@ -13,7 +13,7 @@ from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.vendor import SandboxVendor
 from reconciler.sandbox.vendors import owner
 
-vendor_default = SandboxVendor()  # the shape of an answer no vendor owns
+_UNOWNED = SandboxVendor()  # the shape of an answer no vendor owns
 
 
 def error_body(path: str, status: int, message: str) -> dict[str, Any]:
@@ -21,7 +21,7 @@ def error_body(path: str, status: int, message: str) -> dict[str, Any]:
     owns gets ``{"code", "message"}``. Faults and forced statuses use it too, so each client sees its API's
     shape."""
     vendor = owner(path)
-    return (vendor or vendor_default).error_body(status, message)
+    return (vendor or _UNOWNED).error_body(status, message)
 
 
 class ApiProblem(Exception):
