@@ -59,7 +59,6 @@ class AbTastyProvider(Provider[AbTastyConfig, Existing, OAuthEndpoint]):
         UniqueKey(("memberships", "members"), "email", "member email", fold=True),
     )
     inventory_nouns = ("test", "member")
-    url_paths = (("account", "api_url"), ("account", "auth_url"))
     # The document's hosts: the API on api.abtasty.com, the token (and membership examples) on api2.
     exporter_at = "reconciler.providers.abtasty.export:EXPORTER"  # imported by `export` only
     trusted_hosts = ("api.abtasty.com", "api2.abtasty.com")
@@ -220,4 +219,4 @@ def connect(endpoint: OAuthEndpoint, parallelism: int) -> ApiClient:
 
     check_url(endpoint.api2_url)  # refused before any request, like the API and token URLs
     auth = OAuth2ClientCredentials(endpoint.auth_url, endpoint.client_id, endpoint.client_secret)
-    return ApiClient(endpoint.api_url, auth, parallelism=parallelism)
+    return ApiClient(endpoint.api_url, auth, parallelism=parallelism, origins=(endpoint.api2_url,))
