@@ -95,13 +95,18 @@ async def hal_rest(
         return await _follow_hal_next(client, first.response, page)
     base, size, max_pages = dict(params or {}), page.limit or first.size, client.limits.max_pages
 
-    async def page_at(number: int) -> HalPage:
+    async def page_at(number: int) -> tuple[httpx.Response, HalPage]:
         params = {**base, "_page": number, "_max_per_page": size}
-        return hal_page(await client.request("GET", path, params=params), max_pages)
+        response = await client.request("GET", path, params=params)
+        return response, hal_page(response, max_pages)
 
-    return [
-        item for rest in await gather([page_at(n) for n in range(2, page.pages + 1)]) for item in rest.items
-    ]
+    read = await gather([page_at(n) for n in range(2, page.pages + 1)])
+    items = [item for _, rest in read for item in rest.items]
+    # ``pages`` is not trusted alone: a server that rounds it down still names the next page of its last.
+    last_response, last = read[-1] if read else (first.response, page)
+    if last.next_href is not None and last.items:
+        items += await _follow_hal_next(client, last_response, last)
+    return items
 
 
 async def _follow_hal_next(
