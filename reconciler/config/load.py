@@ -28,6 +28,7 @@ from reconciler.config.yaml import Document, Loc, Positions, load_document
 from reconciler.errors import ConfigError, ConfigIssue
 from reconciler.providers import registry
 from reconciler.providers.base import AnyProvider as Provider
+from reconciler.redaction import register_secret
 
 SUPPORTED_VERSIONS = (1,)
 
@@ -166,9 +167,6 @@ def register_secrets(data: Any, provider: type[Provider], env: Mapping[str, str]
     """Register with the redactor the value of every variable a secret field names (and the provider's
     standard one), before anything of this run is printed: a server echoing it, or a value pasted into a
     test name, is masked from the first line on."""
-    # Imported here: the redactor lives with the HTTP stack, which `validate` (no env) never loads.
-    from reconciler.http.redact import register_secret
-
     for field in provider.secret_fields:
         names = {field.variable}
         value = _raw_at(data, field.loc)

@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from reconciler.config import env
 from reconciler.core.text import escape_non_ascii, suspicious_characters
-from reconciler.http.loopback import is_loopback
+from reconciler.redaction import is_loopback
 
 LOCAL_DATETIME = "%Y-%m-%dT%H:%M:%S"
 _LOCAL_DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")

@@ -33,8 +33,8 @@ from reconciler.http.bodies import LinkPage, Route, check_hal_envelope, decode, 
 from reconciler.http.errormap import error_for_exception, error_for_response, redirect_error
 from reconciler.http.limits import Limits, run_deadline_error
 from reconciler.http.metered import MeteredTransport
-from reconciler.http.redact import install_redaction, redact
 from reconciler.http.transport import IDEMPOTENT, RetryPolicy, RetryTransport, check_url
+from reconciler.redaction import install_redaction, redact
 
 Params = Mapping[str, Any]
 

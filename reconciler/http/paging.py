@@ -19,7 +19,7 @@ import httpx
 from reconciler.errors import RequestFailedError, TransportError
 from reconciler.http.bodies import HalPage, LinkPage, Route, decode, hal_page, is_int, link_items, malformed
 from reconciler.http.links import parse_link_header
-from reconciler.http.redact import redact
+from reconciler.redaction import redact
 
 if TYPE_CHECKING:
     from reconciler.http.client import ApiClient, Params

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import EnvironmentVariableError, ReconcilerError, ServerError
-from reconciler.http import ApiClient, Secret, TokenHeaderAuth
+from reconciler.http import ApiClient, TokenHeaderAuth
+from reconciler.redaction import Secret
 
 PER_PAGE = 100  # GitHub's maximum for these lists
 COMMENT_LIMIT = 65_536  # GitHub refuses a longer comment or issue body

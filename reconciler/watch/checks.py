@@ -18,7 +18,7 @@ from reconciler.core.schedule import ApplyResult, Outcome, Status
 from reconciler.engine import Session
 from reconciler.errors import ReconcilerError
 from reconciler.http.attempts import observe_attempts
-from reconciler.http.redact import redact
+from reconciler.redaction import redact
 
 logger = logging.getLogger("reconciler.watch")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from reconciler.config.load import LoadedConfig, expand_paths, load_configs
 from reconciler.errors import ConfigError, ReconcilerError
-from reconciler.http.redact import redact
+from reconciler.redaction import redact
 
 Stamp = tuple[tuple[str, int, int, int], ...]
 

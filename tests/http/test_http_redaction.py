@@ -15,16 +15,9 @@ from http_fakes import CANARY_SECRET, CLIENT_ID, TESTS_PATH, TOKEN_PATH, FakeAbT
 from hypothesis import strategies as st
 
 from reconciler.errors import AuthError, ReconcilerError
-from reconciler.http import (
-    ApiClient,
-    OAuth2ClientCredentials,
-    RedactingFilter,
-    Redactor,
-    RetryPolicy,
-    Secret,
-    redact,
-)
-from reconciler.http.redact import _PATTERNS, MASK
+from reconciler.http import ApiClient, OAuth2ClientCredentials, RetryPolicy
+from reconciler.redaction import MASK, RedactingFilter, Redactor, Secret, redact
+from reconciler.redaction.redactor import _PATTERNS
 
 BASE = "https://api.abtasty.test"
 

@@ -23,9 +23,9 @@ from reconciler.config.models import StrictModel, Text
 from reconciler.core.changes import Action, Change, ChangeKind, ResourceType, display_order
 from reconciler.core.state import ABSENT, digest
 from reconciler.errors import RequestFailedError
-from reconciler.http import Secret
 from reconciler.providers import registry
 from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.redaction import Secret
 
 #: The vendor: store name -> widget name -> colour. "explode" makes execute raise a bug, "refuse" a user error.
 STORES: dict[str, dict[str, str]] = {}

@@ -36,8 +36,9 @@ from reconciler.errors import (
     ReconcilerError,
     ServerError,
 )
-from reconciler.http import ApiClient, OAuth2ClientCredentials, RetryPolicy, register_secret
+from reconciler.http import ApiClient, OAuth2ClientCredentials, RetryPolicy
 from reconciler.http.limits import DEFAULT_DEADLINE, Limits
+from reconciler.redaction import register_secret
 
 CANARY = "canary-bounds-7d1e0f9a3c"
 register_secret(CANARY)
