@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
 from reconciler.core.plan import AccountPlan
 from reconciler.core.saved import check_saved_plan, raise_if_differs, raise_if_stale
 from reconciler.core.schedule import ApplyResult, Events, apply_changes

@@ -118,6 +118,10 @@ Url = Annotated[Text, AfterValidator(_check_url)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
+#: The config schema's ``$id``: what exported files' modelines point editors at.
+SCHEMA_ID = "https://github.com/reconciler/reconciler/schema/reconciler.schema.json"
+
+
 class StrictModel(BaseModel):
     """Strict types, no unknown keys, immutable: the base of every config model."""
 

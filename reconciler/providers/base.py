@@ -58,7 +58,7 @@ from reconciler.core.state import State
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from reconciler.config.load import LoadedConfig
+    from reconciler.config.loaded import LoadedConfig
     from reconciler.providers.exporter import Exporter
 
 Loc = tuple[str | int, ...]

@@ -23,7 +23,7 @@ from reconciler.errors import TransportError
 from reconciler.redaction import is_loopback
 
 if TYPE_CHECKING:
-    from reconciler.config.load import LoadedConfig
+    from reconciler.config.loaded import LoadedConfig
     from reconciler.providers.base import AnyProvider, Endpoint, Loc, Provider
 
 ALLOW_HOSTS_VARIABLE = "RECONCILER_ALLOW_HOSTS"

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
 from reconciler.core.plan import AccountPlan
 from reconciler.core.schedule import ApplyResult, Outcome, Status
 from reconciler.engine import Session

@@ -18,7 +18,7 @@ from e2e_support import CANARY_SECRET, Result, run_cli
 from pydantic import Field
 
 from reconciler.cli import run
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
 from reconciler.config.models import StrictModel, Text
 from reconciler.core.changes import Action, Change, ChangeKind, ResourceType, display_order
 from reconciler.core.state import ABSENT, digest

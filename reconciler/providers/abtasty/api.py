@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import httpx
 
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
 from reconciler.core.changes import Change
 from reconciler.errors import NotFoundError, ResolveError, ServerError
 from reconciler.http import ApiClient, Route, field, optional_field, paging

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
 from reconciler.core.changes import Change, Needs
 from reconciler.core.plan import Note, Setting, Violation
 from reconciler.core.text import escape_non_ascii

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
 from reconciler.core.changes import Change
 from reconciler.errors import EnvironmentVariableError
 from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
