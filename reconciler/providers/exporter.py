@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from reconciler.config.loaded import LoadedConfig
-    from reconciler.providers.base import Endpoint
+    from reconciler.providers.endpoint import Endpoint
     from reconciler.yamledit.result import Exported, UpdateResult
 
 

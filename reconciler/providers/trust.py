@@ -24,7 +24,8 @@ from reconciler.redaction import is_loopback
 
 if TYPE_CHECKING:
     from reconciler.config.loaded import LoadedConfig
-    from reconciler.providers.base import AnyProvider, Endpoint, Loc, Provider
+    from reconciler.providers.base import AnyProvider, Loc, Provider
+    from reconciler.providers.endpoint import Endpoint
 
 ALLOW_HOSTS_VARIABLE = "RECONCILER_ALLOW_HOSTS"
 EndpointT = TypeVar("EndpointT", bound="Endpoint")

@@ -24,7 +24,8 @@ from reconciler.core.changes import Action, Change, ChangeKind, ResourceType, di
 from reconciler.core.state import ABSENT, digest
 from reconciler.errors import RequestFailedError
 from reconciler.providers import registry
-from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.base import Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.endpoint import Endpoint
 from reconciler.redaction import Secret
 
 #: The vendor: store name -> widget name -> colour. "explode" makes execute raise a bug, "refuse" a user error.

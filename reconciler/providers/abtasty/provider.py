@@ -19,7 +19,8 @@ from reconciler.providers.abtasty.changes import TEST_KINDS, Kind, role_rank
 from reconciler.providers.abtasty.config import AbTastyConfig
 from reconciler.providers.abtasty.diff import diff
 from reconciler.providers.abtasty.state import Existing
-from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.base import Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.endpoint import Endpoint
 from reconciler.redaction import Secret
 
 if TYPE_CHECKING:  # the HTTP stack is imported when used (`connect`, `__init__`): `validate` never needs it

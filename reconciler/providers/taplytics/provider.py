@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Self
 from reconciler.config.loaded import LoadedConfig
 from reconciler.core.changes import Change
 from reconciler.errors import EnvironmentVariableError
-from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.base import Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.endpoint import Endpoint
 from reconciler.providers.taplytics import describe
 from reconciler.providers.taplytics.changes import Kind
 from reconciler.providers.taplytics.config import TaplyticsConfig
