@@ -38,12 +38,12 @@ from reconciler.cli.options import (
 )
 from reconciler.cli.progress import Progress
 from reconciler.cli.report import Reporter
-from reconciler.config import load_configs
 from reconciler.core.plan import AccountPlan
 from reconciler.core.schedule import ApplyResult, Events, Outcome
 from reconciler.engine import Session
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.files import read_plan_file
+from reconciler.loading import load_configs
 from reconciler.render import render_text
 
 
