@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import jsonschema
 import pytest
 from e2e_support import CANARY_SECRET, HEADER, CliRunner, Result, mutations
 from fake_github import TOKEN, FakeGitHub, serve_github
@@ -21,6 +22,13 @@ from reconciler.sandbox.server import SandboxServer
 PR, HEAD, MERGE = 7, "a1b2c3d4e5f6a7b8c9d0", "f0e1d2c3b4a5968778695a4b"
 PLAY = "tests:\n  - id: 381296\n    state: play\n"
 TAP = "version: 1\nprovider: taplytics\nproject:\n  name: {name}\n  api_token: ${{{var}}}\nusers:\n{users}"
+#: GitLab's terraform report (https://docs.gitlab.com/ci/yaml/artifacts_reports/#artifactsreportsterraform).
+TERRAFORM_REPORT = {
+    "type": "object",
+    "required": ["create", "update", "delete"],
+    "additionalProperties": False,
+    "properties": {k: {"type": "integer", "minimum": 0} for k in ("create", "update", "delete")},
+}
 USER = "  - user_id: {id}\n    email: {id}@example.com\n"
 
 
@@ -179,7 +187,9 @@ def test_the_gitlab_note_is_created_then_updated_in_place(
     assert "Plan note created on merge request !11" in first.err
     ours = [n for n in gitlab.notes[11] if n["author"]["username"] != "someone" and not n["system"]]
     assert len(ours) == 1 and "| `~` | `test 381296" in ours[0]["body"]
-    assert json.loads(Path("report.json").read_text()) == {"create": 2, "update": 2, "delete": 0}
+    report = json.loads(Path("report.json").read_text())
+    jsonschema.validate(report, TERRAFORM_REPORT)  # what GitLab's merge-request widget reads
+    assert report == {"create": 2, "update": 2, "delete": 0}
     (repo / "accounts" / "ab.yaml").write_text(HEADER + "tests: []\n")
     fan_out(cli)
     second = merge(cli, "--gitlab-comment", **env)
