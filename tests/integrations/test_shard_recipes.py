@@ -10,7 +10,7 @@ from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "examples/ci/.github/workflows/reconciler-sharded.yml"
-GITLAB = ROOT / "examples/ci/.gitlab-ci.yml"
+GITLAB = ROOT / "examples/ci/.gitlab/.gitlab-ci.yml"
 
 
 def test_the_sharded_workflow_passes_actionlint() -> None:
