@@ -20,13 +20,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
 
 from reconciler import __version__
+from reconciler.errors import TransportError
 from reconciler.http import observe, paging, tls
 from reconciler.http.bodies import LinkPage, Route, check_hal_envelope, decode, require_json
 from reconciler.http.errormap import error_for_exception, error_for_response, redirect_error
@@ -82,6 +83,7 @@ class ApiClient:
         max_body_bytes: int | None = None,
         max_pages: int | None = None,
         headers: Mapping[str, str] | None = None,
+        origins: Sequence[str] = (),
     ) -> None:
         if parallelism < 1:
             raise ValueError("parallelism must be at least 1")
@@ -99,6 +101,9 @@ class ApiClient:
         for name in (self.logger.name, *_THIRD_PARTY_LOGGERS):
             install_redaction(logging.getLogger(name))
         self.origin = httpx.URL(base_url)
+        # Where an absolute URL may point (the base URL's origin and the endpoint's other configured ones):
+        # the auth flow signs whatever is sent, so a link a server or a config chose elsewhere is refused.
+        self.origins = frozenset(_origin(httpx.URL(url)) for url in (base_url, *origins))
         # The page size a server refused more than (with a 400): later collections ask for no more.
         self.page_size_cap: int | None = None
         self._observer = observe.current()  # progress display, if any (see reconciler.http.observe)
@@ -179,6 +184,11 @@ class ApiClient:
         method = method.upper()
         request = self._client.build_request(method, path, params=params, json=json)
         check_url(request.url)
+        if _origin(request.url) not in self.origins:
+            raise TransportError(
+                f"refusing to send {method} {redact(str(request.url.copy_with(query=None)))}: not one of this "
+                "account's configured hosts, and the request would carry its credentials"
+            )
         if idempotent is not None:
             request.extensions[IDEMPOTENT] = idempotent
         response = await self._observed(request)
@@ -277,6 +287,12 @@ class ApiClient:
         may stop early (use ``contextlib.aclosing``).
         """
         return paging.link_pages(self, path, params, per_page, items_key)
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in: https://h and https://h:443 are one."""
+    default = {"https": 443, "http": 80}.get(url.scheme)
+    return url.scheme, url.host.lower(), url.port or default
 
 
 def _refuse_insecure(base_url: str, auth: httpx.Auth | None) -> None:

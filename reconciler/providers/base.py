@@ -16,8 +16,8 @@ endpoints and payloads, and nothing of terminals, plan files or other vendors. T
   one account belongs in one file), ``credential_paths`` (blocks that are never ``${VAR}``-interpolated at
   load nor echoed in errors: ``endpoint`` resolves them), ``secret_fields`` (fields that must be a pure
   ``${VAR}``, never a literal), ``unique_keys`` (entries that must not repeat) and ``inventory_nouns``;
-  ``url_paths`` (the config's URL fields) and ``trusted_hosts`` (the vendor's documented hosts: a URL field
-  naming any other host is refused unless the operator allows it, see ``providers.trust``).
+  and ``trusted_hosts`` (the vendor's documented hosts: every ``Url`` field of the config model, found by
+  ``providers.trust.url_paths``, naming any other host is refused unless the operator allows it).
 - **Endpoints** (no I/O): ``endpoint(loaded, env)`` resolves where and as whom to talk for one config,
   wrapping every secret in ``Secret`` the moment it is read (so the redactor knows it);
   ``default_endpoint(env)`` does the same from the provider's standard variables only (``export`` has no
@@ -114,7 +114,6 @@ class Provider(ABC, Generic[ConfigT, StateT, EndpointT]):
     secret_fields: ClassVar[tuple[SecretField, ...]] = ()
     unique_keys: ClassVar[tuple[UniqueKey, ...]] = ()
     inventory_nouns: ClassVar[tuple[str, ...]] = ()
-    url_paths: ClassVar[tuple[Loc, ...]] = ()
     trusted_hosts: ClassVar[tuple[str, ...]] = ()
     #: Where the exporter is, ``module:attribute`` (None: the provider has none); see ``exporter()``.
     exporter_at: ClassVar[str | None] = None

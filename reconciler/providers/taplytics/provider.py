@@ -47,7 +47,6 @@ class TaplyticsProvider(Provider[TaplyticsConfig, Existing, TokenEndpoint]):
     secret_fields = (SecretField(_TOKEN, "TAPLYTICS_API_TOKEN"),)
     unique_keys = (UniqueKey(("users",), "user_id", "user_id"),)
     inventory_nouns = ("user",)
-    url_paths = (("project", "api_url"),)
     exporter_at = "reconciler.providers.taplytics.export:EXPORTER"  # imported by `export` only
     trusted_hosts = ("api.taplytics.com",)  # the document's one API host
     # The document lists webhooks (a user added, an experiment started): `watch` receives them here.
