@@ -11,8 +11,8 @@ from typing import Any
 
 from e2e_support import sandbox_server
 
-from reconciler.config import load_configs
 from reconciler.http import ApiClient, TokenHeaderAuth
+from reconciler.loading import load_configs
 from reconciler.providers.taplytics.provider import TaplyticsProvider
 from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.server import SandboxServer

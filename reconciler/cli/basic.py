@@ -6,7 +6,7 @@ import os
 
 import click
 
-from reconciler.config import load_configs, summary
+from reconciler.loading import load_configs, summary
 from reconciler.providers import registry
 from reconciler.providers.trust import allowed_hosts, check_hosts
 
@@ -54,6 +54,6 @@ def schema(plan: bool) -> None:
         # Kept as a file in the package: the plan format is a published contract, reviewed as such.
         click.echo(files("reconciler").joinpath("plan.schema.json").read_text(encoding="utf-8"), nl=False)
         return
-    from reconciler.config.schema import render_schema
+    from reconciler.loading.schema import render_schema
 
     click.echo(render_schema(), nl=False)

@@ -54,22 +54,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeAlias, TypeV
 from reconciler.core.changes import Change, ChangeKind, Needs
 from reconciler.core.plan import AccountPlan, Note, Setting, Violation, build_plan
 from reconciler.core.state import State
+from reconciler.providers.endpoint import Endpoint
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from reconciler.config.load import LoadedConfig
+    from reconciler.config.loaded import LoadedConfig
     from reconciler.providers.exporter import Exporter
 
 Loc = tuple[str | int, ...]
-
-
-class Endpoint:
-    """Where and as whom to talk to one account; each provider subclasses it (a frozen dataclass). Secrets
-    stay in ``Secret`` wrappers. ``api_url`` is where its requests go (the account lock is keyed by it when
-    it is not one of the provider's trusted hosts: a sandbox on another port is another account)."""
-
-    api_url: str
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,12 @@ from pydantic import BaseModel
 
 from reconciler.config.models import Url
 from reconciler.errors import TransportError
+from reconciler.redaction import is_loopback
 
 if TYPE_CHECKING:
-    from reconciler.config.load import LoadedConfig
-    from reconciler.providers.base import AnyProvider, Endpoint, Loc, Provider
+    from reconciler.config.loaded import LoadedConfig
+    from reconciler.providers.base import AnyProvider, Loc, Provider
+    from reconciler.providers.endpoint import Endpoint
 
 ALLOW_HOSTS_VARIABLE = "RECONCILER_ALLOW_HOSTS"
 EndpointT = TypeVar("EndpointT", bound="Endpoint")
@@ -72,8 +74,6 @@ def untrusted_urls(
 ) -> list[tuple[Loc, str]]:
     """(where, host) of every URL of the config whose host is neither the provider's, loopback nor
     allowed."""
-    from reconciler.http.loopback import is_loopback  # the one definition of "this machine"
-
     trusted = {normalize_host(h) for h in provider.trusted_hosts} | allowed
     found = []
     for loc in url_paths(provider.config_model):

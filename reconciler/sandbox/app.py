@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp
 
 from reconciler.sandbox import control
-from reconciler.sandbox.context import Credentials, Sandbox
+from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.faults import FaultInjector, Faults
 from reconciler.sandbox.gates import VendorGates
 from reconciler.sandbox.middleware import SandboxMiddleware, quiet_deliberate_drops
@@ -21,6 +21,7 @@ from reconciler.sandbox.pages import PageCache
 from reconciler.sandbox.persist import GroupCommitter
 from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.store import Store, load_state
+from reconciler.sandbox.vendor import Credentials
 from reconciler.sandbox.web import ApiProblem, handle_http_exception, handle_problem, handle_unexpected
 
 

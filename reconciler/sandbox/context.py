@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,30 +11,11 @@ from reconciler.sandbox.faults import FaultInjector
 from reconciler.sandbox.pages import PageCache
 from reconciler.sandbox.persist import GroupCommitter
 from reconciler.sandbox.store import Store
-from reconciler.sandbox.vendor import SandboxVendor
+from reconciler.sandbox.vendor import Credentials, SandboxVendor
 from reconciler.sandbox.vendors import vendors
 from reconciler.sandbox.webhooks import WebhookSender
 
 MAX_LOG_ENTRIES = 100_000
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """What the sandbox accepts, by ``CredentialSpec.name`` (``credentials["client_id"]``, or as an
-    attribute); ``from_env`` names the values read from the environment (the banner masks those secrets).
-    ``repr`` shows no value."""
-
-    values: Mapping[str, str] = field(repr=False)
-    from_env: frozenset[str] = frozenset()
-
-    def __getitem__(self, name: str) -> str:
-        return self.values[name]
-
-    def __getattr__(self, name: str) -> str:
-        values = self.__dict__.get("values", {})
-        if name in values:
-            return str(values[name])
-        raise AttributeError(f"no credential {name!r}")
 
 
 class TokenIssuer:

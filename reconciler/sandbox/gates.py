@@ -52,7 +52,7 @@ class VendorGates:
             wanted = vendor.host_of(path) if vendor is not None else MAIN_HOST
             if arrived_on(self.sandbox, scope) != wanted:
                 return 404, f'No route found for "{scope["method"]} {path}" on this host'
-        return vendor.check_request(self.sandbox, scope) if vendor is not None else None
+        return vendor.check_request(self.sandbox.dialects, scope) if vendor is not None else None
 
 
 async def _answer(send: Send, path: str, status: int, message: str) -> None:

@@ -17,10 +17,10 @@ import uvicorn
 from reconciler.errors import ReconcilerError
 from reconciler.sandbox import dialects
 from reconciler.sandbox.app import build_app, build_sandbox
-from reconciler.sandbox.context import Credentials, Sandbox
+from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.control import apply_faults
 from reconciler.sandbox.faults import Faults
-from reconciler.sandbox.vendor import MAIN_HOST, SandboxVendor
+from reconciler.sandbox.vendor import MAIN_HOST, Credentials, SandboxVendor
 from reconciler.sandbox.vendors import vendors
 
 T = TypeVar("T")

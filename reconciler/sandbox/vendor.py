@@ -10,15 +10,31 @@ store asks it for its state section; the seeds for its share of an initial state
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from starlette.routing import BaseRoute
 
-if TYPE_CHECKING:
-    from reconciler.sandbox.context import Credentials, Sandbox
-
 MAIN_HOST = "api"  # the first port; a vendor may ask for more (``extra_hosts``)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What the sandbox accepts, by ``CredentialSpec.name`` (``credentials["client_id"]``, or as an
+    attribute); ``from_env`` names the values read from the environment (the banner masks those secrets).
+    ``repr`` shows no value."""
+
+    values: Mapping[str, str] = field(repr=False)
+    from_env: frozenset[str] = frozenset()
+
+    def __getitem__(self, name: str) -> str:
+        return self.values[name]
+
+    def __getattr__(self, name: str) -> str:
+        values = self.__dict__.get("values", {})
+        if name in values:
+            return str(values[name])
+        raise AttributeError(f"no credential {name!r}")
 
 
 @dataclass(frozen=True)
@@ -83,8 +99,9 @@ class SandboxVendor:
         """Which host serves ``path`` when it has extra hosts."""
         return MAIN_HOST
 
-    def check_request(self, sandbox: Sandbox, scope: Mapping[str, Any]) -> tuple[int, str] | None:
-        """A (status, message) refusal of a request to one of its paths before its route runs."""
+    def check_request(self, dialects: frozenset[str], scope: Mapping[str, Any]) -> tuple[int, str] | None:
+        """A (status, message) refusal of a request to one of its paths before its route runs, under the
+        dialects the sandbox plays."""
         return None
 
     def log_fields(self, method: str, headers: Mapping[str, str], query: str, raw: bytes) -> dict[str, Any]:

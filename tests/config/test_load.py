@@ -12,9 +12,9 @@ import pytest
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from reconciler.config import load_configs
-from reconciler.config.schema import render_schema
 from reconciler.errors import ConfigError
+from reconciler.loading import load_configs
+from reconciler.loading.schema import render_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").rglob("*.yaml"))

@@ -12,8 +12,8 @@ import jsonschema
 from e2e_support import CANARY_SECRET, CLIENT_ID, sandbox_server
 from ruamel.yaml import YAML
 
-from reconciler.config import load_configs
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
+from reconciler.loading import load_configs
 from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.server import SandboxServer
 from reconciler.sandbox.store import Store

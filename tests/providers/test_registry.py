@@ -18,14 +18,15 @@ from e2e_support import CANARY_SECRET, Result, run_cli
 from pydantic import Field
 
 from reconciler.cli import run
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
 from reconciler.config.models import StrictModel, Text
 from reconciler.core.changes import Action, Change, ChangeKind, ResourceType, display_order
 from reconciler.core.state import ABSENT, digest
 from reconciler.errors import RequestFailedError
-from reconciler.http import Secret
 from reconciler.providers import registry
-from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.base import Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.endpoint import Endpoint
+from reconciler.redaction import Secret
 
 #: The vendor: store name -> widget name -> colour. "explode" makes execute raise a bug, "refuse" a user error.
 STORES: dict[str, dict[str, str]] = {}

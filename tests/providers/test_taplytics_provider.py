@@ -11,9 +11,9 @@ import pytest
 from e2e_support import sandbox_server
 from taplytics_support import TAPLYTICS_CANARY, api_requests, provider_for, user_ids, write_taplytics
 
-from reconciler.config import load_configs
 from reconciler.core.changes import Change
 from reconciler.http import ApiClient, TokenHeaderAuth
+from reconciler.loading import load_configs
 from reconciler.providers.taplytics.changes import Kind
 from reconciler.providers.taplytics.provider import TaplyticsProvider
 from reconciler.sandbox.server import SandboxServer

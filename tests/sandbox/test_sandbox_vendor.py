@@ -15,12 +15,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from reconciler.sandbox import vendors
-from reconciler.sandbox.context import Credentials
 from reconciler.sandbox.dialects import known, parse_dialects
 from reconciler.sandbox.seed import check_seed, initial_state
 from reconciler.sandbox.server import serve_in_thread
 from reconciler.sandbox.store import Fragments, Record, Store, load_state
-from reconciler.sandbox.vendor import MAIN_HOST, CredentialSpec, SandboxVendor, Section, Seed
+from reconciler.sandbox.vendor import MAIN_HOST, Credentials, CredentialSpec, SandboxVendor, Section, Seed
 from reconciler.sandbox.web import ApiProblem, json_object, persist, sandbox_of
 
 KEY = "toy-key-canary-0123456789"

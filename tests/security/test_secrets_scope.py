@@ -14,9 +14,8 @@ import pytest
 from conftest import SERVER_DIR
 from e2e_support import CANARY_SECRET, CLIENT_ID, CliRunner, sandbox_server, write_config
 
-from reconciler.http import register_secret
 from reconciler.http.errormap import server_message
-from reconciler.http.redact import redact
+from reconciler.redaction import redact, register_secret
 from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.server import SandboxServer
 

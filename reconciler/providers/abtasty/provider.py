@@ -9,18 +9,19 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
 from reconciler.core.changes import Change, Needs
 from reconciler.core.plan import Note, Setting, Violation
 from reconciler.core.text import escape_non_ascii
 from reconciler.errors import EnvironmentVariableError
-from reconciler.http.secrets import Secret
 from reconciler.providers.abtasty import describe, pending, rails, selectors
 from reconciler.providers.abtasty.changes import TEST_KINDS, Kind, role_rank
 from reconciler.providers.abtasty.config import AbTastyConfig
 from reconciler.providers.abtasty.diff import diff
 from reconciler.providers.abtasty.state import Existing
-from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.base import Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.endpoint import Endpoint
+from reconciler.redaction import Secret
 
 if TYPE_CHECKING:  # the HTTP stack is imported when used (`connect`, `__init__`): `validate` never needs it
     from reconciler.http import ApiClient

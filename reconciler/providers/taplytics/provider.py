@@ -7,16 +7,17 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
 from reconciler.core.changes import Change
 from reconciler.errors import EnvironmentVariableError
-from reconciler.http.secrets import Secret
-from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.base import Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.endpoint import Endpoint
 from reconciler.providers.taplytics import describe
 from reconciler.providers.taplytics.changes import Kind
 from reconciler.providers.taplytics.config import TaplyticsConfig
 from reconciler.providers.taplytics.diff import diff
 from reconciler.providers.taplytics.state import Existing
+from reconciler.redaction import Secret
 
 if TYPE_CHECKING:  # the HTTP stack is imported when used (`connect`, `__init__`): `validate` never needs it
     from reconciler.http import ApiClient

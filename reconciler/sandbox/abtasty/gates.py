@@ -16,8 +16,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.sandbox.context import Sandbox
-
 # Routes the document's examples show on api2.abtasty.com.
 _API2 = re.compile(
     r"^/oauth/|^/api/core/accounts/[^/]+/membership(?:/|$)|^/api/interface/accounts/[^/]+/(?:update|clear)_script$"
@@ -31,9 +29,9 @@ def host_of(path: str) -> str:
     return "api2" if _API2.match(path) else "api"
 
 
-def content_type_problem(sandbox: Sandbox, scope: Mapping[str, Any]) -> tuple[int, str] | None:
+def content_type_problem(dialects: frozenset[str], scope: Mapping[str, Any]) -> tuple[int, str] | None:
     """With ``content-type-required``, a 400 for a request without the Content-Type its route takes."""
-    if not sandbox.plays("content-type-required"):
+    if "content-type-required" not in dialects:
         return None
     path: str = scope["path"]
     headers = dict(scope.get("headers", []))

@@ -9,8 +9,7 @@ from starlette.routing import BaseRoute
 
 from reconciler.sandbox import abtasty
 from reconciler.sandbox.abtasty import auth, gates, state
-from reconciler.sandbox.context import Credentials, Sandbox
-from reconciler.sandbox.vendor import MAIN_HOST, CredentialSpec, SandboxVendor, Section, Seed
+from reconciler.sandbox.vendor import MAIN_HOST, Credentials, CredentialSpec, SandboxVendor, Section, Seed
 
 API2 = "api2"  # the second host of the two-hosts dialect (api2.abtasty.com)
 _DATES = "AB Tasty start_datetime / stop_datetime"
@@ -56,8 +55,8 @@ class AbTastySandbox(SandboxVendor):
     def host_of(self, path: str) -> str:
         return gates.host_of(path)
 
-    def check_request(self, sandbox: Sandbox, scope: Mapping[str, Any]) -> tuple[int, str] | None:
-        return gates.content_type_problem(sandbox, scope)
+    def check_request(self, dialects: frozenset[str], scope: Mapping[str, Any]) -> tuple[int, str] | None:
+        return gates.content_type_problem(dialects, scope)
 
     def new_state(self, seed: Seed) -> dict[str, Any]:
         return state.new_state(seed)

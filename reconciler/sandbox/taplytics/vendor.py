@@ -8,10 +8,9 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from reconciler.sandbox import taplytics
-from reconciler.sandbox.context import Credentials
 from reconciler.sandbox.taplytics import state
 from reconciler.sandbox.taplytics.tokens import TOKEN_PARAM, token_via
-from reconciler.sandbox.vendor import MAIN_HOST, CredentialSpec, SandboxVendor, Section, Seed
+from reconciler.sandbox.vendor import MAIN_HOST, Credentials, CredentialSpec, SandboxVendor, Section, Seed
 
 
 class TaplyticsSandbox(SandboxVendor):
