@@ -237,9 +237,9 @@ def _link_next(
         return cursor
     numbered = link_next.by_number(response, body, read)
     if numbered is None:
-        if href:  # an earlier page and no count to go on: the loop it is
+        if href and link_next.announced(body) is None:  # an earlier page, no count to go on: a loop
             return next_url(client, response, href, seen, "the Link header's next")
-        return None
+        return None  # no link, or every announced item read
     return next_url(client, response, str(numbered), seen, "the next page by number")
 
 
