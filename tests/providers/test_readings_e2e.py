@@ -21,7 +21,8 @@ from reconciler.sandbox.abtasty.readings import DIALECTS as ABTASTY_READINGS
 from reconciler.sandbox.server import SandboxServer
 from reconciler.sandbox.taplytics.readings import DIALECTS as TAPLYTICS_READINGS
 
-READINGS = [*ABTASTY_READINGS, *TAPLYTICS_READINGS]
+ALL = "all"  # every reading above at once (link-next-example wins over next-past-end)
+READINGS = [*ABTASTY_READINGS, *TAPLYTICS_READINGS, ALL]
 START, STOP, ZONE = "2030-11-27T00:00:00", "2030-12-02T23:59:00", "US/Eastern"
 TESTS_YAML = f"""tests:
   - id: 381296
@@ -91,7 +92,9 @@ def reading(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def server(tmp_path: Path, reading: str) -> Iterator[SandboxServer]:
     """The demo account at 10 a page (tests, members and users all span pages) in one reading."""
-    yield from generated(tmp_path, "demo", dialects=",".join([reading, *WITH.get(reading, ())]), page_cap=10)
+    names = [*ABTASTY_READINGS, *TAPLYTICS_READINGS, "no-user-route"] if reading == ALL else [reading]
+    dialects = ",".join([*names, *WITH.get(reading, ())])
+    yield from generated(tmp_path, "demo", dialects=dialects, page_cap=10)
 
 
 @pytest.fixture
@@ -150,7 +153,7 @@ def _abtasty_holds(state: dict[str, Any], members: dict[str, str], reading: str)
     assert tests["381296"]["state"] == "play" and tests["381313"]["state"] == "play"
     preprod = tests["381321"]
     assert preprod.get("preprod") is True
-    assert preprod["state"] == ("pause" if reading == "preprod-paused" else "play")
+    assert preprod["state"] == ("pause" if reading in ("preprod-paused", ALL) else "play")
     assert (tests["381316"]["start"], tests["381316"]["stop"]) == (_epoch(START), _epoch(STOP))
     held = {m["email"]: m["role"] for m in state["members"].values()}
     assert held == members
