@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CliRunner, Result, generated, join_stopped_servers, run_cli, server_env
 
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CliRunner, Result, generated, join_stopped_servers, run_cli, server_env
 
 # Tests that take several seconds each (mostly waiting: a watch interval, retry back-off, a hook environment
 # being built). They are collected first, and `make unit` runs pytest-xdist with --dist loadgroup, which hands
@@ -48,7 +48,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _servers_stopped() -> Iterator[None]:
-    """The sandboxes ``e2e_support.sandbox_server`` stops in the background are all stopped by the end."""
+    """The sandboxes ``tests.support.e2e.sandbox_server`` stops in the background are all stopped by the end."""
     yield
     join_stopped_servers()
 

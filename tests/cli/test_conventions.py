@@ -8,9 +8,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from e2e_support import CANARY_SECRET, apply_then_kill, mutations, write_config
 
 from reconciler.cli import COMMANDS
+from tests.support.e2e import CANARY_SECRET, apply_then_kill, mutations, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ("PATCH", "/api/interface/accounts/41902/update_script")

@@ -11,7 +11,6 @@ from collections.abc import Callable, Coroutine
 import httpx
 import hypothesis
 import pytest
-from http_fakes import CANARY_SECRET, CLIENT_ID, TESTS_PATH, TOKEN_PATH, FakeAbTasty, SleepRecorder
 from hypothesis import strategies as st
 
 from reconciler.errors import AuthError, ReconcilerError
@@ -25,6 +24,14 @@ from reconciler.http import (
     redact,
 )
 from reconciler.http.redact import _PATTERNS, MASK
+from tests.support.fake_http import (
+    CANARY_SECRET,
+    CLIENT_ID,
+    TESTS_PATH,
+    TOKEN_PATH,
+    FakeAbTasty,
+    SleepRecorder,
+)
 
 BASE = "https://api.abtasty.test"
 

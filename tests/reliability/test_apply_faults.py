@@ -10,15 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import (
+
+from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import (
     apply_then_kill,
     assert_no_duplicate_member,
     big_change_config,
     generated,
     mutations,
 )
-
-from reconciler.sandbox.server import SandboxServer
 
 TEST_PATH = re.compile(r"/tests/(\d+)(?:/|$)")
 MEMBER_PATH = re.compile(r"/membership/(\d+)$")

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sandbox_helpers import CLIENT_ID, CLIENT_SECRET, CORE, INTERFACE, authed
 
 from reconciler.sandbox.pages import PageCache
 from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from tests.support.sandbox import CLIENT_ID, CLIENT_SECRET, CORE, INTERFACE, authed
 
 SEED = "generated:tests=300,members=40"
 PAGES = [

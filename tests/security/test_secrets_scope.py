@@ -11,14 +11,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SERVER_DIR
-from e2e_support import CANARY_SECRET, CLIENT_ID, CliRunner, sandbox_server, write_config
 
 from reconciler.http import register_secret
 from reconciler.http.errormap import server_message
 from reconciler.http.redact import redact
 from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.server import SandboxServer
+from tests.security.conftest import SERVER_DIR
+from tests.support.e2e import CANARY_SECRET, CLIENT_ID, CliRunner, sandbox_server, write_config
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from watch_support import (
+from reconciler.sandbox.server import SandboxServer
+from tests.support.watch import (
     CANARIES,
     GITHUB_SECRET,
     TAPLYTICS_CANARY,
@@ -20,8 +21,6 @@ from watch_support import (
     wait_for,
     watching,
 )
-
-from reconciler.sandbox.server import SandboxServer
 
 TAP = {"provider": "taplytics", "account": "my-app"}
 

@@ -15,7 +15,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
-from watch_support import Receiver, github_signature, register_webhook, wait_for
 
 from reconciler.core.changes import Change
 from reconciler.core.plan import AccountPlan
@@ -32,6 +31,7 @@ from reconciler.watch.metrics import WatchMetrics
 from reconciler.watch.notify import Notifier, Target
 from reconciler.watch.reload import ConfigSource
 from reconciler.watch.scheduler import MAX_BACKOFF_S, Watcher
+from tests.support.watch import Receiver, github_signature, register_webhook, wait_for
 
 
 @pytest.mark.parametrize(
