@@ -20,6 +20,8 @@ from tests.support.e2e import (
     mutations,
 )
 
+pytestmark = pytest.mark.slow  # apply under faults and kills
+
 TEST_PATH = re.compile(r"/tests/(\d+)(?:/|$)")
 MEMBER_PATH = re.compile(r"/membership/(\d+)$")
 

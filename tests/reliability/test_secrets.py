@@ -17,6 +17,8 @@ import pytest
 from reconciler.sandbox.server import SandboxServer
 from tests.support.e2e import CANARY_SECRET, HEADER, Result, canary_sandbox, run_cli, server_env
 
+pytestmark = pytest.mark.slow  # whole runs of every command
+
 TAPLYTICS_CANARY = "canary-api-token-77c2e0b9a4"
 CREDENTIALS = (
     "  credentials:\n    client_id: ${ABTASTY_CLIENT_ID}\n    client_secret: ${ABTASTY_CLIENT_SECRET}\n"

@@ -14,6 +14,8 @@ import pytest
 from reconciler.sandbox.server import SandboxServer
 from tests.support.watch import abtasty_config, change_user, sandbox_env, taplytics_config, wait_for, watching
 
+pytestmark = pytest.mark.slow  # a headless browser
+
 HOSTILE = '<img src=x onerror="document.title=1"><b id="injected">x</b>'
 
 

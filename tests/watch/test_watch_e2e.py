@@ -11,6 +11,8 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from reconciler.sandbox.server import SandboxServer
 from tests.support.watch import (
     WEBHOOK_SECRET,
@@ -23,6 +25,8 @@ from tests.support.watch import (
     wait_for,
     watching,
 )
+
+pytestmark = pytest.mark.slow  # watch in its own process, waiting for intervals
 
 TAP = {"provider": "taplytics", "account": "my-app"}
 PENDING = "reconciler_pending_changes"

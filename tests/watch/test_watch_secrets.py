@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from reconciler.sandbox.server import SandboxServer
 from tests.support.watch import (
     CANARIES,
@@ -21,6 +23,8 @@ from tests.support.watch import (
     wait_for,
     watching,
 )
+
+pytestmark = pytest.mark.slow  # watch in its own process
 
 TAP = {"provider": "taplytics", "account": "my-app"}
 

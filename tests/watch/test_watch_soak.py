@@ -10,6 +10,8 @@ import pytest
 from reconciler.sandbox.server import SandboxServer
 from tests.support.watch import Watch, abtasty_config, sandbox_env, taplytics_config, wait_for, watching
 
+pytestmark = pytest.mark.slow  # many watch checks in a row
+
 CHECKS = "reconciler_checks_total"
 WARM_UP = 100  # checks before the baseline: imports, caches and connection pools are settled by then
 # The short run's warm-up: resident memory is flat from about the 30th check on (samples printed below).

@@ -11,6 +11,8 @@ from reconciler.sandbox.server import SandboxServer
 from tests.support.e2e import CANARY_SECRET, CLIENT_ID, CliRunner, sandbox_server
 from tests.support.export import Point, check_valid, requests_made
 
+pytestmark = pytest.mark.slow  # a 2,000-test account
+
 TESTS, MEMBERS = 2000, 500
 
 
