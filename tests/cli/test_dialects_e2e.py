@@ -54,7 +54,7 @@ ABTASTY_EXPECTED = [
     ("DELETE", f"{MEMBERS}/{ZOE}"),
     ("PATCH", "/api/interface/accounts/41902/update_script"),
 ]
-USERS = [
+USERS: list[dict[str, Any]] = [
     {"user_id": "qa-002", "name": "QA Two", "custom_data": {"cohort": "qa"}},
     {"user_id": "user-010", "email": "ten@example.com"},  # on the last page at 10 a page
     {"user_id": "brand-new", "name": "Brand New", "custom_data": {"plan": "pro"}},

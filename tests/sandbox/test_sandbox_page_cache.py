@@ -101,7 +101,7 @@ def test_the_cache_keeps_at_most_max_bodies() -> None:
 
     cache, store = PageCache(), Store(initial_state("demo"))
     for n in range(MAX_BODIES + 50):
-        assert cache.body(store, f"/tests?x={n}", lambda n=n: {"n": n}) == f'{{"n":{n}}}'.encode()
+        assert cache.body(store, f"/tests?x={n}", lambda n=n: {"n": n}) == f'{{"n":{n}}}'.encode()  # type: ignore[misc]
     assert cache.misses == MAX_BODIES + 50
     assert cache.body(store, "/tests?x=0", lambda: {"n": 0}) == b'{"n":0}' and cache.hits == 1
     assert cache.body(store, f"/tests?x={MAX_BODIES + 1}", lambda: {"n": -1}) == b'{"n":-1}'  # not kept

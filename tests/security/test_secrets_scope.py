@@ -7,6 +7,7 @@ secret appears on stdout or stderr; the conftest greps every file the test left)
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -57,7 +58,7 @@ def test_credentials_still_take_variables(cli: CliRunner, sandbox: SandboxServer
 
 
 @pytest.fixture
-def echoing_server(tmp_path: Path) -> SandboxServer:
+def echoing_server(tmp_path: Path) -> Iterator[SandboxServer]:
     """A sandbox whose test 381296 is named after the canary secret (a server echoing what it was sent)."""
     state = initial_state("demo")
     state["tests"]["381296"]["name"] = f"leak {CANARY_SECRET} end"

@@ -158,7 +158,7 @@ def canary_sandbox(tmp_path: Path, taplytics_token: str) -> Iterator[SandboxServ
 
 
 def generated(
-    tmp_path: Path, seed: str, dialects: str | None = None, page_cap: int = 100, **faults: float
+    tmp_path: Path, seed: str, dialects: str | None = None, page_cap: int = 100, **faults: Any
 ) -> Iterator[SandboxServer]:
     """A sandbox with the canary credentials, a state file in ``tmp_path``, ``dialects`` and ``faults`` (a
     generator, so a fixture can ``yield from`` it and a test can ``for server in`` it)."""

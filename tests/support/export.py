@@ -12,7 +12,6 @@ import jsonschema
 from ruamel.yaml import YAML
 
 from reconciler.config import load_configs
-from reconciler.config.load import LoadedConfig
 from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.server import SandboxServer
 from reconciler.sandbox.store import Store
@@ -41,9 +40,10 @@ def sandbox_with(
         yield server
 
 
-def check_valid(path: Path, schema: bool = True) -> LoadedConfig:
+def check_valid(path: Path, schema: bool = True) -> Any:
     """The file passes validate (offline, no environment) and the committed JSON Schema. (``schema=False``
-    for hand-written files: an unquoted date-time is fine for reconciler, but a JSON Schema sees a date.)"""
+    for hand-written files: an unquoted date-time is fine for reconciler, but a JSON Schema sees a date.)
+    Typed Any: the tests read the vendor's model by attribute, and ``LoadedConfig.config`` is its base."""
     [loaded] = load_configs([path])
     if schema:
         jsonschema.validate(YAML(typ="safe").load(path.read_text()), SCHEMA)

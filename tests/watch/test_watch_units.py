@@ -77,7 +77,8 @@ async def test_shared_token_places() -> None:
             await client.post("/h?token=shared-secret-567"),
             await client.post("/h", headers={"authorization": "Basic shared-secret-5678"}),
             await client.post(
-                "/h", headers={"x-reconciler-token": "shared-secret-5678\u00e9".encode("latin-1")}
+                "/h",
+                headers={"x-reconciler-token": "shared-secret-5678\u00e9".encode("latin-1")},  # type: ignore[arg-type]
             ),
         ]
     assert [r.text for r in ok] == ["True"] * 3

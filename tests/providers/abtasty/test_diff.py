@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -25,7 +26,9 @@ def config(**body: Any) -> AbTastyConfig:
     )
 
 
-def existing(tests: list[ExistingTest] = (), members: dict[str, str] | None = None, **kw: Any) -> Existing:
+def existing(
+    tests: Sequence[ExistingTest] = (), members: dict[str, str] | None = None, **kw: Any
+) -> Existing:
     people = None
     if members is not None:
         people = {e.lower(): ExistingMember(i, e, r) for i, (e, r) in enumerate(members.items(), 1)}
@@ -36,7 +39,7 @@ def test(id: int = 1, state: str = "pause", preprod: bool = False, **kw: Any) ->
     return ExistingTest(id, f"T{id}", state, preprod, **kw)
 
 
-test.__test__ = False  # a factory, not a test
+test.__test__ = False  # type: ignore[attr-defined]  # a factory, not a test
 
 
 def lines(changes: list[Change]) -> list[tuple[str, str]]:

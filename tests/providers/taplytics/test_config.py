@@ -78,4 +78,4 @@ def test_abtasty_and_taplytics_files_side_by_side(tmp_path: Path) -> None:
     write(tmp_path, HEADER + "users:\n  - user_id: u1\n    name: U\n", "tap.yaml")
     write(tmp_path, "version: 1\nprovider: abtasty\naccount:\n  id: 41902\n", "ab.yaml")
     loaded = load_configs([tmp_path])
-    assert [c.config.provider for c in loaded] == ["abtasty", "taplytics"]
+    assert [c.config.provider for c in loaded] == ["abtasty", "taplytics"]  # type: ignore[attr-defined]

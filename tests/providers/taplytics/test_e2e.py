@@ -45,7 +45,7 @@ def tcli(tap: SandboxServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
     return invoke
 
 
-DESIRED = [
+DESIRED: list[dict[str, Any]] = [
     {"user_id": "qa-001", "email": "qa+001@example.com", "custom_data": {"cohort": "qa", "beta": "true"}},
     {"user_id": "qa-002", "name": "QA Two"},
     {"user_id": "qa-100", "email": "qa100@example.com", "name": "QA 100", "custom_data": {"cohort": "qa"}},

@@ -115,7 +115,7 @@ ODD_VALUES: dict[str, Any] = {
     "true": "a key that reads as a boolean",
     "with space": 1,
 }
-ODD_USERS = [
+ODD_USERS: list[dict[str, Any]] = [
     {"user_id": "007", "name": "yes", "custom_data": ODD_VALUES},
     {"user_id": "true", "email": "t@example.com", "name": "# hash name"},
     {"user_id": "1.5", "name": "on"},
@@ -144,7 +144,7 @@ def test_values_needing_quotes_keep_their_type(tap: CliRunner, aim: Aim, tmp_pat
 def test_what_the_config_cannot_say_is_left_out_with_a_comment(
     tap: CliRunner, aim: Aim, tmp_path: Path
 ) -> None:
-    users = [
+    users: list[dict[str, Any]] = [
         {"user_id": ".", "name": "Dot"},
         {"user_id": "a/b", "name": "Slash"},
         {"user_id": "lists", "name": "L", "custom_data": {"tags": ["a"], "nested": {"x": 1}, "gone": None}},

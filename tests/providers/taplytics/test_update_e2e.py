@@ -190,7 +190,7 @@ users:
 
 
 def test_what_cannot_be_written_is_left_for_a_hand_edit(tap: CliRunner, aim: Aim, tmp_path: Path) -> None:
-    users = [
+    users: list[dict[str, Any]] = [
         {"user_id": "a", "name": "A", "custom_data": {"cohort": "qa"}},
         {"user_id": "b", "custom_data": {"cohort": "beta"}},  # through the alias
         {
