@@ -27,7 +27,9 @@ from typing import Any, Self
 
 from reconciler.core.plan import AccountPlan
 from reconciler.core.schedule import Outcome
+from reconciler.encode import jsonl
 from reconciler.errors import ReconcilerError
+from reconciler.files import open_regular
 
 FORMAT = 1
 
@@ -90,7 +92,7 @@ class AuditLog:
         self.path = path
         self.context = dict(context)
         try:
-            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self._fd = open_regular(path, os.O_WRONLY | os.O_APPEND, f"--audit-log {path}")
         except OSError as err:
             raise ReconcilerError(
                 f"--audit-log {path}: cannot open it for appending ({err.strerror}); nothing was applied"
@@ -123,6 +125,7 @@ class AuditLog:
             "error": outcome.reason or None,
             "run": self.context,
         }
-        data = redact(json.dumps(line, sort_keys=True, default=str, ensure_ascii=False)) + "\n"
+        # ASCII JSON: a U+2028 or U+0085 in a name cannot split the line for a reader splitting on any break.
+        data = redact(jsonl.line(line, sort_keys=True, default=str)) + "\n"
         os.write(self._fd, data.encode())  # one write under O_APPEND: the line lands whole, at the end
         os.fsync(self._fd)

@@ -3,7 +3,10 @@ configs)."""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -11,6 +14,25 @@ from typing import Any
 
 from reconciler.core.saved import not_a_plan, parse_plan
 from reconciler.errors import ReconcilerError
+
+
+def open_regular(path: Path, flags: int, what: str) -> int:
+    """Open ``path`` (created 0600 if missing) as a regular file only: a planted symbolic link is not followed
+    (its target would be overwritten), and a FIFO or device is refused instead of blocking the run forever.
+    ``what`` names the file in the error (``--audit-log x``)."""
+    try:
+        handle = os.open(path, flags | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o600)
+    except OSError as err:
+        if err.errno == errno.ELOOP:  # the last component is a symbolic link
+            raise ReconcilerError(f"{what}: is a symbolic link; give the file itself") from None
+        if err.errno == errno.ENXIO:  # a FIFO nobody reads: opened non-blocking, it fails instead of hanging
+            raise ReconcilerError(f"{what}: is not a regular file (a FIFO); give a file") from None
+        raise
+    if not stat.S_ISREG(os.fstat(handle).st_mode):
+        os.close(handle)
+        raise ReconcilerError(f"{what}: is not a regular file (a FIFO, device or directory); give a file")
+    fcntl.fcntl(handle, fcntl.F_SETFL, fcntl.fcntl(handle, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+    return handle
 
 
 def read_plan_file(path: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from reconciler.errors import ReconcilerError
+from reconciler.files import open_regular
 
 LOCK_DIR_VARIABLE = "RECONCILER_LOCK_DIR"
 
@@ -60,7 +61,7 @@ def account_lock(key: str, label: str, env: Mapping[str, str]) -> Iterator[None]
     directory = lock_dir(env)
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle = os.open(lock_path(directory, key), os.O_RDWR | os.O_CREAT, 0o600)
+        handle = open_regular(lock_path(directory, key), os.O_RDWR, f"the lock file of {label}")
     except OSError as err:
         raise ReconcilerError(
             f"cannot create the lock of {label} in {directory}: {err.strerror}; set {LOCK_DIR_VARIABLE} "

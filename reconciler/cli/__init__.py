@@ -8,6 +8,7 @@ crash log whose path is printed, and on stderr under ``-v`` / ``--verbose``), 13
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import NoReturn
 
@@ -15,6 +16,7 @@ import click
 
 from reconciler import __version__
 from reconciler.cli.errors import EXIT_OK, Exit, handle
+from reconciler.encode import actions
 from reconciler.errors import ReconcilerError
 
 # Every command, by name: (module, attribute, its first sentence). Imported only when run, so `reconciler
@@ -91,7 +93,21 @@ def cli() -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run the CLI and turn exceptions into an exit code (tests call this in-process)."""
+    """Run the CLI and turn exceptions into an exit code (tests call this in-process). In a GitHub Actions
+    job, every line printed passes through the log encoder: none can be a workflow command (``::...``)."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return _run(argv)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = actions.SafeStream(saved[0]), actions.SafeStream(saved[1])
+    try:
+        return _run(argv)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        sys.stdout, sys.stderr = saved
+
+
+def _run(argv: list[str] | None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     verbose = "-v" in args or "--verbose" in args
     try:

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from reconciler.encode import slack
 from reconciler.errors import ReconcilerError
 from reconciler.http import ApiClient, check_url, redact, register_secret
 from reconciler.watch.events import Event
@@ -44,8 +45,9 @@ def event_json(event: Event) -> dict[str, Any]:
 
 
 def slack_text(event: Event) -> dict[str, Any]:
-    """Slack's incoming-webhook shape: the headline and the changes, one ``text``."""
-    return {"text": redact("\n".join([event.headline(), *event.changes]))}
+    """Slack's incoming-webhook shape: the headline and the changes, one ``text``, each line encoded for
+    Slack (a test name holding ``<!channel>`` or ``<https://x|label>`` is shown, never obeyed)."""
+    return {"text": redact("\n".join(slack.text(line) for line in [event.headline(), *event.changes]))}
 
 
 #: Every ``--notify`` scheme: the prefix before ``+`` (``slack+https://...``) -> the body it receives; the

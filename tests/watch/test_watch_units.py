@@ -165,6 +165,17 @@ def test_notify_targets() -> None:
         Target.parse("ftp://example.com/x")
 
 
+def test_slack_text_shows_markup_from_names_and_obeys_none() -> None:
+    names = ("<!channel>", "<https://evil.example|Safe to merge>", "a & b <@U123>")
+    event = EventTracker("taplytics", "my-app", "app.yaml").events(CheckResult(plan=_plan(*names)))[0]
+    text = Target.parse("slack+https://hooks.example.com/services/T/B/abcdefghijklmnopqrstuvwx").body(event)[
+        "text"
+    ]
+    assert "<" not in text and ">" not in text  # Slack shows &lt; &gt; &amp; as the characters
+    assert "&lt;!channel&gt;" in text and "&lt;https://evil.example|Safe to merge&gt;" in text
+    assert "a &amp; b &lt;@U123&gt;" in text
+
+
 def test_a_queued_notification_is_delivered_before_stopping() -> None:
     with Receiver() as receiver:
         attempts: Counter[str] = Counter()

@@ -86,7 +86,9 @@ def parse_member(item: Any, route: Route | str) -> ExistingMember:
     embedded = optional_field(item, "_embedded", dict, route) or {}
     user = optional_field(embedded, "user", dict, route) or {}
     email = optional_field(user, "email", str, route) or optional_field(item, "email", str, route) or ""
-    return ExistingMember(id=field(item, "id", int, route), email=email, role=field(item, "role", str, route))
+    # Roles are documented lower-case only as the parameter's format: an answer's "Admin" is the admin role.
+    role = field(item, "role", str, route).strip().casefold()
+    return ExistingMember(id=field(item, "id", int, route), email=email, role=role)
 
 
 TestSelection = Literal["all", "playing", "none"]

@@ -11,6 +11,12 @@ RESOURCE_TYPES = {t.name: t for t in (TEST, MEMBER, SCRIPT)}
 ROLE_RANK = {"viewer": 1, "creator": 2, "user": 3, "admin": 4}
 
 
+def role_rank(role: str) -> int | None:
+    """A role's rank, None for a role the server answered that the document does not list (``owner``,
+    ``manager``): the rails then treat any change of it as taking access away, the safe side."""
+    return ROLE_RANK.get(role)
+
+
 class Kind(ChangeKind):
     """Every kind of AB Tasty change, in the order one resource's changes are shown and applied."""
 

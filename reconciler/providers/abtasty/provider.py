@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Self
 from reconciler.config.load import LoadedConfig
 from reconciler.core.changes import Change, Needs
 from reconciler.core.plan import Note, Setting, Violation
+from reconciler.core.text import escape_non_ascii
 from reconciler.errors import EnvironmentVariableError
 from reconciler.http.secrets import Secret
 from reconciler.providers.abtasty import describe, pending, rails, selectors
-from reconciler.providers.abtasty.changes import TEST_KINDS, Kind
+from reconciler.providers.abtasty.changes import TEST_KINDS, Kind, role_rank
 from reconciler.providers.abtasty.config import AbTastyConfig
 from reconciler.providers.abtasty.diff import diff
 from reconciler.providers.abtasty.state import Existing
@@ -155,8 +156,20 @@ class AbTastyProvider(Provider[AbTastyConfig, Existing, OAuthEndpoint]):
 
     @classmethod
     def notes(cls, config: AbTastyConfig, existing: Existing, changes: Sequence[Change]) -> list[Note]:
-        """A note per selector: how many tests it matched (a warning when none)."""
-        return list(selectors.notes(config, existing, changes))
+        """A note per selector: how many tests it matched (a warning when none); a warning per member whose
+        role the document does not list (the client cannot tell what it allows, so it says so)."""
+        odd = sorted(
+            (m.email, m.role) for m in (existing.members or {}).values() if role_rank(m.role) is None
+        )
+        unknown = [
+            Note(
+                f"member {escape_non_ascii(email)} has role {role!r}, which the API document does not list: "
+                "counted as no admin, and any change of it as access taken away",
+                warning=True,
+            )
+            for email, role in odd
+        ]
+        return [*selectors.notes(config, existing, changes), *unknown]
 
     @classmethod
     def needs(cls, changes: Sequence[Change]) -> list[Needs]:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from reconciler.core.changes import Change, Needs
 from reconciler.core.plan import Setting, Violation, fraction_rule
-from reconciler.providers.abtasty.changes import ROLE_RANK, TEST_KINDS, Kind
+from reconciler.providers.abtasty.changes import TEST_KINDS, Kind, role_rank
 from reconciler.providers.abtasty.config import DEFAULT_ACCESS_LOSS_FRACTION, AbTastyConfig, Safety
 from reconciler.providers.abtasty.selectors import managed_ids
 from reconciler.providers.abtasty.state import Existing, local_to_epoch
@@ -29,9 +29,10 @@ def grants(change: Change) -> bool:
     """A member add or a role upgrade (applied before anything that takes access away)."""
     if change.kind is Kind.MEMBER_ADD:
         return True
-    return (
-        change.kind is Kind.MEMBER_ROLE and ROLE_RANK[change.after["role"]] > ROLE_RANK[change.before["role"]]
-    )
+    if change.kind is not Kind.MEMBER_ROLE:
+        return False
+    before, after = role_rank(change.before["role"]), role_rank(change.after["role"])
+    return before is not None and after is not None and after > before  # from an unknown role: not a grant
 
 
 def takes_away(change: Change) -> bool:

@@ -206,5 +206,5 @@ def test_abtasty_and_taplytics_in_one_run(
     monkeypatch.chdir(tmp_path)
     result = run_cli(monkeypatch, capsys, {}, "plan", ".", "--sandbox", "--format", "markdown")
     assert result.code == 0, result.err
-    assert "**abtasty account 41902** (`demo.yaml`)" in result.out
-    assert "**taplytics project my-app** (`taplytics.yaml`)" in result.out
+    assert "**`abtasty account 41902`** (`demo.yaml`)" in result.out
+    assert "**`taplytics project my-app`** (`taplytics.yaml`)" in result.out
