@@ -1,6 +1,7 @@
 # Everything sets itself up: a .venv is created on first use and the package installed into it, every
-# dependency at the version and hash the lock files pin (uv installs them: seconds, where pip takes 30), and
-# the package built with the build backend the bootstrap lock pins (no unpinned download to build it).
+# dependency at the version and hash the lock files pin (uv installs them, much faster than pip), and the
+# package built with the build backend the bootstrap lock pins (no unpinned download to build it). Nothing is
+# installed outside the worktree's .venv and the user's cache dir (scripts/uv.sh).
 # `make demo` installs what reconciler runs with (requirements.lock); the other targets add the test tools
 # (requirements-dev.lock) on top of the same .venv.
 PYTHON ?= python3
@@ -13,13 +14,12 @@ UV := $(BIN)/uv
 UV_INSTALL = $(UV) pip install --python $(BIN)/python --quiet
 LOCK_FLAGS := --generate-hashes --universal --python-version 3.11 --quiet
 
-.PHONY: demo test lint typecheck unit bench soak schema clean lock browser
+.PHONY: demo test lint typecheck unit bench soak schema clean lock
 
-# A venv without pip (ensurepip takes 5 s; uv installs everything), then a uv at the locked version
-# (scripts/uv.sh), which installs itself, the build backend and the runtime lock, then the package.
-# Bytecode is compiled at install (as pip does; uv does not unless asked): where PYTHONDONTWRITEBYTECODE is
-# set, as on this project's machines, Python never writes it, so without this every `reconciler` command
-# compiled its imports again, about 1 s of CPU each.
+# A venv without pip (uv installs everything, so ensurepip would only cost time), then a uv at the locked
+# version (scripts/uv.sh), which installs itself, the build backend and the runtime lock, then the package.
+# Bytecode is compiled at install because where PYTHONDONTWRITEBYTECODE is set Python never writes it, and
+# every `reconciler` command would compile its imports again.
 $(RUNTIME): pyproject.toml requirements.lock requirements-bootstrap.lock scripts/uv.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
 	uv=$$(bash scripts/uv.sh $(PYTHON)) && "$$uv" pip install --python $(BIN)/python --quiet --require-hashes \
@@ -28,8 +28,8 @@ $(RUNTIME): pyproject.toml requirements.lock requirements-bootstrap.lock scripts
 	$(BIN)/python -m compileall -q -j0 reconciler
 	touch $(RUNTIME)
 
-# The test tools' bytecode is left to Python: compiling it too (6 s of CPU) made `make unit` no faster
-# (256 s without, 288 s with, on a loaded machine): its processes are few and long-lived.
+# The test tools' bytecode is left to Python: the test processes are few and long-lived, so compiling it
+# at install does not pay for itself (bench/results.md, "Build and test set-up").
 $(STAMP): $(RUNTIME) requirements-dev.lock
 	$(UV_INSTALL) --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
@@ -54,24 +54,18 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict reconciler tests  # tests/ with relaxed settings: pyproject.toml
 
 # Two pytest-xdist workers a core: part of the suite waits (a watch interval, retry back-off, a subprocess,
-# a pty), and a waiting worker leaves its core to another. --dist loadgroup hands out the tests one by one in
-# collection order, the long ones first (tests/conftest.py), so they overlap the short ones. On 2 cores: 4
-# workers 52 s, 3 workers 59 s, 2 workers 78 s, 6 workers 58 s (and more CPU). Override: PYTEST_WORKERS=3.
+# a pty), and a waiting worker leaves its core to another (the measured choice is in bench/results.md).
+# --dist loadgroup hands out the tests one by one in collection order, the long ones first
+# (tests/conftest.py), so they overlap the short ones. Override: PYTEST_WORKERS=3.
 PYTEST_WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2) * 2 )))
 
-unit: $(STAMP) browser
+# A test target changes nothing outside the worktree: the status page's browser test needs Chromium, which
+# CI's .ci/run installs; elsewhere that test is skipped and says how to get it.
+unit: $(STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-# `watch`'s status page is tested in a real browser: Debian's chromium, installed when missing (CI runs as
-# root; elsewhere the test is skipped with a message, and fails under CI=true).
-browser:
-	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
-	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
-	  echo "chromium is missing and could not be installed: the status-page browser test will be skipped"
-
-# Every row of issue 18's performance table in one run, written into bench/results.md and the README (never
-# asserts on time). BENCH_ARGS=--skip-clone leaves out make test / make demo on a clean clone.
+# Every row of issue 18's performance table in one run, written into bench/results.md (never asserts on
+# time). BENCH_ARGS=--skip-clone leaves out make test / make demo on a clean clone.
 bench: $(STAMP)
 	cd bench && ../$(BIN)/python run.py --write $(BENCH_ARGS)
 

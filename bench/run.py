@@ -3,8 +3,8 @@ plans beside the per-resource way, and one summary table at the end.
 
     .venv/bin/python bench/run.py [--skip-clone] [--write] [--repeats 3] [--latency 50] [--parallelism 8]
 
-``--write`` puts the figures into ``bench/results.md`` and the README's Performance section, between their
-``<!-- bench:begin -->`` and ``<!-- bench:end -->`` markers (the prose around them is hand-written).
+``--write`` puts the figures into ``bench/results.md``, between its ``<!-- bench:begin -->`` and
+``<!-- bench:end -->`` markers (the prose around them is hand-written; the README links there).
 ``--skip-clone`` leaves out the two slow rows, ``make test`` and ``make demo`` on a clean clone of HEAD.
 
 Network rows run against ``reconciler sandbox serve --page-cache`` in its own process, with the latency
@@ -52,7 +52,6 @@ from plan_scale import per_resource
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results.md"
-README = ROOT / "README.md"
 BEGIN, END = "<!-- bench:begin", "<!-- bench:end -->"
 PLAN_SEED = "generated:tests=10000,members=2000"
 APPLY_SEED = "generated:tests=2000,members=600"
@@ -437,19 +436,6 @@ def results_block(rows: list[Row], check: list[str], args: Any, header: str) -> 
     return "\n".join(parts)
 
 
-def readme_block(rows: list[Row], args: Any, header: str) -> str:
-    lines = [
-        header,
-        "",
-        "| case | wall | bound | ratio | goal | met? | per-resource way |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for row in rows:
-        c = row.cells(args.latency)
-        lines.append(f"| {c[0]} | {c[2]} | {c[3]} | {c[4]} | {c[5]} | {c[6]} | {c[7]} |")
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -464,9 +450,7 @@ def main() -> None:
         "--skip-clone", action="store_true", help="leave out make test / make demo on a clone"
     )
     parser.add_argument("--skip-check", action="store_true", help="leave out the sandbox check")
-    parser.add_argument(
-        "--write", action="store_true", help="rewrite the figures in bench/results.md and README"
-    )
+    parser.add_argument("--write", action="store_true", help="rewrite the figures in bench/results.md")
     args = parser.parse_args()
     args.startup = None
     args.full_run = None
@@ -501,7 +485,6 @@ def main() -> None:
         say("\n" + "\n".join(check))
     if args.write:
         replace_block(RESULTS, results_block(rows, check, args, header))
-        replace_block(README, readme_block(rows, args, header))
 
 
 if __name__ == "__main__":

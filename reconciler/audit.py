@@ -30,6 +30,7 @@ from reconciler.core.schedule import Outcome
 from reconciler.encode import jsonl
 from reconciler.errors import ReconcilerError
 from reconciler.files import open_regular
+from reconciler.redaction import redact
 
 FORMAT = 1
 
@@ -106,8 +107,6 @@ class AuditLog:
 
     def record(self, plan: AccountPlan, outcome: Outcome) -> None:
         """Append the line of one change's outcome, and make it durable."""
-        from reconciler.http.redact import redact  # imported with the HTTP stack, which apply loads anyway
-
         change = outcome.change
         line = {
             "format": FORMAT,

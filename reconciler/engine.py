@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
 from reconciler.core.plan import AccountPlan
 from reconciler.core.saved import check_saved_plan, raise_if_differs, raise_if_stale
 from reconciler.core.schedule import ApplyResult, Events, apply_changes
@@ -28,7 +28,8 @@ from reconciler.errors import (
 from reconciler.http.observe import RequestObserver, observing
 from reconciler.lock import account_lock
 from reconciler.providers import registry
-from reconciler.providers.base import AnyProvider, Endpoint, Provider, StateT
+from reconciler.providers.base import AnyProvider, Provider, StateT
+from reconciler.providers.endpoint import Endpoint
 from reconciler.providers.trust import allowed_hosts, trusted_endpoint
 
 #: Given one config, the observer of its account's reads (the CLI's progress display), or None.

@@ -19,9 +19,9 @@ from reconciler.core.changes import Action, Change
 from reconciler.core.plan import AccountPlan, Note, Setting, Summary, summary_dict
 from reconciler.encode import markdown as md
 from reconciler.encode import terminal
-from reconciler.http.redact import redact
 from reconciler.providers import registry
 from reconciler.providers.base import AnyProvider
+from reconciler.redaction import redact
 
 #: The JSON plan format (schema/plan.schema.json, docs/plan-format.md). 2.0: ``account`` is a number when
 #: the provider's accounts are numbered (AB Tasty), a string otherwise; 1.0 always wrote a string.

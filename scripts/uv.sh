@@ -2,8 +2,8 @@
 # Prints the path of a uv at the version requirements-bootstrap.lock pins, for the Makefile to set up .venv
 # with. The first of: .venv's own (a venv set up before), a `uv` on PATH, the copy in the cache dir; else it
 # installs that copy, by hash, with pip (the system one; without it, one that ensurepip puts in .venv).
-# The cache dir saves the 5-7 s pip takes on every fresh clone (most of it reading PyPI's list of every uv
-# file ever released); uv then installs itself into .venv from the same lock, by hash, like the rest.
+# The cache dir spares every fresh clone pip's slow look-up of uv (it reads the index's list of every uv
+# file); uv then installs itself into .venv from the same lock, by hash, like the rest.
 # usage: scripts/uv.sh [PYTHON]   (PYTHON: the one pip runs with, when there is no system pip; default python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."

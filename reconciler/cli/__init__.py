@@ -23,6 +23,11 @@ from reconciler.errors import ReconcilerError
 # validate` never pays for httpx, starlette or uvicorn, and `--help` imports no command at all: the sentence
 # is kept here (a test checks it is still each command's own short help).
 COMMANDS = {
+    "accounts": (
+        "reconciler.cli.accounts",
+        "accounts",
+        "List the account files as shards for a CI matrix, offline; an account or a credential is never split.",
+    ),
     "apply": (
         "reconciler.cli.apply",
         "apply",

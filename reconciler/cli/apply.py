@@ -23,7 +23,7 @@ import click
 
 from reconciler.audit import AuditLog, run_context
 from reconciler.cli.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USER_ERROR, Exit
-from reconciler.cli.github import actions_env, check_reviewed, reviewed_digest
+from reconciler.cli.github import actions_env
 from reconciler.cli.options import (
     COMMON_ENV,
     PROVIDER_ENV,
@@ -38,12 +38,13 @@ from reconciler.cli.options import (
 )
 from reconciler.cli.progress import Progress
 from reconciler.cli.report import Reporter
-from reconciler.config import load_configs
+from reconciler.cli.reviewed import check_reviewed_plan, reviewed_plan
 from reconciler.core.plan import AccountPlan
 from reconciler.core.schedule import ApplyResult, Events, Outcome
 from reconciler.engine import Session
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.files import read_plan_file
+from reconciler.loading import load_configs
 from reconciler.render import render_text
 
 
@@ -90,7 +91,7 @@ def apply(
 ) -> None:
     """Make the accounts match the config: exactly the changes plan shows."""
     options = run_options()
-    reviewed = asyncio.run(reviewed_digest(actions_env())) if github_reviewed else None  # before any account
+    reviewed = asyncio.run(reviewed_plan(actions_env())) if github_reviewed else None  # before any account
     saved = read_plan_file(plan_file) if plan_file else None
     if not paths:
         if saved is None:
@@ -112,8 +113,8 @@ def apply(
             return
         shown.resume()
         reporter = Reporter(shown, announce=not ask)
-        check = check_reviewed(*reviewed) if reviewed else None
-        context = {"reviewed_pull_request": reviewed[0] if reviewed else None}
+        check = check_reviewed_plan(reviewed) if reviewed else None
+        context = {"reviewed_pull_request": reviewed.number if reviewed else None}
         with _audit(audit_log, paths, context) as audit:
             results, signum = _run_apply(session, force, saved, approved, reporter, check, audit)
     reporter.finish(results, signum)

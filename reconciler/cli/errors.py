@@ -18,6 +18,7 @@ import click
 
 from reconciler import __version__
 from reconciler.errors import ConfigError, ReconcilerError
+from reconciler.redaction import redact
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -95,8 +96,4 @@ def _write_crash_log(text: str) -> Path | None:
 
 
 def _redact(text: str) -> str:
-    # Imported here: the redactor lives with the HTTP stack, which `validate` never loads; when it is not
-    # loaded no secret was ever registered, and the shape patterns are applied all the same.
-    from reconciler.http.redact import redact
-
     return redact(text)

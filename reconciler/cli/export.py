@@ -25,12 +25,11 @@ from reconciler.cli.options import (
     sandbox_env,
     shared_options,
 )
-from reconciler.config import load_configs
-from reconciler.config.load import load_document_config
 from reconciler.config.yaml import parse_document
 from reconciler.engine import provider_for
 from reconciler.errors import ConfigIssue, ReconcilerError
 from reconciler.files import write_atomic
+from reconciler.loading import load_configs, load_document_config
 from reconciler.providers import registry
 from reconciler.providers.base import AnyProvider
 from reconciler.providers.exporter import ExportRequest
@@ -147,7 +146,7 @@ def _schema_beside(output: str, ref: str) -> None:
     itself was written, so an unwritable place is reported for the file asked for)."""
     beside = Path(output).parent / SCHEMA_FILE.name
     if ref == f"./{SCHEMA_FILE.name}" and not beside.is_file():
-        from reconciler.config.schema import render_schema
+        from reconciler.loading.schema import render_schema
 
         write_atomic(beside, render_schema())
         click.echo(f"Wrote {beside} next to {output}: the file's modeline points at it.", err=True)

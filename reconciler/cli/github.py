@@ -24,6 +24,7 @@ from reconciler.integrations.github import (
     id_of,
     read_digest,
 )
+from reconciler.redaction import redact
 from reconciler.render import MARKDOWN_MARKER, render_markdown, total
 
 _SUMMARY_LIMIT = 1_000_000  # GitHub's limit for a step summary is 1 MiB
@@ -67,7 +68,6 @@ def plan_comment(plans: Sequence[AccountPlan], actions: Actions, env: Mapping[st
 def failure_comment(err: Exception, actions: Actions) -> str:
     """The comment's body when no plan could be made: the error, redacted, and the way on. A bug's own text
     is not published (it may quote anything): the job log and the crash log have it."""
-    from reconciler.http import redact
 
     if isinstance(err, ReconcilerError):
         # Cut after redaction (a cut secret would no longer match); no backtick fence inside, so ours holds.

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from reconciler.core.plan import AccountPlan
+from reconciler.redaction import RedactingFilter
 from reconciler.render import FORMATS, Format, View
 
 SANDBOX_STATE = Path(".reconciler/sandbox.json")
@@ -96,7 +97,6 @@ def setup_logging(verbose: bool) -> None:
         logger.removeHandler(old)
     if not verbose:
         return
-    from reconciler.http import RedactingFilter
 
     handler = logging.StreamHandler(sys.stderr)
     handler.set_name(_LOG_HANDLER)

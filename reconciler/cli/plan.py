@@ -31,12 +31,13 @@ from reconciler.cli.options import (
     shared_options,
 )
 from reconciler.cli.progress import Progress
-from reconciler.config import load_configs
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
 from reconciler.core.plan import AccountPlan
 from reconciler.engine import Session, provider_for
 from reconciler.files import check_output, write_atomic
 from reconciler.integrations.github import Actions
+from reconciler.loading import load_configs
+from reconciler.redaction import redact
 from reconciler.render import Format, render_json, render_markdown, total
 
 
@@ -144,6 +145,4 @@ def _report_failure(err: Exception, actions: Actions) -> None:
     try:
         asyncio.run(publish_plan(failure_comment(err, actions), actions))
     except Exception as posting:  # the plan's own error is what the run must report
-        from reconciler.http import redact
-
         click.echo(f"Could not update the plan comment: {redact(str(posting))}", err=True)

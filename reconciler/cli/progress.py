@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Self
 import click
 
 if TYPE_CHECKING:
-    from reconciler.config.load import LoadedConfig
+    from reconciler.config.loaded import LoadedConfig
 
 HEARTBEAT_AFTER = 10.0
 HEARTBEAT_EVERY = 5.0

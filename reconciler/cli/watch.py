@@ -16,6 +16,7 @@ from reconciler.cli.options import (
     sandbox_env,
     shared_options,
 )
+from reconciler.redaction import RedactingFilter
 
 _HANDLER = "reconciler-watch"
 
@@ -31,7 +32,6 @@ def _interval(_ctx: click.Context, _param: click.Parameter, value: str) -> float
 
 def _log_to_stderr() -> None:
     """A service logs: one timestamped line per check, webhook and event, secrets redacted."""
-    from reconciler.http import RedactingFilter
 
     logger = logging.getLogger("reconciler.watch")
     for old in [h for h in logger.handlers if h.get_name() == _HANDLER]:

@@ -1,6 +1,8 @@
-"""Configuration: loading (with file:line:col on every node), shared model building blocks, ${ENV}
-interpolation. Each provider's own model lives in its package."""
+"""The config language: YAML with file:line:col on every node (``yaml``), the shared model building blocks
+(``models``), ``${ENV}`` references (``env``) and the ``LoadedConfig`` type (``loaded``). It sits below the
+providers and never imports them; reading files and asking which provider each names is ``reconciler.loading``.
+Each provider's own model lives in its package."""
 
-from reconciler.config.load import LoadedConfig, load_configs, summary
+from reconciler.config.loaded import LoadedConfig
 
-__all__ = ["LoadedConfig", "load_configs", "summary"]
+__all__ = ["LoadedConfig"]

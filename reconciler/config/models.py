@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError
 
 from reconciler.config import env
 from reconciler.core.text import escape_non_ascii, suspicious_characters
-from reconciler.http.loopback import is_loopback
+from reconciler.redaction import is_loopback
 
 LOCAL_DATETIME = "%Y-%m-%dT%H:%M:%S"
 _LOCAL_DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
@@ -116,6 +116,10 @@ LocalDateTime = Annotated[Text, AfterValidator(_check_local_datetime)]
 Email = Annotated[Text, AfterValidator(_check_email)]
 Url = Annotated[Text, AfterValidator(_check_url)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+#: The config schema's ``$id``: what exported files' modelines point editors at.
+SCHEMA_ID = "https://github.com/reconciler/reconciler/schema/reconciler.schema.json"
 
 
 class StrictModel(BaseModel):

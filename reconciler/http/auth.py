@@ -16,9 +16,8 @@ import httpx
 
 from reconciler.errors import AuthError, ServerError
 from reconciler.http.errormap import json_object, redirect_error, server_message
-from reconciler.http.redact import REDACTOR, redact
-from reconciler.http.secrets import Secret, reveal
 from reconciler.http.transport import IDEMPOTENT
+from reconciler.redaction import REDACTOR, Secret, redact, reveal
 
 logger = logging.getLogger("reconciler.http")
 

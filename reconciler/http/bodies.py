@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar, cast
 
 from reconciler.errors import ServerError
 from reconciler.http.limits import DEFAULT_MAX_PAGES
-from reconciler.http.redact import redact
+from reconciler.redaction import redact
 
 if TYPE_CHECKING:  # types only: the date and field readers serve `validate` too, which sends nothing
     import httpx

@@ -17,23 +17,23 @@ their defaults are in :mod:`reconciler.http.limits`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
 
 from reconciler import __version__
-from reconciler.http import observe, paging, tls
-from reconciler.http.bodies import LinkPage, Route, check_hal_envelope, decode, require_json
+from reconciler.errors import TransportError
+from reconciler.http import observe, tls
+from reconciler.http.bodies import Route, check_hal_envelope, decode, require_json
 from reconciler.http.errormap import error_for_exception, error_for_response, redirect_error
 from reconciler.http.limits import Limits, run_deadline_error
 from reconciler.http.metered import MeteredTransport
-from reconciler.http.redact import install_redaction, redact
 from reconciler.http.transport import IDEMPOTENT, RetryPolicy, RetryTransport, check_url
+from reconciler.redaction import install_redaction, redact
 
 Params = Mapping[str, Any]
 
@@ -82,6 +82,7 @@ class ApiClient:
         max_body_bytes: int | None = None,
         max_pages: int | None = None,
         headers: Mapping[str, str] | None = None,
+        origins: Sequence[str] = (),
     ) -> None:
         if parallelism < 1:
             raise ValueError("parallelism must be at least 1")
@@ -99,8 +100,9 @@ class ApiClient:
         for name in (self.logger.name, *_THIRD_PARTY_LOGGERS):
             install_redaction(logging.getLogger(name))
         self.origin = httpx.URL(base_url)
-        # The page size a server refused more than (with a 400): later collections ask for no more.
-        self.page_size_cap: int | None = None
+        # Where an absolute URL may point (the base URL's origin and the endpoint's other configured ones):
+        # the auth flow signs whatever is sent, so a link a server or a config chose elsewhere is refused.
+        self.origins = frozenset(_origin(httpx.URL(url)) for url in (base_url, *origins))
         self._observer = observe.current()  # progress display, if any (see reconciler.http.observe)
         inner = transport or httpx.AsyncHTTPTransport(verify=tls.default_context())
         self._metered = MeteredTransport(inner, parallelism, self.logger, self.origin, self.limits)
@@ -179,6 +181,11 @@ class ApiClient:
         method = method.upper()
         request = self._client.build_request(method, path, params=params, json=json)
         check_url(request.url)
+        if _origin(request.url) not in self.origins:
+            raise TransportError(
+                f"refusing to send {method} {redact(str(request.url.copy_with(query=None)))}: not one of this "
+                "account's configured hosts, and the request would carry its credentials"
+            )
         if idempotent is not None:
             request.extensions[IDEMPOTENT] = idempotent
         response = await self._observed(request)
@@ -230,53 +237,11 @@ class ApiClient:
         check_hal_envelope(body, Route.of(response), self.limits.max_pages)
         return body
 
-    async def get_hal_collection(
-        self, path: str, params: Params | None = None, *, per_page: int = 100
-    ) -> list[dict[str, Any]]:
-        """Every item of an AB Tasty HAL collection (``_embedded.items``), in page order.
 
-        Reads page 1 asking for ``per_page`` items (after a 400, the limit the server states, else 10),
-        then the remaining pages concurrently. The server's
-        ``pages`` and ``limit`` are trusted over what was asked (servers cap the page size: asked 100, given
-        10 a page over 34 pages, all 34 are read), within ``max_pages``. Without ``pages``,
-        ``_links.next`` is followed (a loop, or more than ``max_pages`` pages, is a ``ServerError``).
-        """
-        return await paging.hal_collection(self, path, params, per_page)
-
-    async def get_link_collection(
-        self,
-        path: str,
-        params: Params | None = None,
-        *,
-        per_page: int = 100,
-        items_key: str | None = None,
-    ) -> list[Any]:
-        """Every item of a Taplytics collection, in page order (see :meth:`link_pages`)."""
-        items: list[Any] = []
-        pages = self.link_pages(path, params, per_page=per_page, items_key=items_key)
-        async with contextlib.aclosing(pages):
-            async for page in pages:
-                items.extend(page.items)
-        return items
-
-    def link_pages(
-        self,
-        path: str,
-        params: Params | None = None,
-        *,
-        per_page: int = 100,
-        items_key: str | None = None,
-    ) -> AsyncGenerator[LinkPage, None]:
-        """Each page of a Taplytics collection, following the ``Link`` header's ``next`` URL as given.
-
-        Page 1 is asked with ``page`` / ``per_page``; later pages are the server's own URLs, never built
-        here (minus any ``api_token`` they echo); without a ``Link`` next, a body's ``nextPaginationToken``
-        is sent back as ``paginationToken`` (cursor paging). The body is a JSON array, or an object whose ``items_key``
-        (default: first list-valued key) holds the items. Pages are read one after another: each one names
-        the next; a ``next`` already read, or more than ``max_pages`` pages, is a ``ServerError``. A caller
-        may stop early (use ``contextlib.aclosing``).
-        """
-        return paging.link_pages(self, path, params, per_page, items_key)
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in: https://h and https://h:443 are one."""
+    default = {"https": 443, "http": 80}.get(url.scheme)
+    return url.scheme, url.host.lower(), url.port or default
 
 
 def _refuse_insecure(base_url: str, auth: httpx.Auth | None) -> None:

@@ -14,8 +14,8 @@ from reconciler.errors import (
     RequestFailedError,
     ServerError,
 )
-from reconciler.http.redact import redact
 from reconciler.http.transport import ATTEMPT, GAVE_UP, unreachable
+from reconciler.redaction import redact
 
 _MESSAGE_KEYS = ("message", "error_description", "error", "detail")
 _TEXT_LIMIT = 200

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reconciler.errors import DeadlineError, EnvironmentVariableError, ServerError
-from reconciler.http.redact import redact
+from reconciler.redaction import redact
 
 if TYPE_CHECKING:  # types only: the page cap is read by `validate` too, which sends nothing
     import httpx

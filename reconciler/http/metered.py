@@ -11,8 +11,8 @@ import httpx
 from reconciler.errors import ReconcilerError
 from reconciler.http.attempts import report
 from reconciler.http.limits import Limits, read_bounded, request_deadline_error
-from reconciler.http.redact import redact
 from reconciler.http.transport import ATTEMPT, check_url
+from reconciler.redaction import redact
 
 
 class MeteredTransport(httpx.AsyncBaseTransport):

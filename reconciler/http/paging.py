@@ -9,7 +9,9 @@ before a single request for the other pages is scheduled, at most ``max_pages`` 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+import weakref
 from collections.abc import AsyncGenerator, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,7 +21,7 @@ import httpx
 from reconciler.errors import RequestFailedError, TransportError
 from reconciler.http.bodies import HalPage, LinkPage, Route, decode, hal_page, is_int, link_items, malformed
 from reconciler.http.links import parse_link_header
-from reconciler.http.redact import redact
+from reconciler.redaction import redact
 
 if TYPE_CHECKING:
     from reconciler.http.client import ApiClient, Params
@@ -33,12 +35,79 @@ HAL_DEFAULT_PER_PAGE = 10  # the AB Tasty document's default _max_per_page
 CURSOR_KEY = "nextPaginationToken"
 
 
-async def hal_collection(
-    client: ApiClient, path: str, params: Params | None, per_page: int
+class Pager:
+    """The one way to read a collection: ``pager(client).hal(...)`` (AB Tasty) or ``.links(...)`` /
+    ``.link_pages(...)`` (Taplytics, GitHub). It sits over the client (which knows nothing of pages) and
+    remembers, per client, the page size a server refused more than, so later collections ask for no more."""
+
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+        self.size_cap: int | None = None  # the page size a server refused more than (with a 400)
+
+    async def hal(
+        self, path: str, params: Params | None = None, *, per_page: int = 100
+    ) -> list[dict[str, Any]]:
+        """Every item of an AB Tasty HAL collection (``_embedded.items``), in page order.
+
+        Reads page 1 asking for ``per_page`` items (after a 400, the limit the server states, else 10), then
+        the remaining pages concurrently. The server's ``pages`` and ``limit`` are trusted over what was asked
+        (servers cap the page size: asked 100, given 10 a page over 34 pages, all 34 are read), within
+        ``max_pages``. Without ``pages``, ``_links.next`` is followed (a loop, or more than ``max_pages``
+        pages, is a ``ServerError``).
+        """
+        return await _hal_collection(self, path, params, per_page)
+
+    async def hal_first(self, path: str, params: Params | None = None, *, per_page: int = 100) -> HalStart:
+        """Page 1 alone (for a caller that decides from it whether to read the rest, with ``hal_rest``)."""
+        return await _hal_first(self, path, params, per_page)
+
+    async def hal_rest(self, path: str, params: Params | None, first: HalStart) -> list[dict[str, Any]]:
+        """The items of the pages after ``first``."""
+        return await _hal_rest(self.client, path, params, first)
+
+    async def links(
+        self, path: str, params: Params | None = None, *, per_page: int = 100, items_key: str | None = None
+    ) -> list[Any]:
+        """Every item of a ``Link``-paginated collection, in page order (see ``link_pages``)."""
+        items: list[Any] = []
+        pages = self.link_pages(path, params, per_page=per_page, items_key=items_key)
+        async with contextlib.aclosing(pages):
+            async for page in pages:
+                items.extend(page.items)
+        return items
+
+    def link_pages(
+        self, path: str, params: Params | None = None, *, per_page: int = 100, items_key: str | None = None
+    ) -> AsyncGenerator[LinkPage, None]:
+        """Each page of a ``Link``-paginated collection, following the ``Link`` header's ``next`` URL as given.
+
+        Page 1 is asked with ``page`` / ``per_page``; later pages are the server's own URLs, never built here
+        (minus any ``api_token`` they echo); without a ``Link`` next, a body's ``nextPaginationToken`` is sent
+        back as ``paginationToken`` (cursor paging). The body is a JSON array, or an object whose
+        ``items_key`` (default: first list-valued key) holds the items. Pages are read one after another: each
+        one names the next; a ``next`` already read, or more than ``max_pages`` pages, is a ``ServerError``.
+        A caller may stop early (use ``contextlib.aclosing``).
+        """
+        return _link_pages(self.client, path, params, per_page, items_key)
+
+
+_PAGERS: weakref.WeakKeyDictionary[ApiClient, Pager] = weakref.WeakKeyDictionary()
+
+
+def pager(client: ApiClient) -> Pager:
+    """The client's pager (made on first use, gone with the client): its page-size memory lives here."""
+    found = _PAGERS.get(client)
+    if found is None:
+        found = _PAGERS[client] = Pager(client)
+    return found
+
+
+async def _hal_collection(
+    pages: Pager, path: str, params: Params | None, per_page: int
 ) -> list[dict[str, Any]]:
-    """Every item of a HAL collection, in page order (see :meth:`ApiClient.get_hal_collection`)."""
-    first = await hal_first(client, path, params, per_page)
-    items = [*first.page.items, *await hal_rest(client, path, params, first)]
+    client = pages.client
+    first = await _hal_first(pages, path, params, per_page)
+    items = [*first.page.items, *await _hal_rest(client, path, params, first)]
     total = first.page.total
     if total is not None and total != len(items):
         client.logger.warning(
@@ -58,21 +127,22 @@ class HalStart:
     size: int
 
 
-async def hal_first(client: ApiClient, path: str, params: Params | None, per_page: int) -> HalStart:
+async def _hal_first(pages: Pager, path: str, params: Params | None, per_page: int) -> HalStart:
     """Page 1, asking for ``per_page`` items (or the smaller size the server already refused more than).
 
     The document gives ``_max_per_page`` a default of 10 and no maximum: a server may cap it (handled by
     trusting ``limit`` / ``pages``) or refuse it with a 400. After such a 400 the page is asked again at the
     limit the server's message states, else at the documented default, and the client remembers that size.
     """
+    client = pages.client
     base = dict(params or {})
-    size = min(per_page, client.page_size_cap or per_page)
+    size = min(per_page, pages.size_cap or per_page)
     try:
         response = await client.request("GET", path, params={**base, "_page": 1, "_max_per_page": size})
     except RequestFailedError as err:
         if err.status != 400 or size <= HAL_DEFAULT_PER_PAGE:
             raise
-        size = client.page_size_cap = stated_limit(err.detail, size)
+        size = pages.size_cap = stated_limit(err.detail, size)
         client.logger.info(redact(f"GET {path}: page size refused ({err.detail}); asking {size} a page"))
         response = await client.request("GET", path, params={**base, "_page": 1, "_max_per_page": size})
     return HalStart(response, hal_page(response, client.limits.max_pages), size)
@@ -84,7 +154,7 @@ def stated_limit(message: str, asked: int) -> int:
     return max(numbers, default=HAL_DEFAULT_PER_PAGE)
 
 
-async def hal_rest(
+async def _hal_rest(
     client: ApiClient, path: str, params: Params | None, first: HalStart
 ) -> list[dict[str, Any]]:
     """The items of the pages after ``first``: all at once when it says how many (``pages``), else by
@@ -116,10 +186,9 @@ async def _follow_hal_next(
     return items
 
 
-async def link_pages(
+async def _link_pages(
     client: ApiClient, path: str, params: Params | None, per_page: int, items_key: str | None
 ) -> AsyncGenerator[LinkPage, None]:
-    """Each page of a ``Link``-paginated collection (see :meth:`ApiClient.link_pages`)."""
     response = await client.request("GET", path, params={**(params or {}), "page": 1, "per_page": per_page})
     seen = {str(response.request.url)}
     while True:

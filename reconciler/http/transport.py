@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from reconciler.errors import TransportError
-from reconciler.http.loopback import is_loopback
-from reconciler.http.redact import redact
+from reconciler.redaction import is_loopback, redact
 
 #: Request extension a caller sets to True to declare a request safe to repeat (e.g. an idempotent PATCH
 #: such as play/pause), or to False to forbid repeating a normally idempotent one.

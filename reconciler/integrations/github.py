@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import EnvironmentVariableError, ReconcilerError, ServerError
-from reconciler.http import ApiClient, Secret, TokenHeaderAuth
+from reconciler.http import ApiClient, TokenHeaderAuth
+from reconciler.http.paging import pager
+from reconciler.redaction import Secret
 
 PER_PAGE = 100  # GitHub's maximum for these lists
 COMMENT_LIMIT = 65_536  # GitHub refuses a longer comment or issue body
@@ -127,7 +129,7 @@ class GitHub:
         return login == self.bot and str(item.get("body", "")).startswith(marker)
 
     async def _all(self, path: str, params: Mapping[str, str | int] | None = None) -> list[dict[str, Any]]:
-        items = await self.client.get_link_collection(path, dict(params or {}), per_page=PER_PAGE)
+        items = await pager(self.client).links(path, dict(params or {}), per_page=PER_PAGE)
         return [i for i in items if isinstance(i, dict)]
 
     async def find_comment(self, issue: int, marker: str) -> dict[str, Any] | None:

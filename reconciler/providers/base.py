@@ -16,8 +16,8 @@ endpoints and payloads, and nothing of terminals, plan files or other vendors. T
   one account belongs in one file), ``credential_paths`` (blocks that are never ``${VAR}``-interpolated at
   load nor echoed in errors: ``endpoint`` resolves them), ``secret_fields`` (fields that must be a pure
   ``${VAR}``, never a literal), ``unique_keys`` (entries that must not repeat) and ``inventory_nouns``;
-  ``url_paths`` (the config's URL fields) and ``trusted_hosts`` (the vendor's documented hosts: a URL field
-  naming any other host is refused unless the operator allows it, see ``providers.trust``).
+  and ``trusted_hosts`` (the vendor's documented hosts: every ``Url`` field of the config model, found by
+  ``providers.trust.url_paths``, naming any other host is refused unless the operator allows it).
 - **Endpoints** (no I/O): ``endpoint(loaded, env)`` resolves where and as whom to talk for one config,
   wrapping every secret in ``Secret`` the moment it is read (so the redactor knows it);
   ``default_endpoint(env)`` does the same from the provider's standard variables only (``export`` has no
@@ -54,22 +54,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeAlias, TypeV
 from reconciler.core.changes import Change, ChangeKind, Needs
 from reconciler.core.plan import AccountPlan, Note, Setting, Violation, build_plan
 from reconciler.core.state import State
+from reconciler.providers.endpoint import Endpoint
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from reconciler.config.load import LoadedConfig
+    from reconciler.config.loaded import LoadedConfig
     from reconciler.providers.exporter import Exporter
 
 Loc = tuple[str | int, ...]
-
-
-class Endpoint:
-    """Where and as whom to talk to one account; each provider subclasses it (a frozen dataclass). Secrets
-    stay in ``Secret`` wrappers. ``api_url`` is where its requests go (the account lock is keyed by it when
-    it is not one of the provider's trusted hosts: a sandbox on another port is another account)."""
-
-    api_url: str
 
 
 @dataclass(frozen=True)
@@ -114,7 +107,6 @@ class Provider(ABC, Generic[ConfigT, StateT, EndpointT]):
     secret_fields: ClassVar[tuple[SecretField, ...]] = ()
     unique_keys: ClassVar[tuple[UniqueKey, ...]] = ()
     inventory_nouns: ClassVar[tuple[str, ...]] = ()
-    url_paths: ClassVar[tuple[Loc, ...]] = ()
     trusted_hosts: ClassVar[tuple[str, ...]] = ()
     #: Where the exporter is, ``module:attribute`` (None: the provider has none); see ``exporter()``.
     exporter_at: ClassVar[str | None] = None

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from reconciler.config.load import LoadedConfig
-    from reconciler.providers.base import Endpoint
+    from reconciler.config.loaded import LoadedConfig
+    from reconciler.providers.endpoint import Endpoint
     from reconciler.yamledit.result import Exported, UpdateResult
 
 

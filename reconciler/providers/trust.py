@@ -13,14 +13,19 @@ sets them, as they would set ``RECONCILER_ALLOW_HOSTS``, and a pull request cann
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 from urllib.parse import urlsplit
 
+from pydantic import BaseModel
+
+from reconciler.config.models import Url
 from reconciler.errors import TransportError
+from reconciler.redaction import is_loopback
 
 if TYPE_CHECKING:
-    from reconciler.config.load import LoadedConfig
-    from reconciler.providers.base import AnyProvider, Endpoint, Loc, Provider
+    from reconciler.config.loaded import LoadedConfig
+    from reconciler.providers.base import AnyProvider, Loc, Provider
+    from reconciler.providers.endpoint import Endpoint
 
 ALLOW_HOSTS_VARIABLE = "RECONCILER_ALLOW_HOSTS"
 EndpointT = TypeVar("EndpointT", bound="Endpoint")
@@ -38,6 +43,26 @@ def allowed_hosts(env: Mapping[str, str], flags: Iterable[str] = ()) -> frozense
     return frozenset(normalize_host(h) for h in [*listed, *flags] if h.strip())
 
 
+def url_paths(model: type[BaseModel], prefix: Loc = ()) -> tuple[Loc, ...]:
+    """Where ``model`` (and the models nested in it) has a ``Url`` field: derived, not declared, so a URL
+    field added to a config cannot be left out of the check (``account.api2_url`` once was)."""
+    found: list[Loc] = []
+    for name, info in model.model_fields.items():
+        for part in _parts(info.annotation):
+            if part == Url:
+                found.append((*prefix, name))
+            elif isinstance(part, type) and issubclass(part, BaseModel):
+                found.extend(url_paths(part, (*prefix, name)))
+    return tuple(dict.fromkeys(found))
+
+
+def _parts(annotation: Any) -> list[Any]:
+    """``annotation`` and what it is made of (``Url | None`` -> the union, ``Url``, ``None``)."""
+    if annotation == Url:  # Annotated: its own arguments are the text type and the URL check
+        return [annotation]
+    return [annotation, *(p for arg in get_args(annotation) for p in _parts(arg))]
+
+
 def _value_at(config: Any, loc: Loc) -> Any:
     for part in loc:
         config = getattr(config, str(part), None)
@@ -49,11 +74,9 @@ def untrusted_urls(
 ) -> list[tuple[Loc, str]]:
     """(where, host) of every URL of the config whose host is neither the provider's, loopback nor
     allowed."""
-    from reconciler.http.loopback import is_loopback  # the one definition of "this machine"
-
     trusted = {normalize_host(h) for h in provider.trusted_hosts} | allowed
     found = []
-    for loc in provider.url_paths:
+    for loc in url_paths(provider.config_model):
         value = _value_at(loaded.config, loc)
         if not isinstance(value, str):
             continue

@@ -1,27 +1,27 @@
-"""The ASGI application: one Starlette router holding each emulated API's routes, wrapped in the fault and
-request-log layer. AB Tasty lives under ``/oauth/...`` and ``/api/...``, Taplytics under ``/v2/...``."""
+"""The ASGI application: one Starlette router holding each vendor's routes (under the URL prefixes it owns)
+and the ``/_sandbox/`` control routes, behind the vendors' gates and the fault and request-log layer."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp
 
-from reconciler.sandbox import abtasty, auth, control, taplytics
-from reconciler.sandbox.context import Credentials, Sandbox
+from reconciler.sandbox import control
+from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.faults import FaultInjector, Faults
-from reconciler.sandbox.gates import DialectGates
+from reconciler.sandbox.gates import VendorGates
 from reconciler.sandbox.middleware import SandboxMiddleware, quiet_deliberate_drops
 from reconciler.sandbox.pages import PageCache
 from reconciler.sandbox.persist import GroupCommitter
 from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.store import Store, load_state
+from reconciler.sandbox.vendor import Credentials
 from reconciler.sandbox.web import ApiProblem, handle_http_exception, handle_problem, handle_unexpected
 
 
@@ -45,17 +45,15 @@ def build_sandbox(
     credentials: Credentials,
     faults: Faults,
     page_cap: int = 100,
-    taplytics_token: str | None = None,
     dialects: frozenset[str] = frozenset(),
     page_cache: bool = False,
+    overrides: Mapping[str, str] | None = None,
 ) -> Sandbox:
-    """The sandbox state and settings; ``taplytics_token``, when given, replaces the credentials' one;
-    ``dialects`` are the readings it plays (``reconciler.sandbox.dialects``); ``page_cache`` keeps list pages
-    serialised until the next mutation (``reconciler.sandbox.pages``)."""
-    if taplytics_token is not None:
-        credentials = dataclasses.replace(
-            credentials, taplytics_token=taplytics_token, taplytics_token_from_env=False
-        )
+    """The sandbox state and settings; ``overrides`` replace some credentials (by name, not from the
+    environment); ``dialects`` are the readings it plays (``reconciler.sandbox.dialects``); ``page_cache``
+    keeps list pages serialised until the next mutation (``reconciler.sandbox.pages``)."""
+    if overrides:
+        credentials = Credentials({**credentials.values, **overrides}, credentials.from_env - set(overrides))
     store, committer = open_store(seed, state_path)
     cache = PageCache() if page_cache else None
     return Sandbox(
@@ -80,7 +78,7 @@ def build_app(sandbox: Sandbox, loop_box: list[asyncio.AbstractEventLoop] | None
         yield
 
     starlette = Starlette(
-        routes=[*auth.routes(), *abtasty.routes(), *taplytics.routes(), *control.routes()],
+        routes=[*(route for vendor in sandbox.vendors for route in vendor.routes()), *control.routes()],
         exception_handlers={
             ApiProblem: handle_problem,
             HTTPException: handle_http_exception,
@@ -89,4 +87,4 @@ def build_app(sandbox: Sandbox, loop_box: list[asyncio.AbstractEventLoop] | None
         lifespan=lifespan,
     )
     starlette.state.sandbox = sandbox
-    return SandboxMiddleware(DialectGates(starlette, sandbox), sandbox)
+    return SandboxMiddleware(VendorGates(starlette, sandbox), sandbox)

@@ -8,13 +8,15 @@ from pathlib import Path
 import click
 
 from reconciler.sandbox.app import build_sandbox
-from reconciler.sandbox.context import Credentials
-from reconciler.sandbox.dialects import DIALECTS, ENV_VAR, DialectError, parse_dialects
+from reconciler.sandbox.context import Sandbox
+from reconciler.sandbox.dialects import ENV_VAR, DialectError, known, parse_dialects
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.persist import write_atomic
-from reconciler.sandbox.seed import SEED_USAGE, SeedError, check_seed, initial_state
-from reconciler.sandbox.server import bind_socket, resolve_credentials, uvicorn_server
+from reconciler.sandbox.seed import SeedError, check_seed, initial_state, seed_usage
+from reconciler.sandbox.server import bind_socket, extra_hosts, host_urls, resolve_credentials, uvicorn_server
 from reconciler.sandbox.store import Store
+from reconciler.sandbox.vendor import MAIN_HOST
+from reconciler.sandbox.vendors import vendors
 
 DEFAULT_STATE = Path(".reconciler/sandbox.json")
 _STATE_OPTION = click.Path(dir_okay=False, path_type=Path)
@@ -35,27 +37,26 @@ def _dialects(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(str(err)) from None
 
 
-def _banner(url: str, account_id: int, credentials: Credentials, state: Path | None, api2: str) -> str:
-    """What the server accepts; a secret or key that came from the environment is masked."""
-    secret = (
-        "****** (from ABTASTY_CLIENT_SECRET)" if credentials.secret_from_env else credentials.client_secret
-    )
-    api_token = (
-        "****** (from TAPLYTICS_API_TOKEN)"
-        if credentials.taplytics_token_from_env
-        else credentials.taplytics_token
-    )
+def _titles() -> str:
+    return " and ".join(vendor.title for vendor in vendors())
+
+
+def _banner(urls: dict[str, str], box: Sandbox, state: Path | None) -> str:
+    """What the server accepts; a secret that came from the environment is masked."""
+    credentials = box.credentials
+    specs = {spec.name: spec for vendor in box.vendors for spec in vendor.credentials}
+
+    def shown(name: str) -> str:
+        spec = specs[name]
+        return (
+            f"****** (from {spec.env})" if spec.secret and name in credentials.from_env else credentials[name]
+        )
+
     return "\n".join(
         [
-            f"AB Tasty sandbox listening on {url}",
-            *([f"  api2 URL:      {api2} (token, membership, script)"] if api2 != url else []),
-            f"  token URL:     {api2}/oauth/v2/token",
-            f"  account id:    {account_id}",
-            f"  client_id:     {credentials.client_id}",
-            f"  client_secret: {secret}",
+            f"Sandbox listening on {urls[MAIN_HOST]}",
             f"  state:         {state if state is not None else 'in memory (use --state FILE to keep it)'}",
-            f"Taplytics API on the same server: {url}/v2/users",
-            f"  api_token:     {api_token}",
+            *(line for vendor in box.vendors for line in vendor.banner(urls, box.store.account_id, shown)),
             "Press Ctrl-C to stop.",
         ]
     )
@@ -70,12 +71,16 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+_ENV = ", ".join(spec.env for vendor in vendors() for spec in vendor.credentials)
+
+
 @click.group(
-    epilog="\b\nEnvironment: ABTASTY_CLIENT_ID, ABTASTY_CLIENT_SECRET, TAPLYTICS_API_TOKEN (the credentials it accepts; else the demo ones, printed)\n\n\b\n"
-    "Exit codes: 0 stopped (Ctrl-C) or reset, 1 a user error\n\n\b\nExample:\n  reconciler sandbox serve --latency 200"
+    help=f"Run the local {_titles()} API emulator.",
+    epilog=f"\b\nEnvironment: {_ENV} (the credentials it accepts; else the demo ones, printed)\n\n\b\n"
+    "Exit codes: 0 stopped (Ctrl-C) or reset, 1 a user error\n\n\b\nExample:\n  reconciler sandbox serve --latency 200",
 )
 def sandbox() -> None:
-    """Run the local AB Tasty and Taplytics API emulator."""
+    pass
 
 
 @sandbox.command()
@@ -85,13 +90,13 @@ def sandbox() -> None:
 )
 @click.option("--state", type=_STATE_OPTION, help="State file (loaded if it exists, else seeded).")
 @click.option("--seed", default="demo", show_default=True, callback=_check_seed,
-              help=SEED_USAGE)  # fmt: skip
+              help=seed_usage())  # fmt: skip
 @click.option(
     "--page-cap",
     default=100,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Max _max_per_page (AB Tasty) and per_page (Taplytics).",
+    help=f"Max {' and '.join(v.page_param for v in vendors() if v.page_param)}.",
 )
 @click.option("--latency", default=0.0, type=click.FloatRange(min=0), help="Added latency per request (ms).")
 @click.option("--jitter", default=0.0, type=click.FloatRange(min=0), help="Latency jitter, +/- (ms).")
@@ -103,7 +108,7 @@ def sandbox() -> None:
 @click.option("--drop-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of dropped connections.")
 @click.option("--token-ttl", default=43200, show_default=True, type=click.IntRange(min=1), help="Seconds.")
 @click.option("--dialect", "dialects", envvar=ENV_VAR, callback=_dialects, metavar="A,B,...",
-              help=f"Other readings of the documents to play (env {ENV_VAR}): {', '.join(DIALECTS)}. "
+              help=f"Other readings of the documents to play (env {ENV_VAR}): {', '.join(known())}. "
               "See docs/sandbox.md.")  # fmt: skip
 @click.option("--page-cache", is_flag=True,
               help="Keep each list page's JSON until the next mutation (benchmarks: the sandbox does not re-render "
@@ -115,7 +120,7 @@ def serve(
     error_rate: float, rate_limit: float, throttle_rate: float, drop_rate: float, token_ttl: int,
     dialects: frozenset[str], page_cache: bool, allow_non_loopback: bool,
 ) -> None:  # fmt: skip
-    """Serve the AB Tasty Public API and the Taplytics API on HOST:PORT until Ctrl-C."""
+    """Serve every vendor's API on HOST:PORT until Ctrl-C."""
     if not allow_non_loopback and not _is_loopback(host):
         raise click.UsageError(
             f"--host {host} is not a loopback address: the sandbox's control routes (reset, faults, state) "
@@ -124,19 +129,22 @@ def serve(
         )
     faults = Faults(latency_ms=latency, jitter_ms=jitter, error_rate=error_rate, rate_limit_rps=rate_limit,
                     throttle_rate=throttle_rate, drop_rate=drop_rate, token_ttl=token_ttl, fault_seed=None)  # fmt: skip
-    credentials = resolve_credentials(None, None)
     box = build_sandbox(
-        seed, state, credentials, faults, page_cap=page_cap, dialects=dialects, page_cache=page_cache
+        seed,
+        state,
+        resolve_credentials(),
+        faults,
+        page_cap=page_cap,
+        dialects=dialects,
+        page_cache=page_cache,
     )
     sockets = [bind_socket(host, port)]
-    if box.plays("two-hosts"):  # api2 on the next port (any free one when --port is 0)
-        sockets.append(bind_socket(host, port + 1 if port else 0))
-        box.api2_port = sockets[1].getsockname()[1]
+    for offset, name in enumerate(extra_hosts(box), start=1):  # the next ports (any free one with --port 0)
+        sockets.append(bind_socket(host, port + offset if port else 0))
+        box.host_ports[name] = sockets[-1].getsockname()[1]
     server = uvicorn_server(box, [])
-    url_host = f"[{host}]" if ":" in host else host
-    url = f"http://{url_host}:{sockets[0].getsockname()[1]}"
-    api2 = f"http://{url_host}:{box.api2_port}" if box.api2_port else url
-    click.echo(_banner(url, box.store.account_id, credentials, state, api2))
+    urls = host_urls(host, {MAIN_HOST: sockets[0].getsockname()[1], **box.host_ports})
+    click.echo(_banner(urls, box, state))
     if dialects:
         click.echo(f"Dialects: {', '.join(sorted(dialects))}")
     try:
@@ -152,10 +160,9 @@ def serve(
 @sandbox.command()
 @click.option("--state", type=_STATE_OPTION, default=DEFAULT_STATE, show_default=True, help="State file.")
 @click.option("--seed", default="demo", show_default=True, callback=_check_seed,
-              help=SEED_USAGE)  # fmt: skip
+              help=seed_usage())  # fmt: skip
 def reset(state: Path, seed: str) -> None:
     """Overwrite the state file with a fresh seed."""
     store = Store(initial_state(seed))
     write_atomic(state, store.serialize())
-    counts = f"{len(store.tests)} tests, {len(store.members)} members, {len(store.users)} Taplytics users"
-    click.echo(f"Reset {state} to seed {seed!r} ({counts}).")
+    click.echo(f"Reset {state} to seed {seed!r} ({store.summary()}).")

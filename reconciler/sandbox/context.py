@@ -11,24 +11,11 @@ from reconciler.sandbox.faults import FaultInjector
 from reconciler.sandbox.pages import PageCache
 from reconciler.sandbox.persist import GroupCommitter
 from reconciler.sandbox.store import Store
+from reconciler.sandbox.vendor import Credentials, SandboxVendor
+from reconciler.sandbox.vendors import vendors
 from reconciler.sandbox.webhooks import WebhookSender
 
-DEMO_CLIENT_ID = "sandbox-client-id"
-DEMO_CLIENT_SECRET = "sandbox-client-secret"
-DEMO_TAPLYTICS_TOKEN = "sandbox-taplytics-token"
 MAX_LOG_ENTRIES = 100_000
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """What the sandbox accepts: one AB Tasty OAuth2 client and one Taplytics REST API key (``api_token``).
-    ``repr`` never shows the secret or the token."""
-
-    client_id: str
-    client_secret: str = field(repr=False)
-    secret_from_env: bool = False
-    taplytics_token: str = field(default=DEMO_TAPLYTICS_TOKEN, repr=False)
-    taplytics_token_from_env: bool = False
 
 
 class TokenIssuer:
@@ -71,7 +58,8 @@ class Sandbox:
     credentials: Credentials
     page_cap: int = 100
     dialects: frozenset[str] = frozenset()  # see reconciler.sandbox.dialects
-    api2_port: int | None = None  # with the two-hosts dialect: the port of the second host
+    host_ports: dict[str, int] = field(default_factory=dict)  # a vendor's extra hosts and their ports
+    vendors: tuple[SandboxVendor, ...] = field(default_factory=vendors)  # the APIs it serves
     tokens: TokenIssuer = field(default_factory=TokenIssuer)
     log: list[dict[str, Any]] = field(default_factory=list)
     # Per logged request, the seconds it spent in the sandbox beyond its injected delay (cleared with the log).

@@ -64,7 +64,7 @@ async def get_faults(request: Request) -> JSONResponse:
 
 
 async def post_webhook(request: Request) -> JSONResponse:
-    """Register a Taplytics webhook receiver: ``{"url": "http://...", "headers": {...}}`` (headers optional);
+    """Register a webhook receiver (for the vendors that send webhooks): ``{"url": "http://...", "headers": {...}}`` (headers optional);
     ``{"reset": true}`` removes every receiver first."""
     sender = sandbox_of(request).webhooks
     body = await json_object(request)

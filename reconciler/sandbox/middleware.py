@@ -1,9 +1,9 @@
 """The outermost ASGI layer: fault injection and the request log, for every route but ``/_sandbox/*``.
 
-Secrets never reach the log: ``client_secret``, ``access_token`` and ``api_token`` are shown as ``***`` in
-logged query strings and bodies, and the accepted secret and API key are scrubbed from whatever else is
-logged. Headers are never logged; for Taplytics requests the entry says only how the key came
-(``token_via``).
+Secrets never reach the log: the fields every vendor names (``SandboxVendor.redacted_keys``) are shown as
+``***`` in logged query strings and bodies, and the secret credentials are scrubbed from whatever else is
+logged. Headers are never logged; a vendor may add what it knows of them (``SandboxVendor.log_fields``:
+how a key came, say).
 
 A dropped connection sends the start of a response and then aborts it, so the client sees an incomplete
 response (httpx: ``RemoteProtocolError``). Dropping "after" runs the request first: a mutation is applied and
@@ -25,14 +25,25 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.faults import Decision
 from reconciler.sandbox.gates import arrived_on
-from reconciler.sandbox.taplytics.tokens import token_via
-from reconciler.sandbox.web import error_body, is_taplytics
+from reconciler.sandbox.vendor import SandboxVendor
+from reconciler.sandbox.vendors import owner
+from reconciler.sandbox.web import error_body
 
-REDACTED_KEYS = frozenset({"client_secret", "access_token", "api_token"})
 MASK = "***"
 MIN_SCRUBBED = 8
-# A body that is not JSON is logged as text: mask what follows a secret's name in it.
-_SECRET_IN_TEXT = re.compile(r"""((?:client_secret|access_token|api_token)["']?\s*[:=]\s*["']?)[^"'&,}\s]*""")
+
+
+class Redactor:
+    """What the log masks for a set of vendors: their secret fields, and their secret credentials' values."""
+
+    def __init__(self, vendors: tuple[SandboxVendor, ...], values: dict[str, str]) -> None:
+        self.keys = frozenset(key for vendor in vendors for key in vendor.redacted_keys)
+        names = "|".join(re.escape(key) for key in sorted(self.keys)) or "(?!)"
+        # A body that is not JSON is logged as text: mask what follows a secret's name in it.
+        self.in_text = re.compile(rf"""((?:{names})["']?\s*[:=]\s*["']?)[^"'&,}}\s]*""")
+        secret = {spec.name for vendor in vendors for spec in vendor.credentials if spec.secret}
+        # A secret under MIN_SCRUBBED characters is no real key, and scrubbing it would mangle the log.
+        self.values = tuple(v for k, v in values.items() if k in secret and len(v) >= MIN_SCRUBBED)
 
 
 class ConnectionDropped(Exception):
@@ -51,7 +62,7 @@ def quiet_deliberate_drops() -> None:
         logger.addFilter(_HideDeliberateDrops())
 
 
-def loggable_body(raw: bytes, content_type: str) -> Any:
+def loggable_body(raw: bytes, content_type: str, redactor: Redactor) -> Any:
     """The body for the request log, with secrets replaced by ``***``."""
     if not raw:
         return None
@@ -63,13 +74,13 @@ def loggable_body(raw: bytes, content_type: str) -> Any:
         try:
             data = json.loads(text)
         except json.JSONDecodeError:
-            return _SECRET_IN_TEXT.sub(r"\1" + MASK, text)
+            return redactor.in_text.sub(r"\1" + MASK, text)
     if isinstance(data, dict):
-        data = {k: (MASK if k in REDACTED_KEYS else v) for k, v in data.items()}
+        data = {k: (MASK if k in redactor.keys else v) for k, v in data.items()}
     return data
 
 
-def loggable_query(query: str) -> str:
+def loggable_query(query: str, redactor: Redactor) -> str:
     """The query string as sent, with the value of each secret parameter (``api_token``...) as ``***``.
     Keys are compared decoded, as the routes read them (``api%5Ftoken`` is ``api_token`` too)."""
     if not query:
@@ -77,7 +88,7 @@ def loggable_query(query: str) -> str:
     parts = []
     for part in query.split("&"):
         key = part.partition("=")[0]
-        parts.append(f"{key}={MASK}" if unquote_plus(key) in REDACTED_KEYS else part)
+        parts.append(f"{key}={MASK}" if unquote_plus(key) in redactor.keys else part)
     return "&".join(parts)
 
 
@@ -134,6 +145,7 @@ class SandboxMiddleware:
     def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
         self.app = app
         self.sandbox = sandbox
+        self.redactor = Redactor(sandbox.vendors, dict(sandbox.credentials.values))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/_sandbox"):
@@ -165,18 +177,16 @@ class SandboxMiddleware:
         entry: dict[str, Any] = {
             "method": scope["method"],
             "path": scope["path"],
-            "query": loggable_query(query),
-            "body": loggable_body(raw, headers.get("content-type", "")),
+            "query": loggable_query(query, self.redactor),
+            "body": loggable_body(raw, headers.get("content-type", ""), self.redactor),
         }
-        if self.sandbox.api2_port is not None:  # two-hosts: which host the request reached
+        if self.sandbox.host_ports:  # extra hosts: which host the request reached
             entry["host"] = arrived_on(self.sandbox, scope)
-        if is_taplytics(scope["path"]):
-            entry["token_via"] = token_via(scope["method"], headers, query, raw)
+        vendor = owner(scope["path"], self.sandbox.vendors)
+        if vendor is not None:
+            entry.update(vendor.log_fields(scope["method"], headers, query, raw))
         entry["status"] = None
-        credentials = self.sandbox.credentials
-        secrets = (credentials.client_secret, credentials.taplytics_token)
-        # A secret under MIN_SCRUBBED characters is no real key, and scrubbing it would mangle the log.
-        scrubbed: dict[str, Any] = scrub(entry, tuple(s for s in secrets if len(s) >= MIN_SCRUBBED))
+        scrubbed: dict[str, Any] = scrub(entry, self.redactor.values)
         return scrubbed
 
     async def _respond(

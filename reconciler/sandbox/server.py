@@ -17,16 +17,11 @@ import uvicorn
 from reconciler.errors import ReconcilerError
 from reconciler.sandbox import dialects
 from reconciler.sandbox.app import build_app, build_sandbox
-from reconciler.sandbox.auth import TOKEN_PATH
-from reconciler.sandbox.context import (
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-    DEMO_TAPLYTICS_TOKEN,
-    Credentials,
-    Sandbox,
-)
+from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.control import apply_faults
 from reconciler.sandbox.faults import Faults
+from reconciler.sandbox.vendor import MAIN_HOST, Credentials, SandboxVendor
+from reconciler.sandbox.vendors import vendors
 
 T = TypeVar("T")
 STARTUP_TIMEOUT_S = 30.0
@@ -37,23 +32,43 @@ class SandboxStartError(ReconcilerError):
 
 
 def resolve_credentials(
-    client_id: str | None,
-    client_secret: str | None,
+    given: Mapping[str, str | None] | None = None,
     env: Mapping[str, str] | None = None,
-    taplytics_token: str | None = None,
+    among: Iterable[SandboxVendor] | None = None,
 ) -> Credentials:
-    """Explicit values first, then ABTASTY_CLIENT_ID / ABTASTY_CLIENT_SECRET / TAPLYTICS_API_TOKEN, then the
-    demo values. The ``*_from_env`` flags tell the banner which values to mask."""
+    """Each vendor's credentials (``CredentialSpec``): the value given, then its environment variable, then
+    its demo value. ``from_env`` tells the banner which values to mask."""
     env = os.environ if env is None else env
-    env_secret = env.get("ABTASTY_CLIENT_SECRET") if client_secret is None else None
-    env_token = env.get("TAPLYTICS_API_TOKEN") if taplytics_token is None else None
-    return Credentials(
-        client_id=client_id if client_id is not None else env.get("ABTASTY_CLIENT_ID") or DEMO_CLIENT_ID,
-        client_secret=client_secret if client_secret is not None else env_secret or DEMO_CLIENT_SECRET,
-        secret_from_env=bool(env_secret),
-        taplytics_token=taplytics_token if taplytics_token is not None else env_token or DEMO_TAPLYTICS_TOKEN,
-        taplytics_token_from_env=bool(env_token),
-    )
+    given = given or {}
+    values: dict[str, str] = {}
+    from_env: set[str] = set()
+    for vendor in vendors() if among is None else among:
+        for spec in vendor.credentials:
+            explicit = given.get(spec.name)
+            env_value = env.get(spec.env) if explicit is None else None
+            values[spec.name] = explicit if explicit is not None else env_value or spec.demo
+            if env_value:
+                from_env.add(spec.name)
+    return Credentials(values, frozenset(from_env))
+
+
+def host_urls(host: str, ports: Mapping[str, int]) -> dict[str, str]:
+    """Host name -> base URL, for the main port and each extra host's."""
+    name = f"[{host}]" if ":" in host else host
+    return {key: f"http://{name}:{port}" for key, port in ports.items()}
+
+
+def extra_hosts(sandbox: Sandbox) -> list[str]:
+    """The extra hosts the sandbox's vendors ask for under its dialects, in vendor order."""
+    return [h for vendor in sandbox.vendors for h in vendor.extra_hosts(sandbox.dialects)]
+
+
+def environment(sandbox: Sandbox, urls: Mapping[str, str]) -> dict[str, str]:
+    """The variables that point each provider's client at this server with its credentials."""
+    found: dict[str, str] = {}
+    for vendor in sandbox.vendors:
+        found.update(vendor.environment(urls, sandbox.credentials))
+    return found
 
 
 def dialect_names(value: str | Iterable[str] | None) -> frozenset[str]:
@@ -87,67 +102,56 @@ def uvicorn_server(sandbox: Sandbox, loop_box: list[asyncio.AbstractEventLoop]) 
 class SandboxServer:
     """A running sandbox. Methods other than ``url`` & co. run on the server's loop, so they are thread-safe."""
 
-    def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0, api2_port: int = 0) -> None:
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        extra_ports: Mapping[str, int] | None = None,
+    ) -> None:
         self.sandbox = sandbox
         self._sock = bind_socket(host, port)
         self._host = host
         self.port: int = self._sock.getsockname()[1]
         self._sockets = [self._sock]
-        if sandbox.plays("two-hosts"):  # api2.abtasty.com gets a port of its own
-            self._sockets.append(bind_socket(host, api2_port))
-            sandbox.api2_port = self._sockets[1].getsockname()[1]
+        for name in extra_hosts(sandbox):  # each on a port of its own (``extra_ports`` asks for one)
+            sock = bind_socket(host, (extra_ports or {}).get(name, 0))
+            self._sockets.append(sock)
+            sandbox.host_ports[name] = sock.getsockname()[1]
         self._loops: list[asyncio.AbstractEventLoop] = []
         self._server = uvicorn_server(sandbox, self._loops)
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        """The first host: every route, or (``two-hosts``) AB Tasty's api.abtasty.com routes and Taplytics."""
-        return self._url(self.port)
+        """The first host: every route but those a vendor serves on an extra host."""
+        return self.urls()[MAIN_HOST]
 
-    @property
-    def api2_url(self) -> str:
-        """AB Tasty's api2.abtasty.com routes (token, membership, script): a second port with ``two-hosts``,
-        else the same server as ``url``."""
-        return self._url(self.sandbox.api2_port or self.port)
+    def urls(self) -> dict[str, str]:
+        """Host name -> base URL: the main host and the extra ones."""
+        return host_urls(self._host, {MAIN_HOST: self.port, **self.sandbox.host_ports})
 
-    def _url(self, port: int) -> str:
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{port}"
-
-    @property
-    def token_url(self) -> str:
-        return self.api2_url + TOKEN_PATH
+    def __getattr__(self, name: str) -> Any:
+        """A credential (``server.client_secret``) or a vendor's named URL (``server.token_url``)."""
+        sandbox = self.__dict__.get("sandbox")
+        if sandbox is None:
+            raise AttributeError(name)
+        if name in sandbox.credentials.values:
+            return sandbox.credentials[name]
+        for vendor in sandbox.vendors:
+            named = vendor.urls(self.urls())
+            if name in named:
+                return named[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def account_id(self) -> int:
         return self.sandbox.store.account_id
 
-    @property
-    def client_id(self) -> str:
-        return self.sandbox.credentials.client_id
-
-    @property
-    def client_secret(self) -> str:
-        return self.sandbox.credentials.client_secret
-
-    @property
-    def taplytics_token(self) -> str:
-        """The Taplytics REST API key (``api_token``) this sandbox accepts."""
-        return self.sandbox.credentials.taplytics_token
-
     def environment(self) -> dict[str, str]:
         """The variables that point each provider's client at this server with its credentials (what
         ``--sandbox`` passes to every provider's ``default_endpoint``)."""
-        return {
-            "ABTASTY_API_URL": self.url,
-            "ABTASTY_API2_URL": self.api2_url,
-            "ABTASTY_AUTH_URL": self.token_url,
-            "ABTASTY_CLIENT_ID": self.client_id,
-            "ABTASTY_CLIENT_SECRET": self.client_secret,
-            "TAPLYTICS_API_URL": self.url,
-            "TAPLYTICS_API_TOKEN": self.taplytics_token,
-        }
+        return environment(self.sandbox, self.urls())
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -177,8 +181,8 @@ class SandboxServer:
         return asyncio.run_coroutine_threadsafe(run(), self._loops[0]).result(timeout=30)
 
     def requests(self) -> list[dict[str, Any]]:
-        """The request log (``/_sandbox/*`` excluded): method, path, query, body, status[, fault]; Taplytics
-        entries add ``token_via``. Secrets and tokens are shown as ``***``."""
+        """The request log (``/_sandbox/*`` excluded): method, path, query, body, status[, fault], plus what
+        the path's vendor adds (``SandboxVendor.log_fields``). Secrets and tokens are shown as ``***``."""
         return self._call(lambda: [dict(e) for e in self.sandbox.log])
 
     def clear_requests(self) -> None:
@@ -229,25 +233,28 @@ def serve_in_thread(
     state_path: str | Path | None = None,
     page_cap: int = 100,
     faults: Faults | None = None,
-    client_id: str | None = None,
-    client_secret: str | None = None,
     port: int = 0,
     host: str = "127.0.0.1",
-    taplytics_token: str | None = None,
     dialects: str | Iterable[str] | None = None,
     page_cache: bool = False,
+    **credentials: str | None,
 ) -> Iterator[SandboxServer]:
     """Run a sandbox on ``host:port`` (a free port by default) until the block ends.
 
     ``dialects`` (``"dates-iso,two-hosts"`` or names) are the readings it plays; None takes
     ``RECONCILER_SANDBOX_DIALECT`` (so ``--sandbox`` and ``make demo`` follow it), else none.
     ``page_cache`` keeps list pages serialised until the next mutation (``reconciler.sandbox.pages``).
+    ``credentials`` are values the vendors accept, by ``CredentialSpec.name`` (``client_secret=...``);
+    any other comes from its variable, else its demo value.
     """
-    credentials = resolve_credentials(client_id, client_secret, taplytics_token=taplytics_token)
+    accepted = resolve_credentials(credentials)
+    unknown = sorted(set(credentials) - set(accepted.values))
+    if unknown:
+        raise TypeError(f"serve_in_thread() got unexpected keyword argument(s) {', '.join(unknown)}")
     path = Path(state_path) if state_path is not None else None
     chosen = dialect_names(dialects)
     sandbox = build_sandbox(
-        seed, path, credentials, faults or Faults(), page_cap=page_cap, dialects=chosen, page_cache=page_cache
+        seed, path, accepted, faults or Faults(), page_cap=page_cap, dialects=chosen, page_cache=page_cache
     )
     server = SandboxServer(sandbox, host=host, port=port)
     server.start()

@@ -10,22 +10,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from reconciler.sandbox.context import Sandbox
+from reconciler.sandbox.vendor import SandboxVendor
+from reconciler.sandbox.vendors import owner
 
-# Taplytics is served under /v2/...; its answers use its own error shape (see ``error_body``).
-TAPLYTICS_PREFIX = "/v2/"
-
-
-def is_taplytics(path: str) -> bool:
-    """Whether ``path`` is a Taplytics route (its errors are shaped ``{"message", "status"}``)."""
-    return path.startswith(TAPLYTICS_PREFIX)
+_UNOWNED = SandboxVendor()  # the shape of an answer no vendor owns
 
 
 def error_body(path: str, status: int, message: str) -> dict[str, Any]:
-    """The error shape of the API that owns ``path``: AB Tasty ``{"code", "message"}``, Taplytics
-    ``{"message", "status"}``. Faults and forced statuses use it too, so each client sees its API's shape."""
-    if is_taplytics(path):
-        return {"message": message, "status": status}
-    return {"code": status, "message": message}
+    """The error shape of the vendor that owns ``path`` (``SandboxVendor.error_body``); a path no vendor
+    owns gets ``{"code", "message"}``. Faults and forced statuses use it too, so each client sees its API's
+    shape."""
+    vendor = owner(path)
+    return (vendor or _UNOWNED).error_body(status, message)
 
 
 class ApiProblem(Exception):

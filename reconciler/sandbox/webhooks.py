@@ -1,8 +1,8 @@
-"""Outgoing Taplytics webhooks: the document says a project can be notified "when changes occur" (a new
-user is added, ...) but gives no payload or signature. The sandbox POSTs a small JSON event to every
-receiver registered through ``POST /_sandbox/webhooks`` when a user is created or updated, so a client's
-webhook receiver is tested over real HTTP. Delivery runs in the background: the API answer never waits for
-it, and a receiver that fails or is down only counts as ``failed``.
+"""Outgoing webhooks: an API may notify a project "when changes occur" (a new user is added, ...) with no
+payload or signature documented. A vendor's route calls ``emit`` with a small JSON event, which is POSTed to
+every receiver registered through ``POST /_sandbox/webhooks``, so a client's webhook receiver is tested over
+real HTTP. Delivery runs in the background: the API answer never waits for it, and a receiver that fails or
+is down only counts as ``failed``.
 """
 
 from __future__ import annotations

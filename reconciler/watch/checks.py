@@ -12,13 +12,13 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
 from reconciler.core.plan import AccountPlan
 from reconciler.core.schedule import ApplyResult, Outcome, Status
 from reconciler.engine import Session
 from reconciler.errors import ReconcilerError
 from reconciler.http.attempts import observe_attempts
-from reconciler.http.redact import redact
+from reconciler.redaction import redact
 
 logger = logging.getLogger("reconciler.watch")
 

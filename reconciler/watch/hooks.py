@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from reconciler.http import Secret
+from reconciler.redaction import Secret
 
 WEBHOOK_SECRET_ENV = "RECONCILER_WEBHOOK_SECRET"
 GITHUB_SECRET_ENV = "RECONCILER_GITHUB_WEBHOOK_SECRET"

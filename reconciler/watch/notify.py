@@ -23,7 +23,8 @@ import httpx
 
 from reconciler.encode import slack
 from reconciler.errors import ReconcilerError
-from reconciler.http import ApiClient, check_url, redact, register_secret
+from reconciler.http import ApiClient, check_url
+from reconciler.redaction import redact, register_secret
 from reconciler.watch.events import Event
 
 logger = logging.getLogger("reconciler.watch")

@@ -11,7 +11,7 @@ import datetime as dt
 import html
 from collections.abc import Iterable
 
-from reconciler.http.redact import redact
+from reconciler.redaction import redact
 from reconciler.render import render_text
 from reconciler.watch.scheduler import AccountStatus, Watcher
 

@@ -12,9 +12,10 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from reconciler.config.load import LoadedConfig, expand_paths, load_configs
+from reconciler.config.loaded import LoadedConfig
 from reconciler.errors import ConfigError, ReconcilerError
-from reconciler.http.redact import redact
+from reconciler.loading import expand_paths, load_configs
+from reconciler.redaction import redact
 
 Stamp = tuple[tuple[str, int, int, int], ...]
 

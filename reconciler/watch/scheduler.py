@@ -26,11 +26,11 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
 from reconciler.core.plan import AccountPlan
 from reconciler.engine import provider_for
 from reconciler.http.limits import Limits
-from reconciler.http.redact import redact
+from reconciler.redaction import redact
 from reconciler.watch.checks import CheckResult, CheckSettings, Heal, run_check
 from reconciler.watch.events import Event, EventTracker
 from reconciler.watch.metrics import WatchMetrics

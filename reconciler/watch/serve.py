@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from reconciler.errors import ReconcilerError
-from reconciler.http import is_loopback
+from reconciler.redaction import is_loopback
 from reconciler.watch.checks import CheckSettings
 from reconciler.watch.hooks import HookSecrets
 from reconciler.watch.metrics import WatchMetrics

@@ -23,7 +23,7 @@ TESTS = f"{INTERFACE}/tests"
 MEMBERS = f"{CORE}/membership"
 SCRIPT = ("PATCH", f"{INTERFACE}/update_script")
 
-# Demo membership ids (reconciler/sandbox/demo_data.py): 132420 + index in ``people``.
+# Demo membership ids (reconciler/sandbox/abtasty/demo_data.py): 132420 + index in ``people``.
 LEA, EMMA, ZOE, SARAH = 132422, 132424, 132430, 132432
 KEPT_MEMBERS = {
     "remi@abtasty.com": "admin",

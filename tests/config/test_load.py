@@ -12,10 +12,10 @@ import pytest
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from reconciler.config import load_configs
-from reconciler.config.load import LoadedConfig
-from reconciler.config.schema import render_schema
+from reconciler.config.loaded import LoadedConfig
 from reconciler.errors import ConfigError
+from reconciler.loading import load_configs
+from reconciler.loading.schema import render_schema
 from reconciler.providers.abtasty.config import AbTastyConfig
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,6 +9,7 @@ import pytest
 
 from reconciler.errors import NotFoundError, ServerError, TransportError
 from reconciler.http import ApiClient, OAuth2ClientCredentials, TokenHeaderAuth, parse_link_header
+from reconciler.http.paging import pager
 from tests.support.fake_http import CANARY_SECRET, CLIENT_ID, TESTS_PATH, TOKEN_PATH, FakeAbTasty
 
 BASE = "https://api.abtasty.test"
@@ -29,7 +30,7 @@ def abtasty(fake: FakeAbTasty, parallelism: int = 8) -> ApiClient:
 async def test_hal_trusts_the_servers_page_cap_and_reads_pages_concurrently(fake: FakeAbTasty) -> None:
     fake.item_count, fake.page_cap, fake.delay = 95, 10, 0.02
     async with abtasty(fake, parallelism=4) as client:
-        items = await client.get_hal_collection(TESTS_PATH, per_page=100)
+        items = await pager(client).hal(TESTS_PATH, per_page=100)
         assert client.request_count == 1 + 10  # 1 token + 10 pages, nothing more
     assert [item["id"] for item in items] == list(range(95))  # complete, in page order
     assert fake.api_requests[0] == f"{TESTS_PATH}?_page=1&_max_per_page=100"
@@ -42,7 +43,7 @@ async def test_hal_trusts_the_servers_page_cap_and_reads_pages_concurrently(fake
 async def test_hal_keeps_caller_params(fake: FakeAbTasty) -> None:
     fake.item_count = 25
     async with abtasty(fake) as client:
-        items = await client.get_hal_collection(TESTS_PATH, {"filter[active]": 1})
+        items = await pager(client).hal(TESTS_PATH, {"filter[active]": 1})
     assert len(items) == 25
     assert all("filter%5Bactive%5D=1" in path for path in fake.api_requests)
 
@@ -50,7 +51,7 @@ async def test_hal_keeps_caller_params(fake: FakeAbTasty) -> None:
 async def test_hal_single_page_is_one_request(fake: FakeAbTasty) -> None:
     fake.item_count, fake.page_cap = 7, 100
     async with abtasty(fake) as client:
-        items = await client.get_hal_collection(TESTS_PATH)
+        items = await pager(client).hal(TESTS_PATH)
         assert client.request_count == 2  # token + page 1
     assert len(items) == 7
 
@@ -58,13 +59,13 @@ async def test_hal_single_page_is_one_request(fake: FakeAbTasty) -> None:
 async def test_hal_empty_collection(fake: FakeAbTasty) -> None:
     fake.item_count = 0
     async with abtasty(fake) as client:
-        assert await client.get_hal_collection(TESTS_PATH) == []
+        assert await pager(client).hal(TESTS_PATH) == []
 
 
 async def test_hal_without_pages_follows_links_next(fake: FakeAbTasty) -> None:
     fake.item_count, fake.page_cap, fake.include_pages = 23, 10, False
     async with abtasty(fake) as client:
-        items = await client.get_hal_collection(TESTS_PATH)
+        items = await pager(client).hal(TESTS_PATH)
     assert [item["id"] for item in items] == list(range(23))
     assert len(fake.api_requests) == 3
 
@@ -74,7 +75,7 @@ async def test_hal_error_on_one_page_propagates(fake: FakeAbTasty) -> None:
     fake.fail_pages = {3: 404}
     async with abtasty(fake) as client:
         with pytest.raises(NotFoundError, match="page 3 failed"):
-            await client.get_hal_collection(TESTS_PATH)
+            await pager(client).hal(TESTS_PATH)
 
 
 def test_link_header_doc_example() -> None:
@@ -137,7 +138,7 @@ async def test_link_collection_follows_next(
     transport = taplytics_handler(3, dict_body=dict_body, quote=quote)
     auth = TokenHeaderAuth("tap-" + CANARY_SECRET)
     async with ApiClient("https://api.taplytics.test", auth, transport=transport) as client:
-        users = await client.get_link_collection("/v2/users", per_page=3)
+        users = await pager(client).links("/v2/users", per_page=3)
         assert client.request_count == 3
     assert [u["email"] for u in users][:4] == [
         "u1-0@example.com",
@@ -160,13 +161,13 @@ async def test_link_collection_with_items_key() -> None:
         return httpx.Response(200, json={"count": [1], "experiments": [{"id": 1}, {"id": 2}]})
 
     async with ApiClient("https://t.test", None, transport=httpx.MockTransport(handler)) as client:
-        assert await client.get_link_collection("/v1/experiments", items_key="experiments") == [
+        assert await pager(client).links("/v1/experiments", items_key="experiments") == [
             {"id": 1},
             {"id": 2},
         ]
-        assert await client.get_link_collection("/v1/experiments") == [1]  # first list-valued key
+        assert await pager(client).links("/v1/experiments") == [1]  # first list-valued key
         with pytest.raises(ServerError, match="expected a list under 'missing'"):
-            await client.get_link_collection("/v1/experiments", items_key="missing")
+            await pager(client).links("/v1/experiments", items_key="missing")
 
 
 async def test_link_to_another_origin_is_refused() -> None:
@@ -177,7 +178,7 @@ async def test_link_to_another_origin_is_refused() -> None:
 
     async with ApiClient("https://t.test", None, transport=httpx.MockTransport(handler)) as client:
         with pytest.raises(TransportError, match="another origin"):
-            await client.get_link_collection("/v2/users")
+            await pager(client).links("/v2/users")
         assert client.request_count == 1
 
 
@@ -191,5 +192,5 @@ async def test_link_pointing_back_is_a_server_error() -> None:
         with pytest.raises(
             ServerError, match=r"^GET /v2/users -> 200: pagination loop: the Link header's next"
         ):
-            await c.get_link_collection("/v2/users")
+            await pager(c).links("/v2/users")
         assert c.request_count == 2

@@ -14,16 +14,10 @@ import pytest
 from hypothesis import strategies as st
 
 from reconciler.errors import AuthError, ReconcilerError
-from reconciler.http import (
-    ApiClient,
-    OAuth2ClientCredentials,
-    RedactingFilter,
-    Redactor,
-    RetryPolicy,
-    Secret,
-    redact,
-)
-from reconciler.http.redact import _PATTERNS, MASK
+from reconciler.http import ApiClient, OAuth2ClientCredentials, RetryPolicy
+from reconciler.http.paging import pager
+from reconciler.redaction import MASK, RedactingFilter, Redactor, Secret, redact
+from reconciler.redaction.redactor import _PATTERNS
 from tests.support.fake_http import (
     CANARY_SECRET,
     CLIENT_ID,
@@ -112,9 +106,9 @@ async def test_canary_and_issued_token_appear_nowhere(
     auth = OAuth2ClientCredentials(BASE + TOKEN_PATH, CLIENT_ID, CANARY_SECRET)
     async with ApiClient(BASE, auth, transport=httpx.ASGITransport(app=fake.app()), retry=retry) as client:
         fake.faults = [(429, {"Retry-After": "1"})]
-        await client.get_hal_collection(TESTS_PATH)
+        await pager(client).hal(TESTS_PATH)
         fake.revoke_all()
-        await client.get_hal_collection(TESTS_PATH)
+        await pager(client).hal(TESTS_PATH)
         client.log_summary()
         outputs.append(repr(client))
 

@@ -23,6 +23,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from reconciler.errors import ServerError, TransportError
 from reconciler.http import ApiClient, Route, field, optional_field
 from reconciler.http.bodies import HalPage, parse_hal, parse_link_items
+from reconciler.http.paging import pager
 
 pytestmark = pytest.mark.slow  # property tests, many examples each
 
@@ -109,7 +110,7 @@ def test_a_whole_collection_read_gives_items_or_a_server_error(first: Any, later
     async def read() -> None:
         transport = httpx.MockTransport(handler)
         async with ApiClient("https://api.test", None, transport=transport, max_pages=50) as client:
-            for collect in (client.get_hal_collection, client.get_link_collection):
+            for collect in (pager(client).hal, pager(client).links):
                 sent.clear()
                 try:
                     items = await collect("/api/core/accounts/1/tests")

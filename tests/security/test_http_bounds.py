@@ -24,8 +24,10 @@ from reconciler.errors import (
     ReconcilerError,
     ServerError,
 )
-from reconciler.http import ApiClient, OAuth2ClientCredentials, RetryPolicy, register_secret
+from reconciler.http import ApiClient, OAuth2ClientCredentials, RetryPolicy
 from reconciler.http.limits import DEFAULT_DEADLINE, Limits
+from reconciler.http.paging import pager
+from reconciler.redaction import register_secret
 from tests.support.e2e import CANARY_SECRET, CLIENT_ID, CliRunner, Result, run_cli, write_config
 from tests.support.hostile_http import (
     TOKEN_PATH,
@@ -272,7 +274,7 @@ async def test_insane_pages_are_refused_before_any_other_request(pages: Any, sho
     transport, sent = mock(json_body({"pages": pages, "_embedded": {"items": []}}))
     async with ApiClient(BASE, None, transport=transport) as client:
         with pytest.raises(ServerError) as caught:
-            await client.get_hal_collection(ROUTE)
+            await pager(client).hal(ROUTE)
         with pytest.raises(ServerError):  # a caller paging by hand through get_json is protected too
             await client.get_json(ROUTE)
     assert str(caught.value) == (
@@ -299,7 +301,7 @@ async def test_malformed_hal_shapes_name_the_route_and_the_field(body: Any, mess
     transport, _ = mock(json_body(body))
     async with ApiClient(BASE, None, transport=transport) as client:
         with pytest.raises(ServerError) as caught:
-            await client.get_hal_collection(ROUTE)
+            await pager(client).hal(ROUTE)
     assert str(caught.value) == f"GET {ROUTE} -> 200: malformed body: {message}"
 
 
@@ -311,7 +313,7 @@ async def test_a_hal_next_link_seen_before_is_a_loop() -> None:
         with pytest.raises(
             ServerError, match=r"pagination loop: _links.next.href points back to a page already"
         ):
-            await client.get_hal_collection(ROUTE)
+            await pager(client).hal(ROUTE)
     assert len(sent) == 2  # page 1, then page 2 (which names itself): never a third
 
 
@@ -330,8 +332,8 @@ def endless_link(request: httpx.Request) -> httpx.Response:
 @pytest.mark.parametrize(
     ("handler", "read", "name"),
     [
-        (endless_hal, lambda c: c.get_hal_collection(ROUTE), "_links.next.href"),
-        (endless_link, lambda c: c.get_link_collection("/v2/users"), "the Link header's next"),
+        (endless_hal, lambda c: pager(c).hal(ROUTE), "_links.next.href"),
+        (endless_link, lambda c: pager(c).links("/v2/users"), "the Link header's next"),
     ],
     ids=["hal", "link"],
 )
@@ -350,14 +352,14 @@ async def test_a_link_page_that_is_neither_a_list_nor_an_object_holding_one(body
         with pytest.raises(
             ServerError, match=r"^GET /v2/users -> 200: malformed body: expected a JSON array"
         ):
-            await client.get_link_collection("/v2/users")
+            await pager(client).links("/v2/users")
 
 
 async def test_a_link_items_key_of_the_wrong_type() -> None:
     transport, _ = mock(json_body({"users": {"id": 1}}))
     async with ApiClient(BASE, None, transport=transport) as client:
         with pytest.raises(ServerError, match=r"expected a list under 'users', got \{'id': 1\}"):
-            await client.get_link_collection("/v2/users", items_key="users")
+            await pager(client).links("/v2/users", items_key="users")
 
 
 async def test_deeply_nested_json_is_a_server_error() -> None:
@@ -381,7 +383,7 @@ def test_reading_a_page_costs_one_parse() -> None:
     async def read() -> None:
         transport, _ = mock(json_body({"pages": 1, "_embedded": {"items": [{"id": 1}]}}))
         async with ApiClient(BASE, None, transport=transport) as client:
-            assert await client.get_hal_collection(ROUTE) == [{"id": 1}]
+            assert await pager(client).hal(ROUTE) == [{"id": 1}]
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(json, "loads", counting)

@@ -144,7 +144,7 @@ def test_a_weakened_safety_block_is_a_line_of_every_plan(
 def test_a_second_apply_on_the_same_account_is_refused_naming_the_holder(
     run: Cli, big: SandboxServer, tmp_path: Path
 ) -> None:
-    from reconciler.config import load_configs
+    from reconciler.loading import load_configs
     from reconciler.providers.abtasty.provider import AbTastyProvider
 
     config = write_config(tmp_path, "tests:\n  - id: 500000\n    state: pause\n")
@@ -161,7 +161,7 @@ def test_a_second_apply_on_the_same_account_is_refused_naming_the_holder(
 
 
 def test_another_sandbox_port_is_another_lock(big: SandboxServer, tmp_path: Path) -> None:
-    from reconciler.config import load_configs
+    from reconciler.loading import load_configs
     from reconciler.providers.abtasty.provider import AbTastyProvider, OAuthEndpoint
 
     [loaded] = load_configs([write_config(tmp_path, "")])

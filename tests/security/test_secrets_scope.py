@@ -13,9 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reconciler.http import register_secret
 from reconciler.http.errormap import server_message
-from reconciler.http.redact import redact
+from reconciler.redaction import redact, register_secret
 from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.server import SandboxServer
 from tests.security.conftest import SERVER_DIR

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import get_args
 
 import pytest
+from pydantic import BaseModel
 
+from reconciler.providers import registry
+from reconciler.providers.trust import url_paths
 from reconciler.sandbox.server import SandboxServer
 from tests.support.e2e import CliRunner, write_config
 
@@ -34,9 +38,10 @@ def no_dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         ("  auth_url: https://evil.example/oauth/v2/token\n", "5", "evil.example"),
         ("  api_url: https://api.abtasty.com.evil.example\n", "5", "api.abtasty.com.evil.example"),
         ("  api_url: https://api.\u0430btasty.com\n", "5", "api.\u0430btasty.com"),  # a Cyrillic a
+        ("  api2_url: https://evil.example\n", "5", "evil.example"),  # membership and script went there
     ],
 )
-@pytest.mark.parametrize("command", [("plan",), ("apply", "--auto-approve")])
+@pytest.mark.parametrize("command", [("plan",), ("apply", "--auto-approve"), ("validate",)])
 def test_a_config_pointing_credentials_elsewhere_exits_1_before_any_lookup(
     cli: CliRunner,
     sandbox: SandboxServer,
@@ -97,3 +102,44 @@ def test_export_update_checks_the_config_too(cli: CliRunner, sandbox: SandboxSer
     result = cli("export", "--update", str(config))
     assert result.code == 1 and "not a documented abtasty host" in result.err
     assert sandbox.requests() == []
+
+
+def _named_urls(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Every field whose name says it is a URL, found by name: independent of how trust finds them."""
+    out: set[tuple[str, ...]] = set()
+    for name, info in model.model_fields.items():
+        if name.endswith("_url"):
+            out.add((*prefix, name))
+        for arg in (info.annotation, *get_args(info.annotation)):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                out |= _named_urls(arg, (*prefix, name))
+    return out
+
+
+@pytest.mark.parametrize("name", registry.names())
+def test_every_url_field_of_every_provider_is_checked(name: str) -> None:
+    provider = registry.get(name)
+    assert provider is not None
+    checked = set(url_paths(provider.config_model))
+    assert _named_urls(provider.config_model) <= checked and checked
+
+
+def test_a_link_to_another_host_is_refused_by_the_client() -> None:
+    import asyncio
+
+    import httpx
+
+    from reconciler.errors import TransportError
+    from reconciler.http import ApiClient
+
+    async def go() -> None:
+        transport = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
+        async with ApiClient(
+            "https://api.abtasty.com", None, transport=transport, origins=("https://api2.abtasty.com",)
+        ) as client:
+            await client.request("GET", "https://api2.abtasty.com/x")  # a configured origin
+            await client.request("GET", "https://api.abtasty.com:443/y")  # the base, its default port
+            with pytest.raises(TransportError, match="not one of this account's configured hosts"):
+                await client.request("GET", "https://evil.example/next-page")
+
+    asyncio.run(go())

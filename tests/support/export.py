@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 from ruamel.yaml import YAML
 
-from reconciler.config import load_configs
+from reconciler.loading import load_configs
 from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.server import SandboxServer
 from reconciler.sandbox.store import Store

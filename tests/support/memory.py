@@ -14,14 +14,15 @@ from typing import Any, Literal, Self
 
 from pydantic import Field
 
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
 from reconciler.config.models import StrictModel, Text
 from reconciler.core.changes import Action, Change, ChangeKind, ResourceType, display_order
 from reconciler.core.state import ABSENT, digest
 from reconciler.errors import RequestFailedError
-from reconciler.http import Secret
 from reconciler.providers import registry
-from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.base import Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.endpoint import Endpoint
+from reconciler.redaction import Secret
 from tests.support.e2e import CANARY_SECRET
 
 #: The vendor: store name -> widget name -> colour. "explode" makes execute raise a bug, "refuse" a user error.

@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from reconciler.config import load_configs
 from reconciler.http import ApiClient, TokenHeaderAuth
+from reconciler.loading import load_configs
 from reconciler.providers.taplytics.provider import TaplyticsProvider
 from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.server import SandboxServer

@@ -23,7 +23,8 @@ LINK_FORM = re.compile(rf"^{_BARE_ITEM}(?:, {_BARE_ITEM})*$")
 
 
 def sandbox_for(seed: str = "demo", page_cap: int = 100) -> Sandbox:
-    credentials = resolve_credentials(CLIENT_ID, CLIENT_SECRET, env={}, taplytics_token=TOKEN)
+    given = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "taplytics_token": TOKEN}
+    credentials = resolve_credentials(given, env={})
     return build_sandbox(seed, None, credentials, Faults(), page_cap=page_cap)
 
 

@@ -1,6 +1,6 @@
 """The status page in a real browser: headless Chromium loads ``/`` and the rendered DOM shows each account
-and its pending changes, with the vendor's hostile text as text (``make test`` installs Debian's
-``chromium`` when it is missing)."""
+and its pending changes, with the vendor's hostile text as text. Chromium is the one system package the
+suite uses: CI's ``.ci/run`` installs it; elsewhere the test is skipped, saying how to get it."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from tests.support.watch import abtasty_config, change_user, sandbox_env, taplyt
 
 pytestmark = pytest.mark.slow  # a headless browser
 
+HOW_TO_GET_CHROMIUM = "install Debian's package (sudo apt-get update && sudo apt-get install chromium)"
 HOSTILE = '<img src=x onerror="document.title=1"><b id="injected">x</b>'
 
 
@@ -23,8 +24,8 @@ def _chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:
         if os.environ.get("CI"):
-            pytest.fail("chromium is missing: make test installs it (apt-get install chromium)")
-        pytest.skip("chromium is not installed (make test installs it)")
+            pytest.fail(f"chromium is missing: {HOW_TO_GET_CHROMIUM} (.ci/run does this before make test)")
+        pytest.skip(f"chromium is not installed: {HOW_TO_GET_CHROMIUM} to run this test")
     return found
 
 

@@ -19,9 +19,10 @@ from starlette.routing import Route
 from reconciler.core.changes import Change
 from reconciler.core.plan import AccountPlan
 from reconciler.errors import ReconcilerError, TransportError
-from reconciler.http import ApiClient, Secret, TokenHeaderAuth
+from reconciler.http import ApiClient, TokenHeaderAuth
 from reconciler.http.attempts import observe_attempts
 from reconciler.providers.taplytics.changes import Kind
+from reconciler.redaction import Secret
 from reconciler.sandbox.server import SandboxServer
 from reconciler.watch import parse_duration
 from reconciler.watch.checks import CheckResult, CheckSettings, Heal
@@ -241,7 +242,8 @@ def test_sandbox_sends_taplytics_webhooks(sandbox: SandboxServer, tmp_path: Path
 async def test_closed_clients_tokens_do_not_pile_up_in_the_redactor() -> None:
     """A watch opens a client per check: each issued access token is forgotten once its client closes (the
     redactor's pattern would otherwise grow with every check), the client secret stays masked."""
-    from reconciler.http import REDACTOR, OAuth2ClientCredentials
+    from reconciler.http import OAuth2ClientCredentials
+    from reconciler.redaction import REDACTOR
 
     issued = iter(f"access-token-{n:04d}-xyz" for n in range(100))
 

@@ -21,10 +21,11 @@ from typing import Any, Literal
 
 import httpx
 
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
 from reconciler.core.changes import Change
 from reconciler.errors import NotFoundError, ResolveError, ServerError
-from reconciler.http import ApiClient, Route, field, optional_field, paging
+from reconciler.http import ApiClient, Route, field, optional_field
+from reconciler.http.paging import pager
 from reconciler.providers.abtasty import selectors
 from reconciler.providers.abtasty.changes import Kind
 from reconciler.providers.abtasty.config import AbTastyConfig, Selector
@@ -98,7 +99,7 @@ async def list_tests(client: ApiClient, account_id: int, *, playing_only: bool =
     """Every test of the account (only those that play with ``playing_only``), for export."""
     params = {"filter[active]": 1} if playing_only else None
     path = f"/api/core/accounts/{account_id}/tests"
-    items = await client.get_hal_collection(path, params, per_page=PER_PAGE)
+    items = await pager(client).hal(path, params, per_page=PER_PAGE)
     tests = [parse_test(i, path) for i in items]
     # Filtered here too: the server's filter saves pages, but a server that ignored it must not leak
     # paused tests into a `--tests playing` export.
@@ -116,7 +117,7 @@ def api2_root(client: ApiClient, api2_url: str | None) -> str:
 async def list_members(client: ApiClient, account_id: int, api2: str = "") -> list[ExistingMember]:
     """Every membership of the account (``api2``: see ``api2_root``)."""
     path = f"{api2}/api/core/accounts/{account_id}/membership"
-    items = await client.get_hal_collection(path, per_page=PER_PAGE)
+    items = await pager(client).hal(path, per_page=PER_PAGE)
     return [parse_member(i, f"/api/core/accounts/{account_id}/membership") for i in items]
 
 
@@ -188,7 +189,7 @@ class AccountApi:
 
     async def _read_selected(self, selector: Selector) -> list[ExistingTest]:
         path = f"{self.core}/tests"
-        items = await self.client.get_hal_collection(path, selectors.params(selector), per_page=PER_PAGE)
+        items = await pager(self.client).hal(path, selectors.params(selector), per_page=PER_PAGE)
         parsed = [(parse_test(i, path), parse_facets(i, path)) for i in items]
         # The local check decides (selectors' docstring): a server that ignored a filter must not widen it.
         return [test for test, facets in parsed if selectors.matches(selector, test, facets)]
@@ -228,7 +229,7 @@ class AccountApi:
         enough = asyncio.Event()
         each = asyncio.ensure_future(self._fetch_each(enough)) if len(entries) <= SPECULATE_UP_TO else None
         try:
-            first = await paging.hal_first(self.client, path, None, PER_PAGE)
+            first = await pager(self.client).hal_first(path, per_page=PER_PAGE)
         except BaseException:
             if each is not None:
                 each.cancel()
@@ -241,7 +242,7 @@ class AccountApi:
         if each is not None:
             enough.set()
             await asyncio.gather(each, return_exceptions=True)  # its answers (or errors) are not needed
-        items = [*items, *await paging.hal_rest(self.client, path, None, first)]
+        items = [*items, *await pager(self.client).hal_rest(path, None, first)]
         return [parse_test(i, path) for i in items]
 
     async def _fetch_each(self, enough: asyncio.Event | None = None) -> list[ExistingTest]:
@@ -259,7 +260,7 @@ class AccountApi:
                 except NotFoundError:
                     return []  # reported by _resolve with the YAML line
             params = {"filter[name]": entry.name or ""}
-            named = await self.client.get_hal_collection(f"{self.core}/tests", params, per_page=PER_PAGE)
+            named = await pager(self.client).hal(f"{self.core}/tests", params, per_page=PER_PAGE)
             return [(item, f"{self.core}/tests") for item in named]
 
         queue = iter(entries)

@@ -9,18 +9,19 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
 from reconciler.core.changes import Change, Needs
 from reconciler.core.plan import Note, Setting, Violation
 from reconciler.core.text import escape_non_ascii
 from reconciler.errors import EnvironmentVariableError
-from reconciler.http.secrets import Secret
 from reconciler.providers.abtasty import describe, pending, rails, selectors
 from reconciler.providers.abtasty.changes import TEST_KINDS, Kind, role_rank
 from reconciler.providers.abtasty.config import AbTastyConfig
 from reconciler.providers.abtasty.diff import diff
 from reconciler.providers.abtasty.state import Existing
-from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.base import Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.endpoint import Endpoint
+from reconciler.redaction import Secret
 
 if TYPE_CHECKING:  # the HTTP stack is imported when used (`connect`, `__init__`): `validate` never needs it
     from reconciler.http import ApiClient
@@ -59,7 +60,6 @@ class AbTastyProvider(Provider[AbTastyConfig, Existing, OAuthEndpoint]):
         UniqueKey(("memberships", "members"), "email", "member email", fold=True),
     )
     inventory_nouns = ("test", "member")
-    url_paths = (("account", "api_url"), ("account", "auth_url"))
     # The document's hosts: the API on api.abtasty.com, the token (and membership examples) on api2.
     exporter_at = "reconciler.providers.abtasty.export:EXPORTER"  # imported by `export` only
     trusted_hosts = ("api.abtasty.com", "api2.abtasty.com")
@@ -220,4 +220,4 @@ def connect(endpoint: OAuthEndpoint, parallelism: int) -> ApiClient:
 
     check_url(endpoint.api2_url)  # refused before any request, like the API and token URLs
     auth = OAuth2ClientCredentials(endpoint.auth_url, endpoint.client_id, endpoint.client_secret)
-    return ApiClient(endpoint.api_url, auth, parallelism=parallelism)
+    return ApiClient(endpoint.api_url, auth, parallelism=parallelism, origins=(endpoint.api2_url,))

@@ -86,7 +86,7 @@ def _ambiguous(route: Route, key: str, text: str, timezone: str) -> ServerError:
     what = f"timezone {timezone!r} is unknown here" if timezone else "no start_stop_timezone is given"
     return route.error(
         f"ambiguous {key!r}: {text!r} has no UTC offset and {what}, so it could mean any instant; "
-        "reconciler will not guess (see README, Reading the API documents)"
+        "reconciler will not guess (see docs/providers/abtasty.md, Reading the API document)"
     )
 
 

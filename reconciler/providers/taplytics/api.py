@@ -28,6 +28,7 @@ from reconciler.core.changes import Change
 from reconciler.errors import NotFoundError
 from reconciler.http import ApiClient, Route, optional_field
 from reconciler.http.bodies import LinkPage, is_int, malformed
+from reconciler.http.paging import pager
 from reconciler.providers.taplytics.changes import Kind
 from reconciler.providers.taplytics.config import TaplyticsConfig
 from reconciler.providers.taplytics.state import Existing, ExistingUser
@@ -71,7 +72,7 @@ async def list_users(client: ApiClient) -> list[ExistingUser]:
     either). Users without a user_id (anonymous) are skipped: no config can name them. A user_id listed
     twice (a user added while the pages were read shifts the pages by one) is kept once, as last read.
     """
-    items = await client.get_link_collection(USERS, per_page=PER_PAGE, items_key="users")
+    items = await pager(client).links(USERS, per_page=PER_PAGE, items_key="users")
     users = (parse_user(item, None) for item in items)
     return sorted({u.user_id: u for u in users if u is not None}.values(), key=lambda u: u.user_id)
 
@@ -93,7 +94,7 @@ class ProjectApi:
         return Existing(self.config.project.name, users={u.user_id: u for u in users})
 
     async def _fetch_users(self) -> list[ExistingUser]:
-        pages = self.client.link_pages(USERS, per_page=PER_PAGE, items_key="users")
+        pages = pager(self.client).link_pages(USERS, per_page=PER_PAGE, items_key="users")
         async with contextlib.aclosing(pages):
             page = await anext(pages)
             found = self._parse(page.items)

@@ -7,16 +7,17 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self
 
-from reconciler.config.load import LoadedConfig
+from reconciler.config.loaded import LoadedConfig
 from reconciler.core.changes import Change
 from reconciler.errors import EnvironmentVariableError
-from reconciler.http.secrets import Secret
-from reconciler.providers.base import Endpoint, Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.base import Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.endpoint import Endpoint
 from reconciler.providers.taplytics import describe
 from reconciler.providers.taplytics.changes import Kind
 from reconciler.providers.taplytics.config import TaplyticsConfig
 from reconciler.providers.taplytics.diff import diff
 from reconciler.providers.taplytics.state import Existing
+from reconciler.redaction import Secret
 
 if TYPE_CHECKING:  # the HTTP stack is imported when used (`connect`, `__init__`): `validate` never needs it
     from reconciler.http import ApiClient
@@ -47,7 +48,6 @@ class TaplyticsProvider(Provider[TaplyticsConfig, Existing, TokenEndpoint]):
     secret_fields = (SecretField(_TOKEN, "TAPLYTICS_API_TOKEN"),)
     unique_keys = (UniqueKey(("users",), "user_id", "user_id"),)
     inventory_nouns = ("user",)
-    url_paths = (("project", "api_url"),)
     exporter_at = "reconciler.providers.taplytics.export:EXPORTER"  # imported by `export` only
     trusted_hosts = ("api.taplytics.com",)  # the document's one API host
     # The document lists webhooks (a user added, an experiment started): `watch` receives them here.

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from reconciler.sandbox.abtasty.dates import stored_zone
 from reconciler.sandbox.abtasty.reads import load_test
 from reconciler.sandbox.abtasty.render import DEFAULT_TZ, render_test
+from reconciler.sandbox.abtasty.state import state_of
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.store import Record
 from reconciler.sandbox.web import ApiProblem, authorize, json_object, persist, write_answer
@@ -92,16 +93,18 @@ async def schedule(request: Request) -> Response:
 
 async def _saved(sandbox: Sandbox, test: Record) -> Response:
     """Persist a changed test; 204 as documented, or 200 with the test (``writes-200``)."""
-    sandbox.store.touch_test(test["id"])
+    state_of(sandbox).touch_test(test["id"])
     await persist(sandbox)
     store = sandbox.store
-    return write_answer(sandbox, render_test(test, store.account_id, store.folders, sandbox.dialects))
+    return write_answer(
+        sandbox, render_test(test, store.account_id, state_of(store).folders, sandbox.dialects)
+    )
 
 
 async def _script(request: Request, counter: str) -> Response:
     sandbox = authorize(request, request.path_params["account_id"])
     await json_object(request)
-    script = sandbox.store.script
+    script = state_of(sandbox).script
     script[counter] = int(script.get(counter, 0)) + 1
     script["last_update" if counter == "updates" else "last_clear"] = int(time.time())
     sandbox.store.touch_meta()

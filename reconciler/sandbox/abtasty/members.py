@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from reconciler.sandbox.abtasty.hal import hal_collection
 from reconciler.sandbox.abtasty.render import render_member
+from reconciler.sandbox.abtasty.state import state_of
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.pages import json_page
 from reconciler.sandbox.store import Record
@@ -23,7 +24,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def _member(request: Request) -> tuple[Sandbox, Record]:
     sandbox = authorize(request, request.path_params["account_id"])
     member_id = request.path_params["membership_id"]
-    member = sandbox.store.members.get(member_id)
+    member = state_of(sandbox).members.get(member_id)
     if member is None:
         raise ApiProblem(404, f"Membership {member_id} not found")
     return sandbox, member
@@ -43,7 +44,7 @@ def _email(body: dict[str, Any], sandbox: Sandbox, exclude: int | None = None) -
         raise ApiProblem(400, f"Invalid parameter 'email': expected an email address, got {email!r}")
     email = email.strip()
     wanted = email.lower()
-    for member in sandbox.store.members.values():
+    for member in state_of(sandbox).members.values():
         if member["email"].lower() == wanted and member["id"] != exclude:
             raise ApiProblem(400, f"Invalid parameter 'email': {email} is already a member of this account")
     return email
@@ -54,7 +55,7 @@ async def list_members(request: Request) -> Response:
     store = sandbox.store
 
     def page() -> dict[str, Any]:
-        members = sorted(store.members.values(), key=lambda m: m["id"])
+        members = sorted(state_of(store).members.values(), key=lambda m: m["id"])
         return hal_collection(
             request, members, lambda m: render_member(m, store.account_id), sandbox.page_cap
         )
@@ -76,7 +77,7 @@ async def add_member(request: Request) -> Response:
     store = sandbox.store
     now = datetime.now().astimezone().strftime("%Y-%m-%dT%H:%M:%S%z")
     member: Record = {
-        "id": store.new_id("member", max(store.members, default=200000) + 1),
+        "id": store.new_id("member", max(state_of(store).members, default=200000) + 1),
         "role": role,
         "user_id": store.new_id("user", 300000),
         "email": email,
@@ -85,8 +86,8 @@ async def add_member(request: Request) -> Response:
         "created": now,
         "connections": 0,
     }
-    store.members[member["id"]] = member
-    store.touch_member(member["id"])
+    state_of(store).members[member["id"]] = member
+    state_of(store).touch_member(member["id"])
     await persist(sandbox)
     if sandbox.plays("post-201"):
         location = f"/api/core/accounts/{store.account_id}/membership/{member['id']}"
@@ -104,14 +105,14 @@ async def update_member(request: Request) -> Response:
     role = _role(body) if "role" in body else member["role"]
     email = _email(body, sandbox, exclude=member["id"]) if "email" in body else member["email"]
     member["role"], member["email"] = role, email
-    sandbox.store.touch_member(member["id"])
+    state_of(sandbox).touch_member(member["id"])
     await persist(sandbox)
     return write_answer(sandbox, render_member(member, sandbox.store.account_id))
 
 
 async def delete_member(request: Request) -> Response:
     sandbox, member = _member(request)
-    del sandbox.store.members[member["id"]]
-    sandbox.store.touch_member(member["id"])
+    del state_of(sandbox).members[member["id"]]
+    state_of(sandbox).touch_member(member["id"])
     await persist(sandbox)
     return write_answer(sandbox, {"message": f"Membership {member['id']} revoked"})

@@ -18,6 +18,7 @@ from reconciler.sandbox.abtasty.render import (
     render_variation,
     with_self_link,
 )
+from reconciler.sandbox.abtasty.state import state_of
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.pages import json_page
 from reconciler.sandbox.store import Record
@@ -37,7 +38,7 @@ def load_test(request: Request) -> tuple[Sandbox, Record]:
     """Authorize, then find the test named by the path; 404 when it does not exist."""
     sandbox = authorize(request, _int(request, "account_id"))
     test_id = _int(request, "test_id")
-    test = sandbox.store.tests.get(test_id)
+    test = state_of(sandbox).tests.get(test_id)
     if test is None:
         raise ApiProblem(404, f"Test {test_id} not found")
     return sandbox, test
@@ -59,8 +60,8 @@ async def list_tests(request: Request) -> Response:
     store = sandbox.store
 
     def page() -> dict[str, Any]:
-        chosen = select_tests(request, list(store.tests.values()), sandbox.dialects)
-        render = lambda t: render_test(t, store.account_id, store.folders, sandbox.dialects)  # noqa: E731
+        chosen = select_tests(request, list(state_of(store).tests.values()), sandbox.dialects)
+        render = lambda t: render_test(t, store.account_id, state_of(store).folders, sandbox.dialects)  # noqa: E731
         return hal_collection(request, chosen, render, sandbox.page_cap)
 
     return json_page(request, sandbox.page_cache, store, page)
@@ -68,7 +69,9 @@ async def list_tests(request: Request) -> Response:
 
 async def get_test(request: Request) -> JSONResponse:
     sandbox, test = load_test(request)
-    return JSONResponse(render_test(test, sandbox.store.account_id, sandbox.store.folders, sandbox.dialects))
+    return JSONResponse(
+        render_test(test, sandbox.store.account_id, state_of(sandbox).folders, sandbox.dialects)
+    )
 
 
 async def list_targetings(request: Request) -> JSONResponse:

@@ -10,6 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from reconciler.sandbox.abtasty.state import state_of
 from reconciler.sandbox.store import Record
 from reconciler.sandbox.web import authorize
 
@@ -87,4 +88,6 @@ def general_statistics(tests: list[Record], members: list[Record]) -> dict[str, 
 async def get_general_statistics(request: Request) -> JSONResponse:
     sandbox = authorize(request, request.path_params["account_id"])
     store = sandbox.store
-    return JSONResponse(general_statistics(list(store.tests.values()), list(store.members.values())))
+    return JSONResponse(
+        general_statistics(list(state_of(store).tests.values()), list(state_of(store).members.values()))
+    )

@@ -1,7 +1,6 @@
 """The Taplytics REST API (users), as its document describes it. ``routes()`` is everything it serves.
 
-Everything lives under ``/v2/...``, apart from AB Tasty's ``/api/...`` and ``/oauth/...``; errors are
-``{"message", "status"}`` (see ``web.error_body``).
+Everything lives under ``/v2/...``; errors are ``{"message", "status"}`` (``vendor.TaplyticsSandbox``).
 """
 
 from __future__ import annotations

@@ -69,6 +69,6 @@ def authorize(request: Request, body: Any) -> Sandbox:
             "Unauthorized: missing API key (send it as the x-access-token header, the api_token query "
             "parameter or api_token in a POST body)",
         )
-    if not _same(found[1], sandbox.credentials.taplytics_token):
+    if not _same(found[1], sandbox.credentials["taplytics_token"]):
         raise ApiProblem(401, f"Unauthorized: invalid API key (sent in the {found[0]})")
     return sandbox

@@ -16,6 +16,7 @@ from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.store import Record, Store
 from reconciler.sandbox.taplytics.paging import cursor_page, link_header, page_params
 from reconciler.sandbox.taplytics.payload import apply_update, parse_update, render_user
+from reconciler.sandbox.taplytics.state import state_of
 from reconciler.sandbox.taplytics.tokens import authorize
 from reconciler.sandbox.web import ApiProblem, json_object, persist, sandbox_of
 
@@ -33,9 +34,9 @@ async def list_users(request: Request) -> JSONResponse:
     ``{"users": [...], "nextPaginationToken": ...}`` and no ``Link`` (see ``paging.cursor_page``)."""
     sandbox = authorize(request, None)
     if sandbox.plays("cursor"):
-        return JSONResponse(cursor_page(request, sandbox.store.users, sandbox.page_cap, render_user))
+        return JSONResponse(cursor_page(request, state_of(sandbox).users, sandbox.page_cap, render_user))
     page, per_page = page_params(request, sandbox.page_cap)
-    users = sandbox.store.users
+    users = state_of(sandbox).users
     start = (page - 1) * per_page
     chosen = itertools.islice(users.values(), start, start + per_page) if start < len(users) else ()
     return JSONResponse(
@@ -52,7 +53,7 @@ async def get_user(request: Request) -> JSONResponse:
         raise ApiProblem(404, f'No route found for "GET {request.url.path}"')
     authorize(request, None)
     user_id = _user_id(request)
-    user = sandbox.store.users.get(user_id)
+    user = state_of(sandbox).users.get(user_id)
     if user is None:
         raise ApiProblem(404, f"User {user_id!r} not found")
     return JSONResponse(render_user(user))
@@ -70,11 +71,12 @@ async def _authorized_body(request: Request) -> tuple[Sandbox, dict[str, Any]]:
 
 def _create(store: Store, user_id: str) -> Record:
     """A new user, last in creation order; 402 once the project's user limit is reached."""
-    if store.users_limit is not None and len(store.users) >= store.users_limit:
+    section = state_of(store)
+    if section.users_limit is not None and len(section.users) >= section.users_limit:
         raise ApiProblem(402, USER_LIMIT_MESSAGE)
-    newest = next(reversed(store.users.values()), None)
+    newest = next(reversed(section.users.values()), None)
     user: Record = {"user_id": user_id, "n": store.new_id("taplytics_user", newest["n"] + 1 if newest else 1)}
-    store.users[user_id] = user
+    section.users[user_id] = user
     return user
 
 
@@ -84,13 +86,13 @@ async def post_user(request: Request) -> JSONResponse:
     sandbox, body = await _authorized_body(request)
     fields = parse_update(body)
     store, user_id = sandbox.store, _user_id(request)
-    user = store.users.get(user_id)
+    user = state_of(store).users.get(user_id)
     before = dict(user) if user is not None else None
     if user is None:
         user = _create(store, user_id)
     apply_update(user, fields)
     if user != before:
-        store.touch_user(user_id)
+        state_of(store).touch_user(user_id)
         await persist(sandbox)
         event = "user_created" if before is None else "user_updated"
         sandbox.webhooks.emit({"event": event, "user": render_user(user)})  # after it is durable

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from reconciler.config import load_configs
 from reconciler.errors import ConfigError
+from reconciler.loading import load_configs
 from reconciler.providers.abtasty.config import AbTastyConfig
 from reconciler.providers.abtasty.export.render import ExportOptions, render_export
 from reconciler.providers.abtasty.export.update import UpdateOptions, update_text

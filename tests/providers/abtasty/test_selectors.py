@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config import load_configs
 from reconciler.core.changes import Change
 from reconciler.core.plan import AccountPlan, Note
 from reconciler.errors import ConfigError, ResolveError
+from reconciler.loading import load_configs
 from reconciler.providers.abtasty import selectors
 from reconciler.providers.abtasty.changes import Kind
 from reconciler.providers.abtasty.config import AbTastyConfig, Selector

@@ -10,6 +10,7 @@ import pytest
 
 from reconciler.errors import RequestFailedError
 from reconciler.http import ApiClient, RetryPolicy, TokenHeaderAuth
+from reconciler.http.paging import pager
 from tests.support.fake_http import CANARY_SECRET, SleepRecorder
 
 BASE = "https://api.taplytics.test"
@@ -39,7 +40,10 @@ async def test_link_pages_follow_next_without_the_echoed_token(split_headers: bo
     transport, sent = users_app(3, split_headers=split_headers)
     async with ApiClient(BASE, TokenHeaderAuth(TOKEN), transport=transport) as client:
         pages = [
-            p async for p in client.link_pages("/v2/users", {"filter": "qa"}, per_page=2, items_key="users")
+            p
+            async for p in pager(client).link_pages(
+                "/v2/users", {"filter": "qa"}, per_page=2, items_key="users"
+            )
         ]
     assert [u["user_id"] for p in pages for u in p.items] == ["u1-0", "u1-1", "u2-0", "u2-1", "u3-0", "u3-1"]
     assert [p.body["numEntities"] for p in pages] == [6, 6, 6]
@@ -55,7 +59,7 @@ async def test_link_pages_follow_next_without_the_echoed_token(split_headers: bo
 async def test_stopping_early_sends_nothing_more() -> None:
     transport, sent = users_app(50)
     async with ApiClient(BASE, TokenHeaderAuth(TOKEN), transport=transport) as client:
-        pages = client.link_pages("/v2/users", per_page=2)
+        pages = pager(client).link_pages("/v2/users", per_page=2)
         async with contextlib.aclosing(pages):
             first = await anext(pages)
         assert first.next_url is not None and client.request_count == 1

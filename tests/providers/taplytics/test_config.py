@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config import load_configs, summary
 from reconciler.errors import ConfigError
+from reconciler.loading import load_configs, summary
 from reconciler.providers.taplytics.config import TaplyticsConfig
 
 HEADER = "version: 1\nprovider: taplytics\nproject:\n  name: my-app\n"

@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reconciler.config import load_configs
 from reconciler.core.changes import Change
 from reconciler.http import ApiClient, TokenHeaderAuth
+from reconciler.loading import load_configs
 from reconciler.providers.taplytics.changes import Kind
 from reconciler.providers.taplytics.provider import TaplyticsProvider
 from reconciler.sandbox.server import SandboxServer

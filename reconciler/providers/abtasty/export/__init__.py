@@ -13,7 +13,7 @@ from reconciler.providers.abtasty.provider import AbTastyProvider, OAuthEndpoint
 from reconciler.providers.abtasty.state import Existing
 
 if TYPE_CHECKING:
-    from reconciler.config.load import LoadedConfig
+    from reconciler.config.loaded import LoadedConfig
     from reconciler.providers.exporter import ExportRequest
     from reconciler.yamledit.result import Exported, UpdateResult
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from reconciler.config.schema import SCHEMA_ID
+from reconciler.config.models import SCHEMA_ID
 from reconciler.providers.abtasty.api import TestSelection
 from reconciler.providers.abtasty.config import Member, Test
 from reconciler.providers.abtasty.state import (

@@ -18,7 +18,7 @@ from reconciler.providers.taplytics.provider import TaplyticsProvider, TokenEndp
 from reconciler.providers.taplytics.state import Existing
 
 if TYPE_CHECKING:
-    from reconciler.config.load import LoadedConfig
+    from reconciler.config.loaded import LoadedConfig
     from reconciler.providers.exporter import ExportRequest
     from reconciler.yamledit.result import Exported, UpdateResult
 

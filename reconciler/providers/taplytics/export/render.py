@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reconciler.config.schema import SCHEMA_ID
+from reconciler.config.models import SCHEMA_ID
 from reconciler.config.yaml_build import MAX_INT_DIGITS
 from reconciler.core.text import escape_non_ascii, suspicious_characters
 from reconciler.providers.taplytics.config import User

@@ -15,7 +15,6 @@ import os
 import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,33 +22,15 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from reconciler.config import env as envmod
-from reconciler.config.checks import check_across, check_document
-from reconciler.config.yaml import Document, Loc, Positions, load_document
+from reconciler.config.loaded import LoadedConfig
+from reconciler.config.yaml import Document, Loc, load_document
 from reconciler.errors import ConfigError, ConfigIssue
+from reconciler.loading.checks import check_across, check_document
 from reconciler.providers import registry
 from reconciler.providers.base import AnyProvider as Provider
+from reconciler.redaction import register_secret
 
 SUPPORTED_VERSIONS = (1,)
-
-
-@dataclass(frozen=True)
-class LoadedConfig:
-    """A valid config file: the model, where each node is, and a digest of the file's bytes."""
-
-    path: str
-    config: BaseModel  # the model of the provider the file names (``provider.config_model``)
-    positions: Positions
-    digest: str
-
-    @property
-    def provider(self) -> str:
-        """The provider the file names (``provider:``)."""
-        return str(getattr(self.config, "provider", ""))
-
-    def where(self, loc: Loc) -> str:
-        """FILE:LINE for messages about a node of this file."""
-        line, _ = self.positions.at(loc)
-        return f"{self.path}:{line}"
 
 
 def _walk(root: Path, issues: list[ConfigIssue], skipped: list[str]) -> list[Path]:
@@ -166,9 +147,6 @@ def register_secrets(data: Any, provider: type[Provider], env: Mapping[str, str]
     """Register with the redactor the value of every variable a secret field names (and the provider's
     standard one), before anything of this run is printed: a server echoing it, or a value pasted into a
     test name, is masked from the first line on."""
-    # Imported here: the redactor lives with the HTTP stack, which `validate` (no env) never loads.
-    from reconciler.http.redact import register_secret
-
     for field in provider.secret_fields:
         names = {field.variable}
         value = _raw_at(data, field.loc)

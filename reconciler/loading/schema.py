@@ -7,7 +7,7 @@ from typing import Annotated, Any, Union
 
 from pydantic import Field, TypeAdapter
 
-SCHEMA_ID = "https://github.com/reconciler/reconciler/schema/reconciler.schema.json"
+from reconciler.config.models import SCHEMA_ID
 
 
 def json_schema() -> dict[str, Any]:

@@ -46,8 +46,8 @@ async def token(request: Request) -> JSONResponse:
             400, "unsupported_grant_type", "Invalid parameter 'grant_type': expected client_credentials"
         )
     expected = sandbox.credentials
-    id_ok = hmac.compare_digest(str(body["client_id"]).encode(), expected.client_id.encode())
-    secret_ok = hmac.compare_digest(str(body["client_secret"]).encode(), expected.client_secret.encode())
+    id_ok = hmac.compare_digest(str(body["client_id"]).encode(), expected["client_id"].encode())
+    secret_ok = hmac.compare_digest(str(body["client_secret"]).encode(), expected["client_secret"].encode())
     if not (id_ok and secret_ok):
         raise _oauth_error(401, "invalid_client", "The client credentials are invalid")
     ttl = sandbox.faults.faults.token_ttl

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from reconciler.http.redact import MASK, register_secret
+from reconciler.redaction.redactor import MASK, register_secret
 
 
 class Secret:

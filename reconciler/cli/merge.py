@@ -1,0 +1,198 @@
+"""``show --merge PLANS...``: the plans of a matrix's shards folded into one, posted once.
+
+One plan on stdout, one job summary, one pull-request comment (or GitLab merge-request note), one drift
+issue, one digest per account in the comment, and the exit code of the worst shard. A shard that failed (its
+plan file missing or unreadable, or short of some of its files) is shown as failed, never as "no changes";
+while one has failed the drift issue is left as it is (closing it would claim accounts nobody checked).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reconciler.cli.errors import Exit
+from reconciler.core.merge import Failure, Loaded, Merged, digests_tag, merge
+from reconciler.core.saved import read_plans
+from reconciler.encode import markdown as md
+from reconciler.errors import ReconcilerError
+from reconciler.files import read_plan_file, write_atomic
+from reconciler.loading import expand_paths
+from reconciler.providers import registry
+from reconciler.render import FORMATS, MARKDOWN_MARKER, Format, View, render_json, render_markdown, total
+
+F = TypeVar("F", bound=Callable[..., Any])
+_COMMENT_LIMIT = 65_536  # GitHub's; GitLab's is larger, one body serves both
+
+
+def merge_options(func: F) -> F:
+    """The options ``show`` takes with ``--merge``."""
+    options = [
+        click.option("--merge", is_flag=True, help="Fold the plans of several shards (plan -o) into one."),
+        click.option(
+            "--shards",
+            "shards_file",
+            type=click.Path(dir_okay=False),
+            help="The shard list the matrix ran (accounts --format json): a shard without a plan is failed.",
+        ),
+        click.option(
+            "--all-accounts",
+            multiple=True,
+            type=click.Path(),
+            help="Every account file (a directory): those outside the plans are named as not planned.",
+        ),
+        click.option("-o", "--out", type=click.Path(dir_okay=False), help="Save the merged plan (JSON)."),
+        click.option("--force", is_flag=True, help="Exit 0 although a forceable rail would refuse."),
+        click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when changes are pending."),
+        click.option("--github-comment", is_flag=True, help="One plan comment on the pull request."),
+        click.option("--github-drift-issue", is_flag=True, help="One drift issue (GitHub Actions)."),
+        click.option(
+            "--gitlab-comment", is_flag=True, help="One plan note on the merge request (GitLab CI)."
+        ),
+        click.option(
+            "--terraform-report",
+            type=click.Path(dir_okay=False),
+            help='Write {"create": N, "update": N, "delete": N} for GitLab\'s merge-request widget.',
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def load(files: Sequence[str]) -> list[Loaded]:
+    """Each plan file's account plans, or why it could not be read (a failed shard, not an error)."""
+    out: list[Loaded] = []
+    for name in files:
+        if not Path(name).is_file():
+            out.append((name, "no plan file (the job failed, or its artifact is missing)"))
+            continue
+        try:
+            out.append((name, read_plans(read_plan_file(name), registry.kinds_of)))
+        except ReconcilerError as err:
+            out.append((name, str(err)))
+    return out
+
+
+def _expected(shards_file: str | None) -> list[dict[str, Any]]:
+    if not shards_file:
+        return []
+    try:
+        data = json.loads(Path(shards_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ReconcilerError(
+            f"--shards {shards_file}: not a shard list ({err.__class__.__name__})"
+        ) from None
+    if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
+        raise ReconcilerError(f"--shards {shards_file}: not a shard list (accounts --format json)")
+    return data
+
+
+def run_merge(files: Sequence[str], fmt: Format, view: View, **options: Any) -> None:
+    """The whole of ``show --merge``."""
+    everything, _ = expand_paths(options["all_accounts"])
+    merged = merge(load(files), _expected(options["shards_file"]), [str(p) for p in everything])
+    click.echo(render_merged_text(merged, fmt, view), nl=False)
+    if options["out"]:
+        write_atomic(Path(options["out"]), render_json(merged.plans))
+    if options["terraform_report"]:
+        counts = total(merged.plans)
+        report = {"create": counts.add, "update": counts.change, "delete": counts.remove}
+        write_atomic(Path(options["terraform_report"]), json.dumps(report) + "\n")
+    _publish(merged, options)
+    code = merged.exit_code(options["force"], options["detailed_exitcode"])
+    if code:
+        raise Exit(code)
+
+
+def render_merged_text(merged: Merged, fmt: Format, view: View) -> str:
+    """The merged plan in the format asked, the failures and the scope in front of it (but for JSON)."""
+    if fmt is FORMATS["markdown"]:
+        return merged_markdown(merged)
+    lines = [f"FAILED {f.name}: {f.reason}" + _files(f, str) for f in merged.failures]
+    lines += _scope(merged, str)
+    body = fmt.render(list(merged.plans), view)
+    if fmt is FORMATS["json"]:  # stdout stays one plan document; the rest is said on stderr
+        for line in lines:
+            click.echo(line, err=True)
+        return body
+    return "\n".join(lines) + ("\n\n" if lines else "") + body
+
+
+def _files(failure: Failure, quote: Callable[[str], str]) -> str:
+    return f" ({', '.join(quote(f) for f in failure.files)} not planned)" if failure.files else ""
+
+
+def _scope(merged: Merged, quote: Callable[[str], str]) -> list[str]:
+    lines = []
+    if merged.not_planned:
+        lines.append(
+            f"Planned: {len(merged.plans)} account(s) this change touches. Not planned: "
+            f"{len(merged.not_planned)} account(s) it does not touch (the nightly drift job plans them)."
+        )
+    if merged.deleted:
+        shown = ", ".join(quote(d) for d in merged.deleted)
+        lines.append(
+            f"Removed from the config, no longer managed (nothing is deleted in the account): {shown}"
+        )
+    return lines
+
+
+def merged_markdown(merged: Merged, limit: int | None = None, elsewhere: str = "") -> str:
+    """The comment: the marker, each failure, the scope, then the plan (cut to ``limit`` if given)."""
+    head = [MARKDOWN_MARKER]
+    if merged.failures:
+        head.append("### :x: reconciler: this plan is incomplete, what failed was not planned")
+        head += [
+            f"- **{md.code(f.name)}**: {md.code(f.reason)}" + _files(f, md.code) for f in merged.failures
+        ]
+        head.append("")
+    head += [line + "\n" for line in _scope(merged, md.code)]
+    top = "\n".join(head) + "\n"
+    room = None if limit is None else limit - len(top)
+    plan = render_markdown(list(merged.plans), limit=room, elsewhere=elsewhere)
+    return top + plan.removeprefix(MARKDOWN_MARKER + "\n")
+
+
+def merged_comment(merged: Merged, commit: str, elsewhere: str) -> str:
+    """The body posted to GitHub or GitLab: the merged plan and the digests on its last line."""
+    tag = digests_tag(merged, commit)
+    footer = f"\n<sub>{len(merged.plans)} account(s) planned for commit `{commit[:12]}`</sub>\n{tag}\n"
+    return merged_markdown(merged, _COMMENT_LIMIT - len(footer), elsewhere) + footer
+
+
+def _publish(merged: Merged, options: dict[str, Any]) -> None:
+    if options["github_comment"] or options["github_drift_issue"]:
+        _to_github(merged, options)
+    if options["gitlab_comment"]:
+        from reconciler.integrations.gitlab import Pipeline, publish_note
+
+        pipeline = Pipeline.from_env(os.environ)
+        body = merged_comment(merged, pipeline.commit, "The whole plan is in the pipeline's artifacts.")
+        done = asyncio.run(publish_note(pipeline, MARKDOWN_MARKER, body))
+        click.echo(f"Plan note {done} on merge request !{pipeline.merge_request}.", err=True)
+
+
+def _to_github(merged: Merged, options: dict[str, Any]) -> None:
+    from reconciler.cli.github import actions_env, publish_drift, publish_plan, write_step_summary
+
+    actions = actions_env()
+    write_step_summary(merged_markdown(merged), os.environ)
+    if options["github_comment"]:
+        body = merged_comment(merged, actions.head_sha, "The whole plan is in this run's job summary.")
+        done = asyncio.run(publish_plan(body, actions))
+        click.echo(f"Plan comment {done} on pull request #{actions.pull_request}.", err=True)
+    if options["github_drift_issue"]:
+        if merged.failures:
+            click.echo(
+                "Drift issue left as it is: a shard failed, so not every account was checked.", err=True
+            )
+        else:
+            done = asyncio.run(publish_drift(list(merged.plans), actions, os.environ))
+            click.echo(f"Drift issue: {done}.", err=True)

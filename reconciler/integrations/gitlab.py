@@ -1,0 +1,115 @@
+"""GitLab's REST API (v4), as documented (https://docs.gitlab.com/api/notes/), for the merge-request note:
+found by its marker among the notes the token's own user wrote (``GET /user``), updated in place, else
+created. Notes are paged with ``page`` / ``per_page`` and a ``Link`` header, as GitHub's comments are.
+
+A job's ``CI_JOB_TOKEN`` cannot write notes: the token is a project access token (scope ``api``) in a
+masked CI/CD variable, ``GITLAB_TOKEN``, sent as ``PRIVATE-TOKEN`` and a ``Secret`` from the moment it is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from reconciler.errors import EnvironmentVariableError, ReconcilerError, ServerError
+from reconciler.http import ApiClient, TokenHeaderAuth
+from reconciler.http.paging import pager
+from reconciler.redaction import Secret
+
+NOTE_LIMIT = 1_000_000  # GitLab's note limit (characters): far above the plan's own cut
+PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The standard GitLab CI variables a merge-request pipeline has."""
+
+    api_url: str
+    project: str
+    merge_request: int
+    token: Secret
+    commit: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Pipeline:
+        """Read ``CI_API_V4_URL``, ``CI_PROJECT_ID``, ``CI_MERGE_REQUEST_IID`` and ``GITLAB_TOKEN``; a
+        missing one is an error naming it."""
+        names = ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "GITLAB_TOKEN")
+        missing = [name for name in names if not env.get(name)]
+        if missing:
+            raise EnvironmentVariableError(
+                f"environment variable {', '.join(missing)} not set: --gitlab-comment runs in a merge-request "
+                "pipeline, with a project access token (scope api) in the masked variable GITLAB_TOKEN"
+            )
+        token = Secret(env["GITLAB_TOKEN"])  # registered with the redactor before anything else happens
+        iid = env["CI_MERGE_REQUEST_IID"]
+        if not iid.isdigit():
+            raise ReconcilerError(f"CI_MERGE_REQUEST_IID {iid!r} is not a number")
+        return cls(env["CI_API_V4_URL"], env["CI_PROJECT_ID"], int(iid), token, env.get("CI_COMMIT_SHA", ""))
+
+    def client(self) -> ApiClient:
+        """A client for the API, the token in the ``PRIVATE-TOKEN`` header only."""
+        return ApiClient(self.api_url, TokenHeaderAuth(self.token, header="PRIVATE-TOKEN"), parallelism=4)
+
+
+class GitLab:
+    """One merge request's notes. Only notes written by the token's user are read as ours or edited:
+    anyone can write a note starting with our marker."""
+
+    def __init__(self, client: ApiClient, project: str, merge_request: int) -> None:
+        self.client = client
+        self.notes = f"/projects/{quote(project, safe='')}/merge_requests/{merge_request}/notes"
+
+    async def whoami(self) -> str:
+        """The token's user name."""
+        answer = (await self.client.request("GET", "/user")).json()
+        name = answer.get("username") if isinstance(answer, dict) else None
+        if not isinstance(name, str):
+            raise ServerError("GET", "gitlab", 200, "malformed answer: the user has no username")
+        return name
+
+    async def find_note(self, marker: str) -> dict[str, Any] | None:
+        """Our note: the last one whose body starts with ``marker``."""
+        me = await self.whoami()
+        notes = await pager(self.client).links(self.notes, {"sort": "asc"}, per_page=PER_PAGE)
+        ours = [n for n in notes if isinstance(n, dict) and _by(n, me) and _body(n).startswith(marker)]
+        return ours[-1] if ours else None
+
+    async def upsert_note(self, marker: str, body: str) -> str:
+        """Update our note in place, or create it; "updated" or "created"."""
+        found = await self.find_note(marker)
+        if found is not None:
+            await self.client.request("PUT", f"{self.notes}/{_id(found)}", json={"body": body})
+            return "updated"
+        await self.client.request("POST", self.notes, json={"body": body})
+        return "created"
+
+
+def _by(note: Mapping[str, Any], user: str) -> bool:
+    author = note.get("author")
+    return isinstance(author, dict) and author.get("username") == user and not note.get("system")
+
+
+def _body(note: Mapping[str, Any]) -> str:
+    body = note.get("body")
+    return body if isinstance(body, str) else ""
+
+
+def _id(note: Mapping[str, Any]) -> int:
+    value = note.get("id")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ServerError("GET", "gitlab", 200, "malformed answer: a note's id is not a number")
+    return value
+
+
+async def publish_note(pipeline: Pipeline, marker: str, body: str) -> str:
+    """Create or update the merge request's plan note; what was done."""
+    async with pipeline.client() as client:
+        return await GitLab(client, pipeline.project, pipeline.merge_request).upsert_note(marker, body)
+
+
+def terraform_report(create: int, update: int, delete: int) -> dict[str, int]:
+    """The merge-request widget's report (``artifacts: reports: terraform``): the counts, nothing else."""
+    return {"create": create, "update": update, "delete": delete}
