@@ -12,10 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_support import CANARY_SECRET, CLIENT_ID, mutations, sandbox_server, write_config
 
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CANARY_SECRET, CLIENT_ID, mutations, sandbox_server, write_config
 
 CORE = "/api/core/accounts/41902"
 INTERFACE = "/api/interface/accounts/41902"

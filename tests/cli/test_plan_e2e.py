@@ -18,11 +18,11 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from e2e_support import CANARY_SECRET, CLIENT_ID, mutations, sandbox_server
-from e2e_support import write_config as write
 
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CANARY_SECRET, CLIENT_ID, mutations, sandbox_server
+from tests.support.e2e import write_config as write
 
 TOKEN_RE = re.compile(r"(?<![0-9a-f])[0-9a-f]{48}(?![0-9a-f])")  # the sandbox issues secrets.token_hex(24)
 

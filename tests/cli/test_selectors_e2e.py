@@ -13,9 +13,9 @@ from typing import Any
 
 import jsonschema
 import pytest
-from e2e_support import CliRunner, Result, generated, mutations, run_cli, server_env, write_config
 
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CliRunner, Result, generated, mutations, run_cli, server_env, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = "/api/interface/accounts/41902/tests"

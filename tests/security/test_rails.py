@@ -9,11 +9,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import Result, generated, mutations, run_cli, server_env, write_config
 
 from reconciler.engine import lock_key
 from reconciler.lock import account_lock
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import Result, generated, mutations, run_cli, server_env, write_config
 
 Cli = Callable[..., Result]
 SEED = "generated:tests=40,members=20"
