@@ -265,7 +265,7 @@ def test_pause_fraction_refused_then_forced(big, cli, monkeypatch, tmp_path):
     config = write_config(tmp_path, body)
     result = cli("apply", str(config), "--auto-approve")
     assert result.code == 1
-    assert f"stop {len(pause)} of {len(playing)} managed playing tests" in result.err
+    assert f"stop {len(pause)} of {len(playing)} playing tests of the account" in result.err
     assert "max_pause_fraction 50.00%" in result.err and "--force" in result.err
     assert mutations(big) == []
     result = cli("apply", str(config), "--auto-approve", "--force")

@@ -173,7 +173,7 @@ def test_rails_stop_a_selector_that_would_pause_too_much(
     playing = sum(t["state"] == "play" for t in big.state()["tests"].values())
     plan = run("plan", str(config))
     assert plan.code == 1
-    assert f"refusing to stop {playing} of {playing} managed playing tests" in plan.out + plan.err
+    assert f"refusing to stop {playing} of {playing} playing tests of the account" in plan.out + plan.err
     big.clear_requests()
     assert run("apply", str(config), "--auto-approve").code == 1
     assert not mutations(big)

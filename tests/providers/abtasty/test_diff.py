@@ -179,7 +179,7 @@ def test_max_pause_fraction():
     plan = make_plan("a.yaml", cfg, existing(tests))
     assert [v.rule for v in plan.violations] == ["max_pause_fraction"]
     assert (
-        "6 of 10 managed playing tests (paused, moved to preprod or scheduled out): 60.00%"
+        "6 of 10 playing tests of the account (paused, moved to preprod or scheduled out): 60.00%"
         in plan.violations[0].message
     )
     plan.raise_if_unsafe(force=True)
