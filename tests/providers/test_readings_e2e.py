@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import CliRunner, generated, run_cli, server_env, write_config
-from taplytics_support import write_taplytics
 
 from reconciler.sandbox.abtasty.readings import DIALECTS as ABTASTY_READINGS
 from reconciler.sandbox.server import SandboxServer
 from reconciler.sandbox.taplytics.readings import DIALECTS as TAPLYTICS_READINGS
+from tests.support.e2e import CliRunner, generated, run_cli, server_env, write_config
+from tests.support.taplytics import write_taplytics
 
 ALL = "all"  # every reading above at once (link-next-example wins over next-past-end)
 READINGS = [*ABTASTY_READINGS, *TAPLYTICS_READINGS, ALL]
