@@ -40,7 +40,7 @@ TESTS_YAML = f"""tests:
 script:
   update_after_apply: true
 """
-USERS = [
+USERS: list[dict[str, Any]] = [
     {"user_id": "qa-002", "custom_data": {"level": 3}},  # its undeclared cohort: "qa" must stay
     {"user_id": "user-010", "email": "Ten@Example.com"},  # on the last page at 10 a page
     {"user_id": "brand-new", "name": "Brand New", "custom_data": {"plan": "pro", "seats": 5}},
