@@ -24,6 +24,7 @@ from pydantic_core import ErrorDetails
 from reconciler.config import env as envmod
 from reconciler.config.loaded import LoadedConfig
 from reconciler.config.yaml import Document, Loc, load_document
+from reconciler.encode import terminal
 from reconciler.errors import ConfigError, ConfigIssue
 from reconciler.loading.checks import check_across, check_document, credential_references
 from reconciler.providers import registry
@@ -72,7 +73,16 @@ def expand_paths(
             files.append(path)
         else:
             issues.append(ConfigIssue(str(raw), 1, 1, "no such file or directory"))
-    return files, issues
+    # A name with a newline or an escape would forge lines wherever the path is printed (PR comments, logs):
+    # refused, shown escaped, before the file is read.
+    odd = [f for f in files if not str(f).isprintable()]
+    issues += [
+        ConfigIssue(
+            terminal.text(str(f)), 1, 1, "the file name holds control or invisible characters: rename it"
+        )
+        for f in odd
+    ]
+    return [f for f in files if f not in odd], issues
 
 
 def _dotted(loc: Loc) -> str:
