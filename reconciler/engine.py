@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from reconciler import __version__
 from reconciler.config.loaded import LoadedConfig
 from reconciler.core.plan import AccountPlan
 from reconciler.core.saved import check_saved_plan, raise_if_differs, raise_if_stale
@@ -173,7 +174,7 @@ class Session:
         """The approved plans by config path (a saved file is checked for version and config digests)."""
         if saved is not None:
             digests = {c.path: c.digest for c in self.configs}
-            return {p.path: p for p in check_saved_plan(saved, digests, registry.kinds_of)}
+            return {p.path: p for p in check_saved_plan(saved, digests, registry.kinds_of, __version__)}
         return {p.path: p for p in approved or ()}
 
     async def _apply_one(

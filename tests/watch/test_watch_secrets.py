@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from watch_support import (
+import pytest
+
+from reconciler.sandbox.server import SandboxServer
+from tests.support.watch import (
     CANARIES,
     GITHUB_SECRET,
     TAPLYTICS_CANARY,
@@ -21,7 +24,7 @@ from watch_support import (
     watching,
 )
 
-from reconciler.sandbox.server import SandboxServer
+pytestmark = pytest.mark.slow  # watch in its own process
 
 TAP = {"provider": "taplytics", "account": "my-app"}
 

@@ -72,7 +72,13 @@ class Safety(StrictModel):
     max_pause_fraction: Fraction = Field(
         0.5,
         description="Refuse to stop (pause, move to preprod, schedule to an end) more than this fraction of "
-        "the managed playing tests (once >= 10 play).",
+        "the account's playing tests (once >= 10 play).",
+    )
+    max_pause_count: int | None = Field(
+        None,
+        ge=0,
+        description="Refuse to stop more than this many playing tests in one plan, whatever the fraction "
+        "(--force overrides). Default: no count cap.",
     )
     min_admins: int = Field(1, ge=0, description="Refuse any plan that leaves fewer admins than this.")
 
