@@ -12,15 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CliRunner, mutations, write_config
-from fake_github import BOT, TOKEN, FakeGitHub, serve_github
 from ruamel.yaml import YAML
-from test_action import _github_env, _run_step, runner_temp
 
 from reconciler.cli.github import _SUMMARY_LIMIT, summary_text
 from reconciler.core.plan import plans_digest
 from reconciler.render import MARKDOWN_MARKER
 from reconciler.sandbox.server import SandboxServer
+from tests.integrations.test_action import _github_env, _run_step, runner_temp
+from tests.support.e2e import CliRunner, mutations, write_config
+from tests.support.fake_github import BOT, TOKEN, FakeGitHub, serve_github
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / "examples/ci/.github/workflows"
@@ -80,8 +80,8 @@ def test_the_run_step_writes_nothing_into_the_checkout(sandbox: SandboxServer, t
 
 def _fork_notice(comments: list[dict[str, object]]) -> list[list[object]]:
     """Run the fork-notice job's script under node with a recording stand-in for github-script's context."""
-    [step] = _jobs("reconciler.yml")["fork-notice"]["steps"]  # type: ignore[misc]
-    script = step["with"]["script"]
+    job: dict[str, list[dict[str, dict[str, str]]]] = _jobs("reconciler.yml")["fork-notice"]  # type: ignore[assignment]
+    script = job["steps"][0]["with"]["script"]
     harness = f"""
 const calls = [];
 const github = {{
