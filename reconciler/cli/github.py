@@ -47,7 +47,23 @@ def write_step_summary(text: str, env: Mapping[str, str]) -> None:
     path = env.get("GITHUB_STEP_SUMMARY")
     if path:
         with Path(path).open("a", encoding="utf-8") as handle:
-            handle.write(text[:_SUMMARY_LIMIT] + "\n")
+            handle.write(summary_text(text) + "\n")
+
+
+_CUT_NOTE = (
+    "\n\n**This summary was cut** at GitHub's 1 MiB limit: the whole plan is in this run's `plan` artifact."
+)
+
+
+def summary_text(text: str) -> str:
+    """``text`` as it fits a step summary: GitHub's limit is in bytes, and a cut one says so at its end (a
+    reviewer must not take a cut plan for the whole), after its last whole line."""
+    data = text.encode()
+    if len(data) <= _SUMMARY_LIMIT:
+        return text
+    room = _SUMMARY_LIMIT - len(_CUT_NOTE.encode())
+    kept = data[:room].decode(errors="ignore")
+    return kept[: kept.rfind("\n") + 1 or len(kept)] + _CUT_NOTE
 
 
 def plan_comment(plans: Sequence[AccountPlan], actions: Actions, env: Mapping[str, str], force: bool) -> str:
