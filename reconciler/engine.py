@@ -29,6 +29,7 @@ from reconciler.errors import (
 )
 from reconciler.http.observe import RequestObserver, observing
 from reconciler.lock import account_lock
+from reconciler.locks.lease import account_lease
 from reconciler.providers import registry
 from reconciler.providers.base import AnyProvider, Provider, StateT
 from reconciler.providers.endpoint import Endpoint
@@ -125,6 +126,8 @@ class Session:
                 # the rails on a state the other is changing.
                 key, label = lock_key(loaded, endpoint)
                 stack.enter_context(account_lock(key, label, self.env))
+                # Across machines (RECONCILER_LEASE): one writer per account, whichever runner it is.
+                await stack.enter_async_context(account_lease(key, label, self.env))
             providers = []
             for loaded, endpoint in zip(self.configs, endpoints, strict=True):
                 with observing(self.observers(loaded)):  # the client takes its observer when created

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from reconciler import __version__
+from reconciler.encode import terminal
 from reconciler.errors import ConfigError, ReconcilerError
 
 EXIT_OK = 0
@@ -95,8 +96,9 @@ def _write_crash_log(text: str) -> Path | None:
 
 
 def _redact(text: str) -> str:
+    """Redacted, and each line terminal-encoded: a message may quote a value with a newline or an escape."""
     # Imported on the first error: every command imports this handler, and `--help` and `--version`, which
     # report none, would otherwise load logging and hmac for the redactor (about 10 ms of their start-up).
     from reconciler.redaction import redact
 
-    return redact(text)
+    return "\n".join(terminal.text(line) for line in redact(text).split("\n"))

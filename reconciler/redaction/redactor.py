@@ -28,6 +28,8 @@ def _ordinary_word(value: str) -> bool:
     "client_secret:" in a sentence, not a secret. Credentials have digits, symbols or mixed case, or are long;
     registered ones are masked whatever they are. A sentence's punctuation after it does not count."""
     value = value.rstrip(":;.,!?)")
+    if value.startswith("${") and value.endswith("}"):  # a reference names a variable, it holds no value
+        value = value[2:-1]
     if _VARIABLE_NAME.fullmatch(value):
         return True
     return value.isascii() and value.isalpha() and len(value) <= 12 and (value.islower() or value.istitle())

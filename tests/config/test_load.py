@@ -139,3 +139,17 @@ def test_the_resolvers_shortcuts_give_the_stock_resolvers_tags(value: str, versi
     expected = str(stock.resolve(ScalarNode, value, (True, False)))
     assert ours.resolve(ScalarNode, value, (True, False)) == expected
     assert ours.resolve(ScalarNode, value, (True, False)) == expected  # from the memo this time
+
+
+def test_timezone_suggestions_are_remembered_and_bounded() -> None:
+    """20,000 bad timezones cost one suggestion search per distinct value, and at most a bounded number
+    (issue 24, item 12): validate spent 60 s of CPU on such a file."""
+    from reconciler.config import models
+
+    models._suggested.clear()
+    for i in range(models._SUGGESTIONS_LIMIT * 3):
+        assert models._closest_timezone(f"Bad/Zone{i}") is None or True
+    assert len(models._suggested) == models._SUGGESTIONS_LIMIT
+    assert models._closest_timezone("Europe/Pari") is None  # past the bound: no search, still refused
+    models._suggested.clear()
+    assert models._closest_timezone("Europe/Pari") == "Europe/Paris"

@@ -10,7 +10,7 @@ import itertools
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,7 +62,7 @@ def _page(request: Request, items: list[dict[str, Any]], base: str) -> Response:
     return JSONResponse(body, headers={"Link": ", ".join(links)})
 
 
-def build_app(gh: FakeGitHub) -> Starlette:
+def build_app(gh: FakeGitHub, extra: list[Route] | None = None) -> Starlette:
     async def guard(request: Request) -> Response | None:
         gh.requests.append((request.method, request.url.path))
         if request.headers.get("authorization") != f"Bearer {TOKEN}":
@@ -158,19 +158,24 @@ def build_app(gh: FakeGitHub) -> Starlette:
             Route(repo + "/issues", issues, methods=["GET", "POST"]),
             Route(repo + "/issues/{n:int}", issue, methods=["PATCH"]),
             Route(repo + "/commits/{sha}/pulls", pulls, methods=["GET"]),
+            *(extra or []),
         ]
     )
 
 
 @contextmanager
-def serve_github() -> Iterator[FakeGitHub]:
-    """A fake GitHub on 127.0.0.1 for the duration of the block."""
+def serve_github(
+    extra: Callable[[FakeGitHub], list[Route]] | None = None,
+) -> Iterator[FakeGitHub]:
+    """A fake GitHub on 127.0.0.1 for the duration of the block; ``extra`` adds routes on its state."""
     gh = FakeGitHub()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     gh.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     server = uvicorn.Server(
-        uvicorn.Config(build_app(gh), log_level="warning", access_log=False, loop="asyncio")
+        uvicorn.Config(
+            build_app(gh, extra(gh) if extra else None), log_level="warning", access_log=False, loop="asyncio"
+        )
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -227,7 +227,11 @@ def test_github_push_rereads_and_checks(tap_sandbox: SandboxServer, tmp_path: Pa
             headers={"x-github-event": "ping", "x-hub-signature-256": github_signature(body)},
         )
         assert ping.status_code == 200
-        headers = {"x-github-event": "push", "x-hub-signature-256": github_signature(body)}
+        headers = {
+            "x-github-event": "push",
+            "x-hub-signature-256": github_signature(body),
+            "x-github-delivery": "d-1",
+        }
         assert watch.post("/hooks/github", content=body, headers=headers).status_code == 202
         wait_for(
             lambda: watch.value(CHECKS, outcome="success", **TAP) == 2, 10, "the check the push triggered"

@@ -22,6 +22,7 @@ from reconciler.config.models import (
     has_reference,
     located,
 )
+from reconciler.config.windows import SyncWindow, windows_field
 
 DEFAULT_ACCESS_LOSS_FRACTION = 0.25
 State = Literal["play", "pause"]
@@ -266,3 +267,4 @@ class AbTastyConfig(StrictModel):
     tests: list[Test] = Field(default_factory=list, description="Tests not listed are never touched.")
     memberships: Memberships | None = Field(None, description="Omitted = memberships not managed.")
     script: Script = Field(default_factory=Script)
+    sync_windows: list[SyncWindow] = windows_field()
