@@ -8,7 +8,7 @@ from typing import Any
 
 from reconciler.errors import EnvironmentVariableError
 from reconciler.http import ApiClient, TokenHeaderAuth
-from reconciler.locks.lease import expired
+from reconciler.locks.record import expired
 from reconciler.locks.refs import Record, RefStore, ref_name
 from reconciler.redaction import Secret
 

@@ -12,7 +12,7 @@ import pytest
 
 from reconciler.errors import ServerError
 from reconciler.locks.github_lease import GitHubLeaseStore
-from reconciler.locks.lease import new_record
+from reconciler.locks.record import new_record
 from reconciler.sandbox.server import SandboxServer
 from tests.support.e2e import CliRunner, mutations, write_config
 from tests.support.fake_git import GitState, git_routes
