@@ -74,6 +74,16 @@ class SecretField:
 
 
 @dataclass(frozen=True)
+class UrlPair:
+    """``api`` (an environment variable moving where requests go) set without ``auth`` (the variable moving
+    where the token request, with the secret, goes) is refused: staging credentials must not reach the
+    vendor's production token URL."""
+
+    api: str
+    auth: str
+
+
+@dataclass(frozen=True)
 class UniqueKey:
     """Entries of the list at ``loc`` must not repeat ``key`` (``fold``: compared case-insensitively)."""
 
@@ -108,6 +118,7 @@ class Provider(ABC, Generic[ConfigT, StateT, EndpointT]):
     unique_keys: ClassVar[tuple[UniqueKey, ...]] = ()
     inventory_nouns: ClassVar[tuple[str, ...]] = ()
     trusted_hosts: ClassVar[tuple[str, ...]] = ()
+    url_pairs: ClassVar[tuple[UrlPair, ...]] = ()
     #: Where the exporter is, ``module:attribute`` (None: the provider has none); see ``exporter()``.
     exporter_at: ClassVar[str | None] = None
     webhook: ClassVar[str | None] = None
