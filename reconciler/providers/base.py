@@ -241,6 +241,18 @@ class Provider(ABC, Generic[ConfigT, StateT, EndpointT]):
         """What happens to the resource, after its label (``state pause -> play (prod)``)."""
 
     @classmethod
+    def drift(cls, change: Change) -> str:
+        """What someone changed on the live account that ``change`` would undo, in drift words (the drift
+        issue): a plan's delete is something added outside the config, its create something removed."""
+        sep = " " if cls.inline(change) else ": "
+        said = f"{cls.label(change)}{sep}{cls.describe(change)}"
+        if change.action == "delete":
+            return f"{said} was added outside the config"
+        if change.action == "create":
+            return f"{said} is in the config but not on the account (removed outside the config?)"
+        return f"{cls.label(change)} was changed outside the config (apply sets: {cls.describe(change)})"
+
+    @classmethod
     def inline(cls, change: Change) -> bool:
         """Whether the description follows the label with a space instead of ``": "`` (``+ member a@b.c (admin)``)."""
         return False

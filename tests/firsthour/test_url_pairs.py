@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from e2e_support import CliRunner, write_config
+
 from reconciler.errors import TransportError
 from reconciler.providers import registry
 from reconciler.providers.trust import check_url_pairs

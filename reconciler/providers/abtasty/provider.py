@@ -206,6 +206,13 @@ class AbTastyProvider(Provider[AbTastyConfig, Existing, OAuthEndpoint]):
         return describe.describe(change)
 
     @classmethod
+    def drift(cls, change: Change) -> str:
+        """See ``abtasty.drift``."""
+        from reconciler.providers.abtasty.drift import drift
+
+        return drift(change)
+
+    @classmethod
     def inline(cls, change: Change) -> bool:
         """``+ member a@b.c (admin)``: a member's add and revoke read as one phrase."""
         return change.kind in (Kind.MEMBER_ADD, Kind.MEMBER_REVOKE)
