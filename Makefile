@@ -51,7 +51,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict reconciler
+	$(BIN)/mypy --strict reconciler tests  # tests/ with relaxed settings: pyproject.toml
 
 # Two pytest-xdist workers a core: part of the suite waits (a watch interval, retry back-off, a subprocess,
 # a pty), and a waiting worker leaves its core to another (the measured choice is in bench/results.md).

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from reconciler import __version__
 from reconciler.config.loaded import LoadedConfig
 from reconciler.core.plan import AccountPlan
 from reconciler.core.saved import check_saved_plan, raise_if_differs, raise_if_stale
@@ -27,6 +28,7 @@ from reconciler.errors import (
 )
 from reconciler.http.observe import RequestObserver, observing
 from reconciler.lock import account_lock
+from reconciler.locks.lease import account_lease
 from reconciler.providers import registry
 from reconciler.providers.base import AnyProvider, Provider, StateT
 from reconciler.providers.endpoint import Endpoint
@@ -123,6 +125,8 @@ class Session:
                 # the rails on a state the other is changing.
                 key, label = lock_key(loaded, endpoint)
                 stack.enter_context(account_lock(key, label, self.env))
+                # Across machines (RECONCILER_LEASE): one writer per account, whichever runner it is.
+                await stack.enter_async_context(account_lease(key, label, self.env))
             providers = []
             for loaded, endpoint in zip(self.configs, endpoints, strict=True):
                 with observing(self.observers(loaded)):  # the client takes its observer when created
@@ -173,7 +177,7 @@ class Session:
         """The approved plans by config path (a saved file is checked for version and config digests)."""
         if saved is not None:
             digests = {c.path: c.digest for c in self.configs}
-            return {p.path: p for p in check_saved_plan(saved, digests, registry.kinds_of)}
+            return {p.path: p for p in check_saved_plan(saved, digests, registry.kinds_of, __version__)}
         return {p.path: p for p in approved or ()}
 
     async def _apply_one(

@@ -10,45 +10,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CliRunner, Result, generated, join_stopped_servers, run_cli, server_env
 
 from reconciler.sandbox.server import SandboxServer
-
-# Tests that take several seconds each (mostly waiting: a watch interval, retry back-off, a hook environment
-# being built). They are collected first, and `make unit` runs pytest-xdist with --dist loadgroup, which hands
-# out each (ungrouped) test on its own, in collection order, a couple at a time per worker: so they start side
-# by side at the beginning and overlap the short tests. (--dist load sends each worker a run of consecutive
-# tests instead: one worker got all of these in a row, and the suite waited ~70 s for it.)
-# Prefixes of node ids, longest first; everything else keeps its order.
-LONG_FIRST = (
-    "tests/reliability/test_apply_faults.py::test_200_changes",
-    "tests/integrations/test_precommit.py",
-    "tests/watch/test_watch_soak.py",
-    "tests/watch/test_watch_e2e.py",
-    "tests/watch/test_watch_secrets.py",
-    "tests/watch/test_status_page_browser.py",
-    "tests/security/test_http_body_properties.py",
-    "tests/cli/test_terminal.py",
-    "tests/reliability/test_apply_faults.py",
-    "tests/export/test_export_scale.py",
-    "tests/reliability/test_secrets.py",
-    "tests/integrations/test_action.py",
-    "tests/cli/test_conventions.py::test_a_kill",
-)
+from tests.support.e2e import CliRunner, Result, generated, join_stopped_servers, run_cli, server_env
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        return next(
-            (n for n, prefix in enumerate(LONG_FIRST) if item.nodeid.startswith(prefix)), len(LONG_FIRST)
-        )
+    """Tests marked ``slow`` (several seconds each, mostly waiting: a watch interval, retry back-off, a hook
+    environment being built) are collected first, everything else keeps its order.
 
-    items.sort(key=rank)  # stable: the same order in every worker, as xdist requires
+    `make unit` runs pytest-xdist with --dist loadgroup, which hands out each (ungrouped) test on its own, in
+    collection order, a couple at a time per worker: so the slow ones start side by side at the beginning and
+    overlap the short tests. (--dist load sends each worker a run of consecutive tests instead: one worker got
+    all of these in a row, and the suite waited for it.)
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable, the same in every worker
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _servers_stopped() -> Iterator[None]:
-    """The sandboxes ``e2e_support.sandbox_server`` stops in the background are all stopped by the end."""
+    """The sandboxes ``tests.support.e2e.sandbox_server`` stops in the background are all stopped by the end."""
     yield
     join_stopped_servers()
 

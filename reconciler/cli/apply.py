@@ -10,6 +10,7 @@ second signal stops at once.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import select
 import signal
@@ -39,6 +40,7 @@ from reconciler.cli.options import (
 from reconciler.cli.progress import Progress
 from reconciler.cli.report import Reporter
 from reconciler.cli.reviewed import check_reviewed_plan, reviewed_plan
+from reconciler.config.windows import enforce_windows
 from reconciler.core.plan import AccountPlan
 from reconciler.core.schedule import ApplyResult, Events, Outcome
 from reconciler.engine import Session
@@ -81,6 +83,12 @@ from reconciler.render import render_text
     "this file (env RECONCILER_AUDIT_LOG).",
 )
 @click.option(
+    "--override-window",
+    metavar="REASON",
+    help="Apply changes a sync window denies (a hotfix during a freeze); REASON goes to the output and the "
+    "audit log.",
+)
+@click.option(
     "--github-reviewed",
     is_flag=True,
     help="Apply only the plan whose digest the merged pull request's plan comment shows (GitHub Actions).",
@@ -92,6 +100,7 @@ def apply(
     force: bool,
     audit_log: str | None,
     github_reviewed: bool,
+    override_window: str | None,
 ) -> None:
     """Make the accounts match the config: exactly the changes plan shows."""
     options = run_options()
@@ -117,8 +126,10 @@ def apply(
             return
         shown.resume()
         reporter = Reporter(shown, announce=not ask)
-        check = check_reviewed_plan(reviewed) if reviewed else None
-        context = {"reviewed_pull_request": reviewed.number if reviewed else None}
+        check = _also_windows(check_reviewed_plan(reviewed) if reviewed else None, configs, override_window)
+        context: dict[str, Any] = {"reviewed_pull_request": reviewed.number if reviewed else None}
+        if override_window is not None:
+            context["override_window"] = override_window
         with _audit(audit_log, paths, context) as audit:
             results, signum = _run_apply(session, force, saved, approved, reporter, check, audit)
     reporter.finish(results, signum)
@@ -236,6 +247,20 @@ def _checked_first(
     def both(plans: list[AccountPlan]) -> None:
         check(plans)
         then(plans)
+
+    return both
+
+
+def _also_windows(
+    check: Callable[[list[AccountPlan]], None] | None, configs: list[Any], override: str | None
+) -> Callable[[list[AccountPlan]], None]:
+    """``check``, then the sync windows on the fresh plans (before anything is applied)."""
+
+    def both(plans: list[AccountPlan]) -> None:
+        if check is not None:
+            check(plans)
+        for line in enforce_windows(configs, plans, dt.datetime.now(dt.UTC), override):
+            click.echo(line, err=True)
 
     return both
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from reconciler import __version__
+from reconciler.encode import terminal
 from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.redaction import redact
 
@@ -96,4 +97,5 @@ def _write_crash_log(text: str) -> Path | None:
 
 
 def _redact(text: str) -> str:
-    return redact(text)
+    """Redacted, and each line terminal-encoded: a message may quote a value with a newline or an escape."""
+    return "\n".join(terminal.text(line) for line in redact(text).split("\n"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from reconciler.cli.options import (
 )
 from reconciler.cli.progress import Progress
 from reconciler.config.loaded import LoadedConfig
+from reconciler.config.windows import windows_report
 from reconciler.core.plan import AccountPlan
 from reconciler.engine import Session, provider_for
 from reconciler.files import check_output, write_atomic
@@ -101,6 +103,8 @@ def plan(
         raise
     idle = {c.path for c in configs if manages_nothing(c, shown.reads(c.path))}
     _show(plans, fmt, idle, out)
+    for line in windows_report(configs, plans, dt.datetime.now(dt.UTC)):
+        click.echo(line, err=True)  # not a progress line: CI logs must show a freeze too
     if actions is not None:
         _report_to_github(plans, actions, github_comment, github_drift_issue, force)
     for account in plans:

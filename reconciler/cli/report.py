@@ -12,6 +12,7 @@ from reconciler.cli.options import color, echo_plan
 from reconciler.cli.progress import Progress
 from reconciler.core.plan import AccountPlan
 from reconciler.core.schedule import STOP_GRACE, ApplyResult, Outcome, Status
+from reconciler.encode import terminal
 from reconciler.errors import ApplyError
 from reconciler.providers import registry
 from reconciler.render import render_text
@@ -26,7 +27,7 @@ def change_words(plan: AccountPlan, outcome: Outcome) -> str:
     if provider is None:  # pragma: no cover - a plan only exists for an installed provider
         return change.resource
     sep = " " if provider.inline(change) else ": "
-    return f"{provider.label(change)}{sep}{provider.describe(change)}"
+    return terminal.text(f"{provider.label(change)}{sep}{provider.describe(change)}")  # server-chosen names
 
 
 class Reporter:
@@ -52,7 +53,7 @@ class Reporter:
         """One change is done (or will not be)."""
         self.seen[outcome.status] += 1
         self.shown.change_done(plan.path)
-        reason = f" ({outcome.reason})" if outcome.reason else ""
+        reason = f" ({terminal.text(outcome.reason)})" if outcome.reason else ""
         self.shown.echo(f"{outcome.status}: {change_words(plan, outcome)}{reason}")
 
     def stopping(self, signum: int) -> None:
@@ -81,7 +82,9 @@ class Reporter:
         for result in results:
             for o in result.outcomes:
                 if o.status in (Status.FAILED, Status.SKIPPED, Status.INTERRUPTED):
-                    click.echo(f"  {o.status}: {change_words(result.plan, o)}: {o.reason}", err=True)
+                    click.echo(
+                        f"  {o.status}: {change_words(result.plan, o)}: {terminal.text(o.reason)}", err=True
+                    )
         if signum:
             click.echo(
                 f"Apply interrupted: {counts[Status.APPLIED]} applied, {counts[Status.FAILED]} failed, "

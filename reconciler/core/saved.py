@@ -11,7 +11,6 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from reconciler import __version__
 from reconciler.core.changes import ChangeKind
 from reconciler.core.plan import AccountPlan
 from reconciler.core.state import State
@@ -137,13 +136,13 @@ def read_plans(document: Mapping[str, Any], kinds_of: KindsOf) -> list[AccountPl
 
 
 def check_saved_plan(
-    document: Mapping[str, Any], digests: Mapping[str, str], kinds_of: KindsOf
+    document: Mapping[str, Any], digests: Mapping[str, str], kinds_of: KindsOf, running: str
 ) -> list[AccountPlan]:
-    """Refuse a plan file from another version or for other config (``digests``: config digest by path);
-    return its account plans."""
+    """Refuse a plan file from another version than ``running`` or for other config (``digests``: config
+    digest by path); return its account plans. The version is passed in: the core imports nothing above it."""
     version = document.get("reconciler_version")
-    if version != __version__:
-        raise PlanError(f"the plan was made by reconciler {version}, this is {__version__}: run plan again")
+    if version != running:
+        raise PlanError(f"the plan was made by reconciler {version}, this is {running}: run plan again")
     plans = read_plans(document, kinds_of)
     if sorted(digests) != sorted(p.path for p in plans):
         raise PlanError(

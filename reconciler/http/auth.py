@@ -21,6 +21,9 @@ from reconciler.redaction import REDACTOR, Secret, redact, reveal
 
 logger = logging.getLogger("reconciler.http")
 
+_MIN_TOKEN_LENGTH = 8  # an issued bearer token shorter than this, or a plain word, is no credential
+_MAX_EXPIRES_IN = 366 * 86_400  # a lifetime past a year (or absurd, or negative) is not believed
+
 # Refresh this long before the token expires: at most 60 s, at most 10% of its lifetime (a token that lives
 # 30 s is refreshed after 27 s rather than on every request).
 _MAX_MARGIN = 60.0
@@ -161,11 +164,28 @@ class OAuth2ClientCredentials(httpx.Auth):
                 response.status_code,
                 "the token endpoint answered without an access_token",
             )
+        wordlike = access_token.isalpha() and len(access_token) <= 12
+        if (
+            len(access_token) < _MIN_TOKEN_LENGTH
+            or wordlike
+            or not (access_token.isascii() and access_token.isprintable())
+        ):
+            # A server-chosen "applied" would be registered and then mask that word in every output.
+            raise AuthError(
+                "POST",
+                redact(path),
+                response.status_code,
+                f"the token endpoint answered an access_token of {len(access_token)} character(s), or with "
+                f"characters a token does not have, or a plain word: not a credential (at least "
+                f"{_MIN_TOKEN_LENGTH} printable ASCII characters, not a word, expected)",
+            )
         previous, self._token = self._token, Secret(access_token)  # registers it with the redactor
         if previous is not None and previous != self._token:
             REDACTOR.forget(previous.reveal())  # replaced: never sent again
         expires_in = payload.get("expires_in") if payload else None
-        lifetime = float(expires_in) if isinstance(expires_in, int | float) else _DEFAULT_EXPIRES_IN
+        # Range-checked before any arithmetic: an int past 10**308 would overflow float(), NaN would poison it.
+        in_range = isinstance(expires_in, int | float) and 0 < expires_in <= _MAX_EXPIRES_IN
+        lifetime = float(expires_in) if in_range else _DEFAULT_EXPIRES_IN  # type: ignore[arg-type]
         margin = min(_MAX_MARGIN, lifetime * _MARGIN_FRACTION)
         self._expires_at = self._clock() + lifetime - margin
         self.fetch_count += 1

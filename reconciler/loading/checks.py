@@ -89,6 +89,57 @@ def _misplaced_references(
         )
 
 
+# Variables a credential field may never name: the CI system's own (GITHUB_TOKEN can write the repository)
+# and this tool's; another provider's standard variables are added per file (its secret sent elsewhere).
+_FOREIGN_PREFIXES = ("GITHUB_", "ACTIONS_", "RUNNER_", "RECONCILER_")
+
+
+def _strings(data: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, (*loc, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, (*loc, index))
+    elif isinstance(data, str):
+        yield loc, data
+
+
+def credential_references(data: Any, provider: type[Provider]) -> Iterator[tuple[Loc, str]]:
+    """(where, variable) of every ``${VAR}`` in the provider's credential blocks."""
+    for path in provider.credential_paths:
+        for loc, text in _strings(_get(data, path), path):
+            for ref in env.references(text):
+                yield loc, ref.name
+
+
+def _owner(variable: str, providers: list[str]) -> str | None:
+    """The provider whose variables ``variable`` is named like (``TAPLYTICS_API_TOKEN``: taplytics), by the
+    longest matching ``NAME_`` prefix, so ``ABTASTY_FE_...`` is not AB Tasty's. Read from the registry's
+    names alone: no provider module is imported for it."""
+    prefixes = sorted(((n.upper().replace("-", "_") + "_", n) for n in providers), key=lambda p: -len(p[0]))
+    return next((name for prefix, name in prefixes if variable.startswith(prefix)), None)
+
+
+def _foreign_references(doc: Document, provider: type[Provider]) -> Iterator[ConfigIssue]:
+    providers = registry.names()
+    for loc, name in credential_references(doc.data, provider):
+        owner = _owner(name, providers)
+        if owner in (None, provider.name) and not name.startswith(_FOREIGN_PREFIXES):
+            continue
+        whose = (
+            "a variable of the CI system or of reconciler"
+            if owner in (None, provider.name)
+            else (f"named as {owner}'s variables are")
+        )
+        dotted = ".".join(map(str, loc))
+        yield doc.positions.issue(
+            loc,
+            f"{dotted} names ${{{name}}}, {whose}: a config may not send it to {provider.name}; name a "
+            f"variable of this account's own (e.g. {provider.environment[0] if provider.environment else 'MY_VAR'})",
+        )
+
+
 def check_document(doc: Document, provider: type[Provider]) -> list[ConfigIssue]:
     """Cross-entry problems of one file: the provider's unique keys repeated, a literal secret, a ``${VAR}``
     outside the credentials."""
@@ -98,7 +149,7 @@ def check_document(doc: Document, provider: type[Provider]) -> list[ConfigIssue]
         for issue in _duplicates(doc, unique.loc, unique.key, unique.label, unique.fold)
     ]
     misplaced = _misplaced_references(doc.data, (), provider.credential_paths, doc)
-    return [*issues, *_literal_secrets(doc, provider), *misplaced]
+    return [*issues, *_literal_secrets(doc, provider), *misplaced, *_foreign_references(doc, provider)]
 
 
 def account_key(doc: Document) -> tuple[type[Provider], str] | None:

@@ -24,8 +24,9 @@ from pydantic_core import ErrorDetails
 from reconciler.config import env as envmod
 from reconciler.config.loaded import LoadedConfig
 from reconciler.config.yaml import Document, Loc, load_document
+from reconciler.encode import terminal
 from reconciler.errors import ConfigError, ConfigIssue
-from reconciler.loading.checks import check_across, check_document
+from reconciler.loading.checks import check_across, check_document, credential_references
 from reconciler.providers import registry
 from reconciler.providers.base import AnyProvider as Provider
 from reconciler.redaction import register_secret
@@ -72,7 +73,16 @@ def expand_paths(
             files.append(path)
         else:
             issues.append(ConfigIssue(str(raw), 1, 1, "no such file or directory"))
-    return files, issues
+    # A name with a newline or an escape would forge lines wherever the path is printed (PR comments, logs):
+    # refused, shown escaped, before the file is read.
+    odd = [f for f in files if not str(f).isprintable()]
+    issues += [
+        ConfigIssue(
+            terminal.text(str(f)), 1, 1, "the file name holds control or invisible characters: rename it"
+        )
+        for f in odd
+    ]
+    return [f for f in files if f not in odd], issues
 
 
 def _dotted(loc: Loc) -> str:
@@ -144,9 +154,12 @@ def _message(err: ErrorDetails, loc: Loc, provider: type[Provider]) -> tuple[Loc
 
 
 def register_secrets(data: Any, provider: type[Provider], env: Mapping[str, str]) -> None:
-    """Register with the redactor the value of every variable a secret field names (and the provider's
-    standard one), before anything of this run is printed: a server echoing it, or a value pasted into a
-    test name, is masked from the first line on."""
+    """Register with the redactor the value of every variable a credential block names (a ``client_id``
+    too: it may name a variable that holds a secret) and each secret field's standard one, before anything of
+    this run is printed: a server echoing it, or a value pasted into a test name, is masked from the first
+    line on."""
+    named = sorted({name for _, name in credential_references(data, provider)})
+    register_secret(*(env[name] for name in named if env.get(name)))
     for field in provider.secret_fields:
         names = {field.variable}
         value = _raw_at(data, field.loc)

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 MASK = "***"
 
@@ -19,16 +19,37 @@ MASK = "***"
 # while protecting nothing (no real credential is that short).
 _MIN_SECRET_LENGTH = 4
 
+
+_VARIABLE_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:[_-][a-z]+)+")
+
+
+def _ordinary_word(value: str) -> bool:
+    """A short plain word (``check``, ``Set``) or a variable's name (``ABTASTY_CLIENT_SECRET``): what follows
+    "client_secret:" in a sentence, not a secret. Credentials have digits, symbols or mixed case, or are long;
+    registered ones are masked whatever they are. A sentence's punctuation after it does not count."""
+    value = value.rstrip(":;.,!?)")
+    if value.startswith("${") and value.endswith("}"):  # a reference names a variable, it holds no value
+        value = value[2:-1]
+    if _VARIABLE_NAME.fullmatch(value):
+        return True
+    return value.isascii() and value.isalpha() and len(value) <= 12 and (value.islower() or value.istitle())
+
+
+def _mask_value(match: re.Match[str]) -> str:
+    return match.group(0) if _ordinary_word(match.group(2)) else match.group(1) + MASK
+
+
 # Shapes that are secret whatever their value, even if it was never registered (a token echoed back by a
-# server in a pagination link, an Authorization header quoted in an error body).
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?i)(api_token=)[^&\s#'\"<>]+"), r"\1" + MASK),
+# server in a pagination link, an Authorization header quoted in an error body). Group 2 is the value: it is
+# masked unless it is an ordinary word ("ABTASTY_CLIENT_SECRET: check they are set" stays readable).
+_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"(?i)(api_token=)([^&\s#'\"<>]+)"), _mask_value),
     (
-        re.compile(r"(?i)(\"?(?:access_token|client_secret|api_token)\"?\s*[:=]\s*\"?)[^\"&\s,}]+"),
-        r"\1" + MASK,
+        re.compile(r"(?i)(\"?(?:access_token|client_secret|api_token)\"?\s*[:=]\s*\"?)([^\"&\s,}]+)"),
+        _mask_value,
     ),
-    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1" + MASK),
-    (re.compile(r"(?i)(x-access-token\"?\s*[:=]\s*\"?)[^\"\s,}]+"), r"\1" + MASK),
+    (re.compile(r"(?i)(bearer\s+)([A-Za-z0-9._~+/=-]+)"), _mask_value),
+    (re.compile(r"(?i)(x-access-token\"?\s*[:=]\s*\"?)([^\"\s,}]+)"), _mask_value),
 )
 # Each shape needs one of these words, in any case: a text without them is not searched (a 5 MB JSON plan
 # took 0.25 s through the four case-insensitive searches). Checked against ``text.casefold()``, which maps

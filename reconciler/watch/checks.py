@@ -6,6 +6,7 @@ metrics or notifies: the scheduler does that with the result.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections import Counter
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from reconciler.config.loaded import LoadedConfig
+from reconciler.config.windows import window_denials
 from reconciler.core.plan import AccountPlan
 from reconciler.core.schedule import ApplyResult, Outcome, Status
 from reconciler.engine import Session
@@ -44,6 +46,7 @@ class CheckResult:
     heal: Heal | None = None
     requests: Counter[str] = field(default_factory=Counter)
     duration: float = 0.0
+    held: tuple[str, ...] = ()  # the changes a sync window keeps self-heal from applying, and why
 
     @property
     def throttled(self) -> bool:
@@ -72,7 +75,8 @@ async def run_check(loaded: LoadedConfig, settings: CheckSettings) -> CheckResul
     with observe_attempts(lambda _method, outcome: result.requests.update((outcome,))):
         try:
             result.plan = (await session.plan())[0]
-            if settings.self_heal and result.plan.changes:
+            result.held = _held(loaded, result.plan) if settings.self_heal else ()
+            if settings.self_heal and result.plan.changes and not result.held:
                 result.heal = await _heal(session, result.plan)
                 if result.heal.applied:
                     result.plan = (await session.plan())[0]  # what is left, so the gauge tells the truth
@@ -83,6 +87,12 @@ async def run_check(loaded: LoadedConfig, settings: CheckSettings) -> CheckResul
             result.error = redact(f"internal error ({type(err).__name__}): a bug in reconciler, see the log")
     result.duration = time.perf_counter() - start
     return result
+
+
+def _held(loaded: LoadedConfig, plan: AccountPlan) -> tuple[str, ...]:
+    """What the account's sync windows deny now: self-heal waits for them to open (a later check)."""
+    now = dt.datetime.now(dt.UTC)
+    return tuple(d.message() for d in window_denials(loaded, [c.resource for c in plan.changes], now))
 
 
 async def _heal(session: Session, plan: AccountPlan) -> Heal:

@@ -33,7 +33,11 @@ GITHUB_SECRET_ENV = "RECONCILER_GITHUB_WEBHOOK_SECRET"
 TOKEN_HEADER = "x-reconciler-token"
 SIGNATURE_HEADER = "x-hub-signature-256"
 MAX_VENDOR_BODY = 1 << 20  # 1 MiB: "something changed" needs no more
-MAX_GITHUB_BODY = 25 << 20  # GitHub caps its payloads at 25 MB
+# A push event is a few KiB; GitHub's own cap (25 MB) would let 16 unauthenticated bodies hold 400 MB
+# before their signatures are checked. The declared length is refused before any byte is read.
+MAX_GITHUB_BODY = 1 << 20
+DELIVERY_HEADER = "x-github-delivery"
+REMEMBERED_DELIVERIES = 4096  # bounded: the oldest ids are forgotten first
 
 
 class BodyTooLarge(Exception):
@@ -100,3 +104,24 @@ async def read_bounded(request: Request, limit: int) -> bytes:
             raise BodyTooLarge
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+class Deliveries:
+    """The ``X-GitHub-Delivery`` ids already accepted, so a captured signed push cannot be replayed
+    (the signature covers the body only). Bounded: the oldest are forgotten past ``limit``."""
+
+    def __init__(self, limit: int = REMEMBERED_DELIVERIES) -> None:
+        self.limit = limit
+        self._seen: dict[str, None] = {}  # insertion-ordered: the first key is the oldest
+
+    def first_time(self, delivery: str) -> bool:
+        """Whether ``delivery`` is new (and remember it)."""
+        if delivery in self._seen:
+            return False
+        self._seen[delivery] = None
+        if len(self._seen) > self.limit:
+            del self._seen[next(iter(self._seen))]
+        return True
+
+    def __len__(self) -> int:
+        return len(self._seen)

@@ -281,6 +281,8 @@ def _log(status: AccountStatus, result: CheckResult) -> None:
         logger.info(
             f"check {where}: {pending} pending change(s), {requests} request(s), {result.duration * 1000:.0f} ms"
         )
+    if result.held:
+        logger.info(redact(f"self-heal {where} waits for a sync window: {result.held[0]}"))
     if result.heal is not None:
         heal = result.heal
         logger.info(

@@ -15,10 +15,12 @@ from starlette.routing import Route
 
 from reconciler.providers import registry
 from reconciler.watch.hooks import (
+    DELIVERY_HEADER,
     MAX_GITHUB_BODY,
     MAX_VENDOR_BODY,
     SIGNATURE_HEADER,
     BodyTooLarge,
+    Deliveries,
     HookSecrets,
     read_bounded,
     signature_ok,
@@ -42,6 +44,7 @@ class Routes:
 
     def __init__(self, watcher: Watcher, metrics: WatchMetrics, secrets: HookSecrets) -> None:
         self.watcher, self.metrics, self.secrets = watcher, metrics, secrets
+        self.deliveries = Deliveries()
 
     async def page(self, _request: Request) -> Response:
         """``/``: the status page."""
@@ -85,6 +88,10 @@ class Routes:
         if not signature_ok(body, request.headers.get(SIGNATURE_HEADER), self.secrets.github):
             return _refused(GITHUB)
         event = request.headers.get("x-github-event", "")
+        delivery = request.headers.get(DELIVERY_HEADER, "")
+        if event == "push" and not (delivery and self.deliveries.first_time(delivery)):
+            logger.warning("webhook github refused: a replayed or missing X-GitHub-Delivery")
+            return JSONResponse({"error": "this delivery was already received"}, status_code=409)
         if event == "ping":
             return JSONResponse({"ok": True})
         if event != "push":

@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from e2e_support import Result, run_cli
 
 from reconciler.core.shards import AccountFile, shard
+from tests.support.e2e import Result, run_cli
 
 TAP = "version: 1\nprovider: taplytics\nproject:\n  name: {name}\n  api_token: ${{{token}}}\n"
 ABT = "version: 1\nprovider: abtasty\naccount:\n  id: {id}\n"

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_support import CANARY_SECRET, CLIENT_ID, mutations, sandbox_server, write_config
 
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CANARY_SECRET, CLIENT_ID, mutations, sandbox_server, write_config
 
 CORE = "/api/core/accounts/41902"
 INTERFACE = "/api/interface/accounts/41902"
@@ -265,7 +265,7 @@ def test_pause_fraction_refused_then_forced(big, cli, monkeypatch, tmp_path):
     config = write_config(tmp_path, body)
     result = cli("apply", str(config), "--auto-approve")
     assert result.code == 1
-    assert f"stop {len(pause)} of {len(playing)} managed playing tests" in result.err
+    assert f"stop {len(pause)} of {len(playing)} playing tests of the account" in result.err
     assert "max_pause_fraction 50.00%" in result.err and "--force" in result.err
     assert mutations(big) == []
     result = cli("apply", str(config), "--auto-approve", "--force")

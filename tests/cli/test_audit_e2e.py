@@ -8,9 +8,8 @@ import json
 import subprocess
 from pathlib import Path
 
-from e2e_support import CANARY_SECRET, CliRunner, write_config
-
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CANARY_SECRET, CliRunner, write_config
 
 # 381296 plays; 381316's stop in 2019 is before its start, so the API refuses the schedule (failed) and its
 # play is skipped; the member is added; the tag script is rebuilt (one test change succeeded).

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from e2e_support import CliRunner, mutations, write_config
-
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CliRunner, mutations, write_config
 
 
 def test_apply_in_sync_says_so_and_changes_nothing(

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from e2e_support import CANARY_SECRET, apply_then_kill, mutations, write_config
 
 from reconciler.cli import COMMANDS
+from tests.support.e2e import CANARY_SECRET, apply_then_kill, mutations, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ("PATCH", "/api/interface/accounts/41902/update_script")
@@ -120,6 +120,7 @@ def test_a_failed_rebuild_is_planned_again_until_it_succeeds(cli, sandbox, tmp_p
     assert cli("plan", str(config), "--detailed-exitcode").code == 0
 
 
+@pytest.mark.slow
 def test_a_kill_between_the_test_changes_and_the_rebuild_is_planned_again(cli, sandbox, tmp_path):
     config = write_config(tmp_path, ONE_TEST)
     # The rebuild keeps failing (503, retried), the test change is done: SIGKILL lands between the two, as

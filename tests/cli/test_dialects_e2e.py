@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import CliRunner, generated, mutations, run_cli, server_env, write_config
-from taplytics_support import write_taplytics
 
 from reconciler.sandbox.dialects import DIALECTS
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CliRunner, generated, mutations, run_cli, server_env, write_config
+from tests.support.taplytics import write_taplytics
 
 CORE = "/api/core/accounts/41902"
 TESTS = "/api/interface/accounts/41902/tests"
@@ -54,7 +54,7 @@ ABTASTY_EXPECTED = [
     ("DELETE", f"{MEMBERS}/{ZOE}"),
     ("PATCH", "/api/interface/accounts/41902/update_script"),
 ]
-USERS = [
+USERS: list[dict[str, Any]] = [
     {"user_id": "qa-002", "name": "QA Two", "custom_data": {"cohort": "qa"}},
     {"user_id": "user-010", "email": "ten@example.com"},  # on the last page at 10 a page
     {"user_id": "brand-new", "name": "Brand New", "custom_data": {"plan": "pro"}},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import time
 
-from e2e_support import write_config
+from tests.support.e2e import write_config
 
 ONE_TEST = "tests:\n  - id: 381296\n    state: play\n"
 

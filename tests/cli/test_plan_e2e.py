@@ -18,11 +18,11 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from e2e_support import CANARY_SECRET, CLIENT_ID, mutations, sandbox_server
-from e2e_support import write_config as write
 
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CANARY_SECRET, CLIENT_ID, mutations, sandbox_server
+from tests.support.e2e import write_config as write
 
 TOKEN_RE = re.compile(r"(?<![0-9a-f])[0-9a-f]{48}(?![0-9a-f])")  # the sandbox issues secrets.token_hex(24)
 
@@ -237,7 +237,12 @@ def test_few_tests_of_many_pages_are_read_one_by_one(cli, server, tmp_path):
         result = cli("plan", str(path), **at(srv))
         assert plan_lines(result.out)[1] == '~ test 381296 "Public API Test": state pause -> play (prod)'
         gets = [r for r in srv.requests() if r["method"] == "GET"]
-        assert listing(srv, "/tests") == [1, 1]  # page 1, then the name filter's single page
+        # page 1, the name filter's single page, and the one-item count of playing tests (the pause rail's)
+        assert listing(srv, "/tests") == [1, 1, 1]
+        assert any(
+            "filter%5Bactive%5D=1" in r.get("query", "") or "filter[active]=1" in r.get("query", "")
+            for r in gets
+        )
         assert any(r["path"].endswith("/tests/381296") for r in gets)
 
 

@@ -6,7 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
-from e2e_support import run_cli
+from tests.support.e2e import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import CANARY_SECRET, mutations, write_config
 
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CANARY_SECRET, mutations, write_config
 
 CONFIG = """tests:
   - id: 381296

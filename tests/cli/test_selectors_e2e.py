@@ -13,9 +13,9 @@ from typing import Any
 
 import jsonschema
 import pytest
-from e2e_support import CliRunner, Result, generated, mutations, run_cli, server_env, write_config
 
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CliRunner, Result, generated, mutations, run_cli, server_env, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = "/api/interface/accounts/41902/tests"
@@ -173,7 +173,7 @@ def test_rails_stop_a_selector_that_would_pause_too_much(
     playing = sum(t["state"] == "play" for t in big.state()["tests"].values())
     plan = run("plan", str(config))
     assert plan.code == 1
-    assert f"refusing to stop {playing} of {playing} managed playing tests" in plan.out + plan.err
+    assert f"refusing to stop {playing} of {playing} playing tests of the account" in plan.out + plan.err
     big.clear_requests()
     assert run("apply", str(config), "--auto-approve").code == 1
     assert not mutations(big)

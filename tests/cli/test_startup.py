@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import click
-from e2e_support import server_env
 
 from reconciler.cli import COMMANDS, cli
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import server_env
 
 # The libraries a command must not load unless it uses them: the config's, the client's, and the rest.
 CONFIG_LIBRARIES = {"pydantic", "ruamel"}

@@ -12,10 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CANARY_SECRET, generated, mutations, run_cli, server_env, write_config
-from pty_support import CTRL_C, Terminal
 
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CANARY_SECRET, generated, mutations, run_cli, server_env, write_config
+from tests.support.terminal import CTRL_C, Terminal
+
+pytestmark = pytest.mark.slow  # a pseudo-terminal, waiting for prompts
 
 THREE_TESTS = """tests:
   - id: 381296

@@ -12,9 +12,11 @@ import pytest
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
+from reconciler.config.loaded import LoadedConfig
 from reconciler.errors import ConfigError
 from reconciler.loading import load_configs
 from reconciler.loading.schema import render_schema
+from reconciler.providers.abtasty.config import AbTastyConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").rglob("*.yaml"))
@@ -30,9 +32,15 @@ def write(tmp_path: Path, text: str, name: str = "c.yaml") -> Path:
 MINIMAL = "version: 1\nprovider: abtasty\naccount:\n  id: 41902\n"
 
 
+def abtasty(loaded: LoadedConfig) -> AbTastyConfig:
+    """The AB Tasty model ``loaded`` holds (the loader types it as the models' base)."""
+    assert isinstance(loaded.config, AbTastyConfig)
+    return loaded.config
+
+
 def test_defaults(tmp_path: Path) -> None:
     [loaded] = load_configs([write(tmp_path, MINIMAL)])
-    config = loaded.config
+    config = abtasty(loaded)
     assert config.account.credentials.client_secret == "${ABTASTY_CLIENT_SECRET}"
     assert config.account.safety.access_loss_fraction == 0.25
     assert config.memberships is None and config.tests == [] and config.script.update_after_apply
@@ -41,7 +49,7 @@ def test_defaults(tmp_path: Path) -> None:
 def test_effective_mode_defaults_to_prod(tmp_path: Path) -> None:
     text = MINIMAL + "tests:\n  - id: 1\n    state: play\n  - id: 2\n    state: pause\n"
     [loaded] = load_configs([write(tmp_path, text)])
-    assert [t.effective_mode for t in loaded.config.tests] == ["prod", None]
+    assert [t.effective_mode for t in abtasty(loaded).tests] == ["prod", None]
 
 
 def test_a_reference_outside_the_credentials_is_refused_with_or_without_env(tmp_path: Path) -> None:
@@ -57,7 +65,7 @@ def test_a_reference_outside_the_credentials_is_refused_with_or_without_env(tmp_
 
 def test_credentials_are_never_interpolated_into_the_model(tmp_path: Path) -> None:
     [run] = load_configs([write(tmp_path, MINIMAL)], env={"ABTASTY_CLIENT_ID": "client-x"})
-    assert run.config.account.credentials.client_id == "${ABTASTY_CLIENT_ID}"
+    assert abtasty(run).account.credentials.client_id == "${ABTASTY_CLIENT_ID}"
 
 
 def test_an_email_cannot_carry_a_variable(tmp_path: Path) -> None:
@@ -78,7 +86,7 @@ def test_unquoted_timestamp_is_accepted(tmp_path: Path) -> None:
         + "tests:\n  - id: 1\n    schedule:\n      start_at: 2026-12-01T09:00:00\n      timezone: UTC\n"
     )
     [loaded] = load_configs([write(tmp_path, text)])
-    schedule = loaded.config.tests[0].schedule
+    schedule = abtasty(loaded).tests[0].schedule
     assert schedule is not None and schedule.start_at == "2026-12-01T09:00:00"
 
 
@@ -131,3 +139,17 @@ def test_the_resolvers_shortcuts_give_the_stock_resolvers_tags(value: str, versi
     expected = str(stock.resolve(ScalarNode, value, (True, False)))
     assert ours.resolve(ScalarNode, value, (True, False)) == expected
     assert ours.resolve(ScalarNode, value, (True, False)) == expected  # from the memo this time
+
+
+def test_timezone_suggestions_are_remembered_and_bounded() -> None:
+    """20,000 bad timezones cost one suggestion search per distinct value, and at most a bounded number
+    (issue 24, item 12): validate spent 60 s of CPU on such a file."""
+    from reconciler.config import models
+
+    models._suggested.clear()
+    for i in range(models._SUGGESTIONS_LIMIT * 3):
+        assert models._closest_timezone(f"Bad/Zone{i}") is None or True
+    assert len(models._suggested) == models._SUGGESTIONS_LIMIT
+    assert models._closest_timezone("Europe/Pari") is None  # past the bound: no search, still refused
+    models._suggested.clear()
+    assert models._closest_timezone("Europe/Pari") == "Europe/Paris"

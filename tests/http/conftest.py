@@ -1,9 +1,10 @@
-"""Fixtures for the http tests (the fakes themselves live in http_fakes.py)."""
+"""Fixtures for the http tests (the fakes themselves live in tests/support/fake_http.py)."""
 
 from __future__ import annotations
 
 import pytest
-from http_fakes import FakeAbTasty, FakeClock, SleepRecorder
+
+from tests.support.fake_http import FakeAbTasty, FakeClock, SleepRecorder
 
 
 @pytest.fixture

@@ -7,10 +7,18 @@ import json
 
 import httpx
 import pytest
-from http_fakes import CANARY_SECRET, CLIENT_ID, TESTS_PATH, TOKEN_PATH, FakeAbTasty, FakeClock, SleepRecorder
 
 from reconciler.errors import AuthError, ServerError
 from reconciler.http import ApiClient, OAuth2ClientCredentials, RetryPolicy, TokenHeaderAuth
+from tests.support.fake_http import (
+    CANARY_SECRET,
+    CLIENT_ID,
+    TESTS_PATH,
+    TOKEN_PATH,
+    FakeAbTasty,
+    FakeClock,
+    SleepRecorder,
+)
 
 BASE = "https://api.abtasty.test"
 TOKEN_URL = "https://api2.abtasty.test" + TOKEN_PATH

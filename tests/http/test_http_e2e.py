@@ -5,7 +5,11 @@ from __future__ import annotations
 import logging
 
 import pytest
-from http_fakes import (
+
+from reconciler.errors import AuthError
+from reconciler.http import ApiClient, OAuth2ClientCredentials, RetryPolicy
+from reconciler.http.paging import pager
+from tests.support.fake_http import (
     CANARY_SECRET,
     CLIENT_ID,
     TESTS_PATH,
@@ -14,10 +18,6 @@ from http_fakes import (
     SleepRecorder,
     serve_in_thread,
 )
-
-from reconciler.errors import AuthError
-from reconciler.http import ApiClient, OAuth2ClientCredentials, RetryPolicy
-from reconciler.http.paging import pager
 
 
 async def test_real_server_paginates_retries_and_refreshes(

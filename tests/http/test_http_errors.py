@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from http_fakes import CANARY_SECRET, CLIENT_ID, TOKEN_PATH, SleepRecorder
 
 from reconciler.errors import (
     ApiError,
@@ -16,6 +15,7 @@ from reconciler.errors import (
     TransportError,
 )
 from reconciler.http import ApiClient, OAuth2ClientCredentials, RetryPolicy, check_url
+from tests.support.fake_http import CANARY_SECRET, CLIENT_ID, TOKEN_PATH, SleepRecorder
 
 
 def answering(status: int, **kwargs: object) -> tuple[httpx.MockTransport, list[httpx.Request]]:

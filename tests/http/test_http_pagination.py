@@ -6,11 +6,11 @@ import logging
 
 import httpx
 import pytest
-from http_fakes import CANARY_SECRET, CLIENT_ID, TESTS_PATH, TOKEN_PATH, FakeAbTasty
 
 from reconciler.errors import NotFoundError, ServerError, TransportError
 from reconciler.http import ApiClient, OAuth2ClientCredentials, TokenHeaderAuth, parse_link_header
 from reconciler.http.paging import pager
+from tests.support.fake_http import CANARY_SECRET, CLIENT_ID, TESTS_PATH, TOKEN_PATH, FakeAbTasty
 
 BASE = "https://api.abtasty.test"
 

@@ -11,7 +11,6 @@ from collections.abc import Callable, Coroutine
 import httpx
 import hypothesis
 import pytest
-from http_fakes import CANARY_SECRET, CLIENT_ID, TESTS_PATH, TOKEN_PATH, FakeAbTasty, SleepRecorder
 from hypothesis import strategies as st
 
 from reconciler.errors import AuthError, ReconcilerError
@@ -19,6 +18,14 @@ from reconciler.http import ApiClient, OAuth2ClientCredentials, RetryPolicy
 from reconciler.http.paging import pager
 from reconciler.redaction import MASK, RedactingFilter, Redactor, Secret, redact
 from reconciler.redaction.redactor import _PATTERNS
+from tests.support.fake_http import (
+    CANARY_SECRET,
+    CLIENT_ID,
+    TESTS_PATH,
+    TOKEN_PATH,
+    FakeAbTasty,
+    SleepRecorder,
+)
 
 BASE = "https://api.abtasty.test"
 

@@ -8,10 +8,10 @@ import re
 
 import httpx
 import pytest
-from http_fakes import SleepRecorder
 
 from reconciler.errors import ServerError
 from reconciler.http import ATTEMPT, ApiClient, RetryPolicy
+from tests.support.fake_http import SleepRecorder
 
 BASE = "https://api.test"
 Step = int | tuple[int, dict[str, str]] | Exception

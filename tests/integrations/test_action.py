@@ -11,11 +11,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from e2e_support import CANARY_SECRET, CLIENT_ID, write_config
-from fake_github import TOKEN, FakeGitHub, serve_github
+import pytest
 from ruamel.yaml import YAML
 
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CANARY_SECRET, CLIENT_ID, write_config
+from tests.support.fake_github import TOKEN, FakeGitHub, serve_github
+
+pytestmark = pytest.mark.slow  # actionlint and the action's steps
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "examples/ci/.github/workflows/reconciler.yml"

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CANARY_SECRET, CliRunner, Result, mutations, write_config
-from fake_github import TOKEN, FakeGitHub, serve_github
 
 from reconciler.render import MARKDOWN_MARKER
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CANARY_SECRET, CliRunner, Result, mutations, write_config
+from tests.support.fake_github import TOKEN, FakeGitHub, serve_github
 
 PR, HEAD, MERGE = 7, "a1b2c3d4e5f6a7b8c9d0", "f0e1d2c3b4a5968778695a4b"
 PLAY = "tests:\n  - id: 381296\n    state: play\n"

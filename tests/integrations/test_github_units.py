@@ -6,14 +6,13 @@ import asyncio
 import json
 from pathlib import Path
 
-from fake_github import TOKEN, serve_github
-
 from reconciler.cli.github import plan_comment, publish_plan
 from reconciler.core.plan import plans_digest
 from reconciler.engine import make_plan
 from reconciler.integrations.github import COMMENT_LIMIT, Actions, read_digest
 from reconciler.providers.abtasty.config import AbTastyConfig
 from reconciler.providers.abtasty.state import Existing, ExistingTest
+from tests.support.fake_github import TOKEN, serve_github
 
 
 def thousand_change_plan():  # type: ignore[no-untyped-def]

@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # builds pre-commit's hook environment
+
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = "version: 1\nprovider: abtasty\naccount:\n  id: 41902\ntests:\n  - id: 381296\n    state: play\n"
 

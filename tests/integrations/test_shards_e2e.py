@@ -10,14 +10,14 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from e2e_support import CANARY_SECRET, HEADER, CliRunner, Result, mutations
-from fake_github import TOKEN, FakeGitHub, serve_github
-from fake_gitlab import TOKEN as GL_TOKEN
-from fake_gitlab import FakeGitLab, serve_gitlab
 
 from reconciler.core.merge import read_reviewed
 from reconciler.render import MARKDOWN_MARKER
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CANARY_SECRET, HEADER, CliRunner, Result, mutations
+from tests.support.fake_github import TOKEN, FakeGitHub, serve_github
+from tests.support.fake_gitlab import TOKEN as GL_TOKEN
+from tests.support.fake_gitlab import FakeGitLab, serve_gitlab
 
 PR, HEAD, MERGE = 7, "a1b2c3d4e5f6a7b8c9d0", "f0e1d2c3b4a5968778695a4b"
 PLAY = "tests:\n  - id: 381296\n    state: play\n"

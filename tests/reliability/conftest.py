@@ -1,6 +1,6 @@
 """Helpers for the fault and crash tests of apply: a generated-seed sandbox and an in-process CLI against it.
 
-(The helpers every end-to-end test shares live in tests/e2e_support.py.)
+(The helpers every end-to-end test shares live in tests/support/e2e.py.)
 """
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from e2e_support import Result, run_cli, server_env
 
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import Result, run_cli, server_env
 
 Cli = Callable[..., Result]
 

@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import (
+
+from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import (
     apply_then_kill,
     assert_no_duplicate_member,
     big_change_config,
@@ -18,7 +20,7 @@ from e2e_support import (
     mutations,
 )
 
-from reconciler.sandbox.server import SandboxServer
+pytestmark = pytest.mark.slow  # apply under faults and kills
 
 TEST_PATH = re.compile(r"/tests/(\d+)(?:/|$)")
 MEMBER_PATH = re.compile(r"/membership/(\d+)$")

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CANARY_SECRET, CLIENT_ID, HEADER, Result, run_cli, sandbox_server, server_env
 
 from reconciler import __version__
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CANARY_SECRET, CLIENT_ID, HEADER, Result, run_cli, sandbox_server, server_env
 
 CONFIG_TESTS = Path(__file__).parent.parent / "config"
 BAD = sorted((CONFIG_TESTS / "bad").glob("*.yaml"))

@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CANARY_SECRET, HEADER, Result, canary_sandbox, run_cli, server_env
 
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CANARY_SECRET, HEADER, Result, canary_sandbox, run_cli, server_env
+
+pytestmark = pytest.mark.slow  # whole runs of every command
 
 TAPLYTICS_CANARY = "canary-api-token-77c2e0b9a4"
 CREDENTIALS = (

@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import (
+
+from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import (
     Result,
     apply_then_kill,
     assert_no_duplicate_member,
@@ -31,8 +33,6 @@ from e2e_support import (
     server_env,
     write_config,
 )
-
-from reconciler.sandbox.server import SandboxServer
 
 pytestmark = pytest.mark.soak
 Cli = Callable[..., Result]

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CANARY_SECRET, CLIENT_ID, HEADER, run_cli
+
+from tests.support.e2e import CANARY_SECRET, CLIENT_ID, HEADER, run_cli
 
 CREDENTIALS = (
     "  credentials:\n    client_id: ${ABTASTY_CLIENT_ID}\n    client_secret: ${ABTASTY_CLIENT_SECRET}\n"

@@ -1,38 +1,5 @@
 """Fixtures: a real sandbox over HTTP on 127.0.0.1 (uvicorn in a thread) and clients holding a token."""
 
-from __future__ import annotations
+from tests.support.sandbox_fixtures import api, reader, server, shared_server
 
-from collections.abc import Iterator
-
-import httpx
-import pytest
-from e2e_support import sandbox_server
-from sandbox_helpers import CLIENT_ID, CLIENT_SECRET, authed
-
-from reconciler.sandbox.server import SandboxServer
-
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[SandboxServer]:
-    """One demo sandbox per module, for tests that only read."""
-    with sandbox_server(seed="demo", client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def reader(shared_server: SandboxServer) -> Iterator[httpx.Client]:
-    with authed(shared_server) as client:
-        yield client
-
-
-@pytest.fixture
-def server() -> Iterator[SandboxServer]:
-    """A fresh demo sandbox for tests that mutate."""
-    with sandbox_server(seed="demo", client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as server:
-        yield server
-
-
-@pytest.fixture
-def api(server: SandboxServer) -> Iterator[httpx.Client]:
-    with authed(server) as client:
-        yield client
+__all__ = ["api", "reader", "server", "shared_server"]

@@ -7,10 +7,10 @@ import time
 
 import httpx
 import pytest
-from sandbox_helpers import CORE, INTERFACE
 
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.server import SandboxServer
+from tests.support.sandbox import CORE, INTERFACE
 
 
 def _elapsed(api: httpx.Client, path: str) -> float:

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sandbox_helpers import CLIENT_ID, CLIENT_SECRET, CORE, INTERFACE, authed
 
 from reconciler.sandbox.pages import PageCache
 from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from tests.support.sandbox import CLIENT_ID, CLIENT_SECRET, CORE, INTERFACE, authed
 
 SEED = "generated:tests=300,members=40"
 PAGES = [
@@ -101,7 +101,7 @@ def test_the_cache_keeps_at_most_max_bodies() -> None:
 
     cache, store = PageCache(), Store(initial_state("demo"))
     for n in range(MAX_BODIES + 50):
-        assert cache.body(store, f"/tests?x={n}", lambda n=n: {"n": n}) == f'{{"n":{n}}}'.encode()
+        assert cache.body(store, f"/tests?x={n}", lambda n=n: {"n": n}) == f'{{"n":{n}}}'.encode()  # type: ignore[misc]
     assert cache.misses == MAX_BODIES + 50
     assert cache.body(store, "/tests?x=0", lambda: {"n": 0}) == b'{"n":0}' and cache.hits == 1
     assert cache.body(store, f"/tests?x={MAX_BODIES + 1}", lambda: {"n": -1}) == b'{"n":-1}'  # not kept

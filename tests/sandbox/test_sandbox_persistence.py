@@ -15,11 +15,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sandbox_helpers import CLIENT_ID, CLIENT_SECRET, CORE, INTERFACE, authed
 
 from reconciler.errors import ReconcilerError
 from reconciler.sandbox.server import SandboxServer, serve_in_thread
 from reconciler.sandbox.store import SandboxStateError, load_state
+from tests.support.sandbox import CLIENT_ID, CLIENT_SECRET, CORE, INTERFACE, authed
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 
 import httpx
-from sandbox_helpers import CLIENT_ID, CLIENT_SECRET, CORE, INTERFACE, token_for
 
 from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.server import serve_in_thread
+from tests.support.sandbox import CLIENT_ID, CLIENT_SECRET, CORE, INTERFACE, token_for
 
 BIG = "generated:tests=10000,members=2000"
 

@@ -64,7 +64,7 @@ async def list_items(request: Request) -> JSONResponse:
 async def add_item(request: Request) -> JSONResponse:
     body = await json_object(request)
     toy = _toy(request)
-    item = {"id": max(toy.items, default=0) + 1, "name": str(body["name"])}
+    item: dict[str, Any] = {"id": max(toy.items, default=0) + 1, "name": str(body["name"])}
     toy.items[item["id"]] = item
     toy.touch(item["id"])
     await persist(sandbox_of(request))

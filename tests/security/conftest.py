@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CANARY_SECRET
+
+from tests.support.e2e import CANARY_SECRET
 
 SERVER_DIR = "server"  # a hostile server's own files (its state may hold the canary on purpose)
 

@@ -16,11 +16,11 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from e2e_support import run_cli
 
 from reconciler.config.yaml import MAX_FILE_BYTES, Document, load_document, parse_document
 from reconciler.config.yaml_build import MAX_ALIAS_NODES, MAX_DEPTH, MAX_INT_DIGITS
 from reconciler.errors import ConfigIssue
+from tests.support.e2e import run_cli
 
 HEADER = "version: 1\nprovider: abtasty\n"
 NO_HANG_SECONDS = 10  # generous: each case takes well under a second on a laptop

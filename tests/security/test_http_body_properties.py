@@ -15,6 +15,7 @@ import tempfile
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
@@ -23,6 +24,8 @@ from reconciler.errors import ServerError, TransportError
 from reconciler.http import ApiClient, Route, field, optional_field
 from reconciler.http.bodies import HalPage, parse_hal, parse_link_items
 from reconciler.http.paging import pager
+
+pytestmark = pytest.mark.slow  # property tests, many examples each
 
 # Hypothesis keeps an example database and a constants cache in ./.hypothesis by default: not in the work
 # tree (no .gitignore entry needed), and without the database every run starts fresh.

@@ -1,6 +1,6 @@
 """Bounded work, whatever the server says (issue 13, item 4).
 
-Each case is a hostile server: a real one on 127.0.0.1 (raw sockets, tests/security/hostile_http.py) where
+Each case is a hostile server: a real one on 127.0.0.1 (raw sockets, tests/support/hostile_http.py) where
 timing or bytes on the wire matter, an ``httpx.MockTransport`` where only the answer's content does. Each
 asserts the error's type and message and, where it matters, how many requests were sent. Times are only
 ever bounded from above, generously, to prove nothing hangs.
@@ -17,18 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-from e2e_support import CANARY_SECRET, CLIENT_ID, CliRunner, Result, run_cli, write_config
-from hostile_http import (
-    TOKEN_PATH,
-    Answer,
-    HostileServer,
-    Request,
-    gzip_bomb,
-    hostile,
-    hostile_in_thread,
-    json_answer,
-    token_answer,
-)
 
 from reconciler.errors import (
     DeadlineError,
@@ -40,6 +28,18 @@ from reconciler.http import ApiClient, OAuth2ClientCredentials, RetryPolicy
 from reconciler.http.limits import DEFAULT_DEADLINE, Limits
 from reconciler.http.paging import pager
 from reconciler.redaction import register_secret
+from tests.support.e2e import CANARY_SECRET, CLIENT_ID, CliRunner, Result, run_cli, write_config
+from tests.support.hostile_http import (
+    TOKEN_PATH,
+    Answer,
+    HostileServer,
+    Request,
+    gzip_bomb,
+    hostile,
+    hostile_in_thread,
+    json_answer,
+    token_answer,
+)
 
 CANARY = "canary-bounds-7d1e0f9a3c"
 register_secret(CANARY)

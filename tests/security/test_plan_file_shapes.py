@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import CliRunner, mutations, write_config
 
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CliRunner, mutations, write_config
 
 Edit = Callable[[dict[str, Any]], None]
 

@@ -9,11 +9,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import Result, generated, mutations, run_cli, server_env, write_config
 
 from reconciler.engine import lock_key
 from reconciler.lock import account_lock
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import Result, generated, mutations, run_cli, server_env, write_config
 
 Cli = Callable[..., Result]
 SEED = "generated:tests=40,members=20"
@@ -64,7 +64,9 @@ def test_stopping_playing_tests_by_any_means_counts_towards_max_pause_fraction(
     before = big.state()
     result = run("apply", str(config), "--auto-approve")
     assert result.code == 1, result.all
-    assert f"of {len(playing)} managed playing tests" in result.err and "max_pause_fraction" in result.err
+    assert (
+        f"of {len(playing)} playing tests of the account" in result.err and "max_pause_fraction" in result.err
+    )
     assert mutations(big) == [] and big.state() == before
 
 

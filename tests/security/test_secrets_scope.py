@@ -7,17 +7,18 @@ secret appears on stdout or stderr; the conftest greps every file the test left)
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SERVER_DIR
-from e2e_support import CANARY_SECRET, CLIENT_ID, CliRunner, sandbox_server, write_config
 
 from reconciler.http.errormap import server_message
 from reconciler.redaction import redact, register_secret
 from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.server import SandboxServer
+from tests.security.conftest import SERVER_DIR
+from tests.support.e2e import CANARY_SECRET, CLIENT_ID, CliRunner, sandbox_server, write_config
 
 
 @pytest.mark.parametrize(
@@ -56,7 +57,7 @@ def test_credentials_still_take_variables(cli: CliRunner, sandbox: SandboxServer
 
 
 @pytest.fixture
-def echoing_server(tmp_path: Path) -> SandboxServer:
+def echoing_server(tmp_path: Path) -> Iterator[SandboxServer]:
     """A sandbox whose test 381296 is named after the canary secret (a server echoing what it was sent)."""
     state = initial_state("demo")
     state["tests"]["381296"]["name"] = f"leak {CANARY_SECRET} end"

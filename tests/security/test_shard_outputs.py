@@ -5,21 +5,18 @@ test's name; nothing of it may come out (``run_cli`` greps stdout and stderr, th
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SERVER_DIR
-from e2e_support import CANARY_SECRET, CLIENT_ID, CliRunner, sandbox_server, write_config
 
 from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.server import SandboxServer
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integrations"))
-from fake_github import TOKEN, serve_github
-from fake_gitlab import TOKEN as GL_TOKEN
-from fake_gitlab import serve_gitlab
+from tests.security.conftest import SERVER_DIR
+from tests.support.e2e import CANARY_SECRET, CLIENT_ID, CliRunner, sandbox_server, write_config
+from tests.support.fake_github import TOKEN, serve_github
+from tests.support.fake_gitlab import TOKEN as GL_TOKEN
+from tests.support.fake_gitlab import serve_gitlab
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-from e2e_support import CliRunner, write_config
 
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CliRunner, write_config
 
 PAUSE = "tests:\n  - id: 381296\n    state: pause\n"
 

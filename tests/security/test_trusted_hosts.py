@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import get_args
 
 import pytest
-from e2e_support import CliRunner, write_config
 from pydantic import BaseModel
 
 from reconciler.providers import registry
 from reconciler.providers.trust import url_paths
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CliRunner, write_config
 
 PAUSE = "tests:\n  - id: 381296\n    state: pause\n"
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import canary_sandbox
-from watch_support import TAPLYTICS_CANARY
 
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import canary_sandbox
+from tests.support.watch import TAPLYTICS_CANARY
 
 
 @pytest.fixture

@@ -10,9 +10,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from watch_support import abtasty_config, change_user, sandbox_env, taplytics_config, wait_for, watching
 
 from reconciler.sandbox.server import SandboxServer
+from tests.support.watch import abtasty_config, change_user, sandbox_env, taplytics_config, wait_for, watching
+
+pytestmark = pytest.mark.slow  # a headless browser
 
 HOW_TO_GET_CHROMIUM = "install Debian's package (sudo apt-get update && sudo apt-get install chromium)"
 HOSTILE = '<img src=x onerror="document.title=1"><b id="injected">x</b>'

@@ -6,14 +6,14 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_support import CliRunner
-from watch_support import taplytics_config
 
 from reconciler.watch.checks import CheckSettings
 from reconciler.watch.metrics import WatchMetrics
 from reconciler.watch.notify import Notifier
 from reconciler.watch.reload import ConfigSource
 from reconciler.watch.scheduler import Watcher
+from tests.support.e2e import CliRunner
+from tests.support.watch import taplytics_config
 
 
 def test_off_loopback_requires_both_webhook_secrets(

@@ -11,7 +11,10 @@ import signal
 import time
 from pathlib import Path
 
-from watch_support import (
+import pytest
+
+from reconciler.sandbox.server import SandboxServer
+from tests.support.watch import (
     WEBHOOK_SECRET,
     Receiver,
     abtasty_config,
@@ -23,7 +26,7 @@ from watch_support import (
     watching,
 )
 
-from reconciler.sandbox.server import SandboxServer
+pytestmark = pytest.mark.slow  # watch in its own process, waiting for intervals
 
 TAP = {"provider": "taplytics", "account": "my-app"}
 PENDING = "reconciler_pending_changes"
@@ -211,7 +214,7 @@ def test_configs_are_reread_and_a_bad_edit_keeps_the_last_good(
 
 
 def test_github_push_rereads_and_checks(tap_sandbox: SandboxServer, tmp_path: Path) -> None:
-    from watch_support import GITHUB_SECRET, github_signature
+    from tests.support.watch import GITHUB_SECRET, github_signature
 
     taplytics_config(tmp_path)
     env = {**_env(tap_sandbox), "RECONCILER_GITHUB_WEBHOOK_SECRET": GITHUB_SECRET}
@@ -224,7 +227,11 @@ def test_github_push_rereads_and_checks(tap_sandbox: SandboxServer, tmp_path: Pa
             headers={"x-github-event": "ping", "x-hub-signature-256": github_signature(body)},
         )
         assert ping.status_code == 200
-        headers = {"x-github-event": "push", "x-hub-signature-256": github_signature(body)}
+        headers = {
+            "x-github-event": "push",
+            "x-hub-signature-256": github_signature(body),
+            "x-github-delivery": "d-1",
+        }
         assert watch.post("/hooks/github", content=body, headers=headers).status_code == 202
         wait_for(
             lambda: watch.value(CHECKS, outcome="success", **TAP) == 2, 10, "the check the push triggered"
@@ -232,7 +239,7 @@ def test_github_push_rereads_and_checks(tap_sandbox: SandboxServer, tmp_path: Pa
 
 
 def test_sigint_finishes_and_exits_zero(tap_sandbox: SandboxServer, tmp_path: Path) -> None:
-    from watch_support import Watch
+    from tests.support.watch import Watch
 
     taplytics_config(tmp_path)
     watch = Watch(
@@ -262,7 +269,7 @@ def test_a_webhook_url_can_name_its_project(tap_sandbox: SandboxServer, tmp_path
 
 
 def test_self_heal_never_forces_a_rail(tap_sandbox: SandboxServer, tmp_path: Path) -> None:
-    from e2e_support import mutations
+    from tests.support.e2e import mutations
 
     (tmp_path / "shop.yaml").write_text(
         "version: 1\nprovider: abtasty\naccount:\n  id: 41902\nmemberships:\n  prune: true\n  members:\n"

@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from watch_support import (
+import pytest
+
+from reconciler.sandbox.server import SandboxServer
+from tests.support.watch import (
     CANARIES,
     GITHUB_SECRET,
     TAPLYTICS_CANARY,
@@ -21,7 +24,7 @@ from watch_support import (
     watching,
 )
 
-from reconciler.sandbox.server import SandboxServer
+pytestmark = pytest.mark.slow  # watch in its own process
 
 TAP = {"provider": "taplytics", "account": "my-app"}
 
@@ -58,7 +61,11 @@ def test_no_secret_in_any_output(tap_sandbox: SandboxServer, tmp_path: Path) -> 
         assert watch.post(f"/hooks/taplytics?token={WEBHOOK_SECRET}", json={}).status_code == 202
         assert watch.post("/hooks/taplytics?token=" + WEBHOOK_SECRET[:-1], json={}).status_code == 401
         body = b'{"ref": "refs/heads/main"}'
-        signed = {"x-github-event": "push", "x-hub-signature-256": github_signature(body)}
+        signed = {
+            "x-github-event": "push",
+            "x-hub-signature-256": github_signature(body),
+            "x-github-delivery": "d-1",
+        }
         assert watch.post("/hooks/github", content=body, headers=signed).status_code == 202
         surfaces = {
             "/metrics": watch.get("/metrics").text,

@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from watch_support import Watch, abtasty_config, sandbox_env, taplytics_config, wait_for, watching
 
 from reconciler.sandbox.server import SandboxServer
+from tests.support.watch import Watch, abtasty_config, sandbox_env, taplytics_config, wait_for, watching
+
+pytestmark = pytest.mark.slow  # many watch checks in a row
 
 CHECKS = "reconciler_checks_total"
 WARM_UP = 100  # checks before the baseline: imports, caches and connection pools are settled by then

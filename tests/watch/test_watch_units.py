@@ -15,7 +15,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
-from watch_support import Receiver, github_signature, register_webhook, wait_for
 
 from reconciler.core.changes import Change
 from reconciler.core.plan import AccountPlan
@@ -33,6 +32,7 @@ from reconciler.watch.metrics import WatchMetrics
 from reconciler.watch.notify import Notifier, Target
 from reconciler.watch.reload import ConfigSource
 from reconciler.watch.scheduler import MAX_BACKOFF_S, Watcher
+from tests.support.watch import Receiver, github_signature, register_webhook, wait_for
 
 
 @pytest.mark.parametrize(
@@ -78,7 +78,8 @@ async def test_shared_token_places() -> None:
             await client.post("/h?token=shared-secret-567"),
             await client.post("/h", headers={"authorization": "Basic shared-secret-5678"}),
             await client.post(
-                "/h", headers={"x-reconciler-token": "shared-secret-5678\u00e9".encode("latin-1")}
+                "/h",
+                headers={"x-reconciler-token": "shared-secret-5678\u00e9".encode("latin-1")},  # type: ignore[arg-type]
             ),
         ]
     assert [r.text for r in ok] == ["True"] * 3

@@ -164,7 +164,7 @@ class AccountApi:
         membership list. Selectors that disagree on a test are refused here, with their lines."""
         config = self.config
         members_task = self._fetch_members() if config.memberships is not None else _none()
-        tests, (chosen, matches), members = await asyncio.gather(
+        (tests, playing), (chosen, matches), members = await asyncio.gather(
             self._fetch_tests(), self._fetch_selected(), members_task
         )
         by_id, names = self._resolve([*tests, *chosen])
@@ -174,6 +174,7 @@ class AccountApi:
             names=names,
             matches=matches,
             members=None if members is None else {m.email.lower(): m for m in members},
+            playing=playing,
         )
         self._refuse_conflicts(existing)
         return existing
@@ -218,10 +219,12 @@ class AccountApi:
         """The indices of the ``id`` / ``name`` entries (selectors are read by ``_fetch_selected``)."""
         return [i for i, entry in enumerate(self.config.tests) if entry.select is None]
 
-    async def _fetch_tests(self) -> list[ExistingTest]:
+    async def _fetch_tests(self) -> tuple[list[ExistingTest], int | None]:
+        """The listed tests, and how many tests of the account play in production (the pause rail's
+        denominator: the account's, not the config's, so no entry of the config can dilute it)."""
         entries = self._own_entries()
         if not entries:
-            return []
+            return [], None
         path = f"{self.core}/tests"
         # A few managed tests are read one by one at once, beside page 1, rather than after it: in a large
         # account that saves the round trip page 1 costs. When page 1 shows the pages are the cheaper way
@@ -238,12 +241,20 @@ class AccountApi:
         items = first.page.items
         pages = first.page.pages  # None: the server did not say, so the links are followed
         if pages is not None and pages > 1 and len(entries) < pages - 1:
-            return [*(parse_test(i, path) for i in items), *await (each or self._fetch_each())]
+            # Only page 1 is read: one more read, of one item, counts the playing tests.
+            found, playing = await asyncio.gather(each or self._fetch_each(), self._count_playing())
+            return [*(parse_test(i, path) for i in items), *found], playing
         if each is not None:
             enough.set()
             await asyncio.gather(each, return_exceptions=True)  # its answers (or errors) are not needed
         items = [*items, *await pager(self.client).hal_rest(path, None, first)]
-        return [parse_test(i, path) for i in items]
+        every = [parse_test(i, path) for i in items]
+        return every, sum(t.state == "play" and not t.preprod for t in every)
+
+    async def _count_playing(self) -> int | None:
+        """The account's playing tests, from the ``total`` of a one-item page filtered on ``active``."""
+        first = await pager(self.client).hal_first(f"{self.core}/tests", {"filter[active]": 1}, per_page=1)
+        return first.page.total
 
     async def _fetch_each(self, enough: asyncio.Event | None = None) -> list[ExistingTest]:
         """One GET per managed test (by id, or the name filter for names), ``parallelism`` workers at a

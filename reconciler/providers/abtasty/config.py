@@ -22,6 +22,7 @@ from reconciler.config.models import (
     has_reference,
     located,
 )
+from reconciler.config.windows import SyncWindow, windows_field
 
 DEFAULT_ACCESS_LOSS_FRACTION = 0.25
 State = Literal["play", "pause"]
@@ -72,7 +73,13 @@ class Safety(StrictModel):
     max_pause_fraction: Fraction = Field(
         0.5,
         description="Refuse to stop (pause, move to preprod, schedule to an end) more than this fraction of "
-        "the managed playing tests (once >= 10 play).",
+        "the account's playing tests (once >= 10 play).",
+    )
+    max_pause_count: int | None = Field(
+        None,
+        ge=0,
+        description="Refuse to stop more than this many playing tests in one plan, whatever the fraction "
+        "(--force overrides). Default: no count cap.",
     )
     min_admins: int = Field(1, ge=0, description="Refuse any plan that leaves fewer admins than this.")
 
@@ -260,3 +267,4 @@ class AbTastyConfig(StrictModel):
     tests: list[Test] = Field(default_factory=list, description="Tests not listed are never touched.")
     memberships: Memberships | None = Field(None, description="Omitted = memberships not managed.")
     script: Script = Field(default_factory=Script)
+    sync_windows: list[SyncWindow] = windows_field()

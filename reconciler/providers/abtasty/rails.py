@@ -82,19 +82,25 @@ def check_safety(config: AbTastyConfig, existing: Existing, changes: Sequence[Ch
         )
     # Tests a selector matched are managed like listed ones: a freeze by folder counts against the rail.
     managed = managed_ids(config, existing)
-    playing = [i for i in managed if existing.tests[i].state == "play"]
-    if len(playing) >= MIN_PLAYING_FOR_PAUSE_RAIL:
-        stopped = {c.key for c in changes if stops(c, existing)}  # a test paused and rescheduled is one
+    managed_playing = sum(
+        existing.tests[i].state == "play" and not existing.tests[i].preprod for i in managed
+    )
+    # The account's playing tests, not the config's: a no-op entry (a selector that plays what plays) must
+    # not turn a freeze of 12 of 12 into 12 of 50. The count is never below what the config itself sees.
+    playing = max(existing.playing or 0, managed_playing)
+    stopped = {c.key for c in changes if stops(c, existing)}  # a test paused and rescheduled is one
+    if playing >= MIN_PLAYING_FOR_PAUSE_RAIL:
         found.append(
             fraction_rule(
                 "max_pause_fraction",
                 "stop",
                 len(stopped),
-                len(playing),
+                playing,
                 safety.max_pause_fraction,
-                "managed playing tests (paused, moved to preprod or scheduled out)",
+                "playing tests of the account (paused, moved to preprod or scheduled out)",
             )
         )
+    found.append(_pause_count_rule(len(stopped), safety.max_pause_count))
     found.append(_admin_rule(existing, changes, safety.min_admins))
     return [v for v in found if v is not None]
 
@@ -106,8 +112,20 @@ def settings(config: AbTastyConfig) -> list[Setting]:
         ("max_access_loss_fraction", DEFAULT_ACCESS_LOSS_FRACTION, safety.access_loss_fraction),
         ("max_pause_fraction", defaults.max_pause_fraction, safety.max_pause_fraction),
         ("min_admins", defaults.min_admins, safety.min_admins),
+        ("max_pause_count", defaults.max_pause_count, safety.max_pause_count),
     )
     return [Setting(f"safety {name}", default, value) for name, default, value in pairs if value != default]
+
+
+def _pause_count_rule(stopped: int, cap: int | None) -> Violation | None:
+    """The absolute cap: however many tests play, stopping more than ``max_pause_count`` needs --force."""
+    if cap is None or stopped <= cap:
+        return None
+    message = (
+        f"refusing to stop {stopped} playing tests: max_pause_count is {cap}. Split the change, raise "
+        "safety.max_pause_count, or run again with --force"
+    )
+    return Violation("max_pause_count", message, forceable=True)
 
 
 def _admin_rule(existing: Existing, changes: Sequence[Change], minimum: int) -> Violation | None:

@@ -57,6 +57,8 @@ class Existing:
     # When it was read (epoch seconds; 0 = unknown): the rails' "now", so they stay pure and a schedule
     # that ends before it counts as stopping the test.
     fetched_at: int = 0
+    # How many tests of the whole account play in production (None: unknown): the pause rail's denominator.
+    playing: int | None = None
 
     def fingerprint(self, resource: str) -> str:
         """A digest of one resource's existing state (``ABSENT`` when it does not exist)."""

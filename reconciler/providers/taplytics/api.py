@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
@@ -129,7 +128,8 @@ class ProjectApi:
         total = first.body.get("numEntities") if isinstance(first.body, dict) else None
         if first.next_url is None or not is_int(total) or not first.items:
             return False  # no next page, or no way to know how many: follow the links
-        pages_left = math.ceil(max(total - len(first.items), 0) / len(first.items))
+        # Integer arithmetic: a numEntities past 10**308 cannot overflow a float here.
+        pages_left = -(-max(total - len(first.items), 0) // len(first.items))
         # Equal counts favour reading each: those requests run concurrently, pages one after another.
         return len(self._missing(found)) <= pages_left
 

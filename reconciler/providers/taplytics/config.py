@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from reconciler.config.models import Email, StrictModel, Text, Url, check_plain_email, located
+from reconciler.config.windows import SyncWindow, windows_field
 
 
 def _user_id_is_text(value: Any) -> Any:
@@ -102,3 +103,4 @@ class TaplyticsConfig(StrictModel):
     provider: Literal["taplytics"]
     project: Project
     users: list[User] = Field(default_factory=list, description="Users not listed are never touched.")
+    sync_windows: list[SyncWindow] = windows_field()

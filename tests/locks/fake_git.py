@@ -1,0 +1,110 @@
+"""GitHub's git database endpoints for the fake (https://docs.github.com/en/rest/git): trees and commits
+(created, read), refs (create answers 422 when the ref exists; update without ``force`` only on a
+fast-forward, else 422; get, delete, matching-refs). The state lives beside the fake's own."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from fake_github import TOKEN, FakeGitHub
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+
+@dataclass
+class GitState:
+    commits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refs: dict[str, str] = field(default_factory=dict)
+    down: bool = False  # every git request answers 503
+    counter: itertools.count[int] = field(default_factory=itertools.count)
+
+    def sha(self, data: Any) -> str:
+        return hashlib.sha1(f"{next(self.counter)}{json.dumps(data)}".encode()).hexdigest()
+
+    def ancestors(self, sha: str) -> set[str]:
+        seen, todo = set(), [sha]
+        while todo:
+            current = todo.pop()
+            if current not in seen:
+                seen.add(current)
+                todo += self.commits.get(current, {}).get("parents", [])
+        return seen
+
+
+def git_routes(gh: FakeGitHub, git: GitState) -> list[Route]:
+    def denied(request: Request) -> Response | None:
+        gh.requests.append((request.method, request.url.path))
+        if request.headers.get("authorization") != f"Bearer {TOKEN}":
+            return JSONResponse({"message": "Bad credentials"}, status_code=401)
+        if git.down:
+            return JSONResponse({"message": "Service Unavailable"}, status_code=503)
+        return None
+
+    def ref_json(name: str) -> dict[str, Any]:
+        return {"ref": name, "object": {"sha": git.refs[name], "type": "commit"}}
+
+    async def trees(request: Request) -> Response:
+        if (no := denied(request)) is not None:
+            return no
+        return JSONResponse({"sha": git.sha(await request.json())}, status_code=201)
+
+    async def commits(request: Request) -> Response:
+        if (no := denied(request)) is not None:
+            return no
+        data = await request.json()
+        sha = git.sha(data)
+        git.commits[sha] = {"sha": sha, "message": data["message"], "parents": list(data["parents"])}
+        return JSONResponse(git.commits[sha], status_code=201)
+
+    async def commit(request: Request) -> Response:
+        if (no := denied(request)) is not None:
+            return no
+        found = git.commits.get(request.path_params["sha"])
+        return JSONResponse(found or {"message": "Not Found"}, status_code=200 if found else 404)
+
+    async def create_ref(request: Request) -> Response:
+        if (no := denied(request)) is not None:
+            return no
+        data = await request.json()
+        if data["ref"] in git.refs:
+            return JSONResponse({"message": "Reference already exists"}, status_code=422)
+        git.refs[data["ref"]] = data["sha"]
+        return JSONResponse(ref_json(data["ref"]), status_code=201)
+
+    async def one_ref(request: Request) -> Response:
+        if (no := denied(request)) is not None:
+            return no
+        name = "refs/" + request.path_params["ref"]
+        if name not in git.refs:
+            return JSONResponse({"message": "Not Found"}, status_code=404)
+        if request.method == "DELETE":
+            del git.refs[name]
+            return Response(status_code=204)
+        if request.method == "PATCH":
+            data = await request.json()
+            if not data.get("force") and git.refs[name] not in git.ancestors(data["sha"]):
+                return JSONResponse({"message": "Update is not a fast forward"}, status_code=422)
+            git.refs[name] = data["sha"]
+        return JSONResponse(ref_json(name))
+
+    async def matching(request: Request) -> Response:
+        if (no := denied(request)) is not None:
+            return no
+        prefix = "refs/" + request.path_params["prefix"]
+        return JSONResponse([ref_json(n) for n in sorted(git.refs) if n.startswith(prefix)])
+
+    repo = "/repos/{owner}/{name}/git"
+    return [
+        Route(repo + "/trees", trees, methods=["POST"]),
+        Route(repo + "/commits", commits, methods=["POST"]),
+        Route(repo + "/commits/{sha}", commit, methods=["GET"]),
+        Route(repo + "/refs", create_ref, methods=["POST"]),
+        Route(repo + "/ref/{ref:path}", one_ref, methods=["GET"]),
+        Route(repo + "/refs/{ref:path}", one_ref, methods=["PATCH", "DELETE"]),
+        Route(repo + "/matching-refs/{prefix:path}", matching, methods=["GET"]),
+    ]
