@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CliRunner, write_config
-from fake_github import TOKEN, FakeGitHub, serve_github
+
+from tests.support.e2e import CliRunner, write_config
+from tests.support.fake_github import TOKEN, FakeGitHub, serve_github
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import re
 
 import cmarkgfm
 from cmarkgfm.cmark import Options
-from samples import RUN_URL, comment, drift_issue, expected
+
+from tests.adoption.samples import RUN_URL, comment, drift_issue, expected
 
 UNSAFE = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_GITHUB_PRE_LANG  # raw HTML kept: our tags are seen
 
@@ -53,9 +54,8 @@ def test_the_drift_issue_speaks_of_what_changed_and_both_ways_out() -> None:
 
 
 def test_a_server_name_cannot_break_out_of_the_summary() -> None:
-    from samples import shop_plan
-
     from reconciler.integrations.words import render_comment
+    from tests.adoption.samples import shop_plan
 
     plan = shop_plan()
     hostile = type(plan)(**{**plan.__dict__, "path": "</code></summary><img src=x>"})  # a file name
@@ -65,4 +65,4 @@ def test_a_server_name_cannot_break_out_of_the_summary() -> None:
 
 def test_the_samples_in_docs_are_current() -> None:
     for path, text in expected().items():
-        assert path.read_text() == text, f"{path} is stale: run python tests/firsthour/samples.py"
+        assert path.read_text() == text, f"{path} is stale: run python tests/adoption/samples.py"

@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from e2e_support import CliRunner, write_config
 
 from reconciler.errors import TransportError
 from reconciler.providers import registry
 from reconciler.providers.trust import check_url_pairs
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CliRunner, write_config
 
 PAUSE = "tests:\n  - id: 381296\n    state: pause\n"
 

@@ -1,6 +1,6 @@
 """The PR comment and the drift issue of one small, realistic plan: what docs/samples/ shows a reader.
 
-``python tests/firsthour/samples.py`` rewrites docs/samples/pr-comment.md and drift-issue.md; a test
+``python tests/adoption/samples.py`` rewrites docs/samples/pr-comment.md and drift-issue.md; a test
 fails while they differ from what the code writes, so the samples stay current.
 """
 
