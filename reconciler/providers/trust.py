@@ -80,7 +80,8 @@ def untrusted_urls(
         if not isinstance(value, str):
             continue
         host = normalize_host(urlsplit(value).hostname or "")
-        if host not in trusted:  # loopback too: a config pointing at this machine is no sandbox of --sandbox's
+        # Loopback too: a config pointing at this machine is no sandbox of --sandbox's.
+        if host not in trusted:
             found.append((loc, host))
     return found
 
