@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reconciler import __version__
+from reconciler.config.env import references
 from reconciler.config.loaded import LoadedConfig
 from reconciler.core.plan import AccountPlan
 from reconciler.core.saved import check_saved_plan, raise_if_differs, raise_if_stale
@@ -189,8 +190,6 @@ class Session:
 
 def credential_variables(loaded: LoadedConfig) -> list[str]:
     """The ``${VAR}`` names in the config's credential blocks, in order (its defaults included)."""
-    from reconciler.config.env import references
-
     names: list[str] = []
     for loc in provider_for(loaded).credential_paths:
         node: Any = loaded.config

@@ -40,6 +40,14 @@ paths=(${INPUT_PATHS:-accounts/})
 extra=(${INPUT_ARGS:-})
 set +f
 
+# Where plan.md, plan.json and the audit log go: the runner's temp directory, never the checkout, which the
+# pull request controls.
+out_dir() {
+  local out=${RECONCILER_OUT:-${RUNNER_TEMP:?RUNNER_TEMP is not set: the action writes its files there}/reconciler}
+  mkdir -p "$out"
+  printf '%s' "$out"
+}
+
 default_branch() {
   python -c 'import json, os; print(json.load(open(os.environ["GITHUB_EVENT_PATH"]))["repository"]["default_branch"])'
 }
@@ -49,8 +57,11 @@ case "${INPUT_COMMAND:-}" in
     exec reconciler validate "${paths[@]}" "${extra[@]}" ;;
   plan)
     # The comment, the job summary and the artifact (plan.md, plan.json) all come from this one run.
-    exec reconciler plan "${paths[@]}" --github-comment --format markdown --out plan.json "${extra[@]}" > plan.md ;;
+    out=$(out_dir)
+    exec reconciler plan "${paths[@]}" --github-comment --format markdown --out "$out/plan.json" "${extra[@]}" \
+      > "$out/plan.md" ;;
   apply)
+    audit="$(out_dir)/reconciler-audit.jsonl"
     if [ "${GITHUB_EVENT_NAME:-}" = workflow_dispatch ]; then
       # A maintainer's manual run applies what the default branch holds now, without the reviewed-plan
       # check: never another branch, and logged.
@@ -59,9 +70,9 @@ case "${INPUT_COMMAND:-}" in
         exit 1
       fi
       echo "::notice::manual apply by ${GITHUB_ACTOR:-someone}, without the reviewed-plan check: ${extra[*]}"
-      exec reconciler apply "${paths[@]}" --auto-approve --audit-log reconciler-audit.jsonl "${extra[@]}"
+      exec reconciler apply "${paths[@]}" --auto-approve --audit-log "$audit" "${extra[@]}"
     fi
-    exec reconciler apply "${paths[@]}" --auto-approve --github-reviewed --audit-log reconciler-audit.jsonl "${extra[@]}" ;;
+    exec reconciler apply "${paths[@]}" --auto-approve --github-reviewed --audit-log "$audit" "${extra[@]}" ;;
   drift)
     # Drift is reported in one issue (opened, updated, closed); the job itself stays green on drift, and a
     # forceable rail the drift would break is not a failure here (--force: nothing is applied).

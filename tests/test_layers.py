@@ -156,6 +156,16 @@ RULES = [
         lambda m: under(m, "reconciler.redaction"),
         lambda i: _project(i.target) and not under(i.target, "reconciler.redaction"),
     ),
+    Rule(
+        "loading (it asks the registry) sits above the providers: no provider imports it",
+        lambda m: under(m, "reconciler.providers"),
+        lambda i: under(i.target, "reconciler.loading"),
+    ),
+    Rule(
+        "paging is a layer over the http client: nothing else in http/ imports it",
+        lambda m: under(m, "reconciler.http") and not under(m, "reconciler.http.paging"),
+        lambda i: under(i.target, "reconciler.http.paging"),
+    ),
 ]
 
 
@@ -188,6 +198,16 @@ SYNTHETIC = {
         "reconciler.redaction",
         "from reconciler.errors import X\n",
         "from .secret import Secret\n",
+    ),
+    RULES[6].name: (
+        "reconciler.providers.fake.provider",
+        "def f():\n    from reconciler.loading.load import load_file\n",
+        "from reconciler.config.loaded import LoadedConfig\n",
+    ),
+    RULES[7].name: (
+        "reconciler.http.client",
+        "from reconciler.http.paging import pager\n",
+        "from reconciler.http.bodies import Route\n",
     ),
 }
 

@@ -70,7 +70,11 @@ from reconciler.render import render_text
     help="Apply a saved plan (plan -o FILE): the config files it records are used, and it is applied only "
     "if a fresh plan equals it. No question is asked: the file is the approval.",
 )
-@click.option("--force", is_flag=True, help="Override max_delete_fraction / max_pause_fraction for this run.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Override the forceable safety rails for this run (max_access_loss_fraction, max_pause_fraction; never min_admins).",
+)
 @click.option(
     "--audit-log",
     type=click.Path(dir_okay=False),

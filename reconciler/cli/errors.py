@@ -19,7 +19,6 @@ import click
 from reconciler import __version__
 from reconciler.encode import terminal
 from reconciler.errors import ConfigError, ReconcilerError
-from reconciler.redaction import redact
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -98,4 +97,8 @@ def _write_crash_log(text: str) -> Path | None:
 
 def _redact(text: str) -> str:
     """Redacted, and each line terminal-encoded: a message may quote a value with a newline or an escape."""
+    # Imported on the first error: every command imports this handler, and `--help` and `--version`, which
+    # report none, would otherwise load logging and hmac for the redactor (about 10 ms of their start-up).
+    from reconciler.redaction import redact
+
     return "\n".join(terminal.text(line) for line in redact(text).split("\n"))

@@ -33,7 +33,7 @@ from reconciler.loading import load_configs, load_document_config
 from reconciler.providers import registry
 from reconciler.providers.base import AnyProvider
 from reconciler.providers.exporter import ExportRequest
-from reconciler.providers.trust import allowed_hosts, trusted_endpoint
+from reconciler.providers.trust import allowed_hosts, environment_endpoint, trusted_endpoint
 from reconciler.yamledit.result import UpdateResult
 
 SCHEMA_FILE = Path("schema/reconciler.schema.json")
@@ -165,7 +165,7 @@ def _export(
     account = exporter.parse_account(raw_account)
     with sandbox_env(sandbox) as overlay:
         # An export has no config file yet: the credentials and URLs come from the environment.
-        endpoint = provider.default_endpoint(overlay if overlay is not None else os.environ)
+        endpoint = environment_endpoint(provider, overlay if overlay is not None else os.environ)
         exported = asyncio.run(exporter.export(endpoint, account, request, parallelism))
     for note in exported.notes:
         click.echo(f"note: {note}", err=True)

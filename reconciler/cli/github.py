@@ -18,14 +18,17 @@ from reconciler.core.plan import AccountPlan, plans_digest
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.integrations.github import (
     COMMENT_LIMIT,
+    DRIFT_LABEL,
+    DRIFT_LABEL_VARIABLE,
     DRIFT_MARKER,
     Actions,
     digest_tag,
     id_of,
     read_digest,
 )
+from reconciler.integrations.words import render_comment, render_drift
 from reconciler.redaction import redact
-from reconciler.render import MARKDOWN_MARKER, render_markdown, total
+from reconciler.render import MARKDOWN_MARKER, total
 
 _SUMMARY_LIMIT = 1_000_000  # GitHub's limit for a step summary is 1 MiB
 _ERROR_LIMIT = 20_000
@@ -47,22 +50,35 @@ def write_step_summary(text: str, env: Mapping[str, str]) -> None:
     path = env.get("GITHUB_STEP_SUMMARY")
     if path:
         with Path(path).open("a", encoding="utf-8") as handle:
-            handle.write(text[:_SUMMARY_LIMIT] + "\n")
+            handle.write(summary_text(text) + "\n")
+
+
+_CUT_NOTE = (
+    "\n\n**This summary was cut** at GitHub's 1 MiB limit: the whole plan is in this run's `plan` artifact."
+)
+
+
+def summary_text(text: str) -> str:
+    """``text`` as it fits a step summary: GitHub's limit is in bytes, and a cut one says so at its end (a
+    reviewer must not take a cut plan for the whole), after its last whole line."""
+    data = text.encode()
+    if len(data) <= _SUMMARY_LIMIT:
+        return text
+    room = _SUMMARY_LIMIT - len(_CUT_NOTE.encode())
+    kept = data[:room].decode(errors="ignore")
+    return kept[: kept.rfind("\n") + 1 or len(kept)] + _CUT_NOTE
 
 
 def plan_comment(plans: Sequence[AccountPlan], actions: Actions, env: Mapping[str, str], force: bool) -> str:
-    """The comment's body: the plan (cut to fit), what apply will refuse, the digest and the commit."""
+    """The comment's body: what merging does next, the plan (cut to fit), the digest and the commit."""
     tag = digest_tag(plans_digest(plans), actions.head_sha)
-    refused = [v for p in plans for v in p.unsafe(force)]
-    note = ""
-    if refused:
-        note = (
-            "\n> :no_entry: apply will refuse this plan (see the rails above). If it is intended, a maintainer "
-            "runs the apply workflow by hand (workflow_dispatch) with `force`.\n"
-        )
+    refused = any(v for p in plans for v in p.unsafe(force))
     footer = f"\n<sub>plan `{plans_digest(plans)}` for commit `{actions.head_sha[:12]}`</sub>\n{tag}\n"
-    room = COMMENT_LIMIT - len(note) - len(footer)
-    return render_markdown(plans, limit=room, elsewhere=_elsewhere(env)) + note + footer
+    room = COMMENT_LIMIT - len(footer)
+    body = render_comment(
+        plans, refused=refused, run_url=_run_url(env), limit=room, elsewhere=_elsewhere(env)
+    )
+    return body + footer
 
 
 def failure_comment(err: Exception, actions: Actions) -> str:
@@ -109,14 +125,12 @@ async def publish_drift(plans: Sequence[AccountPlan], actions: Actions, env: Map
             return f"closed #{number}"
         accounts = sum(1 for p in plans if p.changes)
         title = f"reconciler: drift in {accounts} account(s)"
-        head = f"{DRIFT_MARKER}\nSomeone changed these accounts outside the config (checked at commit `{actions.sha[:12]}`)."
-        body = (
-            head
-            + "\n\n"
-            + render_markdown(plans, limit=COMMENT_LIMIT - len(head) - 2, elsewhere=_elsewhere(env))
+        body = render_drift(
+            plans, marker=DRIFT_MARKER, commit=actions.sha, run_url=_run_url(env), limit=COMMENT_LIMIT
         )
         if found is None:
-            return f"opened #{await github.create_issue(title, body)}"
+            label = env.get(DRIFT_LABEL_VARIABLE) or DRIFT_LABEL
+            return f"opened #{await github.create_issue(title, body, labels=[label])}"
         number = id_of(found, "number")
         await github.update_issue(number, title=title, body=body)
         return f"updated #{number}"

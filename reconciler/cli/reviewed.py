@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from reconciler.cli.github import check_reviewed
 from reconciler.core.merge import Reviewed, check_accounts, read_reviewed
-from reconciler.core.plan import AccountPlan
+from reconciler.core.plan import DIGEST_HEX, AccountPlan
 from reconciler.errors import PlanError
 from reconciler.integrations.github import Actions
 from reconciler.render import MARKDOWN_MARKER
@@ -31,7 +31,19 @@ async def reviewed_plan(actions: Actions) -> Reviewed:
         raise PlanError(
             f"pull request #{number} has no plan comment with a digest: re-run its plan job, then apply"
         )
+    _refuse_short(reviewed)
     return reviewed
+
+
+def _refuse_short(reviewed: Reviewed) -> None:
+    """An older reconciler wrote 64-bit digests: too short to trust, and never equal to a fresh one anyway,
+    so say so instead of reporting a changed plan."""
+    digests = [reviewed.digest, *(reviewed.accounts or ())]
+    if any(len(d) != DIGEST_HEX for d in digests):
+        raise PlanError(
+            f"the plan comment on pull request #{reviewed.number} carries a short digest (an older reconciler's "
+            f"64-bit one; {DIGEST_HEX * 4}-bit digests are required): re-run its plan job, then apply"
+        )
 
 
 def check_reviewed_plan(reviewed: Reviewed) -> Callable[[list[AccountPlan]], None]:

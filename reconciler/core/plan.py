@@ -181,6 +181,9 @@ def build_plan(
     )
 
 
+DIGEST_HEX = 64  # the length of a digest: 256 bits in hex
+
+
 def plans_digest(plans: Iterable[AccountPlan]) -> str:
     """A digest of what the plans would do (each account's file, provider, account and changes): two plans
     with the same digest make the same calls. A PR comment carries it; the merge job compares."""
@@ -194,4 +197,5 @@ def plans_digest(plans: Iterable[AccountPlan]) -> str:
         for p in plans
     ]
     blob = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    # All 256 bits: a comment's digest is what apply trusts, so a collision must be out of reach.
+    return hashlib.sha256(blob.encode()).hexdigest()

@@ -198,7 +198,27 @@ def differences(saved: AccountPlan, fresh: AccountPlan) -> list[str]:
                 lines.append(
                     f"{where}: the plan file says {_shown(level.t1)}, a fresh plan {_shown(level.t2)}"
                 )
-    return lines
+    return lines + _texts_differ(saved, fresh)
+
+
+def _texts(plan: AccountPlan) -> dict[str, Any]:
+    """What ``show`` and the prompt display of a plan besides its changes: all of it must match too, or an
+    edited file could show a reviewer another account or a reassuring rail message."""
+    return {
+        "account": (plan.provider, plan.account),
+        "safety": [(v.rule, v.message, v.forceable) for v in plan.violations],
+        "settings": [(s.name, s.default, s.value) for s in plan.settings],
+        "notes": [(n.message, n.warning) for n in plan.notes],
+    }
+
+
+def _texts_differ(saved: AccountPlan, fresh: AccountPlan) -> list[str]:
+    theirs, ours = _texts(saved), _texts(fresh)
+    return [
+        f"{key}: the plan file says {_shown(theirs[key])}, a fresh plan {_shown(ours[key])}"
+        for key in theirs
+        if theirs[key] != ours[key]
+    ]
 
 
 def _shown(value: Any) -> str:

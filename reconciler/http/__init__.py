@@ -1,4 +1,5 @@
-"""Async HTTP client: auth, pagination, retries, redaction.
+"""Async HTTP client: auth, retries, bounds, redacted logs; reading whole collections is ``paging.pager``, a layer
+over the client (the client never imports it).
 
 Public names::
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,9 @@ from reconciler.redaction import Secret
 PER_PAGE = 100  # GitHub's maximum for these lists
 COMMENT_LIMIT = 65_536  # GitHub refuses a longer comment or issue body
 DRIFT_MARKER = "<!-- reconciler:drift -->"
+#: The drift issue's label, so a team can filter or route it; RECONCILER_DRIFT_LABEL names another.
+DRIFT_LABEL = "drift"
+DRIFT_LABEL_VARIABLE = "RECONCILER_DRIFT_LABEL"
 _DIGEST = re.compile(r"<!-- reconciler:digest=([0-9a-f]{8,64}) commit=([0-9a-f]*) -->")
 #: Whose comments and issues are ours: the token's own account (the Actions token comments as this bot; a
 #: GitHub App or a personal token is another login: set RECONCILER_GITHUB_BOT to it).
@@ -162,9 +165,12 @@ class GitHub:
         ours = [i for i in issues if "pull_request" not in i and self._ours(i, marker)]
         return ours[0] if ours else None
 
-    async def create_issue(self, title: str, body: str) -> int:
-        """Open an issue; its number."""
-        answer = await self.client.request("POST", f"{self.repo}/issues", json={"title": title, "body": body})
+    async def create_issue(self, title: str, body: str, labels: Sequence[str] = ()) -> int:
+        """Open an issue (GitHub creates a label it does not know yet); its number."""
+        data: dict[str, Any] = {"title": title, "body": body}
+        if labels:
+            data["labels"] = list(labels)
+        answer = await self.client.request("POST", f"{self.repo}/issues", json=data)
         return id_of(answer.json(), "number")
 
     async def update_issue(self, number: int, **fields: str) -> None:

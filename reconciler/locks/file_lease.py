@@ -17,7 +17,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from reconciler.locks.lease import expired
+from reconciler.locks.record import expired
 
 
 class FileLeaseStore:

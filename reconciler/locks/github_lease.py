@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.errors import EnvironmentVariableError
-from reconciler.http import ApiClient, Secret, TokenHeaderAuth
-from reconciler.locks.lease import expired
+from reconciler.http import ApiClient, TokenHeaderAuth
+from reconciler.locks.record import expired
 from reconciler.locks.refs import Record, RefStore, ref_name
+from reconciler.redaction import Secret
 
 KIND = "leases"
 HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}

@@ -18,17 +18,14 @@ and someone took it over) is cancelled rather than go on writing.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import os
-import socket
 import time
-import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from typing import Any, Protocol
 
 from reconciler.errors import ApiError, ReconcilerError
 from reconciler.lock import LockedError
+from reconciler.locks.record import holder_line, new_record
 
 LEASE_VARIABLE = "RECONCILER_LEASE"
 DEFAULT_TTL = 300.0
@@ -56,30 +53,6 @@ class LeaseStore(Protocol):
     async def release(self, key: str, record: Mapping[str, Any]) -> None: ...
 
     async def close(self) -> None: ...
-
-
-def holder_line(record: Mapping[str, Any]) -> str:
-    """Who holds a lease, where, since when: the line every refusal quotes."""
-    who, where, since = (record.get(k, "?") for k in ("who", "where", "since"))
-    return f"{who} on {where} since {since}"
-
-
-def expired(record: Mapping[str, Any], skew: float) -> bool:
-    """Whether a lease's holder stopped renewing it (a record without an expiry never expires)."""
-    expires = record.get("expires")
-    return isinstance(expires, int | float) and time.time() > expires + skew
-
-
-def new_record(label: str, ttl: float, env: Mapping[str, str]) -> dict[str, Any]:
-    """The record this run writes: who (the CI actor or the user), where (host, pid, run), since, expiry."""
-    who = env.get("GITHUB_ACTOR") or env.get("USER") or "someone"
-    where = f"{socket.gethostname()} pid {os.getpid()}"
-    if env.get("GITHUB_RUN_ID"):
-        where += f" (run {env['GITHUB_RUN_ID']})"
-    since = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    token = uuid.uuid4().hex  # tells our record from a look-alike another run wrote
-    return {"account": label, "who": who, "where": where, "since": since, "token": token, "ttl": ttl,
-            "expires": time.time() + ttl}  # fmt: skip
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:

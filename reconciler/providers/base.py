@@ -74,6 +74,16 @@ class SecretField:
 
 
 @dataclass(frozen=True)
+class UrlPair:
+    """``api`` (an environment variable moving where requests go) set without ``auth`` (the variable moving
+    where the token request, with the secret, goes) is refused: staging credentials must not reach the
+    vendor's production token URL."""
+
+    api: str
+    auth: str
+
+
+@dataclass(frozen=True)
 class UniqueKey:
     """Entries of the list at ``loc`` must not repeat ``key`` (``fold``: compared case-insensitively)."""
 
@@ -108,6 +118,7 @@ class Provider(ABC, Generic[ConfigT, StateT, EndpointT]):
     unique_keys: ClassVar[tuple[UniqueKey, ...]] = ()
     inventory_nouns: ClassVar[tuple[str, ...]] = ()
     trusted_hosts: ClassVar[tuple[str, ...]] = ()
+    url_pairs: ClassVar[tuple[UrlPair, ...]] = ()
     #: Where the exporter is, ``module:attribute`` (None: the provider has none); see ``exporter()``.
     exporter_at: ClassVar[str | None] = None
     webhook: ClassVar[str | None] = None
@@ -228,6 +239,18 @@ class Provider(ABC, Generic[ConfigT, StateT, EndpointT]):
     @abstractmethod
     def describe(cls, change: Change) -> str:
         """What happens to the resource, after its label (``state pause -> play (prod)``)."""
+
+    @classmethod
+    def drift(cls, change: Change) -> str:
+        """What someone changed on the live account that ``change`` would undo, in drift words (the drift
+        issue): a plan's delete is something added outside the config, its create something removed."""
+        sep = " " if cls.inline(change) else ": "
+        said = f"{cls.label(change)}{sep}{cls.describe(change)}"
+        if change.action == "delete":
+            return f"{said} was added outside the config"
+        if change.action == "create":
+            return f"{said} is in the config but not on the account (removed outside the config?)"
+        return f"{cls.label(change)} was changed outside the config (apply sets: {cls.describe(change)})"
 
     @classmethod
     def inline(cls, change: Change) -> bool:

@@ -20,7 +20,6 @@ from pydantic import BaseModel
 
 from reconciler.config.models import Url
 from reconciler.errors import TransportError
-from reconciler.redaction import is_loopback
 
 if TYPE_CHECKING:
     from reconciler.config.loaded import LoadedConfig
@@ -81,7 +80,8 @@ def untrusted_urls(
         if not isinstance(value, str):
             continue
         host = normalize_host(urlsplit(value).hostname or "")
-        if host not in trusted and not is_loopback(host):
+        # Loopback too: a config pointing at this machine is no sandbox of --sandbox's.
+        if host not in trusted:
             found.append((loc, host))
     return found
 
@@ -99,6 +99,25 @@ def check_hosts(loaded: LoadedConfig, provider: type[AnyProvider], allowed: froz
         raise TransportError("\n".join(problems))
 
 
+def check_url_pairs(provider: type[AnyProvider], env: Mapping[str, str]) -> None:
+    """Refuse an API URL variable overridden while its auth URL variable is not (``Provider.url_pairs``)."""
+    problems = [
+        f"{pair.api} is set ({env[pair.api]}) but {pair.auth} is not: the token request, with the client "
+        f"secret, would still go to {provider.name}'s production token URL. Set {pair.auth} too "
+        f"(the token URL of the same server), or unset {pair.api}"
+        for pair in provider.url_pairs
+        if env.get(pair.api) and not env.get(pair.auth)
+    ]
+    if problems:
+        raise TransportError("\n".join(problems))
+
+
+def environment_endpoint(provider: type[Provider[Any, Any, EndpointT]], env: Mapping[str, str]) -> EndpointT:
+    """``provider.default_endpoint(env)`` once its URL variables are checked as pairs."""
+    check_url_pairs(provider, env)
+    return provider.default_endpoint(env)
+
+
 def trusted_endpoint(
     loaded: LoadedConfig,
     provider: type[Provider[Any, Any, EndpointT]],
@@ -107,4 +126,5 @@ def trusted_endpoint(
 ) -> EndpointT:
     """``provider.endpoint(loaded, env)`` once the config's hosts are checked (nothing resolved before)."""
     check_hosts(loaded, provider, allowed)
+    check_url_pairs(provider, env)
     return provider.endpoint(loaded, env)

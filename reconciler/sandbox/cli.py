@@ -10,6 +10,7 @@ import click
 from reconciler.sandbox.app import build_sandbox
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.dialects import ENV_VAR, DialectError, known, parse_dialects
+from reconciler.sandbox.exports import export_lines
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.persist import write_atomic
 from reconciler.sandbox.seed import SeedError, check_seed, initial_state, seed_usage
@@ -57,6 +58,7 @@ def _banner(urls: dict[str, str], box: Sandbox, state: Path | None) -> str:
             f"Sandbox listening on {urls[MAIN_HOST]}",
             f"  state:         {state if state is not None else 'in memory (use --state FILE to keep it)'}",
             *(line for vendor in box.vendors for line in vendor.banner(urls, box.store.account_id, shown)),
+            *export_lines(box.vendors, urls, credentials),
             "Press Ctrl-C to stop.",
         ]
     )

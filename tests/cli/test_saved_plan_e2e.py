@@ -74,9 +74,25 @@ def dropped(doc: dict[str, Any]) -> None:
     doc["accounts"][0]["changes"] = [c for c in _changes(doc) if c["kind"] != "script_update"]
 
 
+def other_account(doc: dict[str, Any]) -> None:
+    doc["accounts"][0]["account"] = 99999  # what show and the prompt name, not what is applied
+
+
+def reassuring_safety(doc: dict[str, Any]) -> None:
+    doc["accounts"][0]["safety"] = [{"rule": "min_admins", "message": "reviewed: safe", "forceable": True}]
+
+
 @pytest.mark.parametrize(
     ("edit", "named"),
     [
+        (
+            other_account,
+            "account: the plan file says ('abtasty', '99999'), a fresh plan ('abtasty', '41902')",
+        ),
+        (
+            reassuring_safety,
+            "safety: the plan file says [('min_admins', 'reviewed: safe', True)], a fresh plan []",
+        ),
         (revoke_admin, "member_revoke member:remi@abtasty.com: in the plan file, not in a fresh plan"),
         (pause_unmanaged, "test_state test:365111: in the plan file, not in a fresh plan"),
         (outsider_admin, "member_add member:outsider@evil.example: in the plan file, not in a fresh plan"),
@@ -85,6 +101,8 @@ def dropped(doc: dict[str, Any]) -> None:
         (dropped, "script_update script:41902: in a fresh plan, not in the plan file"),
     ],
     ids=[
+        "other-account",
+        "reassuring-safety",
         "revoke-an-admin",
         "pause-an-unmanaged-test",
         "outside-admin",

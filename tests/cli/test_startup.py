@@ -52,6 +52,7 @@ def test_help_and_version_load_no_library_but_click(tmp_path: Path) -> None:
         loaded = loaded_by(tmp_path, *args)
         assert loaded & HEAVY == set(), args
         assert not any(m.startswith(("reconciler.providers", "reconciler.config")) for m in loaded), args
+        assert "reconciler.redaction" not in loaded, args  # the error handler loads it on the first error
 
 
 def test_validate_loads_the_named_provider_and_no_network_library(tmp_path: Path) -> None:

@@ -76,9 +76,21 @@ def test_action_yml_is_a_well_formed_composite_action() -> None:
     assert "run" in run_step and "install" not in run_step["name"].lower()
 
 
+def runner_temp(cwd: Path) -> Path:
+    """The runner's temp directory of a run in ``cwd``: beside the checkout, never inside it."""
+    return cwd.parent / f"{cwd.name}-runner-temp"
+
+
 def _run_step(command: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-    full = {"PATH": path, "HOME": str(cwd), "INPUT_COMMAND": command, "INPUT_PATHS": "accounts/", **env}
+    full = {
+        "PATH": path,
+        "HOME": str(cwd),
+        "RUNNER_TEMP": str(runner_temp(cwd)),
+        "INPUT_COMMAND": command,
+        "INPUT_PATHS": "accounts/",
+        **env,
+    }
     return subprocess.run(
         ["bash", str(ROOT / "scripts/action-run.sh")],
         cwd=cwd,
@@ -113,8 +125,9 @@ def test_the_run_step_plans_comments_and_reports_drift(sandbox: SandboxServer, t
         env = _github_env(gh, tmp_path, sandbox)
         plan = _run_step("plan", env, work)
         assert plan.returncode == 0, plan.stdout + plan.stderr
-        assert "| `~` | `test 381296" in (work / "plan.md").read_text()
-        assert json.loads((work / "plan.json").read_text())["accounts"][0]["changes"]
+        out = runner_temp(work) / "reconciler"
+        assert "| `~` | `test 381296" in (out / "plan.md").read_text()
+        assert json.loads((out / "plan.json").read_text())["accounts"][0]["changes"]
         assert len(gh.comments[5]) == 1
         drift = _run_step("drift", env, work)
         assert drift.returncode == 0 and "::warning::drift" in drift.stdout

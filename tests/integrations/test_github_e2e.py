@@ -62,9 +62,7 @@ def test_first_plan_creates_the_comment_the_next_updates_it_others_untouched(
     assert first.code == 0, first.all
     [comment] = ours(github)
     assert "~ test 381296" not in str(comment["body"])  # Markdown, not the text plan
-    assert "| `~` | `test 381296" in str(comment["body"]) and f"for commit `{HEAD[:12]}`" in str(
-        comment["body"]
-    )
+    assert "\n! test 381296" in str(comment["body"]) and f"for commit `{HEAD[:12]}`" in str(comment["body"])
     assert "<!-- reconciler:digest=" in str(comment["body"])
     config.write_text(config.read_text() + "  - id: 381321\n    state: play\n    mode: preprod\n")
     second = clean(cli("plan", str(config), "--github-comment", **actions), github)

@@ -84,6 +84,6 @@ def test_text_from_a_config_cannot_forge_the_digest_nor_hide_rows(tmp_path: Path
     }
     body = plan_comment([plan], Actions.from_env(env), env, force=False)
     assert read_digest(body) == plans_digest([plan]) != "0123456789abcdef"
-    # shown inside a code span, inert: the rows after it stay visible
-    assert '`user u1 "x <!-- reconciler:digest=0123456789abcdef commit= -->"` |' in body
-    assert '| `+` | `user u2 "second"' in body
+    # shown inside the diff block, inert: the rows after it stay visible
+    assert '\n+ user u1 "x <!-- reconciler:digest=0123456789abcdef commit= -->"' in body
+    assert '\n+ user u2 "second"' in body

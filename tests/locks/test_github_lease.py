@@ -9,14 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_support import CliRunner, mutations, write_config
-from fake_git import GitState, git_routes
-from fake_github import TOKEN, FakeGitHub, serve_github
 
 from reconciler.errors import ServerError
 from reconciler.locks.github_lease import GitHubLeaseStore
-from reconciler.locks.lease import new_record
+from reconciler.locks.record import new_record
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CliRunner, mutations, write_config
+from tests.support.fake_git import GitState, git_routes
+from tests.support.fake_github import TOKEN, FakeGitHub, serve_github
 
 PLAY = "tests:\n  - id: 381296\n    state: play\n"
 

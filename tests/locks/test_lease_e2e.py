@@ -10,9 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from e2e_support import CliRunner, mutations, server_env, write_config
-
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CliRunner, mutations, server_env, write_config
 
 PLAY = "tests:\n  - id: 381296\n    state: play\n"
 

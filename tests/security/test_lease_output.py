@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from e2e_support import CANARY_SECRET, CliRunner, server_env, write_config
-
-from reconciler.config import load_configs
 from reconciler.engine import lock_key, provider_for
+from reconciler.loading import load_configs
 from reconciler.locks.file_lease import FileLeaseStore
 from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CANARY_SECRET, CliRunner, server_env, write_config
 
 
 def test_the_lease_record_and_the_refusal_hold_no_secret(

@@ -85,16 +85,24 @@ def test_the_operator_can_allow_a_host_by_flag_or_environment(
     assert cli("plan", str(config), RECONCILER_ALLOW_HOSTS="other.example, MIRROR.example.com.").code == 0
 
 
-def test_loopback_and_the_documented_hosts_need_no_allowance(cli: CliRunner, tmp_path: Path) -> None:
-    for url in (
-        "https://api.abtasty.com",
-        "https://API.abtasty.com.",
-        "http://127.0.0.1:9",
-        "http://[::1]:9",
-    ):
+def test_the_documented_hosts_need_no_allowance(cli: CliRunner, tmp_path: Path) -> None:
+    for url in ("https://api.abtasty.com", "https://API.abtasty.com."):
         config = write_config(tmp_path, f"  api_url: {url}\n" + PAUSE)
         result = cli("plan", str(config))
         assert result.code == 0, (url, result.all)
+
+
+@pytest.mark.parametrize(("url", "host"), [("http://127.0.0.1:9", "127.0.0.1"), ("http://[::1]:9", "::1")])
+def test_a_loopback_url_in_a_config_needs_the_operators_allowance(
+    cli: CliRunner, tmp_path: Path, no_dns: list[str], url: str, host: str
+) -> None:
+    # A pull request pointing api_url at a listener on the CI runner would receive the real credentials
+    # (issue 24, item 12): loopback is trusted only under --sandbox (which ignores the config's URLs) or when
+    # the operator allows it like any other host.
+    config = write_config(tmp_path, f"  api_url: {url}\n" + PAUSE)
+    refused = cli("plan", str(config))
+    assert refused.code == 1 and f"points at '{host}'" in refused.err and no_dns == []
+    assert cli("plan", str(config), "--allow-host", host).code == 0
 
 
 def test_export_update_checks_the_config_too(cli: CliRunner, sandbox: SandboxServer, tmp_path: Path) -> None:

@@ -115,6 +115,7 @@ def build_app(gh: FakeGitHub, extra: list[Route] | None = None) -> Starlette:
                 "body": data["body"],
                 "state": "open",
                 "user": {"login": BOT},
+                "labels": [{"name": name} for name in data.get("labels", [])],
             }
             return JSONResponse(gh.issues[number], status_code=201)
         state = request.query_params.get("state", "open")

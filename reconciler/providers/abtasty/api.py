@@ -22,6 +22,7 @@ import httpx
 
 from reconciler.config.loaded import LoadedConfig
 from reconciler.core.changes import Change
+from reconciler.core.text import escape_non_ascii
 from reconciler.errors import NotFoundError, RequestFailedError, ResolveError, ServerError
 from reconciler.http import ApiClient, Route, field, optional_field
 from reconciler.http.paging import gather, pager
@@ -110,6 +111,24 @@ def self_href(item: Any) -> str | None:
     return href if isinstance(href, str) and href else None
 
 
+def _by_email(members: list[ExistingMember], route: str) -> dict[str, ExistingMember]:
+    """Memberships by case-folded email; the same person twice (``a@x`` and ``A@x``) is refused: which
+    membership a change of that person should touch cannot be told, and guessing could revoke the wrong one."""
+    found: dict[str, ExistingMember] = {}
+    for member in members:
+        key = member.email.lower()
+        if key in found and found[key].id != member.id:
+            raise ServerError(
+                "GET",
+                route,
+                200,
+                f"the membership list holds {escape_non_ascii(key)} twice (ids {found[key].id} and {member.id}): "
+                "remove the duplicate in AB Tasty, then plan again",
+            )
+        found[key] = member
+    return found
+
+
 TestSelection = Literal["all", "playing", "none"]
 
 
@@ -193,7 +212,7 @@ class AccountApi:
             tests=by_id,
             names=names,
             matches=matches,
-            members=None if members is None else {m.email.lower(): m for m in members},
+            members=None if members is None else _by_email(members, self.members),
             playing=playing,
         )
         self._refuse_conflicts(existing)

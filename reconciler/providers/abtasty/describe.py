@@ -23,6 +23,15 @@ def _schedule(values: Mapping[str, Any]) -> str:
     return f"{start or '…'} .. {stop or '…'} {tz}"
 
 
+#: The two value phrases, for the drift words too (``providers.abtasty.drift``).
+def state_text(values: Mapping[str, Any]) -> str:
+    return _state(values)
+
+
+def schedule_text(values: Mapping[str, Any]) -> str:
+    return _schedule(values)
+
+
 def label(change: Change) -> str:
     """``test 381296 "Public API Test"``, ``member a@b.c``, ``tag script``."""
     kind = change.resource_type

@@ -19,7 +19,7 @@ from reconciler.providers.abtasty.changes import TEST_KINDS, Kind, role_rank
 from reconciler.providers.abtasty.config import AbTastyConfig
 from reconciler.providers.abtasty.diff import diff
 from reconciler.providers.abtasty.state import Existing
-from reconciler.providers.base import Provider, SecretField, UniqueKey, resolve_variable
+from reconciler.providers.base import Provider, SecretField, UniqueKey, UrlPair, resolve_variable
 from reconciler.providers.endpoint import Endpoint
 from reconciler.redaction import Secret
 
@@ -51,7 +51,17 @@ class AbTastyProvider(Provider[AbTastyConfig, Existing, OAuthEndpoint]):
     kinds = Kind
     account_key = ("account", "id")
     account_numeric = True
-    environment = ("ABTASTY_CLIENT_ID", "ABTASTY_CLIENT_SECRET", "ABTASTY_API_URL", "ABTASTY_AUTH_URL")
+    environment = (
+        "ABTASTY_CLIENT_ID",
+        "ABTASTY_CLIENT_SECRET",
+        "ABTASTY_API_URL",
+        "ABTASTY_API2_URL",
+        "ABTASTY_AUTH_URL",
+    )
+    url_pairs = (
+        UrlPair("ABTASTY_API_URL", "ABTASTY_AUTH_URL"),
+        UrlPair("ABTASTY_API2_URL", "ABTASTY_AUTH_URL"),
+    )
     credential_paths = (_CREDENTIALS,)
     secret_fields = (SecretField((*_CREDENTIALS, "client_secret"), "ABTASTY_CLIENT_SECRET"),)
     unique_keys = (
@@ -194,6 +204,13 @@ class AbTastyProvider(Provider[AbTastyConfig, Existing, OAuthEndpoint]):
     def describe(cls, change: Change) -> str:
         """See ``abtasty.describe``."""
         return describe.describe(change)
+
+    @classmethod
+    def drift(cls, change: Change) -> str:
+        """See ``abtasty.drift``."""
+        from reconciler.providers.abtasty.drift import drift
+
+        return drift(change)
 
     @classmethod
     def inline(cls, change: Change) -> bool:

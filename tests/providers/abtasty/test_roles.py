@@ -60,3 +60,17 @@ def test_with_an_unknown_role_min_admins_still_holds() -> None:
     plan = make_plan("a.yaml", cfg, have)
     violations = check_safety(cfg, have, plan.changes)
     assert [v.rule for v in violations] == ["min_admins"] and not violations[0].forceable
+
+
+def test_one_person_twice_in_the_membership_list_is_a_clear_error() -> None:
+    import pytest
+
+    from reconciler.errors import ServerError
+    from reconciler.providers.abtasty.api import _by_email
+
+    twice = [ExistingMember(1, "a@example.com", "admin"), ExistingMember(2, "A@example.com", "viewer")]
+    with pytest.raises(ServerError, match=r"holds a@example.com twice \(ids 1 and 2\)"):
+        _by_email(twice, "/membership")
+    assert list(_by_email(twice[:1] * 2, "/membership")) == [
+        "a@example.com"
+    ]  # the same membership read twice

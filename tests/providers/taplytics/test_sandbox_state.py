@@ -142,7 +142,9 @@ def _banner(**env: str) -> tuple[str, str]:
     )  # fmt: skip
     assert proc.stdout is not None
     try:
-        lines = [proc.stdout.readline() for _ in range(9)]
+        lines = [proc.stdout.readline()]
+        while lines[-1] and not lines[-1].startswith("Press Ctrl-C"):
+            lines.append(proc.stdout.readline())
         assert lines[-1].startswith("Press Ctrl-C"), lines
         url = lines[0].strip().rsplit(" ", 1)[-1]
         token = env.get("TAPLYTICS_API_TOKEN", "sandbox-taplytics-token")
@@ -167,3 +169,17 @@ def test_serve_prints_the_demo_api_token() -> None:
 def test_serve_masks_an_api_token_from_the_environment() -> None:
     text, _ = _banner(TAPLYTICS_API_TOKEN="env-taplytics-canary")
     assert "env-taplytics-canary" not in text and "****** (from TAPLYTICS_API_TOKEN)" in text
+
+
+def test_serve_prints_ready_to_paste_exports_for_every_provider_variable() -> None:
+    text, url = _banner(ABTASTY_CLIENT_SECRET="env-abtasty-canary")
+    for line in (
+        f"export ABTASTY_API_URL={url}",
+        f"export ABTASTY_AUTH_URL={url}/oauth/v2/token",
+        "export ABTASTY_CLIENT_ID=sandbox-client-id",
+        f"export TAPLYTICS_API_URL={url}",
+        "export TAPLYTICS_API_TOKEN=sandbox-taplytics-token",
+        "# ABTASTY_CLIENT_SECRET is already set in your environment",
+    ):
+        assert line in text, text
+    assert "env-abtasty-canary" not in text

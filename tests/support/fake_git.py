@@ -10,10 +10,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from fake_github import TOKEN, FakeGitHub
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.support.fake_github import TOKEN, FakeGitHub
 
 
 @dataclass

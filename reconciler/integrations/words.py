@@ -1,0 +1,158 @@
+"""The PR comment and the drift issue, for the people who read them on GitHub (beside Atlantis and tfcmt).
+
+The comment says what merging does next, links the run, and shows each account in a ``<details>`` block
+(open unless the plan is long) holding a ```diff block, which GitHub colours red and green. The drift issue
+speaks of what changed on the live account (``Provider.drift``), not of what apply would do, and says both
+ways out: revert with apply, or accept with ``export --update`` in a pull request.
+
+Every config or server text goes through ``encode``: a code span or fence in Markdown, escaped HTML inside
+``<summary>``. The whole body is redacted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reconciler.core.changes import Action
+from reconciler.core.plan import AccountPlan
+from reconciler.encode import html
+from reconciler.encode import markdown as md
+from reconciler.providers import registry
+from reconciler.providers.base import AnyProvider
+from reconciler.redaction import redact
+from reconciler.render import MARKDOWN_MARKER, NO_CHANGES, account_heading, setting_line, summary_line, total
+
+#: An account block is open while the whole plan has at most this many changes; a longer plan is folded.
+OPEN_UP_TO = 30
+# tfcmt's reading of a plan as a diff: "!" for a change in place, which GitHub's diff lexer marks apart.
+_DIFF_SYMBOL = {Action.CREATE: "+", Action.UPDATE: "!", Action.DELETE: "-"}
+_CUT = "\n> :scissors: {n} change(s) not shown, to fit in {limit:,} characters. {elsewhere}\n"
+
+
+def _provider(name: str) -> type[AnyProvider]:
+    found = registry.get(name)
+    if found is None:  # a plan is only ever built for an installed provider
+        raise ValueError(f"no provider {name!r}")
+    return found
+
+
+def _diff_line(plan: AccountPlan, index: int) -> str:
+    provider, change = _provider(plan.provider), plan.changes[index]
+    sep = " " if provider.inline(change) else ": "
+    return f"{_DIFF_SYMBOL[change.action]} {provider.label(change)}{sep}{provider.describe(change)}"
+
+
+def _accounts(plans: Sequence[AccountPlan]) -> str:
+    names = [md.code(account_heading(p)) for p in plans if p.changes]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def next_step(plans: Sequence[AccountPlan], refused: bool, run_url: str) -> str:
+    """What happens when the pull request is merged, and where this plan was made."""
+    n = total(plans).total
+    run = f" ([plan run]({run_url}))" if run_url else ""
+    if refused:
+        return (
+            f"**Next:** apply will refuse this plan (see the rails below). If it is intended, a maintainer runs "
+            f"the apply workflow by hand (workflow_dispatch) with `force`.{run}"
+        )
+    if not n:
+        return f"**Next:** merging changes no account.{run}"
+    return (
+        f"**Next:** merge to apply these {n} change(s) to {_accounts(plans)}; the apply job will refuse if "
+        f"the accounts move before then (plan again to see what moved).{run}"
+    )
+
+
+def _account_block(plan: AccountPlan, is_open: bool, room: int) -> tuple[list[str], int]:
+    """One account's ``<details>`` block, its diff rows cut to ``room`` characters; how many were cut."""
+    where = f"<code>{html.text(account_heading(plan))}</code> (<code>{html.text(plan.path)}</code>)"
+    head = [f"<details{' open' if is_open or plan.violations else ''}>",
+            f"<summary>{where}: {html.text(summary_line(plan.summary))}</summary>", ""]  # fmt: skip
+    rows, cut = [], 0
+    for index in range(len(plan.changes)):
+        line = _diff_line(plan, index)
+        if cut or len(line) + 1 > room:
+            cut += 1
+            continue
+        room -= len(line) + 1
+        rows.append(line)
+    body = [md.fence(rows, "diff")] if rows else []
+    body += [f"> :mag: {md.code(n.message)}" if not n.warning else f"> :warning: {md.code(n.message)}"
+             for n in plan.notes]  # fmt: skip
+    body += [f"> :shield: **{md.code(setting_line(s))}**" for s in plan.settings]
+    body += [f"> :warning: {md.code(v.message)}" for v in plan.violations]
+    return [*head, *(line for part in body for line in (part, "")), "</details>", ""], cut
+
+
+def _size(lines: Sequence[str]) -> int:
+    return sum(len(line) + 1 for line in lines)
+
+
+def render_comment(
+    plans: Sequence[AccountPlan], *, refused: bool, run_url: str, limit: int, elsewhere: str
+) -> str:
+    """The plan comment's body above its footer: marker, counts, next step, one block per account."""
+    summary = total(plans)
+    lines = [MARKDOWN_MARKER, f"### {summary_line(summary) if summary.total else NO_CHANGES}", ""]
+    lines += [next_step(plans, refused, run_url), ""]
+    is_open = summary.total <= OPEN_UP_TO
+    # Headings, counts, notes and rails are always kept (measured with no rows): the rows share what is left.
+    bare = [_account_block(plan, is_open, 0)[0] for plan in plans]
+    fixed = _size(lines) + sum(_size(block) for block in bare)
+    room = limit - fixed - len(_CUT) - len(elsewhere) - 20 - 10 * len(plans)  # 20: the count; 10: fences
+    cut = 0
+    for plan, empty in zip(plans, bare, strict=True):
+        block, dropped = _account_block(plan, is_open, room)
+        room -= _size(block) - _size(empty)
+        lines += block
+        cut += dropped
+    text = "\n".join(lines).rstrip("\n") + "\n"
+    if cut:
+        text += _CUT.format(n=cut, limit=limit, elsewhere=elsewhere)
+    return redact(text)
+
+
+def _drift_section(plan: AccountPlan) -> list[str]:
+    provider = _provider(plan.provider)
+    head = f"#### {md.code(account_heading(plan))} ({md.code(plan.path)})"
+    return [head, "", *(f"- {md.code(provider.drift(c))}" for c in plan.changes), ""]
+
+
+def _ways_out(plans: Sequence[AccountPlan]) -> list[str]:
+    paths = " ".join(p.path for p in plans if p.changes)
+    return [
+        f"**To revert** the accounts to the config: run the apply workflow, or {md.code(f'reconciler apply {paths}')}; "
+        "it undoes exactly what is listed above.",
+        "",
+        f"**To accept** what changed: run {md.code(f'reconciler export --update {paths}')} and open a pull "
+        "request with the result; once it is merged, the next check finds no drift and closes this issue.",
+        "",
+    ]
+
+
+def render_drift(plans: Sequence[AccountPlan], *, marker: str, commit: str, run_url: str, limit: int) -> str:
+    """The drift issue's body: what changed on each account, the two ways out, the run that found it."""
+    drifted = [p for p in plans if p.changes]
+    run = f" by [this run]({run_url})" if run_url else ""
+    lines = [
+        marker,
+        f"Found{run} at commit `{commit[:12]}`: {len(drifted)} account(s) were changed outside the config.",
+        "",
+    ]
+    tail = _ways_out(drifted)
+    sections = [line for plan in drifted for line in _drift_section(plan)]
+    room = limit - _size(lines) - _size(tail) - len(_CUT) - 40
+    kept, cut = [], 0
+    for line in sections:
+        if line.startswith("- ") and (cut or len(line) + 1 > room):
+            cut += 1
+            continue
+        room -= len(line) + 1
+        kept.append(line)
+    if cut:
+        kept.append(
+            _CUT.format(n=cut, limit=limit, elsewhere="The run's job summary has the whole plan.").strip()
+        )
+        kept.append("")
+    return redact("\n".join([*lines, *kept, *tail]).rstrip("\n") + "\n")
