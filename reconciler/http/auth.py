@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
+from typing import Any
 
 import httpx
 
@@ -70,6 +71,7 @@ class OAuth2ClientCredentials(httpx.Auth):
         self._clock = clock
         self._token: Secret | None = None
         self._expires_at = 0.0
+        self._form = False  # True once the endpoint refused the JSON body (see _refused_json)
         self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
         #: How many tokens were issued to this auth (for tests and the -v summary).
         self.fetch_count = 0
@@ -86,6 +88,8 @@ class OAuth2ClientCredentials(httpx.Auth):
         async with self._lock():
             if self._needs_refresh():
                 token_response = yield self._token_request()
+                if self._refused_json(token_response):
+                    token_response = yield self._token_request()
                 await self._store(token_response)
             token = self._current()
         request.headers["Authorization"] = f"Bearer {token.reveal()}"
@@ -98,6 +102,8 @@ class OAuth2ClientCredentials(httpx.Auth):
             if self._token is None or self._token == token:
                 logger.debug("token refused with 401: fetching a new one")
                 token_response = yield self._token_request()
+                if self._refused_json(token_response):
+                    token_response = yield self._token_request()
                 await self._store(token_response)
             token = self._current()
         request.headers["Authorization"] = f"Bearer {token.reveal()}"
@@ -131,19 +137,32 @@ class OAuth2ClientCredentials(httpx.Auth):
         assert self._token is not None  # _store either set it or raised
         return self._token
 
+    def _refused_json(self, response: httpx.Response) -> bool:
+        """Whether to ask again with a form body: the JSON body was refused as a request (400, 415), not
+        for its credentials (401). The route is a stock OAuth server's, and RFC 6749 section 4.4.2 says
+        form; the document's examples send JSON. Once switched, this auth sends form from then on."""
+        if self._form or response.status_code not in (400, 415):
+            return False
+        logger.debug(
+            "the token endpoint refused a JSON body (%s): asking with a form body", response.status_code
+        )
+        self._form = True
+        return True
+
     def _token_request(self) -> httpx.Request:
         body = {
             "client_id": self._client_id,
             "client_secret": self._client_secret.reveal(),
             "grant_type": "client_credentials",
         }
+        payload: dict[str, Any] = {"data": body} if self._form else {"json": body}
         # Asking for a token twice is harmless, so it may be retried after a dropped connection.
         return httpx.Request(
             "POST",
             self.token_url,
-            json=body,
             headers={"Accept": "application/json"},
             extensions={IDEMPOTENT: True},
+            **payload,
         )
 
     async def _store(self, response: httpx.Response) -> None:

@@ -9,6 +9,7 @@ rather than crashing the run with a ``TypeError`` (exit 3). The parsers that tak
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar, cast
 
@@ -76,6 +77,20 @@ class HalPage:
 def is_int(value: Any) -> TypeGuard[int]:
     """An int that is not a bool (JSON numbers)."""
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+# An id or a count printed as a string: the AB Tasty document prints numbers as strings elsewhere
+# (general_statistics) and its path ids are \d+ patterns, so "41902" is a fair answer for 41902.
+_NUMERIC = re.compile(r"-?[0-9]{1,18}")
+
+
+def as_int(value: Any) -> int | None:
+    """``value`` as an int: a JSON integer, or a string of decimal digits; else None."""
+    if is_int(value):
+        return value
+    if isinstance(value, str) and _NUMERIC.fullmatch(value):
+        return int(value)
+    return None
 
 
 def shown(value: Any) -> str:
@@ -167,10 +182,11 @@ def _count(body: dict[str, Any], key: str, route: Route, cap: int | None = None)
     value = body.get(key)
     if value is None:
         return None
-    if not is_int(value) or value < 0 or (cap is not None and value > cap):
+    number = as_int(value)
+    if number is None or number < 0 or (cap is not None and number > cap):
         expected = f"an integer from 0 to {cap}" if cap is not None else "a non-negative integer"
         raise malformed(route, repr(key), value, expected)
-    return value
+    return number
 
 
 def _optional(
@@ -232,6 +248,8 @@ def optional_field(body: Any, key: str, kind: type[T], route: Route | str) -> T 
         return None
     if kind is float and is_int(value):
         return cast(T, float(value))
+    if kind is int and isinstance(value, str) and (number := as_int(value)) is not None:
+        return cast(T, number)
     if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
         raise malformed(Route.parse(route), repr(key), value, _expected(kind))
     return value

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from reconciler.errors import RequestFailedError, TransportError
+from reconciler.http import link_next
 from reconciler.http.bodies import HalPage, LinkPage, Route, decode, hal_page, is_int, link_items, malformed
 from reconciler.http.links import parse_link_header
 from reconciler.redaction import redact
@@ -164,13 +165,18 @@ async def _hal_rest(
         return await _follow_hal_next(client, first.response, page)
     base, size, max_pages = dict(params or {}), page.limit or first.size, client.limits.max_pages
 
-    async def page_at(number: int) -> HalPage:
+    async def page_at(number: int) -> tuple[httpx.Response, HalPage]:
         params = {**base, "_page": number, "_max_per_page": size}
-        return hal_page(await client.request("GET", path, params=params), max_pages)
+        response = await client.request("GET", path, params=params)
+        return response, hal_page(response, max_pages)
 
-    return [
-        item for rest in await gather([page_at(n) for n in range(2, page.pages + 1)]) for item in rest.items
-    ]
+    read = await gather([page_at(n) for n in range(2, page.pages + 1)])
+    items = [item for _, rest in read for item in rest.items]
+    # ``pages`` is not trusted alone: a server that rounds it down still names the next page of its last.
+    last_response, last = read[-1] if read else (first.response, page)
+    if last.next_href is not None and last.items:
+        items += await _follow_hal_next(client, last_response, last)
+    return items
 
 
 async def _follow_hal_next(
@@ -189,20 +195,52 @@ async def _follow_hal_next(
 async def _link_pages(
     client: ApiClient, path: str, params: Params | None, per_page: int, items_key: str | None
 ) -> AsyncGenerator[LinkPage, None]:
-    response = await client.request("GET", path, params={**(params or {}), "page": 1, "per_page": per_page})
-    seen = {str(response.request.url)}
+    response = await _link_first(pager(client), path, params or {}, per_page)
+    seen, read = {str(response.request.url)}, 0
     while True:
         body = decode(response)
         items = link_items(response, body, items_key)
-        href = parse_link_header(", ".join(response.headers.get_list("Link"))).get("next")
-        if href:
-            url: httpx.URL | None = next_url(client, response, href, seen, "the Link header's next")
-        else:
-            url = _cursor_url(client, response, body, seen)
+        read += len(items)
+        # An empty page after the first ends the list, whatever its links say (see link_next).
+        url = _link_next(client, response, body, read, seen) if items or len(seen) == 1 else None
         yield LinkPage(body, items, url)
         if url is None:
             return
         response = await client.request("GET", str(url))
+
+
+async def _link_first(pages: Pager, path: str, params: Params, per_page: int) -> httpx.Response:
+    """Page 1 at ``per_page`` (the documented default, 100), or, after a 400, at the limit the message
+    states (else 10): an account may be limited below the default (TAP: "by default" 100)."""
+    client = pages.client
+    size = min(per_page, pages.size_cap or per_page)
+    try:
+        return await client.request("GET", path, params={**params, "page": 1, "per_page": size})
+    except RequestFailedError as err:
+        if err.status != 400 or size <= HAL_DEFAULT_PER_PAGE:
+            raise
+        size = pages.size_cap = stated_limit(err.detail, size)
+        client.logger.info(redact(f"GET {path}: page size refused ({err.detail}); asking {size} a page"))
+        return await client.request("GET", path, params={**params, "page": 1, "per_page": size})
+
+
+def _link_next(
+    client: ApiClient, response: httpx.Response, body: Any, read: int, seen: set[str]
+) -> httpx.URL | None:
+    """The Link header's ``next`` when it names a later page, else the cursor, else page n + 1 by number
+    while ``numEntities`` says more follow (``link_next``)."""
+    href = parse_link_header(", ".join(response.headers.get_list("Link"))).get("next")
+    if href and not link_next.names_an_earlier_page(response, href):
+        return next_url(client, response, href, seen, "the Link header's next")
+    cursor = _cursor_url(client, response, body, seen)
+    if cursor is not None:
+        return cursor
+    numbered = link_next.by_number(response, body, read)
+    if numbered is None:
+        if href and link_next.announced(body) is None:  # an earlier page, no count to go on: a loop
+            return next_url(client, response, href, seen, "the Link header's next")
+        return None  # no link, or every announced item read
+    return next_url(client, response, str(numbered), seen, "the next page by number")
 
 
 def _cursor_url(client: ApiClient, response: httpx.Response, body: Any, seen: set[str]) -> httpx.URL | None:

@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 
+from reconciler.sandbox.abtasty.readings import DIALECTS as ABTASTY_READINGS
 from reconciler.sandbox.dialects import DIALECTS
 from reconciler.sandbox.server import SandboxServer
+from reconciler.sandbox.taplytics.readings import DIALECTS as TAPLYTICS_READINGS
 from tests.support.e2e import CliRunner, generated, mutations, run_cli, server_env, write_config
 from tests.support.taplytics import write_taplytics
 
@@ -24,9 +26,12 @@ TESTS = "/api/interface/accounts/41902/tests"
 MEMBERS = f"{CORE}/membership"
 LEA, ZOE = 132422, 132430  # demo memberships: lea.bernard (viewer), zoe.garcia
 
+# Issue 25's readings have their own e2e (tests/providers/test_readings_e2e.py), which checks the sandbox's
+# state: some of them change a mutation's path or repeat one, so exact mutations are not their check.
+OWN_E2E = {*ABTASTY_READINGS, *TAPLYTICS_READINGS}
 # Everything but the other date shapes (a server prints its dates one way).
-ALL_ISO = ",".join(d for d in DIALECTS if d not in ("dates-ms", "dates-local"))
-READINGS = [*DIALECTS, ALL_ISO]
+ALL_ISO = ",".join(d for d in DIALECTS if d not in ("dates-ms", "dates-local") and d not in OWN_E2E)
+READINGS = [*(d for d in DIALECTS if d not in OWN_E2E), ALL_ISO]
 
 TESTS_YAML = """tests:
   - id: 381296

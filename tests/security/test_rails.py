@@ -42,7 +42,8 @@ def _tests(ids: list[int], entry: str) -> str:
 
 
 def _local(delta: dt.timedelta) -> str:
-    return (dt.datetime.now(dt.UTC) + delta).strftime("%Y-%m-%dT%H:%M:%S")
+    # To the minute: a schedule with seconds is refused at validation (issue 25, item 16).
+    return (dt.datetime.now(dt.UTC) + delta).strftime("%Y-%m-%dT%H:%M:00")
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,6 @@ script to ``api2_url``, as the document's examples put them (one URL for both wo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any, Literal
 
 import httpx
@@ -24,9 +23,9 @@ import httpx
 from reconciler.config.loaded import LoadedConfig
 from reconciler.core.changes import Change
 from reconciler.core.text import escape_non_ascii
-from reconciler.errors import NotFoundError, ResolveError, ServerError
+from reconciler.errors import NotFoundError, RequestFailedError, ResolveError, ServerError
 from reconciler.http import ApiClient, Route, field, optional_field
-from reconciler.http.paging import pager
+from reconciler.http.paging import gather, pager
 from reconciler.providers.abtasty import selectors
 from reconciler.providers.abtasty.changes import Kind
 from reconciler.providers.abtasty.config import AbTastyConfig, Selector
@@ -48,16 +47,27 @@ def parse_test(item: Any, route: Route | str) -> ExistingTest:
     state = optional_field(item, "state", str, route)
     if state not in ("play", "pause"):
         state = "play" if _flag(item, "active", route) else "pause"
+    preprod = _flag(item, "preprod", route)
+    if state == "pause" and preprod and _played_since_paused(item, route):
+        state = "play"
     timezone = optional_field(item, "start_stop_timezone", str, route) or ""
     return ExistingTest(
         id=field(item, "id", int, route),
         name=optional_field(item, "name", str, route) or "",
         state=state,
-        preprod=_flag(item, "preprod", route),
+        preprod=preprod,
         start=parse_instant(item.get("start_datetime"), timezone, "start_datetime", route),
         stop=parse_instant(item.get("stop_datetime"), timezone, "stop_datetime", route),
         timezone=timezone,
     )
+
+
+def _played_since_paused(item: dict[str, Any], route: Route | str) -> bool:
+    """A preprod test that answers ``state: "pause"`` but was played after its last pause plays in preprod:
+    a server may keep ``state`` for what visitors see, and preprod is not live to them (AB:241)."""
+    played = optional_field(item, "last_play_timestamp", int, route) or 0
+    paused = optional_field(item, "last_pause_timestamp", int, route) or 0
+    return played > paused
 
 
 def parse_facets(item: Any, route: Route | str) -> selectors.Facets:
@@ -91,6 +101,14 @@ def parse_member(item: Any, route: Route | str) -> ExistingMember:
     # Roles are documented lower-case only as the parameter's format: an answer's "Admin" is the admin role.
     role = field(item, "role", str, route).strip().casefold()
     return ExistingMember(id=field(item, "id", int, route), email=email, role=role)
+
+
+def self_href(item: Any) -> str | None:
+    """An item's ``_links.self.href`` (a string), else None."""
+    links = item.get("_links") if isinstance(item, dict) else None
+    link = links.get("self") if isinstance(links, dict) else None
+    href = link.get("href") if isinstance(link, dict) else None
+    return href if isinstance(href, str) and href else None
 
 
 def _by_email(members: list[ExistingMember], route: str) -> dict[str, ExistingMember]:
@@ -177,6 +195,7 @@ class AccountApi:
         # The document's examples put membership and the script on api2.abtasty.com, tests on api.
         self.api2 = api2_root(client, api2_url)
         self.members = f"{self.api2}{self.core}/membership"
+        self.member_links: dict[str, str] = {}  # lower-cased email -> the membership's _links.self.href
 
     async def fetch(self) -> Existing:
         """Tests the config lists, those its selectors match and, when memberships are managed, the
@@ -186,6 +205,7 @@ class AccountApi:
         (tests, playing), (chosen, matches), members = await asyncio.gather(
             self._fetch_tests(), self._fetch_selected(), members_task
         )
+        tests += await self._read_unlisted(tests)
         by_id, names = self._resolve([*tests, *chosen])
         existing = Existing(
             self.account_id,
@@ -232,7 +252,13 @@ class AccountApi:
             raise ResolveError("\n".join(problems))
 
     async def _fetch_members(self) -> list[ExistingMember]:
-        return await list_members(self.client, self.account_id, self.api2)
+        path = f"{self.api2}{self.core}/membership"
+        items = await pager(self.client).hal(path, per_page=PER_PAGE)
+        members = [parse_member(i, f"{self.core}/membership") for i in items]
+        for item, member in zip(items, members, strict=True):
+            if href := self._membership_href(item):
+                self.member_links[member.email.lower()] = href
+        return members
 
     def _own_entries(self) -> list[int]:
         """The indices of the ``id`` / ``name`` entries (selectors are read by ``_fetch_selected``)."""
@@ -304,6 +330,22 @@ class AccountApi:
         await asyncio.gather(*(worker() for _ in range(min(self.client.parallelism, len(entries)))))
         return [parse_test(item, route) for index in entries for item, route in found.get(index, [])]
 
+    async def _read_unlisted(self, listed: list[ExistingTest]) -> list[ExistingTest]:
+        """The tests managed by id that the list did not hold, each read on its own before it is called
+        missing: a list may leave out child tests (``filter[parent][]`` "0 for no parent", AB:236)."""
+        have = {t.id for t in listed}
+        wanted = sorted({e.id for e in self.config.tests if e.id is not None and e.select is None} - have)
+
+        async def one(ident: int) -> ExistingTest | None:
+            path = f"{self.core}/tests/{ident}"
+            try:
+                return parse_test(await self.client.get_json(path), path)
+            except NotFoundError:
+                return None  # reported by _resolve with the YAML line
+
+        found = await gather([one(ident) for ident in wanted])
+        return [t for t in found if t is not None]
+
     def _resolve(self, tests: list[ExistingTest]) -> tuple[dict[int, ExistingTest], dict[str, int]]:
         """Index by id, resolve names; unknown ids/names and double declarations name the YAML line."""
         by_id = {t.id: t for t in tests}
@@ -357,11 +399,9 @@ class AccountApi:
                 await self._add_member(change.name, change.after["role"])
             case Kind.MEMBER_ROLE:
                 body = {"email": change.name, "role": change.after["role"]}
-                await self._patch(f"{self.members}/{change.before['id']}", body)
+                await self._patch(self._member_path(change.name, change.before["id"]), body)
             case Kind.MEMBER_REVOKE:
-                # Already gone (a retried DELETE, or someone else did it): the goal holds.
-                with contextlib.suppress(NotFoundError):
-                    await self.client.request("DELETE", f"{self.members}/{change.before['id']}")
+                await self._revoke(change.name, change.before["id"])
             case Kind.SCRIPT_UPDATE:
                 await self._patch(f"{self.api2}{self.interface}/update_script", None)
 
@@ -377,16 +417,48 @@ class AccountApi:
                 # status table 201): the next plan reads the membership list and is the check.
                 await self.client.request("POST", self.members, json={"email": email, "role": role})
                 return
+            except RequestFailedError:
+                # "Already a member": a POST the server committed and answered 503 (a router timeout),
+                # repeated. Done if the member is there; any other refusal stands.
+                if not await self._adopt(email, role):
+                    raise
+                return
             except ServerError:
                 # The request may or may not have been processed. Look before sending it again.
-                existing = await self._fetch_members()
-                match = next((m for m in existing if m.email.lower() == email.lower()), None)
-                if match is not None:
-                    if match.role != role:
-                        await self._patch(f"{self.members}/{match.id}", {"email": email, "role": role})
+                if await self._adopt(email, role):
                     return
                 if attempt == ADOPT_ATTEMPTS:
                     raise
+
+    async def _adopt(self, email: str, role: str) -> bool:
+        """Whether ``email`` is a member now (its role set to ``role`` if it holds another)."""
+        match = next((m for m in await self._fetch_members() if m.email.lower() == email.lower()), None)
+        if match is None:
+            return False
+        if match.role != role:
+            await self._patch(self._member_path(match.email, match.id), {"email": email, "role": role})
+        return True
+
+    def _membership_href(self, item: Any) -> str | None:
+        """The item's self link when it names a membership of this account (relative links go to the host
+        the list came from); anything else is ignored and the membership id used."""
+        href = self_href(item)
+        if href is None or not httpx.URL(href).path.startswith(f"{self.core}/membership/"):
+            return None
+        return f"{self.api2}{href}" if href.startswith("/") else href
+
+    def _member_path(self, email: str, member_id: int) -> str:
+        """Where a membership is changed: the item's own ``_links.self.href`` when it gave one (a server may
+        key the path by the user's id, not the membership's: AB:1153 against the example at AB:1108)."""
+        return self.member_links.get(email.lower()) or f"{self.members}/{member_id}"
+
+    async def _revoke(self, email: str, member_id: int) -> None:
+        """DELETE; a 404 is "already gone" only once a fresh read shows the member gone."""
+        try:
+            await self.client.request("DELETE", self._member_path(email, member_id))
+        except NotFoundError:
+            if any(m.email.lower() == email.lower() for m in await self._fetch_members()):
+                raise
 
 
 async def _none() -> None:

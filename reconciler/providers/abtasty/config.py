@@ -135,12 +135,25 @@ class Schedule(StrictModel):
             raise located("schedule_empty", "a schedule needs start_at, stop_at or both", "timezone")
         for key in ("start_at", "stop_at"):
             value = getattr(self, key)
+            if value and not has_reference(value):
+                _check_whole_minute(value, key)
             if value and not has_reference(value) and not has_reference(self.timezone):
                 _check_exists(value, self.timezone, key)
         start, stop = self.start_at, self.stop_at
         if start and stop and not (has_reference(start) or has_reference(stop)) and stop <= start:
             raise located("schedule_order", f"stop_at {stop} is not after start_at {start}", "stop_at")
         return self
+
+
+def _check_whole_minute(value: str, key: str) -> None:
+    """Refuse seconds: every schedule in the document ends ``:00`` (AB:978), and a server that stores
+    minutes would read 09:00:30 back as 09:00:00, a change on every plan."""
+    if not value.endswith(":00"):
+        raise located(
+            "schedule_seconds",
+            f"{value} has seconds; AB Tasty schedules are to the minute: write {value[:-3]}:00",
+            key,
+        )
 
 
 def _check_exists(value: str, timezone: str, key: str) -> None:

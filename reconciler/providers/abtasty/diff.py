@@ -40,8 +40,10 @@ def _schedule_change(test: ExistingTest, want: Schedule, via: str = "") -> Chang
         current[key] = epoch_to_local(epoch, test.timezone)
         instants.append(local_to_epoch(local, tz))
         same = same and epoch == instants[-1]
-    # Same instants, and a timezone that reads them the same (an alias the server renamed): nothing to do.
-    if same and same_zone(test.timezone, tz, instants):
+    # Same instants: nothing to do, whatever zone the server answers (one that does not store the timezone
+    # answers its account default, AB:101). With no instant declared, the timezone alone is compared
+    # (an alias the server renamed reads the same).
+    if same and (instants or same_zone(test.timezone, tz, instants)):
         return None
     return Change(Kind.TEST_SCHEDULE, f"test:{test.id}", test.name, current, desired, via)
 

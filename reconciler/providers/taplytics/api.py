@@ -9,8 +9,9 @@ not in the document: when a declared user answers 404, one user page 1 holds is 
 one 404s as well the route is missing and the list is read on. Pages follow the ``Link`` header's ``next``,
 or, without one, the body's ``nextPaginationToken`` (cursor paging, as the vendor's users reference has it).
 
-How users are changed: one ``POST /v2/users/{user_id}`` per change, carrying only the declared fields and
-the custom_data keys that differ (custom_data merges on the server). The POST sets values by user_id, so
+How users are changed: one ``POST /v2/users/{user_id}`` per change, carrying the declared fields that
+differ and the whole custom_data object as read with the changed keys set (the document does not say whether
+the server merges custom_data or replaces it: the whole object is right under both). The POST sets values by user_id, so
 sending it twice leaves the same user: it is marked safe to repeat after a lost answer. A 402 ("valid but
 failed") is not retried: it is reported with the server's message.
 """
@@ -86,11 +87,17 @@ class ProjectApi:
         # user_id -> the custom_data keys its entry declares (the only ones kept from what is fetched)
         self.keys = {u.user_id: sorted(u.custom_data or {}) for u in self.config.users}
         self.declared = set(self.keys)
+        # user_id -> its whole custom_data as read: an update sends it back with the changes, so a server
+        # that replaces the object (TAP:40 says "a key:value store", never "merged") keeps the other keys.
+        self.read_data: dict[str, dict[str, Any]] = {}
+        self.typed = False  # whether any custom_data value read was not a string (see diff.same_value)
 
     async def fetch(self) -> Existing:
         """The declared users that exist (never writes)."""
         users = await self._fetch_users() if self.declared else []
-        return Existing(self.config.project.name, users={u.user_id: u for u in users})
+        return Existing(
+            self.config.project.name, users={u.user_id: u for u in users}, typed_values=self.typed
+        )
 
     async def _fetch_users(self) -> list[ExistingUser]:
         pages = pager(self.client).link_pages(USERS, per_page=PER_PAGE, items_key="users")
@@ -142,7 +149,12 @@ class ProjectApi:
         user_id = str(item.get("user_id")) if isinstance(item, dict) else None
         if user_id not in self.keys:
             return None
-        return parse_user(item, self.keys[user_id], route)
+        user = parse_user(item, self.keys[user_id], route)
+        data = item.get("custom_data")
+        if user is not None and isinstance(data, dict):
+            self.read_data[user.user_id] = dict(data)
+            self.typed = self.typed or any(not isinstance(v, str) for v in data.values())
+        return user
 
     async def _fetch_each(self, user_ids: list[str]) -> list[ExistingUser]:
         async def one(user_id: str) -> ExistingUser | None:
@@ -160,4 +172,7 @@ class ProjectApi:
         if change.kind not in (Kind.USER_CREATE, Kind.USER_UPDATE):
             raise ValueError(f"not a Taplytics change: {change.kind}")  # a bug, not a user error
         body: dict[str, Any] = dict(change.after)
+        if "custom_data" in body and change.key in self.read_data:
+            # The whole object: right whether the server merges or replaces it.
+            body["custom_data"] = {**self.read_data[change.key], **body["custom_data"]}
         await self.client.request("POST", user_path(change.key), json=body, idempotent=True)

@@ -4,11 +4,14 @@ A user the project does not have is created; a user it has gets one update holdi
 fields and custom_data keys whose values differ (custom_data merges, so undeclared keys stay as they are).
 Users are never deleted: a config lists the users that must exist, not all of them.
 Values are compared with their JSON type: custom_data ``beta: "true"`` is not ``beta: true`` (numbers by value:
-JSON has one number type, so ``1.0`` is ``1``).
+JSON has one number type, so ``1.0`` is ``1``), unless every custom_data value the project answered is a
+string: then the server may store values as text, and ``"3"`` is read as 3 (``same_stored``). Emails compare
+ignoring case (a server may lower-case them).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,17 +42,34 @@ def same_value(have: Any, want: Any) -> bool:
     return type(have) is type(want) and have == want
 
 
-def _update(have: ExistingUser, want: dict[str, Any]) -> Change | None:
+def same_email(have: Any, want: Any) -> bool:
+    """Emails compare ignoring case: a server may store them lower-cased (Taplytics does), and the
+    domain is case-blind anyway; a config's ``QA2@Example.com`` is the stored ``qa2@example.com``."""
+    if isinstance(have, str) and isinstance(want, str):
+        return have.casefold() == want.casefold()
+    return same_value(have, want)
+
+
+def same_stored(have: Any, want: Any, typed: bool) -> bool:
+    """``same_value``, or, when the project holds only strings (``typed`` False), the string a server that
+    stores every value as text keeps for ``want``: ``"3"`` for 3, ``"true"`` for true."""
+    if same_value(have, want) or typed or not isinstance(have, str) or isinstance(want, str):
+        return same_value(have, want)
+    return have in {json.dumps(want), str(want)}
+
+
+def _update(have: ExistingUser, want: dict[str, Any], typed: bool = True) -> Change | None:
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for key in _FIELDS:
-        if key in want and not same_value(getattr(have, key), want[key]):
+        same = same_email if key == "email" else same_value
+        if key in want and not same(getattr(have, key), want[key]):
             before[key], after[key] = getattr(have, key), want[key]
     wanted_data: dict[str, Any] = want.get("custom_data", {})
     differ = {
         k: v
         for k, v in wanted_data.items()
-        if k not in have.custom_data or not same_value(have.custom_data[k], v)
+        if k not in have.custom_data or not same_stored(have.custom_data[k], v, typed)
     }
     if differ:
         before["custom_data"] = {k: have.custom_data.get(k) for k in differ}
@@ -73,5 +93,5 @@ def _user_changes(config: TaplyticsConfig, existing: Existing) -> Iterator[Chang
         have = users.get(entry.user_id)
         if have is None:
             yield Change(Kind.USER_CREATE, f"user:{entry.user_id}", entry.name or "", {}, want)
-        elif change := _update(have, want):
+        elif change := _update(have, want, existing.typed_values):
             yield change

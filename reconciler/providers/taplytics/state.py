@@ -29,6 +29,9 @@ class Existing:
 
     project: str
     users: dict[str, ExistingUser] = field(default_factory=dict)
+    # Whether any custom_data value read was not a string. When none was, the server may store every value
+    # as a string (each example value at TAP:44-50 is one), so the diff reads "3" as 3 (diff.same_value).
+    typed_values: bool = True
 
     def fingerprint(self, resource: str) -> str:
         """A digest of one user's existing state (``ABSENT`` when it does not exist)."""

@@ -26,6 +26,10 @@ async def _token_request(request: Request) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "")
     if "application/x-www-form-urlencoded" in content_type:
         return dict(parse_qsl(raw.decode("utf-8", "replace")))
+    if sandbox_of(request).plays("token-form-only"):
+        raise _oauth_error(
+            400, "invalid_request", "The request body must be application/x-www-form-urlencoded"
+        )
     try:
         data = json.loads(raw) if raw.strip() else {}
     except (UnicodeDecodeError, json.JSONDecodeError) as err:

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 
+from reconciler.sandbox.abtasty import readings
 from reconciler.sandbox.web import ApiProblem, int_param, sandbox_of
 
 T = TypeVar("T")
@@ -63,10 +64,10 @@ def hal_collection(
     if page < pages:
         links["next"] = href(page + 1)
     start = (page - 1) * limit
-    counts = {} if "hal-no-count" in dialects else {"pages": pages, "total": total}
+    counts = readings.counts(pages, total, limit, dialects)
     return {
         "page": page,
-        "limit": limit,
+        "limit": readings.limit_out(limit, dialects),
         **counts,
         "_links": links,
         "_embedded": {"items": [render(item) for item in items[start : start + limit]]},

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from reconciler.sandbox.abtasty import readings
 from reconciler.sandbox.abtasty.dates import stored_zone
 from reconciler.sandbox.abtasty.reads import load_test
 from reconciler.sandbox.abtasty.render import DEFAULT_TZ, render_test
@@ -31,7 +32,7 @@ async def play(request: Request) -> Response:
     mode = body.get("mode", "prod")
     if mode not in ("prod", "preprod"):
         raise ApiProblem(400, f"Invalid parameter 'mode': expected prod|preprod, got {mode!r}")
-    test["state"] = "play"
+    test["state"] = readings.play_state(mode, sandbox.dialects)
     if mode == "preprod":
         test["preprod"] = True
     else:
@@ -82,12 +83,16 @@ async def schedule(request: Request) -> Response:
     stop = _epoch(body, "stop_at", zone, test.get("stop", 0))
     if start and stop and stop <= start:
         raise ApiProblem(400, "Invalid parameters: 'stop_at' must be after 'start_at'")
-    for key, value in (("start", start), ("stop", stop)):
+    for key, value in (
+        ("start", readings.to_minute(start, sandbox.dialects)),
+        ("stop", readings.to_minute(stop, sandbox.dialects)),
+    ):
         if value:
             test[key] = value
         else:
             test.pop(key, None)
-    test["tz"] = stored_zone(tz_name, sandbox.dialects)
+    if "tz-not-stored" not in sandbox.dialects:
+        test["tz"] = stored_zone(tz_name, sandbox.dialects)
     return await _saved(sandbox, test)
 
 

@@ -9,8 +9,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from reconciler.sandbox.abtasty import readings
 from reconciler.sandbox.abtasty.hal import hal_collection
-from reconciler.sandbox.abtasty.render import render_member
+from reconciler.sandbox.abtasty.render import account_path, render_member
 from reconciler.sandbox.abtasty.state import state_of
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.pages import json_page
@@ -24,10 +25,17 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def _member(request: Request) -> tuple[Sandbox, Record]:
     sandbox = authorize(request, request.path_params["account_id"])
     member_id = request.path_params["membership_id"]
-    member = state_of(sandbox).members.get(member_id)
+    member = readings.member_key(state_of(sandbox).members, member_id, sandbox.dialects)
     if member is None:
         raise ApiProblem(404, f"Membership {member_id} not found")
     return sandbox, member
+
+
+def _render(sandbox: Sandbox, member: Record) -> dict[str, Any]:
+    account = sandbox.store.account_id
+    return readings.member_out(
+        render_member(member, account), member, account_path(account), sandbox.dialects
+    )
 
 
 def _role(body: dict[str, Any]) -> str:
@@ -56,16 +64,14 @@ async def list_members(request: Request) -> Response:
 
     def page() -> dict[str, Any]:
         members = sorted(state_of(store).members.values(), key=lambda m: m["id"])
-        return hal_collection(
-            request, members, lambda m: render_member(m, store.account_id), sandbox.page_cap
-        )
+        return hal_collection(request, members, lambda m: _render(sandbox, m), sandbox.page_cap)
 
     return json_page(request, sandbox.page_cache, store, page)
 
 
 async def get_member(request: Request) -> JSONResponse:
     sandbox, member = _member(request)
-    return JSONResponse(render_member(member, sandbox.store.account_id))
+    return JSONResponse(_render(sandbox, member))
 
 
 async def add_member(request: Request) -> Response:
@@ -89,10 +95,12 @@ async def add_member(request: Request) -> Response:
     state_of(store).members[member["id"]] = member
     state_of(store).touch_member(member["id"])
     await persist(sandbox)
+    if readings.answer_503_once(store, sandbox.dialects):
+        raise ApiProblem(503, "Service Unavailable: the router timed out waiting for the backend")
     if sandbox.plays("post-201"):
         location = f"/api/core/accounts/{store.account_id}/membership/{member['id']}"
         return Response(status_code=201, headers={"Location": location})
-    return JSONResponse(render_member(member, store.account_id), status_code=200)
+    return JSONResponse(_render(sandbox, member), status_code=200)
 
 
 async def update_member(request: Request) -> Response:
@@ -107,7 +115,7 @@ async def update_member(request: Request) -> Response:
     member["role"], member["email"] = role, email
     state_of(sandbox).touch_member(member["id"])
     await persist(sandbox)
-    return write_answer(sandbox, render_member(member, sandbox.store.account_id))
+    return write_answer(sandbox, _render(sandbox, member))
 
 
 async def delete_member(request: Request) -> Response:

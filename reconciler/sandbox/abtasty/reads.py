@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from reconciler.sandbox.abtasty import readings
 from reconciler.sandbox.abtasty.filters import order_only, select_tests
 from reconciler.sandbox.abtasty.hal import hal_collection
 from reconciler.sandbox.abtasty.render import (
@@ -61,6 +62,8 @@ async def list_tests(request: Request) -> Response:
 
     def page() -> dict[str, Any]:
         chosen = select_tests(request, list(state_of(store).tests.values()), sandbox.dialects)
+        asks_parent = any(k.startswith("filter[parent]") for k in request.query_params)
+        chosen = readings.listed(chosen, asks_parent, sandbox.dialects)
         render = lambda t: render_test(t, store.account_id, state_of(store).folders, sandbox.dialects)  # noqa: E731
         return hal_collection(request, chosen, render, sandbox.page_cap)
 

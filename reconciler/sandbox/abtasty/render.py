@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from reconciler.sandbox.abtasty import readings
 from reconciler.sandbox.abtasty.dates import render_when
 from reconciler.sandbox.store import Record
 
@@ -37,7 +38,7 @@ def _report_token(account_id: int, test_id: int) -> str:
 
 
 def _test_head(t: Record, account_id: int, dialects: frozenset[str]) -> dict[str, Any]:
-    tz = t.get("tz", DEFAULT_TZ)
+    tz = readings.zone_of(t, DEFAULT_TZ, dialects)
     return {
         "type": t["type"],
         "labels": list(t.get("labels", ())),
@@ -94,12 +95,13 @@ def render_test(
     the schedule's shape follows ``dialects`` (see ``dates``)."""
     folder_id = t.get("folder", 0)
     folder = {"id": folder_id, "name": folders.get(folder_id, f"Folder {folder_id}")} if folder_id else None
-    return {
+    body = {
         **_test_head(t, account_id, dialects),
         **_test_tail(t),
         "_links": _test_links(account_id, t["id"]),
         "_embedded": {"account": {"id": account_id}, "folder": folder},
     }
+    return readings.test_out(body, dialects)
 
 
 def render_member(m: Record, account_id: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from reconciler.sandbox import abtasty
-from reconciler.sandbox.abtasty import auth, gates, state
+from reconciler.sandbox.abtasty import auth, gates, readings, state
 from reconciler.sandbox.vendor import MAIN_HOST, Credentials, CredentialSpec, SandboxVendor, Section, Seed
 
 API2 = "api2"  # the second host of the two-hosts dialect (api2.abtasty.com)
@@ -40,6 +40,7 @@ class AbTastySandbox(SandboxVendor):
         "filters-ignored": "AB Tasty test list ignores filter[folder][], tag[], exclude_tag[], is_preprod and is_schedule",
         "is-preprod-any": "AB Tasty filter[is_preprod] with any value, 0 and false included, selects the preprod tests",
         "tags-any-case": "AB Tasty filter[tag][] / filter[exclude_tag][] compare tags ignoring case",
+        **readings.DIALECTS,
     }
     # A server prints its dates one way.
     exclusive = ((frozenset({"dates-iso", "dates-ms", "dates-local"}), "one date shape at a time"),)

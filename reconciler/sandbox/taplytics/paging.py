@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 from starlette.requests import Request
 
 from reconciler.sandbox.store import Record
+from reconciler.sandbox.taplytics import readings
 from reconciler.sandbox.web import ApiProblem, int_param
 
 DEFAULT_PER_PAGE = 100  # the document: "by default, accounts have a pagination limit of 100 items per page"
@@ -37,7 +38,9 @@ def last_page(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
 
 
-def link_header(request: Request, page: int, per_page: int, total: int) -> str:
+def link_header(
+    request: Request, page: int, per_page: int, total: int, dialects: frozenset[str] = frozenset()
+) -> str:
     """``<URL>; rel='last', <URL>; rel='next', <URL>; rel='prev', <URL>; rel='first'`` (next / prev only
     when they exist; past the end, ``prev`` is the last page)."""
     last = last_page(total, per_page)
@@ -51,8 +54,9 @@ def link_header(request: Request, page: int, per_page: int, total: int) -> str:
         return f"{base}?{urlencode(query, quote_via=quote)}"
 
     rels = [("last", last)]
-    if page < last:
-        rels.append(("next", page + 1))
+    following = readings.next_page(page, last, dialects)
+    if following is not None:
+        rels.append(("next", following))
     if page > 1:
         rels.append(("prev", min(page - 1, last)))
     rels.append(("first", 1))

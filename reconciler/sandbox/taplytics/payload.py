@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from reconciler.sandbox.store import Record
+from reconciler.sandbox.taplytics import readings
 from reconciler.sandbox.taplytics.tokens import TOKEN_PARAM
 from reconciler.sandbox.web import ApiProblem
 
@@ -69,7 +70,7 @@ def parse_update(body: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def apply_update(user: Record, fields: dict[str, Any]) -> None:
+def apply_update(user: Record, fields: dict[str, Any], dialects: frozenset[str] = frozenset()) -> None:
     """Set ``email`` / ``name`` (null clears), merge ``custom_data`` (null removes a key; keys not given
     stay). Empty and null values are not stored (the store omits defaults)."""
     for key in ("email", "name"):
@@ -78,13 +79,10 @@ def apply_update(user: Record, fields: dict[str, Any]) -> None:
                 user.pop(key, None)
             else:
                 user[key] = fields[key]
+    if "email" in user:
+        user["email"] = readings.email(user["email"], dialects)
     if "custom_data" in fields:
-        data = dict(user.get("custom_data", {}))
-        for key, value in fields["custom_data"].items():
-            if value is None:
-                data.pop(key, None)
-            else:
-                data[key] = value
+        data = readings.custom_data(user.get("custom_data", {}), fields["custom_data"], dialects)
         if data:
             user["custom_data"] = data
         else:

@@ -14,11 +14,12 @@ from starlette.responses import JSONResponse
 
 from reconciler.sandbox.context import Sandbox
 from reconciler.sandbox.store import Record, Store
-from reconciler.sandbox.taplytics.paging import cursor_page, link_header, page_params
+from reconciler.sandbox.taplytics import readings
+from reconciler.sandbox.taplytics.paging import DEFAULT_PER_PAGE, cursor_page, link_header, page_params
 from reconciler.sandbox.taplytics.payload import apply_update, parse_update, render_user
 from reconciler.sandbox.taplytics.state import state_of
 from reconciler.sandbox.taplytics.tokens import authorize
-from reconciler.sandbox.web import ApiProblem, json_object, persist, sandbox_of
+from reconciler.sandbox.web import ApiProblem, int_param, json_object, persist, sandbox_of
 
 USER_LIMIT_MESSAGE = "The parameters in your request were valid, but the user limit of the plan is reached"
 
@@ -36,12 +37,14 @@ async def list_users(request: Request) -> JSONResponse:
     if sandbox.plays("cursor"):
         return JSONResponse(cursor_page(request, state_of(sandbox).users, sandbox.page_cap, render_user))
     page, per_page = page_params(request, sandbox.page_cap)
+    readings.check_per_page(int_param(request, "per_page", DEFAULT_PER_PAGE), sandbox.dialects)
     users = state_of(sandbox).users
     start = (page - 1) * per_page
     chosen = itertools.islice(users.values(), start, start + per_page) if start < len(users) else ()
+    link = link_header(request, page, per_page, len(users), sandbox.dialects)
     return JSONResponse(
         {"users": [render_user(u) for u in chosen], "numEntities": len(users)},
-        headers={"Link": link_header(request, page, per_page, len(users))},
+        headers={} if sandbox.plays("no-link") else {"Link": link},
     )
 
 
@@ -90,7 +93,7 @@ async def post_user(request: Request) -> JSONResponse:
     before = dict(user) if user is not None else None
     if user is None:
         user = _create(store, user_id)
-    apply_update(user, fields)
+    apply_update(user, fields, sandbox.dialects)
     if user != before:
         state_of(store).touch_user(user_id)
         await persist(sandbox)

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from reconciler.sandbox import taplytics
-from reconciler.sandbox.taplytics import state
+from reconciler.sandbox.taplytics import readings, state
 from reconciler.sandbox.taplytics.tokens import TOKEN_PARAM, token_via
 from reconciler.sandbox.vendor import MAIN_HOST, Credentials, CredentialSpec, SandboxVendor, Section, Seed
 
@@ -23,6 +23,7 @@ class TaplyticsSandbox(SandboxVendor):
         "post-201": "Taplytics user POST with the user",
         "cursor": "Taplytics /v2/users pages by cursor: nextPaginationToken in the body, paginationToken query, no Link",
         "no-user-route": "Taplytics has no GET /v2/users/{user_id}: it answers 404 like any unknown route",
+        **readings.DIALECTS,
     }
     seed_counts = {"users": "U"}
     page_param = "per_page (Taplytics)"

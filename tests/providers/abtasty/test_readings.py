@@ -89,7 +89,7 @@ def test_a_test_with_iso_dates_parses() -> None:
 @pytest.mark.parametrize(
     ("item", "field"),
     [
-        ({"id": "381316"}, "'id'"),
+        ({"id": "381316a"}, "'id'"),  # "381316" is an id as a numeric string (issue 25, item 12)
         ({"id": 1, "name": 7}, "'name'"),
         ({"id": 1, "preprod": "yes"}, "'preprod'"),
         ({"id": 1, "start_stop_timezone": 1}, "'start_stop_timezone'"),

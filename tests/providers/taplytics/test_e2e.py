@@ -80,8 +80,8 @@ def test_plan_apply_then_in_sync(tcli: Any, tap: SandboxServer, tmp_path: Path) 
     applied = tcli("apply", config, "--auto-approve")
     assert applied.code == 0, applied.err
     assert "Apply complete: 3 applied, 0 failed, 0 skipped." in applied.out
-    assert sorted(posts(tap)) == [  # only what differs, one POST per user
-        ("/v2/users/qa-001", {"custom_data": {"beta": "true"}}),
+    assert sorted(posts(tap)) == [  # what differs, one POST per user; custom_data whole (issue 25, item 2)
+        ("/v2/users/qa-001", {"custom_data": {"cohort": "qa", "beta": "true"}}),
         ("/v2/users/qa-002", {"name": "QA Two"}),
         (
             "/v2/users/qa-100",
