@@ -24,7 +24,6 @@ from reconciler.integrations.github import (
     Actions,
     digest_tag,
     id_of,
-    read_digest,
 )
 from reconciler.integrations.words import render_comment, render_drift
 from reconciler.redaction import redact
@@ -134,25 +133,6 @@ async def publish_drift(plans: Sequence[AccountPlan], actions: Actions, env: Map
         number = id_of(found, "number")
         await github.update_issue(number, title=title, body=body)
         return f"updated #{number}"
-
-
-async def reviewed_digest(actions: Actions) -> tuple[int, str]:
-    """The pull request the pushed commit merged, and the digest of the plan its comment showed."""
-    async with actions.client() as client:
-        github = actions.github(client)
-        number = await github.merged_pull(actions.sha)
-        if number is None:
-            raise PlanError(
-                f"commit {actions.sha[:12]} is the merge of no pull request, so no plan of it was reviewed: "
-                "merge through a pull request, or run the apply workflow by hand (workflow_dispatch)"
-            )
-        found = await github.find_comment(number, MARKDOWN_MARKER)
-    digest = read_digest(str(found.get("body", ""))) if found else None
-    if digest is None:
-        raise PlanError(
-            f"pull request #{number} has no plan comment with a digest: re-run its plan job, then apply"
-        )
-    return number, digest
 
 
 def check_reviewed(number: int, reviewed: str) -> Callable[[list[AccountPlan]], None]:
