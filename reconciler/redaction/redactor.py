@@ -41,15 +41,19 @@ def _mask_value(match: re.Match[str]) -> str:
 
 # Shapes that are secret whatever their value, even if it was never registered (a token echoed back by a
 # server in a pagination link, an Authorization header quoted in an error body). Group 2 is the value: it is
+# masked unless it is an ordinary word; a value never takes a backtick or another Markdown delimiter (the
+# renderings are redacted whole, and eating a span's closing backtick let config text out of it);
 # masked unless it is an ordinary word ("ABTASTY_CLIENT_SECRET: check they are set" stays readable).
 _PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (re.compile(r"(?i)(api_token=)([^&\s#'\"<>]+)"), _mask_value),
+    (re.compile(r"(?i)(api_token=)([^&\s#'\"<>`|*\[\]]+)"), _mask_value),
     (
-        re.compile(r"(?i)(\"?(?:access_token|client_secret|api_token)\"?\s*[:=]\s*\"?)([^\"&\s,}]+)"),
+        re.compile(
+            r"(?i)(\"?(?:access_token|client_secret|api_token)\"?\s*[:=]\s*\"?)([^\"&\s,}`|<>*\[\]]+)"
+        ),
         _mask_value,
     ),
     (re.compile(r"(?i)(bearer\s+)([A-Za-z0-9._~+/=-]+)"), _mask_value),
-    (re.compile(r"(?i)(x-access-token\"?\s*[:=]\s*\"?)([^\"\s,}]+)"), _mask_value),
+    (re.compile(r"(?i)(x-access-token\"?\s*[:=]\s*\"?)([^\"\s,}`|<>*\[\]]+)"), _mask_value),
 )
 # Each shape needs one of these words, in any case: a text without them is not searched (a 5 MB JSON plan
 # took 0.25 s through the four case-insensitive searches). Checked against ``text.casefold()``, which maps
