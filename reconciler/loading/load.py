@@ -33,10 +33,18 @@ from reconciler.redaction import register_secret
 
 SUPPORTED_VERSIONS = (1,)
 
+# Hidden directories that belong to a known tool (version control, CI, editors, caches): their YAML is never a
+# config of ours, so skipping them is not worth a line on every run. Any other hidden directory is noted.
+TOOL_DIRECTORIES = frozenset(
+    {".git", ".github", ".gitlab", ".circleci", ".venv", ".vscode", ".idea", ".terraform", ".tox"}
+    | {".mypy_cache", ".pytest_cache", ".ruff_cache", ".reconciler"}
+)
+
 
 def _walk(root: Path, issues: list[ConfigIssue], skipped: list[str]) -> list[Path]:
     """Every *.yaml / *.yml below ``root``, sorted; an unreadable directory is an issue (a config could be
-    in it), a hidden or symlinked one is noted in ``skipped`` (never searched, never silently)."""
+    in it), a hidden or symlinked one is noted in ``skipped`` (never searched, never silently), but for a
+    known tool's directory (``TOOL_DIRECTORIES``)."""
     found: list[Path] = []
 
     def unreadable(err: OSError) -> None:
@@ -45,6 +53,8 @@ def _walk(root: Path, issues: list[ConfigIssue], skipped: list[str]) -> list[Pat
     for top, dirs, names in os.walk(root, onerror=unreadable):
         for name in sorted(dirs):
             here = Path(top) / name
+            if name in TOOL_DIRECTORIES:
+                continue
             if name.startswith("."):
                 skipped.append(f"{here}: hidden directory, not searched")
             elif here.is_symlink():
@@ -60,7 +70,7 @@ def expand_paths(
     """Files as given, directories as every *.yaml / *.yml below them, sorted.
 
     Hidden directories (``.git``, ``.github``, ``.venv``) are not searched: they hold other tools' YAML.
-    Each directory not searched is noted in ``skipped``; an unreadable one is an issue.
+    Each directory not searched is noted in ``skipped`` (a known tool's silently); an unreadable one is an issue.
     """
     files: list[Path] = []
     issues: list[ConfigIssue] = []
