@@ -31,6 +31,7 @@ from reconciler.encode import terminal
 from reconciler.engine import provider_for
 from reconciler.errors import ConfigIssue, ReconcilerError
 from reconciler.files import SHARED, write_atomic
+from reconciler.hints import config_credential_variables, credentials_named, default_credential_variables
 from reconciler.loading import load_configs, load_document_config
 from reconciler.providers import registry
 from reconciler.providers.base import AnyProvider
@@ -181,7 +182,9 @@ def _export(
     with sandbox_env(sandbox) as overlay:
         # An export has no config file yet: the credentials and URLs come from the environment.
         endpoint = environment_endpoint(provider, overlay if overlay is not None else os.environ)
-        exported = asyncio.run(exporter.export(endpoint, account, request, parallelism))
+        variables = default_credential_variables(provider)
+        with credentials_named(provider, raw_account, variables, sandbox=overlay is not None):
+            exported = asyncio.run(exporter.export(endpoint, account, request, parallelism))
     for note in exported.notes:
         click.echo(f"note: {note}", err=True)
     if output is None:
@@ -212,7 +215,11 @@ def _update(
             if overlay is not None
             else trusted_endpoint(loaded, provider, os.environ, allowed)
         )
-        return asyncio.run(exporter.update(loaded, read_text(path), endpoint, request, options.parallelism))
+        variables = config_credential_variables(loaded, provider)
+        with credentials_named(provider, current, variables, path=path, sandbox=overlay is not None):
+            return asyncio.run(
+                exporter.update(loaded, read_text(path), endpoint, request, options.parallelism)
+            )
 
 
 def _finish_update(result: UpdateResult, check: bool) -> None:
