@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import re
 import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -209,6 +210,21 @@ def _header(doc: Document) -> tuple[type[Provider] | None, list[ConfigIssue]]:
     return found, issues
 
 
+_SCALAR = re.compile(r"[-+0-9A-Za-z_.:]+")
+
+
+def _as_written(doc: Document, loc: Loc, detail: ErrorDetails, message: str) -> str:
+    """``message`` with a number it quotes back as the file wrote it: YAML reads ``007`` as 7, and a fix
+    that says ``"7"`` would lose the zeros the value needs."""
+    got = detail.get("input")
+    if not isinstance(got, int | float) or isinstance(got, bool) or f'"{got}"' not in message:
+        return message
+    line, column = doc.positions.at(loc)
+    lines = doc.text.splitlines()
+    match = _SCALAR.match(lines[line - 1], column - 1) if 0 < line <= len(lines) else None
+    return message.replace(f'"{got}"', f'"{match.group()}"') if match else message
+
+
 def load_document_config(
     doc: Document, env: Mapping[str, str] | None
 ) -> tuple[BaseModel | None, list[ConfigIssue]]:
@@ -226,7 +242,7 @@ def load_document_config(
             loc, message, key = _message(detail, tuple(detail["loc"]), provider)
             if loc[:1] in (("version",), ("provider",)):
                 continue  # reported by _header already
-            issues.append(doc.positions.issue(loc, message, key=key))
+            issues.append(doc.positions.issue(loc, _as_written(doc, loc, detail, message), key=key))
         return None, issues
     return (None if issues else config), issues
 
