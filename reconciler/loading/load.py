@@ -9,7 +9,6 @@ as ``${VAR}`` references in the model and are resolved into ``Secret`` s only by
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import re
@@ -25,6 +24,7 @@ from pydantic_core import ErrorDetails
 from reconciler.config import env as envmod
 from reconciler.config.loaded import LoadedConfig
 from reconciler.config.yaml import Document, Loc, load_document
+from reconciler.core.suggest import did_you_mean
 from reconciler.encode import terminal
 from reconciler.errors import ConfigError, ConfigIssue
 from reconciler.loading.checks import check_across, check_document, credential_references
@@ -143,11 +143,8 @@ def _message(err: ErrorDetails, loc: Loc, provider: type[Provider]) -> tuple[Loc
     if kind == "extra_forbidden":
         model = _model_at(provider.config_model, loc[:-1])
         known = sorted(model.model_fields) if model else []
-        close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.5)
-        hint = (
-            f"; did you mean '{close[0]}'?"
-            if close
-            else (f"; expected one of: {', '.join(known)}" if known else "")
+        hint = did_you_mean(str(name), known, cutoff=0.5) or (
+            f"; expected one of: {', '.join(known)}" if known else ""
         )
         return loc, f"unknown key '{name}'{hint}", True
     if kind == "missing":
@@ -161,6 +158,8 @@ def _message(err: ErrorDetails, loc: Loc, provider: type[Provider]) -> tuple[Loc
         and kind not in ("bad_reference",)
     )
     suffix = f", got {got!r}" if shown and repr(got) not in msg and str(got) not in msg else ""
+    if kind == "literal_error" and isinstance(got, str):  # a role in the wrong case, a state misspelt
+        suffix += did_you_mean(got, _QUOTED.findall(str(ctx.get("expected", ""))))
     return loc, f"{_dotted(loc)}: {msg}{suffix}", False
 
 
@@ -200,8 +199,7 @@ def _header(doc: Document) -> tuple[type[Provider] | None, list[ConfigIssue]]:
     if "provider" not in data:
         issues.append(pos.issue((), f"missing required key 'provider': one of {', '.join(known)}"))
     elif found is None:
-        close = difflib.get_close_matches(str(provider), known, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(str(provider), known)
         issues.append(
             pos.issue(
                 ("provider",), f"unknown provider {provider!r}: expected one of {', '.join(known)}{hint}"
@@ -210,6 +208,7 @@ def _header(doc: Document) -> tuple[type[Provider] | None, list[ConfigIssue]]:
     return found, issues
 
 
+_QUOTED = re.compile(r"'([^']*)'")  # the choices in pydantic's "input should be 'a', 'b' or 'c'"
 _SCALAR = re.compile(r"[-+0-9A-Za-z_.:]+")
 
 

@@ -22,6 +22,7 @@ import httpx
 
 from reconciler.config.loaded import LoadedConfig
 from reconciler.core.changes import Change
+from reconciler.core.suggest import did_you_mean
 from reconciler.core.tasks import all_or_cancel
 from reconciler.core.text import escape_non_ascii
 from reconciler.errors import NotFoundError, RequestFailedError, ResolveError, ServerError
@@ -385,9 +386,10 @@ class AccountApi:
                         if not ids
                         else f"{len(ids)} tests ({', '.join(map(str, ids))}) are named"
                     )
-                    problems.append(
-                        f"{where}: {what} {entry.name!r} in account {self.account_id}; use its id"
-                    )
+                    # A suggestion costs a pass over every name: the first few unknown names get one.
+                    hint = did_you_mean(entry.name, by_name) if not ids and len(problems) < 20 else ""
+                    fix = f"{hint} Else use its id" if hint else "; use its id"
+                    problems.append(f"{where}: {what} {entry.name!r} in account {self.account_id}{fix}")
                     continue
                 ident = names[entry.name] = ids[0]
             if ident in seen:
