@@ -7,26 +7,25 @@ the CLI renders what this returns (``on_event`` receives each change's outcome, 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AsyncExitStack, contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from reconciler import __version__
-from reconciler.config.env import references
 from reconciler.config.loaded import LoadedConfig
 from reconciler.core.plan import AccountPlan
 from reconciler.core.saved import check_saved_plan, raise_if_differs, raise_if_stale
 from reconciler.core.schedule import ApplyResult, Events, apply_changes
 from reconciler.core.state import State
+from reconciler.core.tasks import gather_all
 from reconciler.errors import (
-    AuthError,
     EnvironmentVariableError,
-    ForbiddenError,
     PlanError,
     ReconcilerError,
 )
+from reconciler.hints import config_credential_variables, credentials_named
 from reconciler.http.observe import RequestObserver, observing
 from reconciler.lock import account_lock
 from reconciler.locks.lease import account_lease
@@ -99,7 +98,7 @@ class Session:
                     return provider.plan_fetched(await provider.fetch())
 
         pairs = zip(self.configs, endpoints, strict=True)
-        return list(await asyncio.gather(*(one(c, e) for c, e in pairs)))
+        return await gather_all([one(c, e) for c, e in pairs])  # one account's error stops the others
 
     async def apply(
         self,
@@ -133,7 +132,7 @@ class Session:
                 with observing(self.observers(loaded)):  # the client takes its observer when created
                     opened = provider_for(loaded).open(loaded, endpoint, self.parallelism)
                     providers.append(await stack.enter_async_context(opened))
-            existing = await asyncio.gather(*(self._fetch(p) for p in providers))
+            existing = await gather_all([self._fetch(p) for p in providers])
             plans = [
                 _checked(provider.plan_fetched(state), state, expected, approved is not None)
                 for provider, state in zip(providers, existing, strict=True)
@@ -153,24 +152,15 @@ class Session:
         with self._credentials_named(provider.loaded):
             return await provider.fetch()
 
-    @contextmanager
-    def _credentials_named(self, loaded: LoadedConfig) -> Iterator[None]:
-        """A 401 / 403 names the file, the account and where its credentials came from: with several
-        accounts, "refused" alone does not say which file to fix."""
-        try:
-            yield
-        except (AuthError, ForbiddenError) as err:
-            provider = provider_for(loaded)
-            account = f"{provider.name} {provider.account_noun} {provider.account_of(loaded.config)}"
-            source = (
-                "the sandbox's credentials"
-                if self.sandbox_env is not None
-                else f"credentials from {', '.join(credential_variables(loaded)) or 'the config'}"
-            )
-            hint = (
-                f"; {loaded.path}: {account}, {source}: check they are set to this {provider.account_noun}'s"
-            )
-            raise type(err)(err.method, err.path, err.status, err.detail + hint) from None
+    def _credentials_named(self, loaded: LoadedConfig) -> AbstractContextManager[None]:
+        provider = provider_for(loaded)
+        return credentials_named(
+            provider,
+            provider.account_of(loaded.config),
+            config_credential_variables(loaded, provider),
+            path=loaded.path,
+            sandbox=self.sandbox_env is not None,
+        )
 
     def _expected(
         self, saved: Mapping[str, Any] | None, approved: Sequence[AccountPlan] | None
@@ -186,18 +176,6 @@ class Session:
     ) -> ApplyResult:
         needs = provider.needs(plan.changes)
         return await apply_changes(plan, needs, provider.execute, self.parallelism, on_event, stop)
-
-
-def credential_variables(loaded: LoadedConfig) -> list[str]:
-    """The ``${VAR}`` names in the config's credential blocks, in order (its defaults included)."""
-    names: list[str] = []
-    for loc in provider_for(loaded).credential_paths:
-        node: Any = loaded.config
-        for key in loc:
-            node = node.get(key) if isinstance(node, dict) else getattr(node, str(key), None)
-        values = node.model_dump().values() if hasattr(node, "model_dump") else [node]
-        names += [ref.name for value in values if isinstance(value, str) for ref in references(value)]
-    return list(dict.fromkeys(names))
 
 
 def _checked(

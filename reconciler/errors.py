@@ -15,6 +15,7 @@ and exits 3.
     │   ├── AuthError           401 / token endpoint refused the credentials
     │   ├── ForbiddenError      403
     │   ├── NotFoundError       404
+    │   │   └── TokenUrlError   404 / 405 from the token URL: the auth URL is wrong, not the credentials
     │   ├── RequestFailedError  402 (Taplytics: valid request that failed) and other 4xx
     │   └── ServerError         5xx / 429 after retries ran out, or the connection kept dropping
     ├── PlanError               a saved plan is stale, from another version, or for another config
@@ -86,6 +87,10 @@ class ForbiddenError(ApiError):
 
 class NotFoundError(ApiError):
     """The resource does not exist (404)."""
+
+
+class TokenUrlError(NotFoundError):
+    """No token endpoint at the auth URL (404 / 405): the URL is wrong; the credentials were never judged."""
 
 
 class RequestFailedError(ApiError):

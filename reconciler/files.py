@@ -57,8 +57,14 @@ def check_output(path: Path, inputs: Iterable[str | Path]) -> None:
         )
 
 
-def write_atomic(path: Path, text: str) -> None:
+# A file meant for git and teammates (an exported config holds ``${VAR}`` references, never a secret; the
+# schema is public): created as the shell would, 0666 less the umask. Plan files keep mkstemp's 0600.
+SHARED = 0o666
+
+
+def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
     """Write next to ``path`` then rename: an interrupted run leaves the old file or the new, never half.
+    An existing file keeps its mode; a new one gets ``mode`` less the umask (default 0600, private).
     A file that cannot be written (no such directory, no permission, disk full) is a user error naming it."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,6 +76,8 @@ def write_atomic(path: Path, text: str) -> None:
             handle.write(text)
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)
+        elif mode is not None:
+            os.chmod(tmp, mode & ~_umask())
         os.replace(tmp, path)
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
@@ -77,3 +85,9 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0o022)  # the only way to read it is to set it: put it straight back
+    os.umask(current)
+    return current

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.venv/bin
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+source scripts/style.sh
 
 rm -f .reconciler/sandbox.json
 step reconciler validate examples/

@@ -89,12 +89,26 @@ class _Cli(click.Group):
     cls=_Cli,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-@click.version_option(__version__, prog_name="reconciler")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _print_version(ctx) if value else None,
+    help="Show the version and the commit it was built from, and exit.",
+)
 def cli() -> None:
     """Manage A/B-testing accounts like infrastructure: validate, plan, apply.
 
     Each command's --help names the environment variables it reads, its exit codes and an example.
     """
+
+
+def _print_version(ctx: click.Context) -> None:
+    from reconciler.build_info import version_line  # git is asked only here, never at start-up
+
+    click.echo(version_line(__version__))
+    ctx.exit()
 
 
 def run(argv: list[str] | None = None) -> int:

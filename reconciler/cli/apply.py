@@ -124,6 +124,7 @@ def apply(
         approved = _confirmed(session, shown, force) if ask else None
         if approved is not None and not any(p.changes for p in approved):
             return
+        shown.new_fetch()
         shown.resume()
         reporter = Reporter(shown, announce=not ask)
         check = _also_windows(check_reviewed_plan(reviewed) if reviewed else None, configs, override_window)

@@ -59,11 +59,18 @@ def handle(err: BaseException, verbose: bool) -> int:
 
 
 def _bug(err: BaseException, verbose: bool) -> int:
+    from reconciler.build_info import TRACKER  # here: its subprocess import is no start-up cost
+
     text = _redact("".join(traceback.format_exception(err)))
     click.echo(f"Internal error ({type(err).__name__}). This is a bug in reconciler.", err=True)
     log = _write_crash_log(text)
     if log is not None:
-        click.echo(f"The traceback is in {log}: attach it to a bug report (secrets are masked).", err=True)
+        click.echo(
+            f"The traceback is in {log}: attach it to a bug report at {TRACKER} (secrets are masked).",
+            err=True,
+        )
+    else:
+        click.echo(f"Report it at {TRACKER} with the traceback (-v).", err=True)
     if verbose:
         click.echo(text, err=True, nl=False)
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 from pathlib import Path
 
 import click
@@ -26,9 +27,11 @@ from reconciler.cli.options import (
     shared_options,
 )
 from reconciler.config.yaml import parse_document
+from reconciler.encode import terminal
 from reconciler.engine import provider_for
 from reconciler.errors import ConfigIssue, ReconcilerError
-from reconciler.files import write_atomic
+from reconciler.files import SHARED, write_atomic
+from reconciler.hints import config_credential_variables, credentials_named, default_credential_variables
 from reconciler.loading import load_configs, load_document_config
 from reconciler.providers import registry
 from reconciler.providers.base import AnyProvider
@@ -141,15 +144,28 @@ def schema_ref(output: str | None) -> str:
     return f"./{SCHEMA_FILE.name}"
 
 
-def _schema_beside(output: str, ref: str) -> None:
+def _schema_beside(output: str, ref: str) -> Path | None:
     """Write the schema the modeline names next to ``output`` when it is not there (after the export
-    itself was written, so an unwritable place is reported for the file asked for)."""
+    itself was written, so an unwritable place is reported for the file asked for): the path written."""
     beside = Path(output).parent / SCHEMA_FILE.name
-    if ref == f"./{SCHEMA_FILE.name}" and not beside.is_file():
-        from reconciler.loading.schema import render_schema
+    if ref != f"./{SCHEMA_FILE.name}" or beside.is_file():
+        return None
+    from reconciler.loading.schema import render_schema
 
-        write_atomic(beside, render_schema())
-        click.echo(f"Wrote {beside} next to {output}: the file's modeline points at it.", err=True)
+    write_atomic(beside, render_schema(), mode=SHARED)
+    return beside
+
+
+def _say_written(output: str, summary: str, schema: Path | None) -> None:
+    """Every file written, and the commit that shares them: a modeline naming an uncommitted schema would
+    point teammates' editors at nothing."""
+    click.echo(f"Wrote {terminal.text(output)}: {summary}.", err=True)
+    files = [output]
+    if schema is not None:
+        click.echo(f"Wrote {terminal.text(str(schema))}: the schema the file's modeline points at.", err=True)
+        files.append(str(schema))
+    quoted = " ".join(shlex.quote(f) for f in files)
+    click.echo(f"Next: review it, then `git add {terminal.text(quoted)}` and commit.", err=True)
 
 
 def _export(
@@ -166,15 +182,16 @@ def _export(
     with sandbox_env(sandbox) as overlay:
         # An export has no config file yet: the credentials and URLs come from the environment.
         endpoint = environment_endpoint(provider, overlay if overlay is not None else os.environ)
-        exported = asyncio.run(exporter.export(endpoint, account, request, parallelism))
+        variables = default_credential_variables(provider)
+        with credentials_named(provider, raw_account, variables, sandbox=overlay is not None):
+            exported = asyncio.run(exporter.export(endpoint, account, request, parallelism))
     for note in exported.notes:
         click.echo(f"note: {note}", err=True)
     if output is None:
         click.echo(exported.text, nl=False)
         return
-    write_atomic(Path(output), exported.text)
-    _schema_beside(output, request.schema_ref)
-    click.echo(f"Wrote {output}: {exported.summary}.", err=True)
+    write_atomic(Path(output), exported.text, mode=SHARED)
+    _say_written(output, exported.summary, _schema_beside(output, request.schema_ref))
 
 
 def _update(
@@ -198,7 +215,11 @@ def _update(
             if overlay is not None
             else trusted_endpoint(loaded, provider, os.environ, allowed)
         )
-        return asyncio.run(exporter.update(loaded, read_text(path), endpoint, request, options.parallelism))
+        variables = config_credential_variables(loaded, provider)
+        with credentials_named(provider, current, variables, path=path, sandbox=overlay is not None):
+            return asyncio.run(
+                exporter.update(loaded, read_text(path), endpoint, request, options.parallelism)
+            )
 
 
 def _finish_update(result: UpdateResult, check: bool) -> None:

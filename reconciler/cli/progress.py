@@ -70,6 +70,12 @@ class Progress:
         found = self.accounts.get(path)
         return found.pages if found else 0
 
+    def new_fetch(self) -> None:
+        """Apply reads every account again under its lock after the confirmed plan read it: the bar counts
+        this read alone (a 32-page account shows 32 of 32, not both reads' 41 of 64)."""
+        for account in self.accounts.values():
+            account.started_pages = account.pages = 0
+
     def set_changes(self, path: str, total: int) -> None:
         """Apply is about to make ``total`` changes for ``path``."""
         if path in self.accounts:

@@ -17,6 +17,7 @@ from reconciler.errors import ApplyError
 from reconciler.providers import registry
 from reconciler.render import render_text
 
+SHOWN_NOT_STARTED = 20  # not-started changes listed one by one after a stop; the rest are counted
 _SIGNAL_NAMES = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
 
 
@@ -50,9 +51,12 @@ class Reporter:
             self.shown.resume()
 
     def outcome(self, plan: AccountPlan, outcome: Outcome) -> None:
-        """One change is done (or will not be)."""
+        """One change is done (or will not be). Past the first ``SHOWN_NOT_STARTED`` not-started ones, a
+        stop would print every change left (hundreds of lines): the summary counts the rest."""
         self.seen[outcome.status] += 1
         self.shown.change_done(plan.path)
+        if outcome.status is Status.NOT_STARTED and self.seen[Status.NOT_STARTED] > SHOWN_NOT_STARTED:
+            return
         reason = f" ({terminal.text(outcome.reason)})" if outcome.reason else ""
         self.shown.echo(f"{outcome.status}: {change_words(plan, outcome)}{reason}")
 
@@ -86,6 +90,9 @@ class Reporter:
                         f"  {o.status}: {change_words(result.plan, o)}: {terminal.text(o.reason)}", err=True
                     )
         if signum:
+            unlisted = counts[Status.NOT_STARTED] - SHOWN_NOT_STARTED
+            if unlisted > 0:
+                click.echo(f"  ... and {unlisted} more not started (plan lists every change left).")
             click.echo(
                 f"Apply interrupted: {counts[Status.APPLIED]} applied, {counts[Status.FAILED]} failed, "
                 f"{counts[Status.SKIPPED]} skipped, {counts[Status.NOT_STARTED]} not started"

@@ -102,9 +102,15 @@ class Document:
     text: str
 
 
-def _yaml_issue(path: str, err: YAMLError) -> ConfigIssue:
+def _yaml_issue(path: str, err: YAMLError, text: str = "") -> ConfigIssue:
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    lines = text.splitlines()
+    if 0 < line <= len(lines) and "\t" in lines[line - 1][:col]:
+        # ruamel says "found character that cannot start any token": the character is a tab.
+        tab = lines[line - 1].index("\t") + 1
+        message = "YAML syntax error: a tab character; YAML indents with spaces only: replace it with spaces"
+        return ConfigIssue(path, line, tab, message)
     if isinstance(err, MarkedYAMLError):
         problem = err.problem or "invalid YAML"
         context = f" ({err.context})" if err.context else ""
@@ -161,7 +167,7 @@ def parse_document(text: str, name: str) -> Document | ConfigIssue:
         if not builder.build(events):
             return ConfigIssue(name, 1, 1, "empty file: expected a mapping with 'version: 1' and 'provider'")
     except YAMLError as err:
-        return _yaml_issue(name, err)
+        return _yaml_issue(name, err, text)
     except Refused as refused:
         return ConfigIssue(name, *refused.spot, refused.message)
     finally:

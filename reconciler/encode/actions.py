@@ -8,9 +8,13 @@ import re
 from typing import Any, TextIO
 
 # The runner looks for a command after leading whitespace too: both spellings (and Azure's ``##vso[``).
-_COMMAND = re.compile(r"^(\s*)(::|##(?:vso)?\[)")
+# Blanks include what draws nothing: a byte-order mark and the zero-width characters, which a trim that
+# knows them (or an older runtime's) would remove as well. The safe side: count them as blanks.
+_BLANK = r"[\s\ufeff\u200b\u200c\u200d\u2060]"
+_COMMAND = re.compile(rf"^({_BLANK}*)(::|##(?:vso)?\[)")
 # A line start that may still become one of those, and the breaks that end a line for str.splitlines.
-_UNDECIDED = re.compile(r"\s*(?::|#|##|##v|##vs|##vso)?")
+_UNDECIDED = re.compile(rf"{_BLANK}*(?::|#|##|##v|##vs|##vso)?")
+_BLANKS = re.compile(f"{_BLANK}*")
 _LINE_ENDS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
@@ -55,7 +59,7 @@ class SafeStream:
 
     def flush(self) -> None:
         if self._held:
-            blanks = len(self._held) - len(self._held.lstrip())
+            blanks = len(_BLANKS.match(self._held).group())  # type: ignore[union-attr]  # always matches
             rest = self._held[blanks:]
             self._inner.write(self._held[:blanks] + ("\\" + rest if rest else ""))
             self._blanks += blanks

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.errors import AuthError, ServerError
+from reconciler.errors import ApiError, AuthError, ServerError, TokenUrlError
 from reconciler.http.errormap import json_object, redirect_error, server_message
 from reconciler.http.transport import IDEMPOTENT
 from reconciler.redaction import REDACTOR, Secret, redact, reveal
@@ -37,14 +37,18 @@ def _token_failure(response: httpx.Response, detail: str) -> str:
     """Why the token request failed, in the words that point at the fix."""
     status = response.status_code
     if status in (404, 405):  # no token endpoint there: the URL is wrong, not the credentials
-        url = response.request.url
-        return (
-            f"no token endpoint at {url.scheme}://{url.host}{url.path} ({detail}): the auth URL is wrong; "
-            "check auth_url in the config or the auth URL variable"
-        )
+        url = response.request.url.copy_with(query=None, fragment=None)  # the port kept: it is often the typo
+        return f"no token endpoint at {url} ({detail}): the auth URL is wrong"
     if status >= 500 or status == 429:
         return f"the token endpoint failed: {detail}"
     return f"the token endpoint refused the credentials: {detail}"
+
+
+def _token_error_class(status: int) -> type[ApiError]:
+    if status >= 500 or status == 429:
+        return ServerError
+    # The caller names the auth URL's variable for this one, and the credentials only for AuthError.
+    return TokenUrlError if status in (404, 405) else AuthError
 
 
 class OAuth2ClientCredentials(httpx.Auth):
@@ -170,7 +174,7 @@ class OAuth2ClientCredentials(httpx.Auth):
         path = response.request.url.path
         if response.status_code >= 400:
             detail = server_message(response)
-            error = ServerError if response.status_code >= 500 or response.status_code == 429 else AuthError
+            error = _token_error_class(response.status_code)
             raise error("POST", redact(path), response.status_code, redact(_token_failure(response, detail)))
         if response.status_code >= 300:  # never followed: the credentials would go along
             raise redirect_error("POST", response)

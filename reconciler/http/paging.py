@@ -8,7 +8,6 @@ before a single request for the other pages is scheduled, at most ``max_pages`` 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
 import weakref
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from reconciler.core.tasks import gather_all
 from reconciler.errors import RequestFailedError, TransportError
 from reconciler.http import link_next
 from reconciler.http.bodies import HalPage, LinkPage, Route, decode, hal_page, is_int, link_items, malformed
@@ -292,12 +292,6 @@ def _same_origin(origin: httpx.URL, url: httpx.URL) -> httpx.URL:
 
 
 async def gather(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
-    """Run ``coros`` concurrently (the client's semaphore bounds them), results in order; first error wins."""
-    tasks = [asyncio.ensure_future(coro) for coro in coros]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
+    """Run ``coros`` concurrently (the client's semaphore bounds them), results in order; first error wins
+    and the rest are cancelled and awaited (``core.tasks``)."""
+    return await gather_all(coros)

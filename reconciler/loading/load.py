@@ -9,9 +9,9 @@ as ``${VAR}`` references in the model and are resolved into ``Secret`` s only by
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
+import re
 import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,6 +24,7 @@ from pydantic_core import ErrorDetails
 from reconciler.config import env as envmod
 from reconciler.config.loaded import LoadedConfig
 from reconciler.config.yaml import Document, Loc, load_document
+from reconciler.core.suggest import did_you_mean
 from reconciler.encode import terminal
 from reconciler.errors import ConfigError, ConfigIssue
 from reconciler.loading.checks import check_across, check_document, credential_references
@@ -33,10 +34,18 @@ from reconciler.redaction import register_secret
 
 SUPPORTED_VERSIONS = (1,)
 
+# Hidden directories that belong to a known tool (version control, CI, editors, caches): their YAML is never a
+# config of ours, so skipping them is not worth a line on every run. Any other hidden directory is noted.
+TOOL_DIRECTORIES = frozenset(
+    {".git", ".github", ".gitlab", ".circleci", ".venv", ".vscode", ".idea", ".terraform", ".tox"}
+    | {".mypy_cache", ".pytest_cache", ".ruff_cache", ".reconciler"}
+)
+
 
 def _walk(root: Path, issues: list[ConfigIssue], skipped: list[str]) -> list[Path]:
     """Every *.yaml / *.yml below ``root``, sorted; an unreadable directory is an issue (a config could be
-    in it), a hidden or symlinked one is noted in ``skipped`` (never searched, never silently)."""
+    in it), a hidden or symlinked one is noted in ``skipped`` (never searched, never silently), but for a
+    known tool's directory (``TOOL_DIRECTORIES``)."""
     found: list[Path] = []
 
     def unreadable(err: OSError) -> None:
@@ -45,6 +54,8 @@ def _walk(root: Path, issues: list[ConfigIssue], skipped: list[str]) -> list[Pat
     for top, dirs, names in os.walk(root, onerror=unreadable):
         for name in sorted(dirs):
             here = Path(top) / name
+            if name in TOOL_DIRECTORIES:
+                continue
             if name.startswith("."):
                 skipped.append(f"{here}: hidden directory, not searched")
             elif here.is_symlink():
@@ -60,7 +71,7 @@ def expand_paths(
     """Files as given, directories as every *.yaml / *.yml below them, sorted.
 
     Hidden directories (``.git``, ``.github``, ``.venv``) are not searched: they hold other tools' YAML.
-    Each directory not searched is noted in ``skipped``; an unreadable one is an issue.
+    Each directory not searched is noted in ``skipped`` (a known tool's silently); an unreadable one is an issue.
     """
     files: list[Path] = []
     issues: list[ConfigIssue] = []
@@ -132,11 +143,8 @@ def _message(err: ErrorDetails, loc: Loc, provider: type[Provider]) -> tuple[Loc
     if kind == "extra_forbidden":
         model = _model_at(provider.config_model, loc[:-1])
         known = sorted(model.model_fields) if model else []
-        close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.5)
-        hint = (
-            f"; did you mean '{close[0]}'?"
-            if close
-            else (f"; expected one of: {', '.join(known)}" if known else "")
+        hint = did_you_mean(str(name), known, cutoff=0.5) or (
+            f"; expected one of: {', '.join(known)}" if known else ""
         )
         return loc, f"unknown key '{name}'{hint}", True
     if kind == "missing":
@@ -150,6 +158,8 @@ def _message(err: ErrorDetails, loc: Loc, provider: type[Provider]) -> tuple[Loc
         and kind not in ("bad_reference",)
     )
     suffix = f", got {got!r}" if shown and repr(got) not in msg and str(got) not in msg else ""
+    if kind == "literal_error" and isinstance(got, str):  # a role in the wrong case, a state misspelt
+        suffix += did_you_mean(got, _QUOTED.findall(str(ctx.get("expected", ""))))
     return loc, f"{_dotted(loc)}: {msg}{suffix}", False
 
 
@@ -189,14 +199,29 @@ def _header(doc: Document) -> tuple[type[Provider] | None, list[ConfigIssue]]:
     if "provider" not in data:
         issues.append(pos.issue((), f"missing required key 'provider': one of {', '.join(known)}"))
     elif found is None:
-        close = difflib.get_close_matches(str(provider), known, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(str(provider), known)
         issues.append(
             pos.issue(
                 ("provider",), f"unknown provider {provider!r}: expected one of {', '.join(known)}{hint}"
             )
         )
     return found, issues
+
+
+_QUOTED = re.compile(r"'([^']*)'")  # the choices in pydantic's "input should be 'a', 'b' or 'c'"
+_SCALAR = re.compile(r"[-+0-9A-Za-z_.:]+")
+
+
+def _as_written(doc: Document, loc: Loc, detail: ErrorDetails, message: str) -> str:
+    """``message`` with a number it quotes back as the file wrote it: YAML reads ``007`` as 7, and a fix
+    that says ``"7"`` would lose the zeros the value needs."""
+    got = detail.get("input")
+    if not isinstance(got, int | float) or isinstance(got, bool) or f'"{got}"' not in message:
+        return message
+    line, column = doc.positions.at(loc)
+    lines = doc.text.splitlines()
+    match = _SCALAR.match(lines[line - 1], column - 1) if 0 < line <= len(lines) else None
+    return message.replace(f'"{got}"', f'"{match.group()}"') if match else message
 
 
 def load_document_config(
@@ -216,7 +241,7 @@ def load_document_config(
             loc, message, key = _message(detail, tuple(detail["loc"]), provider)
             if loc[:1] in (("version",), ("provider",)):
                 continue  # reported by _header already
-            issues.append(doc.positions.issue(loc, message, key=key))
+            issues.append(doc.positions.issue(loc, _as_written(doc, loc, detail, message), key=key))
         return None, issues
     return (None if issues else config), issues
 

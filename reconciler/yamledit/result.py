@@ -48,8 +48,11 @@ class UpdateResult:
         return sum(f.kind == kind for f in self.findings)
 
     def report(self, written: bool) -> list[str]:
-        """``FILE:LINE: message`` lines; LINE is in the file as it is on disk after the command."""
-        lines = splice.Lines(self.old_text, self.edits if written else ())
+        """``FILE:LINE: message`` lines; LINE is in the file as it is on disk after the command. Where the
+        update moves a line, the other file's number follows, labelled (``--check`` reports the file as it
+        is, a write the file as it becomes: a reader comparing the two runs sees both)."""
+        before = splice.Lines(self.old_text, ())
+        after = splice.Lines(self.old_text, self.edits)
         # An insertion at the end of a file without a final newline starts with one: its text is a line down.
         down = {e.start: int(e.new[:1] in "\r\n") for e in self.edits if e.start == e.end and e.new}
         out = []
@@ -57,8 +60,15 @@ class UpdateResult:
             if f.offset is None:
                 out.append(f.message)
                 continue
-            shown = lines.line(f.offset)
-            if written and f.inserted is not None:
-                shown = lines.line(f.inserted) + down.get(f.inserted, 0)
-            out.append(f"{self.path}:{shown}: {f.message}")
+            old = before.line(f.offset)
+            new = after.line(f.offset)
+            if f.inserted is not None:
+                new = after.line(f.inserted) + down.get(f.inserted, 0)
+            shown, other, label = (new, old, "before") if written else (old, new, "after")
+            # Text the write added had no line before it: only the other direction is worth a label.
+            fresh = written and f.inserted is not None
+            moved = (
+                f" (line {other} {label} the update)" if self.changed and other != shown and not fresh else ""
+            )
+            out.append(f"{self.path}:{shown}: {f.message}{moved}")
         return out

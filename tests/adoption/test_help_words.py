@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import pytest
 
+from reconciler import __version__, build_info
 from reconciler.cli import run
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _help(capsys: pytest.CaptureFixture[str], *args: str) -> str:
@@ -20,3 +26,23 @@ def test_apply_force_names_the_rails_that_exist(capsys: pytest.CaptureFixture[st
 
 def test_plan_help_lists_the_api2_variable(capsys: pytest.CaptureFixture[str]) -> None:
     assert "ABTASTY_API2_URL" in _help(capsys, "plan")
+
+
+def test_version_names_the_commit(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--version"]) == 0
+    out = capsys.readouterr().out.strip()
+    expected = build_info.describe(ROOT)  # this checkout is installed editable: git knows the commit
+    assert expected is not None and out == f"reconciler, version {__version__} (commit {expected})"
+
+
+def test_a_built_package_reads_its_commit_file_and_else_says_unknown(tmp_path: Path) -> None:
+    package = tmp_path / "site-packages" / "reconciler"
+    package.mkdir(parents=True)
+    assert build_info.commit(package) == "unknown"  # no file, no checkout around it: no guess
+    (package / build_info.COMMIT_FILE).write_text("0123abcd4567\n")
+    assert build_info.commit(package) == "0123abcd4567"
+
+
+def test_the_tracker_is_the_one_pyproject_names() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["urls"]["Issues"] == build_info.TRACKER

@@ -276,7 +276,14 @@ def test_name_resolution_and_resolution_errors(sandbox, cli, tmp_path):
     result = cli("plan", str(bad))
     assert result.code == 1
     assert f"{bad}:6: test 999999 does not exist in account 41902" in result.err
-    assert f"{bad}:8: no test is named 'No Such Test'" in result.err
+    assert f"{bad}:8: no test is named 'No Such Test' in account 41902; use its id" in result.err
+    typo = write(tmp_path, "tests:\n  - name: Gil Tset\n    state: pause\n", "typo.yaml")
+    result = cli("plan", str(typo))
+    assert result.code == 1
+    assert (
+        f"{typo}:6: no test is named 'Gil Tset' in account 41902; did you mean 'Gil Test'? Else use its id"
+        in (result.err)
+    )
     twice = write(
         tmp_path,
         "tests:\n  - id: 365111\n    state: play\n  - name: Gil Test\n    state: pause\n",

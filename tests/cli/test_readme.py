@@ -29,3 +29,13 @@ def test_readme_plan_sample_is_the_demo_output(monkeypatch, capsys, tmp_path):
 
 def test_make_demo_says_how_to_run_reconciler_afterwards():
     assert "source .venv/bin/activate" in (ROOT / "scripts" / "demo.sh").read_text()
+
+
+def test_the_quickstart_names_every_prerequisite():
+    """A fresh clone needs more than Python: make runs the set-up, git the clone, uv fetches from an index."""
+    text = (ROOT / "README.md").read_text()
+    quickstart = text.split("## Quickstart", 1)[1].split("```", 1)[0]
+    words = " ".join(quickstart.split())
+    for needed in ("`make`", "`git`", "Python 3.11+", "access to the Python package index"):
+        assert needed in words, needed
+    assert "nothing else" not in words

@@ -12,13 +12,26 @@ from hypothesis import strategies as st
 from reconciler.cli import run
 from reconciler.encode import actions
 
+INVISIBLE = ("\ufeff", "\u200b", "\u200c", "\u200d", "\u2060")  # a BOM and the zero-width characters
 PIECES = st.lists(
-    st.sampled_from([":", "::", "#", "##[", "##vso[", " ", "\t", "\n", "\r", "x", "add-mask::s", "\u2028"])
+    st.sampled_from(
+        [":", "::", "#", "##[", "##vso[", " ", "\t", "\n", "\r", "x", "add-mask::s", "\u2028", *INVISIBLE]
+    )
 )
 
 
 def _is_command(line: str) -> bool:
-    return line.lstrip().startswith(("::", "##[", "##vso["))
+    return line.lstrip("".join(INVISIBLE) + " \t\x0b\x0c").lstrip().startswith(("::", "##[", "##vso["))
+
+
+@pytest.mark.parametrize("blank", INVISIBLE)
+def test_an_invisible_lead_is_a_blank(blank: str) -> None:
+    assert actions.line(f"{blank}::add-mask::x") == f"{blank}\\::add-mask::x"
+    inner = io.StringIO()
+    stream = actions.SafeStream(inner)
+    for piece in (blank, " ", blank, ":", ":error::forged\n"):
+        stream.write(piece)
+    assert inner.getvalue() == f"{blank} {blank}\\::error::forged\n"
 
 
 @given(PIECES, st.lists(st.booleans()))

@@ -113,6 +113,7 @@ def test_failures_are_reported_and_a_bug_goes_to_the_crash_log(
         err = capsys.readouterr().err
         assert code == 3 and CANARY_SECRET not in err
         assert f"The traceback is in {tmp_path / 'crash.log'}" in err
+        assert "attach it to a bug report at https://github.com/reconciler/reconciler/issues" in err
         assert ("RuntimeError: a bug that quotes the token ***" in err) is (flag is not None)
     text = (tmp_path / "crash.log").read_text()
     assert text.count("RuntimeError: a bug that quotes the token ***") == 3 and CANARY_SECRET not in text

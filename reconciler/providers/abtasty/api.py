@@ -22,6 +22,8 @@ import httpx
 
 from reconciler.config.loaded import LoadedConfig
 from reconciler.core.changes import Change
+from reconciler.core.suggest import did_you_mean
+from reconciler.core.tasks import all_or_cancel
 from reconciler.core.text import escape_non_ascii
 from reconciler.errors import NotFoundError, RequestFailedError, ResolveError, ServerError
 from reconciler.http import ApiClient, Route, field, optional_field
@@ -171,7 +173,9 @@ async def fetch_account(
         list_tests(client, account_id, playing_only=tests == "playing") if tests != "none" else _empty()
     )
     members_task = list_members(client, account_id, api2) if members else _none()
-    found, people = await asyncio.gather(tests_task, members_task)
+    reads = asyncio.ensure_future(tests_task), asyncio.ensure_future(members_task)
+    await all_or_cancel(reads)  # a refused token stops both reads before the client closes
+    found, people = reads[0].result(), reads[1].result()
     return Existing(
         account_id,
         tests={t.id: t for t in found},
@@ -202,9 +206,14 @@ class AccountApi:
         membership list. Selectors that disagree on a test are refused here, with their lines."""
         config = self.config
         members_task = self._fetch_members() if config.memberships is not None else _none()
-        (tests, playing), (chosen, matches), members = await asyncio.gather(
-            self._fetch_tests(), self._fetch_selected(), members_task
+        reads = (
+            asyncio.ensure_future(self._fetch_tests()),
+            asyncio.ensure_future(self._fetch_selected()),
+            asyncio.ensure_future(members_task),
         )
+        await all_or_cancel(reads)  # the first error stops the other reads before the client closes
+        (tests, playing), (chosen, matches) = reads[0].result(), reads[1].result()
+        members = reads[2].result()
         tests += await self._read_unlisted(tests)
         by_id, names = self._resolve([*tests, *chosen])
         existing = Existing(
@@ -221,7 +230,7 @@ class AccountApi:
     async def _fetch_selected(self) -> tuple[list[ExistingTest], dict[int, tuple[int, ...]]]:
         """One filtered, paged read per selector (concurrently), each answer checked again locally."""
         chosen = selectors.selected(self.config)
-        found = await asyncio.gather(*(self._read_selected(s) for _, s in chosen))
+        found = await gather([self._read_selected(s) for _, s in chosen])
         tests = [t for group in found for t in group]
         return tests, {
             i: tuple(sorted(t.id for t in group)) for (i, _), group in zip(chosen, found, strict=True)
@@ -287,7 +296,12 @@ class AccountApi:
         pages = first.page.pages  # None: the server did not say, so the links are followed
         if pages is not None and pages > 1 and len(entries) < pages - 1:
             # Only page 1 is read: one more read, of one item, counts the playing tests.
-            found, playing = await asyncio.gather(each or self._fetch_each(), self._count_playing())
+            reads = (
+                asyncio.ensure_future(each or self._fetch_each()),
+                asyncio.ensure_future(self._count_playing()),
+            )
+            await all_or_cancel(reads)
+            found, playing = reads[0].result(), reads[1].result()
             return [*(parse_test(i, path) for i in items), *found], playing
         if each is not None:
             enough.set()
@@ -327,7 +341,7 @@ class AccountApi:
                     return
                 found[index] = await one(index)
 
-        await asyncio.gather(*(worker() for _ in range(min(self.client.parallelism, len(entries)))))
+        await gather([worker() for _ in range(min(self.client.parallelism, len(entries)))])
         return [parse_test(item, route) for index in entries for item, route in found.get(index, [])]
 
     async def _read_unlisted(self, listed: list[ExistingTest]) -> list[ExistingTest]:
@@ -372,9 +386,10 @@ class AccountApi:
                         if not ids
                         else f"{len(ids)} tests ({', '.join(map(str, ids))}) are named"
                     )
-                    problems.append(
-                        f"{where}: {what} {entry.name!r} in account {self.account_id}; use its id"
-                    )
+                    # A suggestion costs a pass over every name: the first few unknown names get one.
+                    hint = did_you_mean(entry.name, by_name) if not ids and len(problems) < 20 else ""
+                    fix = f"{hint} Else use its id" if hint else "; use its id"
+                    problems.append(f"{where}: {what} {entry.name!r} in account {self.account_id}{fix}")
                     continue
                 ident = names[entry.name] = ids[0]
             if ident in seen:

@@ -18,7 +18,6 @@ failed") is not retried: it is reported with the server's message.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Iterable
 from typing import Any
@@ -28,7 +27,7 @@ from reconciler.core.changes import Change
 from reconciler.errors import NotFoundError
 from reconciler.http import ApiClient, Route, optional_field
 from reconciler.http.bodies import LinkPage, is_int, malformed
-from reconciler.http.paging import pager
+from reconciler.http.paging import gather, pager
 from reconciler.providers.taplytics.changes import Kind
 from reconciler.providers.taplytics.config import TaplyticsConfig
 from reconciler.providers.taplytics.state import Existing, ExistingUser
@@ -164,7 +163,7 @@ class ProjectApi:
             except NotFoundError:
                 return None  # not created yet: the plan creates it
 
-        found = await asyncio.gather(*(one(u) for u in user_ids))
+        found = await gather([one(u) for u in user_ids])  # the first error stops the rest
         return [u for u in found if u is not None]
 
     async def execute(self, change: Change) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +109,26 @@ def test_modeline_points_at_the_schema_of_the_tree(
     assert elsewhere.splitlines()[0] == "# yaml-language-server: $schema=./reconciler.schema.json"
     written = json.loads((other / "reconciler.schema.json").read_text())
     assert written["$id"].endswith("reconciler.schema.json")
+
+
+def test_export_names_the_files_it_wrote_with_shared_modes(
+    cli: CliRunner, demo: SandboxServer, tmp_path: Path
+) -> None:
+    accounts = tmp_path / "accounts"
+    shop, schema = accounts / "shop.yaml", accounts / "reconciler.schema.json"
+    old = os.umask(0o022)
+    try:
+        result = cli("export", "--provider", "abtasty", "--account", ACCOUNT, "-o", str(shop))
+    finally:
+        os.umask(old)
+    assert result.code == 0, result.err
+    # Both go into git: a config holds ${VAR}s, never a secret, so neither is private (issue 31).
+    assert stat.S_IMODE(shop.stat().st_mode) == 0o644
+    assert stat.S_IMODE(schema.stat().st_mode) == 0o644
+    lines = result.err.splitlines()
+    assert lines[-3].startswith(f"Wrote {shop}: ")
+    assert lines[-2] == f"Wrote {schema}: the schema the file's modeline points at."
+    assert lines[-1] == f"Next: review it, then `git add {shop} {schema}` and commit."
 
 
 def test_playing_tests_only_without_members(cli: CliRunner, demo: SandboxServer, tmp_path: Path) -> None:

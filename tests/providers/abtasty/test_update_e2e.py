@@ -168,11 +168,25 @@ def test_mode_lines_follow_the_state(cli: CliRunner, demo: SandboxServer, tmp_pa
     assert result.out.splitlines() == [
         f"{path}:7: tests[0] (id 381314): state play -> pause",
         f"{path}:8: tests[0] (id 381314): mode preprod: removed (the test is paused)",  # where it was
-        f"{path}:9: tests[1] (id 381296): state pause -> play",
+        f"{path}:9: tests[1] (id 381296): state pause -> play (line 10 before the update)",
         f"{path}:10: tests[1] (id 381296): mode (prod) -> preprod: added",
         f"Updated {path}: 4 value(s) changed.",
     ]
     assert cli("plan", str(path), "--detailed-exitcode").code == 0
+
+
+def test_check_and_write_report_both_files_lines(cli: CliRunner, demo: SandboxServer, tmp_path: Path) -> None:
+    """--check numbers the file as it is, the write as it becomes; a moved line names the other, labelled
+    (issue 31: the two runs' numbers disagreed without saying why)."""
+    body = "tests:\n- id: 381314\n  state: play\n  mode: preprod\n- id: 381296\n  state: pause\n"
+    path = write_config(tmp_path, body)
+    drift(cli, tmp_path, "tests:\n- id: 381314\n  state: pause\n- id: 381296\n  state: play\n")
+    check = cli("export", "--update", str(path), "--tests", "none", "--check")
+    assert check.code == 2, check.err
+    assert f"{path}:10: tests[1] (id 381296): state pause -> play (line 9 after the update)" in check.out
+    assert f"{path}:7: tests[0] (id 381314): state play -> pause" in check.out  # not moved: no label
+    written = cli("export", "--update", str(path), "--tests", "none")
+    assert f"{path}:9: tests[1] (id 381296): state pause -> play (line 10 before the update)" in written.out
 
 
 def test_gone_entries_are_reported_not_dropped(cli: CliRunner, demo: SandboxServer, tmp_path: Path) -> None:

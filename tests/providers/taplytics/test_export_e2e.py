@@ -45,7 +45,8 @@ def test_a_three_page_project_round_trips(tap: CliRunner, aim: Aim, tmp_path: Pa
         result = export_to(tap, path, "-v")
         assert len(user_gets(server)) == 3
         assert [r["path"] for r in server.requests()] == ["/v2/users"] * 3  # nothing else
-        assert result.err.endswith("Wrote " + str(path) + ": 30 user(s).\n")
+        assert "Wrote " + str(path) + ": 30 user(s).\n" in result.err
+        assert result.err.endswith(f"`git add {path} {tmp_path / 'reconciler.schema.json'}` and commit.\n")
         loaded = check_valid(path)
         ids = [u.user_id for u in loaded.config.users]  # type: ignore[union-attr]
         assert ids == sorted(server.state()["taplytics_users"])

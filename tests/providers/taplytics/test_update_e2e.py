@@ -219,7 +219,7 @@ def test_what_cannot_be_written_is_left_for_a_hand_edit(tap: CliRunner, aim: Aim
         "U+0430 CYRILLIC SMALL LETTER A: add allow_unicode_email: true to the entry if it is meant)",
         f'{p}:17: users[3] (d): name "D": removed (the user has none any more)',
         f'{p}:18: users[4] (e): name "E": removed (the user has none any more): edit it by hand (the entry '
-        "would declare nothing: remove the user, or write custom_data: {})",
+        "would declare nothing: remove the user, or write custom_data: {}) (line 19 before the update)",
         f"Updated {p}: 1 value(s) changed, 5 to edit by hand.",
     ]
     assert path.read_text() == ODD_FILE.replace("    name: D\n", "")

@@ -1,0 +1,65 @@
+"""What a refused export or a wrong auth URL says (issue 31): the account, the variables to check, the URL
+with its port; and nothing else on stderr (no RuntimeWarning from a connect left behind)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from reconciler.sandbox.server import SandboxServer
+from tests.support.e2e import CliRunner, server_env, write_config
+
+ONE_TEST = "tests:\n  - id: 381296\n    state: play\n"
+EXPORT = ("export", "--provider", "abtasty", "--account", "41902")
+
+
+def test_export_with_a_wrong_secret_names_the_account_and_the_variables(cli: CliRunner) -> None:
+    result = cli(*EXPORT, ABTASTY_CLIENT_SECRET="wrong-secret-value")
+    assert result.code == 1, result.all
+    assert "refused the credentials" in result.err and "abtasty account 41902" in result.err
+    assert "credentials from ABTASTY_CLIENT_ID, ABTASTY_CLIENT_SECRET: check they are set" in result.err
+    assert "wrong-secret-value" not in result.all
+
+
+def test_export_update_with_a_wrong_secret_names_the_file(cli: CliRunner, tmp_path: Path) -> None:
+    config = write_config(tmp_path, ONE_TEST)
+    result = cli("export", "--update", str(config), ABTASTY_CLIENT_SECRET="wrong-secret-value")
+    assert result.code == 1, result.all
+    assert f"{config}: abtasty account 41902, credentials from ABTASTY_CLIENT_ID" in result.err
+
+
+def test_a_refused_export_leaves_no_coroutine_behind(sandbox: SandboxServer, tmp_path: Path) -> None:
+    """The tests and the members are read at once; the refused token used to end the run with the other
+    read's connect never awaited, which Python reports on stderr at exit."""
+    env = {**os.environ, **server_env(sandbox), "ABTASTY_CLIENT_SECRET": "wrong-secret-value"}
+    for _ in range(3):  # the race it had lost every time; three runs make a lucky pass unlikely
+        done = subprocess.run(
+            [sys.executable, "-W", "error::RuntimeWarning", "-m", "reconciler", *EXPORT],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 1, done.stderr
+        assert "ABTASTY_CLIENT_SECRET" in done.stderr
+        assert "RuntimeWarning" not in done.stderr and "never awaited" not in done.stderr, done.stderr
+
+
+def test_a_404_from_the_token_url_names_it_with_its_port_and_its_variable(
+    cli: CliRunner, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, ONE_TEST)
+    wrong = f"{sandbox.url}/no/such/token"
+    for args in (("plan", str(config)), EXPORT):
+        result = cli(*args, ABTASTY_AUTH_URL=wrong)
+        assert result.code == 1, result.all
+        assert f"no token endpoint at {wrong} " in result.err  # the port is often the typo
+        assert "the auth URL is wrong" in result.err and "check ABTASTY_AUTH_URL" in result.err
+        # The credentials were never judged: no hint about them.
+        assert "check they are set" not in result.err and "ABTASTY_CLIENT_SECRET" not in result.err
+    plan = cli("plan", str(config), ABTASTY_AUTH_URL=wrong)
+    assert f"{config}: abtasty account 41902: check ABTASTY_AUTH_URL (when set" in plan.err
+    assert "account.auth_url" in plan.err
