@@ -58,6 +58,7 @@ def _epilog() -> str:
     # Written out rather than through options.epilog: a signal is how watch ends, so it exits 0, not 130.
     return (
         f"\b\nEnvironment: {PROVIDER_ENV}, RECONCILER_WEBHOOK_SECRET, RECONCILER_GITHUB_WEBHOOK_SECRET, "
+        "RECONCILER_WATCH_TOKEN, "
         f"{COMMON_ENV}\n\n\b\nExit codes: 0 stopped by SIGTERM or SIGINT (after the checks under way), "
         "1 a user error before the start (config, options, webhook secrets), 3 a bug (crash log)\n\n\b\n"
         "Example:\n  reconciler watch accounts/ --interval 5m --notify slack+https://hooks.slack.com/services/..."

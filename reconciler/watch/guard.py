@@ -1,5 +1,11 @@
-"""The ASGI layer in front of the watch's routes: how much of a webhook body is read, for how long.
+"""The ASGI layer in front of the watch's routes: who may read the status page and the metrics, and how much
+of a webhook body is read, for how long.
 
+- ``/`` and ``/metrics`` show members' emails and pending plans. Without ``RECONCILER_WATCH_TOKEN`` they
+  answer loopback clients only (403 to others); with it, every client must send it, as
+  ``Authorization: Bearer TOKEN`` or as the password of basic auth (any user name), compared in constant
+  time. Every client, loopback included: a reverse proxy on the same host makes every request look local.
+  ``/healthz`` stays open (a liveness probe carries no secret, and it says only "ok").
 - ``/hooks/*``: the declared ``Content-Length`` is checked against the bound before a byte is read (413), a
   chunked body is counted while it streams and refused as soon as it passes the bound, and the whole body
   must arrive within ``body_timeout`` (408: a slow body holds no task for ever). The body is then handed
@@ -12,15 +18,23 @@ a body is never waited for.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import hmac
+import ipaddress
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from reconciler.redaction import Secret, is_loopback
 from reconciler.watch.listener import ListenerLimits
 
 logger = logging.getLogger("reconciler.watch")
+TOKEN_ENV = "RECONCILER_WATCH_TOKEN"
+OPEN_PATHS = frozenset({"/healthz"})
 HOOKS = "/hooks/"
 
 
@@ -32,11 +46,56 @@ class _Gone(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Access:
+    """Who may read ``/`` and ``/metrics``: loopback clients, or anyone with the token when one is set."""
+
+    token: Secret | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Access:
+        """``RECONCILER_WATCH_TOKEN``; empty counts as unset."""
+        token = env.get(TOKEN_ENV, "")
+        return cls(Secret(token) if token else None)
+
+    def allowed(self, client: str, authorization: str) -> bool:
+        """Whether a request from ``client`` with this ``Authorization`` header may read the page."""
+        if self.token is None:
+            return _loopback(client)
+        expected = self.token.reveal().encode()
+        # Both forms compared every time (no early exit): timing does not tell which one was tried.
+        return any([hmac.compare_digest(c, expected) for c in _credentials(authorization)])
+
+
+def _loopback(client: str) -> bool:
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return is_loopback(client)
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 on a dual-stack listener
+    return address.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+def _credentials(authorization: str) -> list[bytes]:
+    scheme, _, value = authorization.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        return [value.encode("utf-8", "surrogateescape")]
+    if scheme.lower() == "basic" and value:
+        try:
+            decoded = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            return []
+        _user, sep, password = decoded.partition(b":")
+        return [password] if sep and password else []
+    return []
+
+
 class Guard:
     """The ASGI middleware (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, limits: ListenerLimits) -> None:
-        self.app, self.limits = app, limits
+    def __init__(self, app: ASGIApp, limits: ListenerLimits, access: Access) -> None:
+        self.app, self.limits, self.access = app, limits, access
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -45,8 +104,16 @@ class Guard:
         path = str(scope["path"])
         if path.startswith(HOOKS):
             await self._hook(scope, receive, send)
-        else:
+        elif path in OPEN_PATHS or self._may_read(scope):
             await self.app(scope, receive, send)
+        elif self.access.token is None:
+            await _answer(send, 403, f"{path} answers loopback clients only: set {TOKEN_ENV} to allow others")
+        else:
+            await _answer(send, 401, "a valid token is required", {"www-authenticate": 'Basic realm="watch"'})
+
+    def _may_read(self, scope: Scope) -> bool:
+        client = scope.get("client")
+        return self.access.allowed(str(client[0]) if client else "", _header(scope, b"authorization"))
 
     async def _hook(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = _header(scope, b"content-length")

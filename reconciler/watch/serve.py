@@ -23,6 +23,7 @@ from starlette.types import ASGIApp
 from reconciler.errors import ReconcilerError
 from reconciler.redaction import is_loopback
 from reconciler.watch.checks import CheckSettings
+from reconciler.watch.guard import Access
 from reconciler.watch.hooks import HookSecrets
 from reconciler.watch.listener import AcceptEpisodes, ListenerLimits, protocol_class
 from reconciler.watch.metrics import WatchMetrics
@@ -117,7 +118,11 @@ async def _main(
         options.env, options.sandbox_env, options.parallelism, options.self_heal, options.allow_hosts
     )
     watcher = Watcher(source, settings, options.interval, metrics, notifier)
-    server = _Server(_uvicorn_config(build_app(watcher, metrics, secrets, options.limits), options.limits))
+    server = _Server(
+        _uvicorn_config(
+            build_app(watcher, metrics, secrets, options.limits, Access.from_env(options.env)), options.limits
+        )
+    )
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     await _started(server, serving)
     host, port = sock.getsockname()[:2]

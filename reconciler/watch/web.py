@@ -15,7 +15,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from reconciler.providers import registry
-from reconciler.watch.guard import Guard
+from reconciler.watch.guard import Access, Guard
 from reconciler.watch.hooks import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
@@ -104,9 +104,13 @@ class Routes:
 
 
 def build_app(
-    watcher: Watcher, metrics: WatchMetrics, secrets: HookSecrets, limits: ListenerLimits | None = None
+    watcher: Watcher,
+    metrics: WatchMetrics,
+    secrets: HookSecrets,
+    limits: ListenerLimits | None = None,
+    access: Access | None = None,
 ) -> ASGIApp:
-    """The ASGI app of one watcher, behind its guard (body bounds and deadlines)."""
+    """The ASGI app of one watcher, behind its guard (who reads the page, body bounds and deadlines)."""
     limits = limits or ListenerLimits()
     routes = Routes(watcher, metrics, secrets, limits.max_body)
     app = Starlette(
@@ -118,4 +122,4 @@ def build_app(
             Route("/hooks/{name}", routes.vendor_hook, methods=["POST"]),
         ]
     )
-    return Guard(app, limits)
+    return Guard(app, limits, access or Access())
