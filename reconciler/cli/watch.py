@@ -30,6 +30,15 @@ def _interval(_ctx: click.Context, _param: click.Parameter, value: str) -> float
         raise click.BadParameter(str(err)) from None
 
 
+def _size(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
+    from reconciler.watch.listener import parse_size
+
+    try:
+        return parse_size(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
 def _log_to_stderr() -> None:
     """A service logs: one timestamped line per check, webhook and event, secrets redacted."""
 
@@ -49,6 +58,7 @@ def _epilog() -> str:
     # Written out rather than through options.epilog: a signal is how watch ends, so it exits 0, not 130.
     return (
         f"\b\nEnvironment: {PROVIDER_ENV}, RECONCILER_WEBHOOK_SECRET, RECONCILER_GITHUB_WEBHOOK_SECRET, "
+        "RECONCILER_WATCH_TOKEN, "
         f"{COMMON_ENV}\n\n\b\nExit codes: 0 stopped by SIGTERM or SIGINT (after the checks under way), "
         "1 a user error before the start (config, options, webhook secrets), 3 a bug (crash log)\n\n\b\n"
         "Example:\n  reconciler watch accounts/ --interval 5m --notify slack+https://hooks.slack.com/services/..."
@@ -82,8 +92,36 @@ def _epilog() -> str:
     is_flag=True,
     help="Apply drift (rails enforced, never forced) instead of only reporting it.",
 )
+@click.option(
+    "--max-connections",
+    default=64,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Connections served at once (also kept under the file-descriptor limit); more are refused.",
+)
+@click.option(
+    "--request-timeout",
+    default="10s",
+    show_default=True,
+    callback=_interval,
+    help="Time a client has to send its request headers, and again its body; then it is disconnected.",
+)
+@click.option(
+    "--max-body",
+    default="1MiB",
+    show_default=True,
+    callback=_size,
+    help="Largest webhook body (bytes, KiB, MiB); a larger one is refused before it is read (413).",
+)
 def watch(
-    paths: tuple[str, ...], interval: float, listen: str, notify: tuple[str, ...], self_heal: bool
+    paths: tuple[str, ...],
+    interval: float,
+    listen: str,
+    notify: tuple[str, ...],
+    self_heal: bool,
+    max_connections: int,
+    request_timeout: float,
+    max_body: int,
 ) -> None:
     """Check the accounts of PATHS every interval and at each webhook, until SIGTERM or Ctrl-C.
 
@@ -92,6 +130,7 @@ def watch(
     secret RECONCILER_WEBHOOK_SECRET in X-Reconciler-Token or ?token=). See docs/watch.md.
     """
     from reconciler.watch import WatchOptions, run_watch
+    from reconciler.watch.listener import ListenerLimits
 
     options = run_options()
     _log_to_stderr()
@@ -106,5 +145,6 @@ def watch(
             options.parallelism,
             overlay,
             options.allow_hosts,
+            ListenerLimits(max_connections, request_timeout, request_timeout, max_body),
         )
         run_watch(watch_options)

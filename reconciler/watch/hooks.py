@@ -32,9 +32,10 @@ WEBHOOK_SECRET_ENV = "RECONCILER_WEBHOOK_SECRET"
 GITHUB_SECRET_ENV = "RECONCILER_GITHUB_WEBHOOK_SECRET"
 TOKEN_HEADER = "x-reconciler-token"
 SIGNATURE_HEADER = "x-hub-signature-256"
-MAX_VENDOR_BODY = 1 << 20  # 1 MiB: "something changed" needs no more
 # A push event is a few KiB; GitHub's own cap (25 MB) would let 16 unauthenticated bodies hold 400 MB
-# before their signatures are checked. The declared length is refused before any byte is read.
+# before their signatures are checked. The declared length is refused before any byte is read (by the
+# guard, for every hook route); ``--max-body`` raises it.
+MAX_VENDOR_BODY = 1 << 20  # 1 MiB: "something changed" needs no more
 MAX_GITHUB_BODY = 1 << 20
 DELIVERY_HEADER = "x-github-delivery"
 REMEMBERED_DELIVERIES = 4096  # bounded: the oldest ids are forgotten first

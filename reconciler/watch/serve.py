@@ -15,14 +15,17 @@ import signal
 import socket
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from reconciler.errors import ReconcilerError
 from reconciler.redaction import is_loopback
 from reconciler.watch.checks import CheckSettings
+from reconciler.watch.guard import Access
 from reconciler.watch.hooks import HookSecrets
+from reconciler.watch.listener import AcceptEpisodes, ListenerLimits, protocol_class
 from reconciler.watch.metrics import WatchMetrics
 from reconciler.watch.notify import Notifier, Target
 from reconciler.watch.reload import ConfigSource
@@ -46,6 +49,7 @@ class WatchOptions:
     parallelism: int = 8
     sandbox_env: Mapping[str, str] | None = None
     allow_hosts: tuple[str, ...] = ()
+    limits: ListenerLimits = field(default_factory=ListenerLimits)
 
 
 def parse_listen(listen: str) -> tuple[str, int]:
@@ -114,10 +118,11 @@ async def _main(
         options.env, options.sandbox_env, options.parallelism, options.self_heal, options.allow_hosts
     )
     watcher = Watcher(source, settings, options.interval, metrics, notifier)
-    config = uvicorn.Config(
-        build_app(watcher, metrics, secrets), log_level="warning", access_log=False, lifespan="off"
+    server = _Server(
+        _uvicorn_config(
+            build_app(watcher, metrics, secrets, options.limits, Access.from_env(options.env)), options.limits
+        )
     )
-    server = _Server(config)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     await _started(server, serving)
     host, port = sock.getsockname()[:2]
@@ -137,6 +142,25 @@ async def _main(
             server.should_exit = True
             await serving
     logger.info("stopped")
+
+
+def _uvicorn_config(app: ASGIApp, limits: ListenerLimits) -> uvicorn.Config:
+    """uvicorn's own bounds, and the h11 protocol with the cap and the header deadline (listener.py)."""
+    episodes = AcceptEpisodes()
+    episodes.install(asyncio.get_running_loop())
+    cap = limits.connection_cap()
+    if cap < limits.max_connections:
+        logger.warning(f"at most {cap} connection(s): the file-descriptor limit leaves no room for more")
+    return uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        http=protocol_class(limits, episodes),
+        limit_concurrency=cap + 1,  # the protocol refuses connections over the cap; this bounds tasks
+        timeout_keep_alive=int(limits.keep_alive),
+        h11_max_incomplete_event_size=limits.max_header_bytes,
+    )
 
 
 async def _started(server: uvicorn.Server, serving: asyncio.Task[None]) -> None:

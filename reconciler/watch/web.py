@@ -12,12 +12,12 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from reconciler.providers import registry
+from reconciler.watch.guard import Access, Guard
 from reconciler.watch.hooks import (
     DELIVERY_HEADER,
-    MAX_GITHUB_BODY,
-    MAX_VENDOR_BODY,
     SIGNATURE_HEADER,
     BodyTooLarge,
     Deliveries,
@@ -26,6 +26,7 @@ from reconciler.watch.hooks import (
     signature_ok,
     token_ok,
 )
+from reconciler.watch.listener import ListenerLimits
 from reconciler.watch.metrics import CONTENT_TYPE, WatchMetrics
 from reconciler.watch.page import CSP, render_page
 from reconciler.watch.scheduler import Watcher
@@ -42,8 +43,9 @@ def _refused(kind: str) -> JSONResponse:
 class Routes:
     """The handlers of one watcher's app."""
 
-    def __init__(self, watcher: Watcher, metrics: WatchMetrics, secrets: HookSecrets) -> None:
+    def __init__(self, watcher: Watcher, metrics: WatchMetrics, secrets: HookSecrets, max_body: int) -> None:
         self.watcher, self.metrics, self.secrets = watcher, metrics, secrets
+        self.max_body = max_body
         self.deliveries = Deliveries()
 
     async def page(self, _request: Request) -> Response:
@@ -68,7 +70,7 @@ class Routes:
         if not token_ok(request, self.secrets.token):  # before the body is even read
             return _refused(name)
         try:
-            json.loads(await read_bounded(request, MAX_VENDOR_BODY))
+            json.loads(await read_bounded(request, self.max_body))
         except BodyTooLarge:
             return JSONResponse({"error": "body too large"}, status_code=413)
         except (ValueError, RecursionError):  # 1 MiB of "[[[[" is valid JSON too deep to parse: refused
@@ -82,7 +84,7 @@ class Routes:
     async def github_hook(self, request: Request) -> Response:
         """``/hooks/github``: a signed push re-reads the files and checks every account."""
         try:
-            body = await read_bounded(request, MAX_GITHUB_BODY)
+            body = await read_bounded(request, self.max_body)
         except BodyTooLarge:
             return JSONResponse({"error": "body too large"}, status_code=413)
         if not signature_ok(body, request.headers.get(SIGNATURE_HEADER), self.secrets.github):
@@ -101,10 +103,17 @@ class Routes:
         return JSONResponse({"triggered": len(self.watcher.accounts)}, status_code=202)
 
 
-def build_app(watcher: Watcher, metrics: WatchMetrics, secrets: HookSecrets) -> Starlette:
-    """The ASGI app of one watcher."""
-    routes = Routes(watcher, metrics, secrets)
-    return Starlette(
+def build_app(
+    watcher: Watcher,
+    metrics: WatchMetrics,
+    secrets: HookSecrets,
+    limits: ListenerLimits | None = None,
+    access: Access | None = None,
+) -> ASGIApp:
+    """The ASGI app of one watcher, behind its guard (who reads the page, body bounds and deadlines)."""
+    limits = limits or ListenerLimits()
+    routes = Routes(watcher, metrics, secrets, limits.max_body)
+    app = Starlette(
         routes=[
             Route("/", routes.page, methods=["GET"]),
             Route("/metrics", routes.metrics_text, methods=["GET"]),
@@ -113,3 +122,4 @@ def build_app(watcher: Watcher, metrics: WatchMetrics, secrets: HookSecrets) -> 
             Route("/hooks/{name}", routes.vendor_hook, methods=["POST"]),
         ]
     )
+    return Guard(app, limits, access or Access())

@@ -29,7 +29,8 @@ TAPLYTICS_CANARY = "canary-taplytics-3c9e0b7d41"
 WEBHOOK_SECRET = "canary-webhook-8d2f4e6a10"
 GITHUB_SECRET = "canary-github-hook-7a1c5e9b22"
 NOTIFY_TOKEN = "canary-notify-token-0f9e8d7c6b5a"  # a path segment of the receiver's URL, like Slack's
-CANARIES = (CANARY_SECRET, TAPLYTICS_CANARY, WEBHOOK_SECRET, GITHUB_SECRET, NOTIFY_TOKEN)
+WATCH_TOKEN = "canary-watch-token-5b7d9f1e3a"  # RECONCILER_WATCH_TOKEN: who may read / and /metrics
+CANARIES = (CANARY_SECRET, TAPLYTICS_CANARY, WEBHOOK_SECRET, GITHUB_SECRET, NOTIFY_TOKEN, WATCH_TOKEN)
 _LISTENING = re.compile(r"listening on (http://\S+?):? ")
 REPO = Path(__file__).resolve().parents[2]
 
@@ -105,7 +106,8 @@ class Watch:
         self.out = ""
         # One client for every poll of /metrics (every 50 ms while a test waits): httpx.get would build a new
         # client, and its TLS context, each time, which made polling cost more CPU than the watch it polls.
-        self.http = httpx.Client(timeout=10)
+        token = env.get("RECONCILER_WATCH_TOKEN")
+        self.http = httpx.Client(timeout=10, headers={"authorization": f"Bearer {token}"} if token else {})
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         self.url = wait_for(self._url, 60, "the listening line")

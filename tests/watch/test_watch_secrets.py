@@ -13,6 +13,7 @@ from tests.support.watch import (
     CANARIES,
     GITHUB_SECRET,
     TAPLYTICS_CANARY,
+    WATCH_TOKEN,
     WEBHOOK_SECRET,
     Receiver,
     abtasty_config,
@@ -43,9 +44,10 @@ def test_no_secret_in_any_output(tap_sandbox: SandboxServer, tmp_path: Path) -> 
         "RECONCILER_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "RECONCILER_GITHUB_WEBHOOK_SECRET": GITHUB_SECRET,
         "WRONG_TOKEN": TAPLYTICS_CANARY + "-wrong",
+        "RECONCILER_WATCH_TOKEN": WATCH_TOKEN,
     }
     # Secrets pasted into the vendor's data end up in the plan's descriptions.
-    change_user(tap_sandbox, "qa-001", name=f"leak {WEBHOOK_SECRET} {TAPLYTICS_CANARY}")
+    change_user(tap_sandbox, "qa-001", name=f"leak {WEBHOOK_SECRET} {TAPLYTICS_CANARY} {WATCH_TOKEN}")
     with (
         Receiver() as receiver,
         watching(
