@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.errors import EnvironmentVariableError
-from reconciler.http import ApiClient, TokenHeaderAuth
+from reconciler.http import ApiClient, RetryPolicy, TokenHeaderAuth
 from reconciler.locks.record import expired
 from reconciler.locks.refs import Record, RefStore, ref_name
 from reconciler.redaction import Secret
@@ -27,7 +27,11 @@ def github_client(env: Mapping[str, str]) -> tuple[ApiClient, str]:
         )
     token = Secret(env["GITHUB_TOKEN"])  # registered with the redactor before any request
     auth = TokenHeaderAuth(token, header="Authorization", prefix="Bearer ")
-    return ApiClient(env["GITHUB_API_URL"], auth, parallelism=4, headers=HEADERS), env["GITHUB_REPOSITORY"]
+    # A lock store that is down is refused after a short retry, not the data APIs' ten attempts (about 40 s):
+    # nothing has been written yet when the lease is taken, so refusing is safe and the job can be re-run.
+    retry = RetryPolicy(max_attempts=3, max_retry_time=15.0)
+    client = ApiClient(env["GITHUB_API_URL"], auth, parallelism=4, headers=HEADERS, retry=retry)
+    return client, env["GITHUB_REPOSITORY"]
 
 
 class GitHubLeaseStore:
