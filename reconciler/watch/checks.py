@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from reconciler.config.loaded import LoadedConfig
@@ -47,6 +47,7 @@ class CheckResult:
     requests: Counter[str] = field(default_factory=Counter)
     duration: float = 0.0
     held: tuple[str, ...] = ()  # the changes a sync window keeps self-heal from applying, and why
+    unsettled: str | None = None  # why self-heal did not apply: the config files are being written
 
     @property
     def throttled(self) -> bool:
@@ -65,8 +66,14 @@ class CheckSettings:
     allow_hosts: tuple[str, ...] = ()  # --allow-host: hosts trusted with credentials besides the vendors'
 
 
-async def run_check(loaded: LoadedConfig, settings: CheckSettings) -> CheckResult:
-    """Plan ``loaded``'s account (and heal it when asked); never raises a ``ReconcilerError``."""
+Unsettled = Callable[[LoadedConfig], str | None]  # why a config must not be applied now (ConfigSource)
+
+
+async def run_check(
+    loaded: LoadedConfig, settings: CheckSettings, unsettled: Unsettled | None = None
+) -> CheckResult:
+    """Plan ``loaded``'s account (and heal it when asked, once ``unsettled`` has no objection: it is asked
+    right before applying); never raises a ``ReconcilerError``."""
     result = CheckResult()
     start = time.perf_counter()
     session = Session(
@@ -77,6 +84,8 @@ async def run_check(loaded: LoadedConfig, settings: CheckSettings) -> CheckResul
             result.plan = (await session.plan())[0]
             result.held = _held(loaded, result.plan) if settings.self_heal else ()
             if settings.self_heal and result.plan.changes and not result.held:
+                result.unsettled = unsettled(loaded) if unsettled else None
+            if settings.self_heal and result.plan.changes and not result.held and not result.unsettled:
                 result.heal = await _heal(session, result.plan)
                 if result.heal.applied:
                     result.plan = (await session.plan())[0]  # what is left, so the gauge tells the truth

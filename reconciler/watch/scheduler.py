@@ -66,6 +66,7 @@ class AccountStatus:
     streak: int = 0  # consecutive failed or throttled checks
     checking_since: float | None = None  # monotonic, while a check runs
     retired: bool = False
+    unsettled: bool = False  # the last check found drift but the files were being written
     ended_at: float = 0.0  # monotonic, end of the last check
 
     @classmethod
@@ -85,6 +86,7 @@ class AccountStatus:
         if result.error is None and result.plan is not None:
             self.plan, self.last_success = result.plan, now
         self.streak = self.streak + 1 if result.error is not None or result.throttled else 0
+        self.unsettled = result.unsettled is not None
 
 
 class Watcher:
@@ -187,8 +189,10 @@ class Watcher:
                 logger.info("config reloaded: the files are valid again")
             self.config_error = None
             self._sync(reloaded.configs or [], wake=True)
-        if forced:
-            for status in self.accounts.values():
+        settled = self.source.settled()
+        for status in self.accounts.values():
+            if forced or (settled and status.unsettled):  # the drift held for the files is applied now
+                status.unsettled = status.unsettled and not settled
                 status.wake.set()
 
     def _sync(self, configs: Iterable[LoadedConfig], wake: bool) -> None:
@@ -257,7 +261,7 @@ class Watcher:
         status.checking_since = time.monotonic()
         try:
             async with asyncio.timeout(self.check_timeout):
-                result = await run_check(status.loaded, self.settings)
+                result = await run_check(status.loaded, self.settings, self.source.unsettled)
         except TimeoutError:
             result = CheckResult(error=f"the check did not finish within {self.check_timeout:.0f} s")
         finally:
@@ -283,6 +287,8 @@ def _log(status: AccountStatus, result: CheckResult) -> None:
         )
     if result.held:
         logger.info(redact(f"self-heal {where} waits for a sync window: {result.held[0]}"))
+    if result.unsettled:
+        logger.info(redact(f"self-heal {where} waits: {result.unsettled}"))
     if result.heal is not None:
         heal = result.heal
         logger.info(
