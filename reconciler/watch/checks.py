@@ -6,13 +6,17 @@ metrics or notifies: the scheduler does that with the result.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from reconciler.audit import AuditLog, run_context
 from reconciler.config.loaded import LoadedConfig
 from reconciler.config.windows import window_denials
 from reconciler.core.plan import AccountPlan
@@ -64,8 +68,10 @@ class CheckSettings:
     parallelism: int = 8
     self_heal: bool = False
     allow_hosts: tuple[str, ...] = ()  # --allow-host: hosts trusted with credentials besides the vendors'
+    audit_log: Path | None = None  # --audit-log: every change a self-heal attempts, as apply writes it
 
 
+Events = Callable[[AccountPlan, Outcome], None]
 Unsettled = Callable[[LoadedConfig], str | None]  # why a config must not be applied now (ConfigSource)
 
 
@@ -86,7 +92,7 @@ async def run_check(
             if settings.self_heal and result.plan.changes and not result.held:
                 result.unsettled = unsettled(loaded) if unsettled else None
             if settings.self_heal and result.plan.changes and not result.held and not result.unsettled:
-                result.heal = await _heal(session, result.plan)
+                result.heal = await _heal(session, result.plan, loaded, settings)
                 if result.heal.applied:
                     result.plan = (await session.plan())[0]  # what is left, so the gauge tells the truth
         except ReconcilerError as err:
@@ -104,15 +110,40 @@ def _held(loaded: LoadedConfig, plan: AccountPlan) -> tuple[str, ...]:
     return tuple(d.message() for d in window_denials(loaded, [c.resource for c in plan.changes], now))
 
 
-async def _heal(session: Session, plan: AccountPlan) -> Heal:
+async def _heal(session: Session, plan: AccountPlan, loaded: LoadedConfig, settings: CheckSettings) -> Heal:
     """Apply through ``Session.apply`` as ``reconciler apply --auto-approve`` does (nothing approved in
     advance: a fresh fetch and plan under the account's lock), the rails enforced (never forced), every
-    change attempted unless it depends on a failed one. No ``stop``: a signal lets a self-heal finish."""
+    change attempted unless it depends on a failed one. No ``stop``: a signal lets a self-heal finish.
+    With ``--audit-log``, each outcome is written there first, as apply writes it."""
     try:
-        results = await session.apply(force=False, saved=None, approved=None, on_event=_log_outcome)
-    except ReconcilerError as err:  # a rail refused, or the fetch failed: nothing was applied
+        if settings.audit_log is None:
+            results = await session.apply(force=False, saved=None, approved=None, on_event=_log_outcome)
+        else:
+            # The context is taken at each heal: git-sync may have moved the checkout since the last one.
+            context = await asyncio.to_thread(watch_context, loaded, settings.env)
+            with AuditLog(settings.audit_log, context) as audit:
+                results = await session.apply(
+                    force=False, saved=None, approved=None, on_event=_both(audit.record, _log_outcome)
+                )
+    except ReconcilerError as err:  # a rail refused, the fetch failed, the log cannot be opened: none applied
         return Heal(plan, error=redact(str(err)))
     return _heal_of(results[0])
+
+
+def watch_context(loaded: LoadedConfig, env: Mapping[str, str]) -> dict[str, object]:
+    """An audit line's ``run`` for a self-heal: apply's (user, host, the config's git commit, CI) with the
+    watch's own instead of a pull request's: the command, the process and the hash of the file applied."""
+    return run_context(
+        [loaded.path], env, command="watch --self-heal", pid=os.getpid(), config_sha256=loaded.digest
+    )
+
+
+def _both(first: Events, then: Events) -> Events:
+    def both(plan: AccountPlan, outcome: Outcome) -> None:
+        first(plan, outcome)  # durably in the audit log before anything else is told
+        then(plan, outcome)
+
+    return both
 
 
 def _log_outcome(plan: AccountPlan, outcome: Outcome) -> None:

@@ -70,6 +70,8 @@ def test_a_config_written_in_two_steps_is_applied_only_whole(
             "the whole config applied",
         )
     bodies = [str(r.get("body")) for r in tap_sandbox.requests()]
-    assert any("Final Name" in b for b in bodies), "the log holds the bodies (else the next line proves nothing)"
+    assert any("Final Name" in b for b in bodies), (
+        "the log holds the bodies (else the next line proves nothing)"
+    )
     assert not any("Half Written" in b for b in bodies), "the first half reached the API"
     assert "self-heal taplytics my-app" in watch.err
