@@ -10,8 +10,10 @@ Timing, per account:
 - after a failed check, or one the API throttled (any 429, even one the client waited out), the wait
   doubles, up to 64 intervals or an hour (whichever is longer than the interval), and comes back to the
   interval after the next clean check (exponential backoff: a failing API is not hammered);
-- a wake-up (webhook, changed file) checks at once, but never sooner than ``MIN_GAP`` after the previous
-  check ended, so a burst of webhooks costs one or two checks, not one each.
+- a wake-up (webhook, changed file, push) checks at once, but never sooner than ``MIN_GAP`` after the
+  previous check ended, so a burst of webhooks costs one or two checks, not one each; and never while the
+  account backs off from a throttled check: the wake-up is remembered and the check waits for the back-off
+  (a flood of webhooks during throttling costs no request).
 
 Each account's task catches everything its check raises: one account's failure never stops another's.
 """
@@ -67,6 +69,8 @@ class AccountStatus:
     checking_since: float | None = None  # monotonic, while a check runs
     retired: bool = False
     unsettled: bool = False  # the last check found drift but the files were being written
+    throttled: bool = False  # the last check met a 429: wake-ups wait for the back-off
+    deferred: bool = False  # a wake-up was held by the back-off (logged once per back-off)
     ended_at: float = 0.0  # monotonic, end of the last check
 
     @classmethod
@@ -87,6 +91,7 @@ class AccountStatus:
             self.plan, self.last_success = result.plan, now
         self.streak = self.streak + 1 if result.error is not None or result.throttled else 0
         self.unsettled = result.unsettled is not None
+        self.throttled, self.deferred = result.throttled, False
 
 
 class Watcher:
@@ -243,14 +248,26 @@ class Watcher:
 
     async def _sleep(self, status: AccountStatus, delay: float) -> None:
         status.next_check = time.time() + delay
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(delay):
-                await status.wake.wait()
-        woken = status.wake.is_set()
-        status.wake.clear()
+        deadline = time.monotonic() + delay
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                    await status.wake.wait()
+            woken = status.wake.is_set()
+            status.wake.clear()
+            if not woken or self._stop.is_set() or status.retired or not status.throttled:
+                break
+            self._defer(status, deadline - time.monotonic())
         gap = MIN_GAP - (time.monotonic() - status.ended_at)
         if woken and gap > 0 and not self._stop.is_set():
             await asyncio.sleep(gap)
+
+    def _defer(self, status: AccountStatus, left: float) -> None:
+        """A wake-up during a throttled back-off: the check keeps its time (one log line per back-off)."""
+        if not status.deferred:
+            status.deferred = True
+            where = f"{status.provider} {status.account} ({status.loaded.path})"
+            logger.info(f"check {where} woken during a 429 back-off: it waits {left:.0f} s more, as planned")
 
     def next_delay(self, streak: int) -> float:
         """The wait before the next check: the interval, doubled per failed or throttled check, jittered."""
