@@ -24,6 +24,7 @@ from starlette.types import ASGIApp
 from reconciler.audit import AuditLog
 from reconciler.errors import ReconcilerError
 from reconciler.redaction import is_loopback
+from reconciler.statedirs import require_local_state
 from reconciler.watch.checks import CheckSettings
 from reconciler.watch.guard import Access
 from reconciler.watch.hooks import HookSecrets
@@ -96,6 +97,8 @@ def run_watch(options: WatchOptions) -> int:
             "(the webhook routes must be authenticated), or listen on 127.0.0.1"
         )
     targets = [Target.parse(url) for url in options.notify]
+    if options.self_heal:
+        require_local_state(options.env)  # a heal needs both: refuse now, not at the first drift
     if options.audit_log is not None:
         with AuditLog(Path(options.audit_log), {}):  # an unwritable log stops watch before it starts
             pass
