@@ -9,7 +9,8 @@ of that account shows ``~ tag script: rebuild (owed by an earlier apply)``.
 
 Where: ``$RECONCILER_STATE_DIR`` (default ``.reconciler`` in the working directory), one file per API host
 and account. The limit: a marker lives on the machine that ran the apply. If that machine is gone (a CI
-runner's workspace), create it by hand and apply again (docs/providers.md gives the one command).
+runner's workspace), create it by hand and apply again (docs/providers.md gives the one command); the CI recipe
+keeps ``.reconciler/`` between runs with actions/cache (examples/ci).
 """
 
 from __future__ import annotations
