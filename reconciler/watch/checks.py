@@ -19,11 +19,14 @@ from pathlib import Path
 from reconciler.audit import AuditLog, run_context
 from reconciler.config.loaded import LoadedConfig
 from reconciler.config.windows import window_denials
+from reconciler.core.changes import Change
 from reconciler.core.plan import AccountPlan
 from reconciler.core.schedule import ApplyResult, Outcome, Status
+from reconciler.encode import terminal
 from reconciler.engine import Session
 from reconciler.errors import ReconcilerError
 from reconciler.http.attempts import observe_attempts
+from reconciler.providers import registry
 from reconciler.redaction import redact
 
 logger = logging.getLogger("reconciler.watch")
@@ -147,17 +150,25 @@ def _both(first: Events, then: Events) -> Events:
 
 
 def _log_outcome(plan: AccountPlan, outcome: Outcome) -> None:
-    reason = f": {outcome.reason}" if outcome.reason else ""
-    logger.info(
-        redact(
-            f"self-heal {plan.provider} {plan.account}: {outcome.change.resource} {outcome.status}{reason}"
-        )
-    )
+    """``self-heal taplytics my-app: applied: user qa-001 "QA One": name ...``: apply's words, not the keys."""
+    reason = f" ({outcome.reason})" if outcome.reason else ""
+    line = f"self-heal {plan.provider} {plan.account}: {outcome.status}: {change_words(plan, outcome.change)}"
+    level = logging.INFO if outcome.status is Status.APPLIED else logging.WARNING
+    logger.log(level, redact(line + reason))
+
+
+def change_words(plan: AccountPlan, change: Change) -> str:
+    """The change as the plan names it (``test 381296 "Public API Test": state pause -> play``)."""
+    provider = registry.get(plan.provider)
+    if provider is None:  # pragma: no cover - a plan only exists for an installed provider
+        return change.resource
+    sep = " " if provider.inline(change) else ": "
+    return terminal.text(f"{provider.label(change)}{sep}{provider.describe(change)}")  # server-chosen names
 
 
 def _heal_of(result: ApplyResult) -> Heal:
     failures = [o for o in result.outcomes if o.status in (Status.FAILED, Status.SKIPPED)]
-    error = "; ".join(f"{o.change.resource}: {o.reason}" for o in failures[:5]) or None
+    error = "; ".join(f"{change_words(result.plan, o.change)}: {o.reason}" for o in failures[:5]) or None
     return Heal(
         result.plan,
         applied=result.count(Status.APPLIED),

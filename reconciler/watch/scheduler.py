@@ -308,7 +308,8 @@ def _log(status: AccountStatus, result: CheckResult) -> None:
         logger.info(redact(f"self-heal {where} waits: {result.unsettled}"))
     if result.heal is not None:
         heal = result.heal
-        logger.info(
+        logger.log(
+            logging.WARNING if heal.error else logging.INFO,
             redact(f"self-heal {where}: {heal.applied} applied, {heal.failed} failed, {heal.skipped} skipped")
-            + (f": {redact(heal.error)}" if heal.error else "")
+            + (f": {redact(heal.error)}" if heal.error else ""),
         )
