@@ -35,7 +35,9 @@ def test_a_config_settles_after_two_unchanged_polls(tmp_path: Path) -> None:
     assert not source.settled() and source.unsettled(half) is not None
     assert source.unsettled(loaded) is not None, "the old config is not the current one any more"
     config.write_text(config.read_text().replace("Half Written", "Final Name"))
-    (final,) = source.poll().configs  # type: ignore[union-attr]
+    again = source.poll()
+    assert again is not None and again.configs is not None
+    (final,) = again.configs
     assert source.unsettled(final) is not None
     for _ in range(SETTLE_POLLS):
         source.poll()
