@@ -48,6 +48,7 @@ from reconciler.errors import PlanError, ReconcilerError
 from reconciler.files import read_plan_file
 from reconciler.loading import load_configs
 from reconciler.render import render_text
+from reconciler.statedirs import require_local_state
 
 
 @click.command(
@@ -117,6 +118,7 @@ def apply(
             "Review the plan and pass --auto-approve (in CI: on the merge job only)"
         )
     configs = load_configs(paths, env=os.environ)
+    require_local_state(os.environ)  # an unwritable lock or state directory: exit 1 before any change
     with sandbox_env(options.sandbox) as overlay, Progress(options.quiet) as shown:
         session = Session(
             configs, os.environ, options.parallelism, overlay, shown.observer, options.allow_hosts

@@ -113,6 +113,11 @@ def _epilog() -> str:
     callback=_size,
     help="Largest webhook body (bytes, KiB, MiB); a larger one is refused before it is read (413).",
 )
+@click.option(
+    "--audit-log",
+    metavar="FILE",
+    help="Append one JSON line per change a self-heal attempts (as apply --audit-log writes them).",
+)
 def watch(
     paths: tuple[str, ...],
     interval: float,
@@ -122,6 +127,7 @@ def watch(
     max_connections: int,
     request_timeout: float,
     max_body: int,
+    audit_log: str | None,
 ) -> None:
     """Check the accounts of PATHS every interval and at each webhook, until SIGTERM or Ctrl-C.
 
@@ -146,5 +152,6 @@ def watch(
             overlay,
             options.allow_hosts,
             ListenerLimits(max_connections, request_timeout, request_timeout, max_body),
+            audit_log,
         )
         run_watch(watch_options)

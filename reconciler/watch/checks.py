@@ -6,20 +6,27 @@ metrics or notifies: the scheduler does that with the result.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import os
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from reconciler.audit import AuditLog, run_context
 from reconciler.config.loaded import LoadedConfig
 from reconciler.config.windows import window_denials
+from reconciler.core.changes import Change
 from reconciler.core.plan import AccountPlan
 from reconciler.core.schedule import ApplyResult, Outcome, Status
+from reconciler.encode import terminal
 from reconciler.engine import Session
 from reconciler.errors import ReconcilerError
 from reconciler.http.attempts import observe_attempts
+from reconciler.providers import registry
 from reconciler.redaction import redact
 
 logger = logging.getLogger("reconciler.watch")
@@ -47,6 +54,7 @@ class CheckResult:
     requests: Counter[str] = field(default_factory=Counter)
     duration: float = 0.0
     held: tuple[str, ...] = ()  # the changes a sync window keeps self-heal from applying, and why
+    unsettled: str | None = None  # why self-heal did not apply: the config files are being written
 
     @property
     def throttled(self) -> bool:
@@ -63,10 +71,18 @@ class CheckSettings:
     parallelism: int = 8
     self_heal: bool = False
     allow_hosts: tuple[str, ...] = ()  # --allow-host: hosts trusted with credentials besides the vendors'
+    audit_log: Path | None = None  # --audit-log: every change a self-heal attempts, as apply writes it
 
 
-async def run_check(loaded: LoadedConfig, settings: CheckSettings) -> CheckResult:
-    """Plan ``loaded``'s account (and heal it when asked); never raises a ``ReconcilerError``."""
+Events = Callable[[AccountPlan, Outcome], None]
+Unsettled = Callable[[LoadedConfig], str | None]  # why a config must not be applied now (ConfigSource)
+
+
+async def run_check(
+    loaded: LoadedConfig, settings: CheckSettings, unsettled: Unsettled | None = None
+) -> CheckResult:
+    """Plan ``loaded``'s account (and heal it when asked, once ``unsettled`` has no objection: it is asked
+    right before applying); never raises a ``ReconcilerError``."""
     result = CheckResult()
     start = time.perf_counter()
     session = Session(
@@ -77,7 +93,9 @@ async def run_check(loaded: LoadedConfig, settings: CheckSettings) -> CheckResul
             result.plan = (await session.plan())[0]
             result.held = _held(loaded, result.plan) if settings.self_heal else ()
             if settings.self_heal and result.plan.changes and not result.held:
-                result.heal = await _heal(session, result.plan)
+                result.unsettled = unsettled(loaded) if unsettled else None
+            if settings.self_heal and result.plan.changes and not result.held and not result.unsettled:
+                result.heal = await _heal(session, result.plan, loaded, settings)
                 if result.heal.applied:
                     result.plan = (await session.plan())[0]  # what is left, so the gauge tells the truth
         except ReconcilerError as err:
@@ -95,29 +113,62 @@ def _held(loaded: LoadedConfig, plan: AccountPlan) -> tuple[str, ...]:
     return tuple(d.message() for d in window_denials(loaded, [c.resource for c in plan.changes], now))
 
 
-async def _heal(session: Session, plan: AccountPlan) -> Heal:
+async def _heal(session: Session, plan: AccountPlan, loaded: LoadedConfig, settings: CheckSettings) -> Heal:
     """Apply through ``Session.apply`` as ``reconciler apply --auto-approve`` does (nothing approved in
     advance: a fresh fetch and plan under the account's lock), the rails enforced (never forced), every
-    change attempted unless it depends on a failed one. No ``stop``: a signal lets a self-heal finish."""
+    change attempted unless it depends on a failed one. No ``stop``: a signal lets a self-heal finish.
+    With ``--audit-log``, each outcome is written there first, as apply writes it."""
     try:
-        results = await session.apply(force=False, saved=None, approved=None, on_event=_log_outcome)
-    except ReconcilerError as err:  # a rail refused, or the fetch failed: nothing was applied
+        if settings.audit_log is None:
+            results = await session.apply(force=False, saved=None, approved=None, on_event=_log_outcome)
+        else:
+            # The context is taken at each heal: git-sync may have moved the checkout since the last one.
+            context = await asyncio.to_thread(watch_context, loaded, settings.env)
+            with AuditLog(settings.audit_log, context) as audit:
+                results = await session.apply(
+                    force=False, saved=None, approved=None, on_event=_both(audit.record, _log_outcome)
+                )
+    except ReconcilerError as err:  # a rail refused, the fetch failed, the log cannot be opened: none applied
         return Heal(plan, error=redact(str(err)))
     return _heal_of(results[0])
 
 
-def _log_outcome(plan: AccountPlan, outcome: Outcome) -> None:
-    reason = f": {outcome.reason}" if outcome.reason else ""
-    logger.info(
-        redact(
-            f"self-heal {plan.provider} {plan.account}: {outcome.change.resource} {outcome.status}{reason}"
-        )
+def watch_context(loaded: LoadedConfig, env: Mapping[str, str]) -> dict[str, object]:
+    """An audit line's ``run`` for a self-heal: apply's (user, host, the config's git commit, CI) with the
+    watch's own instead of a pull request's: the command, the process and the hash of the file applied."""
+    return run_context(
+        [loaded.path], env, command="watch --self-heal", pid=os.getpid(), config_sha256=loaded.digest
     )
+
+
+def _both(first: Events, then: Events) -> Events:
+    def both(plan: AccountPlan, outcome: Outcome) -> None:
+        first(plan, outcome)  # durably in the audit log before anything else is told
+        then(plan, outcome)
+
+    return both
+
+
+def _log_outcome(plan: AccountPlan, outcome: Outcome) -> None:
+    """``self-heal taplytics my-app: applied: user qa-001 "QA One": name ...``: apply's words, not the keys."""
+    reason = f" ({outcome.reason})" if outcome.reason else ""
+    line = f"self-heal {plan.provider} {plan.account}: {outcome.status}: {change_words(plan, outcome.change)}"
+    level = logging.INFO if outcome.status is Status.APPLIED else logging.WARNING
+    logger.log(level, redact(line + reason))
+
+
+def change_words(plan: AccountPlan, change: Change) -> str:
+    """The change as the plan names it (``test 381296 "Public API Test": state pause -> play``)."""
+    provider = registry.get(plan.provider)
+    if provider is None:  # pragma: no cover - a plan only exists for an installed provider
+        return change.resource
+    sep = " " if provider.inline(change) else ": "
+    return terminal.text(f"{provider.label(change)}{sep}{provider.describe(change)}")  # server-chosen names
 
 
 def _heal_of(result: ApplyResult) -> Heal:
     failures = [o for o in result.outcomes if o.status in (Status.FAILED, Status.SKIPPED)]
-    error = "; ".join(f"{o.change.resource}: {o.reason}" for o in failures[:5]) or None
+    error = "; ".join(f"{change_words(result.plan, o.change)}: {o.reason}" for o in failures[:5]) or None
     return Heal(
         result.plan,
         applied=result.count(Status.APPLIED),

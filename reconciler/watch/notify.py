@@ -111,7 +111,7 @@ class Notifier:
         """Queue ``event`` for every target (drops the oldest when the queue is full)."""
         if not self.targets:
             return
-        logger.info(redact(event.headline()))
+        logger.debug(redact(event.headline()))  # the scheduler logged it once, at its level
         if self._queue.full():
             self._queue.get_nowait()
             logger.warning("notification queue full: the oldest event was dropped")

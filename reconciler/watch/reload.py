@@ -1,14 +1,20 @@
 """The config files of PATHS, re-read when they change.
 
-A change is noticed by polling each file's (mtime, size, inode) and the list of files (cheap enough every
-second for hundreds of files, and it works on every filesystem, network mounts and git-sync's symlink swaps
-included, where inotify does not). Loading is all or nothing, as ``plan`` does it (the cross-file checks
-need every file): a bad edit keeps the last good configs and reports the error until the files load again.
+A change is noticed by polling the list of files and a hash of each one's content (cheap enough every
+second for hundreds of small files, and it works on every filesystem, network mounts and git-sync's symlink
+swaps included, where inotify does not; a content hash also sees a rewrite within one mtime tick). Loading is
+all or nothing, as ``plan`` does it (the cross-file checks need every file): a bad edit keeps the last good
+configs and reports the error until the files load again.
+
+**Settled**: an editor, a ``cp`` or a script may write a file in several steps, and a half-written file can
+be valid YAML that drops members. So self-heal acts only on configs whose files have not changed for
+``SETTLE_POLLS`` consecutive polls, and re-hashes the account's file right before applying
+(``unsettled``): a file caught mid-write is reported, never applied.
 """
 
 from __future__ import annotations
 
-import os
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -17,7 +23,8 @@ from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.loading import expand_paths, load_configs
 from reconciler.redaction import redact
 
-Stamp = tuple[tuple[str, int, int, int], ...]
+Stamp = tuple[tuple[str, str], ...]  # (file, sha256 of its bytes), in the order of expand_paths
+SETTLE_POLLS = 2
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ class ConfigSource:
         self.error: str | None = None
         self._stamp: Stamp = ()
         self.configs: list[LoadedConfig] = []
+        self.steady_polls = 0  # consecutive polls that found the files as they were last read
 
     def load(self) -> list[LoadedConfig]:
         """Read every file; a ``ConfigError`` (every problem of every file) when they are not valid."""
@@ -48,7 +56,10 @@ class ConfigSource:
         """Re-read when a file changed (or ``force``); None when nothing changed."""
         stamp = self._current_stamp()
         if stamp == self._stamp and not force:
+            self.steady_polls += 1
             return None
+        if stamp != self._stamp:
+            self.steady_polls = 0
         self._stamp = stamp
         try:
             self.configs = load_configs(self.paths, env=self.env)
@@ -58,16 +69,37 @@ class ConfigSource:
         self.error = None
         return Reload(self.configs, None)
 
+    def settled(self) -> bool:
+        """Whether the files have stayed as last read for ``SETTLE_POLLS`` polls (and loaded)."""
+        return self.error is None and self.steady_polls >= SETTLE_POLLS
+
+    def unsettled(self, loaded: LoadedConfig) -> str | None:
+        """Why ``loaded`` must not be applied now (None: it may): the files changed too recently, or its
+        file differs from what was read. Called right before a self-heal applies."""
+        if not self.settled():
+            return f"the config files changed less than {SETTLE_POLLS} polls ago: waiting for them to settle"
+        current = {c.path: c.digest for c in self.configs}.get(loaded.path)
+        read = dict(self._stamp).get(loaded.path)
+        if current != loaded.digest or read is None or read != _hash(loaded.path):
+            return f"{loaded.path} changed since it was read: waiting for it to settle"
+        return None
+
     def _current_stamp(self) -> Stamp:
         files, _missing = expand_paths(self.paths)
         out = []
         for file in files:
-            try:
-                st = os.stat(file)
-            except OSError:
-                continue  # gone between the listing and the stat: the next poll sees it
-            out.append((str(file), st.st_mtime_ns, st.st_size, st.st_ino))
+            digest = _hash(str(file))
+            if digest is not None:  # gone between the listing and the read: the next poll sees it
+                out.append((str(file), digest))
         return tuple(out)
+
+
+def _hash(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
 
 
 def _message(err: ReconcilerError) -> str:

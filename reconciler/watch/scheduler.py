@@ -10,8 +10,10 @@ Timing, per account:
 - after a failed check, or one the API throttled (any 429, even one the client waited out), the wait
   doubles, up to 64 intervals or an hour (whichever is longer than the interval), and comes back to the
   interval after the next clean check (exponential backoff: a failing API is not hammered);
-- a wake-up (webhook, changed file) checks at once, but never sooner than ``MIN_GAP`` after the previous
-  check ended, so a burst of webhooks costs one or two checks, not one each.
+- a wake-up (webhook, changed file, push) checks at once, but never sooner than ``MIN_GAP`` after the
+  previous check ended, so a burst of webhooks costs one or two checks, not one each; and never while the
+  account backs off from a throttled check: the wake-up is remembered and the check waits for the back-off
+  (a flood of webhooks during throttling costs no request).
 
 Each account's task catches everything its check raises: one account's failure never stops another's.
 """
@@ -66,6 +68,9 @@ class AccountStatus:
     streak: int = 0  # consecutive failed or throttled checks
     checking_since: float | None = None  # monotonic, while a check runs
     retired: bool = False
+    unsettled: bool = False  # the last check found drift but the files were being written
+    throttled: bool = False  # the last check met a 429: wake-ups wait for the back-off
+    deferred: bool = False  # a wake-up was held by the back-off (logged once per back-off)
     ended_at: float = 0.0  # monotonic, end of the last check
 
     @classmethod
@@ -85,6 +90,8 @@ class AccountStatus:
         if result.error is None and result.plan is not None:
             self.plan, self.last_success = result.plan, now
         self.streak = self.streak + 1 if result.error is not None or result.throttled else 0
+        self.unsettled = result.unsettled is not None
+        self.throttled, self.deferred = result.throttled, False
 
 
 class Watcher:
@@ -187,8 +194,10 @@ class Watcher:
                 logger.info("config reloaded: the files are valid again")
             self.config_error = None
             self._sync(reloaded.configs or [], wake=True)
-        if forced:
-            for status in self.accounts.values():
+        settled = self.source.settled()
+        for status in self.accounts.values():
+            if forced or (settled and status.unsettled):  # the drift held for the files is applied now
+                status.unsettled = status.unsettled and not settled
                 status.wake.set()
 
     def _sync(self, configs: Iterable[LoadedConfig], wake: bool) -> None:
@@ -239,14 +248,26 @@ class Watcher:
 
     async def _sleep(self, status: AccountStatus, delay: float) -> None:
         status.next_check = time.time() + delay
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(delay):
-                await status.wake.wait()
-        woken = status.wake.is_set()
-        status.wake.clear()
+        deadline = time.monotonic() + delay
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                    await status.wake.wait()
+            woken = status.wake.is_set()
+            status.wake.clear()
+            if not woken or self._stop.is_set() or status.retired or not status.throttled:
+                break
+            self._defer(status, deadline - time.monotonic())
         gap = MIN_GAP - (time.monotonic() - status.ended_at)
         if woken and gap > 0 and not self._stop.is_set():
             await asyncio.sleep(gap)
+
+    def _defer(self, status: AccountStatus, left: float) -> None:
+        """A wake-up during a throttled back-off: the check keeps its time (one log line per back-off)."""
+        if not status.deferred:
+            status.deferred = True
+            where = f"{status.provider} {status.account} ({status.loaded.path})"
+            logger.info(f"check {where} woken during a 429 back-off: it waits {left:.0f} s more, as planned")
 
     def next_delay(self, streak: int) -> float:
         """The wait before the next check: the interval, doubled per failed or throttled check, jittered."""
@@ -257,7 +278,7 @@ class Watcher:
         status.checking_since = time.monotonic()
         try:
             async with asyncio.timeout(self.check_timeout):
-                result = await run_check(status.loaded, self.settings)
+                result = await run_check(status.loaded, self.settings, self.source.unsettled)
         except TimeoutError:
             result = CheckResult(error=f"the check did not finish within {self.check_timeout:.0f} s")
         finally:
@@ -283,9 +304,12 @@ def _log(status: AccountStatus, result: CheckResult) -> None:
         )
     if result.held:
         logger.info(redact(f"self-heal {where} waits for a sync window: {result.held[0]}"))
+    if result.unsettled:
+        logger.info(redact(f"self-heal {where} waits: {result.unsettled}"))
     if result.heal is not None:
         heal = result.heal
-        logger.info(
+        logger.log(
+            logging.WARNING if heal.error else logging.INFO,
             redact(f"self-heal {where}: {heal.applied} applied, {heal.failed} failed, {heal.skipped} skipped")
-            + (f": {redact(heal.error)}" if heal.error else "")
+            + (f": {redact(heal.error)}" if heal.error else ""),
         )

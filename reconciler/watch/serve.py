@@ -16,12 +16,15 @@ import socket
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import uvicorn
 from starlette.types import ASGIApp
 
+from reconciler.audit import AuditLog
 from reconciler.errors import ReconcilerError
 from reconciler.redaction import is_loopback
+from reconciler.statedirs import require_local_state
 from reconciler.watch.checks import CheckSettings
 from reconciler.watch.guard import Access
 from reconciler.watch.hooks import HookSecrets
@@ -50,6 +53,7 @@ class WatchOptions:
     sandbox_env: Mapping[str, str] | None = None
     allow_hosts: tuple[str, ...] = ()
     limits: ListenerLimits = field(default_factory=ListenerLimits)
+    audit_log: str | None = None
 
 
 def parse_listen(listen: str) -> tuple[str, int]:
@@ -93,6 +97,11 @@ def run_watch(options: WatchOptions) -> int:
             "(the webhook routes must be authenticated), or listen on 127.0.0.1"
         )
     targets = [Target.parse(url) for url in options.notify]
+    if options.self_heal:
+        require_local_state(options.env)  # a heal needs both: refuse now, not at the first drift
+    if options.audit_log is not None:
+        with AuditLog(Path(options.audit_log), {}):  # an unwritable log stops watch before it starts
+            pass
     source = ConfigSource(options.paths, options.env)
     source.load()
     sock = _bind(host, port)
@@ -115,7 +124,12 @@ async def _main(
         targets, lambda ok: metrics.notifications.labels("delivered" if ok else "failed").inc()
     )
     settings = CheckSettings(
-        options.env, options.sandbox_env, options.parallelism, options.self_heal, options.allow_hosts
+        options.env,
+        options.sandbox_env,
+        options.parallelism,
+        options.self_heal,
+        options.allow_hosts,
+        Path(options.audit_log) if options.audit_log else None,
     )
     watcher = Watcher(source, settings, options.interval, metrics, notifier)
     server = _Server(

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow  # actionlint and the action's steps
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "examples/ci/.github/workflows/reconciler.yml"
-PINNED = re.compile(r"^[\w.-]+/[\w.-]+@([0-9a-f]{40}|RECONCILER_SHA)$")
+PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w.-]+)*@([0-9a-f]{40}|RECONCILER_SHA)$")
 
 
 def test_the_workflow_passes_actionlint() -> None:
@@ -190,3 +190,22 @@ def test_a_manual_apply_of_another_branch_is_refused(tmp_path: Path) -> None:
     }
     result = _run_step("apply", env, tmp_path)
     assert result.returncode == 1 and "a manual apply runs on the default branch only" in result.stdout
+
+
+def test_the_owed_rebuild_marker_survives_the_runner() -> None:
+    """.reconciler/ (an owed tag-script rebuild) is restored before plan, drift and apply, and saved after
+    apply even when it failed (issue 26): a fresh runner would forget the debt."""
+    workflow = YAML(typ="safe").load(WORKFLOW.read_text())
+    jobs = workflow["jobs"]
+    for name in ("plan", "drift", "apply"):
+        steps = jobs[name]["steps"]
+        restore = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache/restore@")]
+        assert restore and restore[0]["with"]["path"] == ".reconciler", name
+        assert steps.index(restore[0]) < next(
+            i for i, s in enumerate(steps) if "reconciler/reconciler@" in str(s.get("uses"))
+        )
+    saves = [s for s in jobs["apply"]["steps"] if str(s.get("uses", "")).startswith("actions/cache/save@")]
+    assert saves and saves[0]["if"] == "always()" and saves[0]["with"]["path"] == ".reconciler"
+    assert not any(
+        "actions/cache/save@" in str(s.get("uses")) for n in ("plan", "drift") for s in jobs[n]["steps"]
+    )

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -92,10 +92,10 @@ def wait_for(predicate: Callable[[], Any], timeout: float, what: str, every: flo
 class Watch:
     """``python -m reconciler watch ...`` in its own process; stderr collected by a thread."""
 
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path, prefix: Sequence[str] = ()) -> None:
         full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", "watch", *args],
+        self.proc = subprocess.Popen(  # ``prefix``: a command that execs the rest (unshare, sh -c)
+            [*prefix, sys.executable, "-m", "reconciler", "watch", *args],
             env=full_env,
             cwd=cwd,
             stdout=subprocess.PIPE,
@@ -175,9 +175,9 @@ class Watch:
 
 
 @contextmanager
-def watching(args: list[str], env: dict[str, str], cwd: Path) -> Iterator[Watch]:
+def watching(args: list[str], env: dict[str, str], cwd: Path, prefix: Sequence[str] = ()) -> Iterator[Watch]:
     """A running watch, stopped (SIGTERM, exit 0 expected) at the end of the block."""
-    watch = Watch(args, env, cwd)
+    watch = Watch(args, env, cwd, prefix)
     try:
         yield watch
     finally:

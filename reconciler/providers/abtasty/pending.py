@@ -9,7 +9,8 @@ of that account shows ``~ tag script: rebuild (owed by an earlier apply)``.
 
 Where: ``$RECONCILER_STATE_DIR`` (default ``.reconciler`` in the working directory), one file per API host
 and account. The limit: a marker lives on the machine that ran the apply. If that machine is gone (a CI
-runner's workspace), create it by hand and apply again (docs/providers.md gives the one command).
+runner's workspace), create it by hand and apply again (docs/providers.md gives the one command); the CI recipe
+keeps ``.reconciler/`` between runs with actions/cache (examples/ci).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import os
 import re
 from pathlib import Path
 
-STATE_DIR_VARIABLE = "RECONCILER_STATE_DIR"
+from reconciler.statedirs import STATE_DIR_VARIABLE, state_dir, unwritable
 
 
 def marker_path(api_url: str, account_id: int) -> Path:
@@ -26,8 +27,7 @@ def marker_path(api_url: str, account_id: int) -> Path:
     import httpx  # the URL as the client parses it (IDNA); imported here, since plan and apply have it loaded
 
     host = re.sub(r"[^A-Za-z0-9.-]", "_", httpx.URL(api_url).host or "api")
-    base = Path(os.environ.get(STATE_DIR_VARIABLE) or ".reconciler")
-    return base / "pending" / f"abtasty-{host}-{account_id}.rebuild"
+    return state_dir(os.environ) / "pending" / f"abtasty-{host}-{account_id}.rebuild"
 
 
 def is_owed(path: Path) -> bool:
@@ -39,11 +39,14 @@ def owe(path: Path) -> None:
     """Record the debt before the first test change (durably: a kill right after must not lose it)."""
     if path.is_file():
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as handle:
-        handle.write("a test changed and the tag script was not rebuilt since; apply rebuilds it\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8") as handle:
+            handle.write("a test changed and the tag script was not rebuilt since; apply rebuilds it\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as err:  # the test change is not made: its debt could not be recorded
+        raise unwritable(path.parent, STATE_DIR_VARIABLE, err.strerror or str(err)) from None
 
 
 def paid(path: Path) -> None:

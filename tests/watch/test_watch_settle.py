@@ -1,0 +1,79 @@
+"""Self-heal acts only on settled files (issue 26): a config whose files changed less than two polls ago is
+reported, never applied, and the account's file is hashed again right before applying. The end-to-end case
+writes a config in two steps; the first half never reaches the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.sandbox.server import SandboxServer
+from reconciler.watch.reload import SETTLE_POLLS, ConfigSource
+from tests.support.watch import WEBHOOK_SECRET, sandbox_env, taplytics_config, wait_for, watching
+
+TAP = {"provider": "taplytics", "account": "my-app"}
+
+
+def _renamed(path: Path, name: str) -> None:
+    path.write_text(path.read_text().replace("name: QA Tester 1\n", f"name: {name}\n"))
+
+
+def test_a_config_settles_after_two_unchanged_polls(tmp_path: Path) -> None:
+    config = taplytics_config(tmp_path)
+    source = ConfigSource([str(tmp_path)], {})
+    (loaded,) = source.load()
+    assert source.unsettled(loaded) is not None  # just read: not settled yet
+    for _ in range(SETTLE_POLLS):
+        assert source.poll() is None
+    assert source.settled() and source.unsettled(loaded) is None
+    _renamed(config, "Half Written")  # the first step of a two-step write
+    assert source.unsettled(loaded) is not None, "re-hashed right before applying: it changed"
+    reloaded = source.poll()
+    assert reloaded is not None and reloaded.configs is not None
+    (half,) = reloaded.configs
+    assert not source.settled() and source.unsettled(half) is not None
+    assert source.unsettled(loaded) is not None, "the old config is not the current one any more"
+    config.write_text(config.read_text().replace("Half Written", "Final Name"))
+    again = source.poll()
+    assert again is not None and again.configs is not None
+    (final,) = again.configs
+    assert source.unsettled(final) is not None
+    for _ in range(SETTLE_POLLS):
+        source.poll()
+    assert source.unsettled(final) is None and source.unsettled(half) is not None
+
+
+def test_a_bad_edit_is_never_settled(tmp_path: Path) -> None:
+    config = taplytics_config(tmp_path)
+    source = ConfigSource([str(tmp_path)], {})
+    (loaded,) = source.load()
+    config.write_text(config.read_text() + "  - user_id: [half\n")
+    for _ in range(SETTLE_POLLS + 2):
+        source.poll()
+    assert source.unsettled(loaded) is not None  # the last good config differs from the files: wait
+
+
+@pytest.mark.slow
+def test_a_config_written_in_two_steps_is_applied_only_whole(
+    tap_sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    config = taplytics_config(tmp_path)
+    env = {**sandbox_env(tap_sandbox), "RECONCILER_WEBHOOK_SECRET": WEBHOOK_SECRET}
+    args = [str(tmp_path), "--interval", "1h", "--listen", "127.0.0.1:0", "--self-heal"]
+    with watching(args, env, tmp_path) as watch:
+        wait_for(lambda: watch.value("reconciler_pending_changes", **TAP) == 0, 20, "the first check")
+        _renamed(config, "Half Written")
+        wait_for(lambda: "waiting for them to settle" in watch.err, 20, "the held self-heal")
+        config.write_text(config.read_text().replace("Half Written", "Final Name"))
+        wait_for(
+            lambda: tap_sandbox.state()["taplytics_users"]["qa-001"]["name"] == "Final Name",
+            20,
+            "the whole config applied",
+        )
+    bodies = [str(r.get("body")) for r in tap_sandbox.requests()]
+    assert any("Final Name" in b for b in bodies), (
+        "the log holds the bodies (else the next line proves nothing)"
+    )
+    assert not any("Half Written" in b for b in bodies), "the first half reached the API"
+    assert "self-heal taplytics my-app" in watch.err
