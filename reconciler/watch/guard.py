@@ -63,8 +63,8 @@ class Access:
         if self.token is None:
             return _loopback(client)
         expected = self.token.reveal().encode()
-        # Both forms compared every time (no early exit): timing does not tell which one was tried.
-        return any([hmac.compare_digest(c, expected) for c in _credentials(authorization)])
+        given = _credentials(authorization)
+        return given is not None and hmac.compare_digest(given, expected)
 
 
 def _loopback(client: str) -> bool:
@@ -76,19 +76,20 @@ def _loopback(client: str) -> bool:
     return address.is_loopback or bool(mapped and mapped.is_loopback)
 
 
-def _credentials(authorization: str) -> list[bytes]:
+def _credentials(authorization: str) -> bytes | None:
+    """The token a bearer header carries, or a basic header's password (any user name); else None."""
     scheme, _, value = authorization.strip().partition(" ")
     value = value.strip()
     if scheme.lower() == "bearer" and value:
-        return [value.encode("utf-8", "surrogateescape")]
+        return value.encode("utf-8", "surrogateescape")
     if scheme.lower() == "basic" and value:
         try:
             decoded = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
-            return []
+            return None
         _user, sep, password = decoded.partition(b":")
-        return [password] if sep and password else []
-    return []
+        return password if sep and password else None
+    return None
 
 
 class Guard:

@@ -32,17 +32,8 @@ WEBHOOK_SECRET_ENV = "RECONCILER_WEBHOOK_SECRET"
 GITHUB_SECRET_ENV = "RECONCILER_GITHUB_WEBHOOK_SECRET"
 TOKEN_HEADER = "x-reconciler-token"
 SIGNATURE_HEADER = "x-hub-signature-256"
-# A push event is a few KiB; GitHub's own cap (25 MB) would let 16 unauthenticated bodies hold 400 MB
-# before their signatures are checked. The declared length is refused before any byte is read (by the
-# guard, for every hook route); ``--max-body`` raises it.
-MAX_VENDOR_BODY = 1 << 20  # 1 MiB: "something changed" needs no more
-MAX_GITHUB_BODY = 1 << 20
 DELIVERY_HEADER = "x-github-delivery"
 REMEMBERED_DELIVERIES = 4096  # bounded: the oldest ids are forgotten first
-
-
-class BodyTooLarge(Exception):
-    """The request body is over its bound."""
 
 
 @dataclass(frozen=True)
@@ -90,21 +81,6 @@ def signature_ok(body: bytes, header: str | None, secret: Secret | None) -> bool
         return False
     expected = hmac.new(secret.reveal().encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(header.removeprefix("sha256=").encode("ascii", "replace"), expected.encode())
-
-
-async def read_bounded(request: Request, limit: int) -> bytes:
-    """The body, or ``BodyTooLarge`` as soon as it passes ``limit`` bytes (a declared length is checked
-    first, so an honest large upload is refused before it is read)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 class Deliveries:

@@ -46,7 +46,9 @@ class ListenerLimits:
     max_connections: int = 64
     header_timeout: float = 10.0
     body_timeout: float = 10.0
-    max_body: int = 1 << 20  # a push event is a few KiB; a vendor's "something changed" even less
+    # A push event is a few KiB, a vendor's "something changed" less; GitHub's own cap (25 MB) would let 16
+    # unauthenticated bodies hold 400 MB before their signatures are checked. ``--max-body`` raises it.
+    max_body: int = 1 << 20
     keep_alive: float = 5.0
     max_header_bytes: int = 16 * 1024
 

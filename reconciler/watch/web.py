@@ -19,10 +19,8 @@ from reconciler.watch.guard import Access, Guard
 from reconciler.watch.hooks import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
-    BodyTooLarge,
     Deliveries,
     HookSecrets,
-    read_bounded,
     signature_ok,
     token_ok,
 )
@@ -43,9 +41,8 @@ def _refused(kind: str) -> JSONResponse:
 class Routes:
     """The handlers of one watcher's app."""
 
-    def __init__(self, watcher: Watcher, metrics: WatchMetrics, secrets: HookSecrets, max_body: int) -> None:
+    def __init__(self, watcher: Watcher, metrics: WatchMetrics, secrets: HookSecrets) -> None:
         self.watcher, self.metrics, self.secrets = watcher, metrics, secrets
-        self.max_body = max_body
         self.deliveries = Deliveries()
 
     async def page(self, _request: Request) -> Response:
@@ -67,12 +64,10 @@ class Routes:
         name = str(request.path_params["name"])
         if not any(p.webhook == name for p in registry.providers()):
             return JSONResponse({"error": f"no provider receives webhooks at /hooks/{name}"}, status_code=404)
-        if not token_ok(request, self.secrets.token):  # before the body is even read
+        if not token_ok(request, self.secrets.token):  # before the body is parsed
             return _refused(name)
         try:
-            json.loads(await read_bounded(request, self.max_body))
-        except BodyTooLarge:
-            return JSONResponse({"error": "body too large"}, status_code=413)
+            json.loads(await request.body())  # bounded and read by the guard (watch/guard.py)
         except (ValueError, RecursionError):  # 1 MiB of "[[[[" is valid JSON too deep to parse: refused
             return JSONResponse({"error": "the body must be JSON"}, status_code=400)
         # A deployment with several projects gives each one's webhook its own URL (?account=NAME); the
@@ -83,10 +78,7 @@ class Routes:
 
     async def github_hook(self, request: Request) -> Response:
         """``/hooks/github``: a signed push re-reads the files and checks every account."""
-        try:
-            body = await read_bounded(request, self.max_body)
-        except BodyTooLarge:
-            return JSONResponse({"error": "body too large"}, status_code=413)
+        body = await request.body()  # bounded and read by the guard (watch/guard.py)
         if not signature_ok(body, request.headers.get(SIGNATURE_HEADER), self.secrets.github):
             return _refused(GITHUB)
         event = request.headers.get("x-github-event", "")
@@ -112,7 +104,7 @@ def build_app(
 ) -> ASGIApp:
     """The ASGI app of one watcher, behind its guard (who reads the page, body bounds and deadlines)."""
     limits = limits or ListenerLimits()
-    routes = Routes(watcher, metrics, secrets, limits.max_body)
+    routes = Routes(watcher, metrics, secrets)
     app = Starlette(
         routes=[
             Route("/", routes.page, methods=["GET"]),

@@ -10,7 +10,8 @@ import httpx
 
 from reconciler.redaction import Secret
 from reconciler.watch.checks import CheckSettings
-from reconciler.watch.hooks import MAX_GITHUB_BODY, Deliveries, HookSecrets
+from reconciler.watch.hooks import Deliveries, HookSecrets
+from reconciler.watch.listener import ListenerLimits
 from reconciler.watch.metrics import WatchMetrics
 from reconciler.watch.notify import Notifier
 from reconciler.watch.reload import ConfigSource
@@ -49,7 +50,7 @@ async def test_an_oversized_declared_body_is_refused_before_reading() -> None:
         response = await client.post(
             "/hooks/github",
             content=endless(),
-            headers={"x-github-event": "push", "content-length": str(MAX_GITHUB_BODY + 1)},
+            headers={"x-github-event": "push", "content-length": str(ListenerLimits().max_body + 1)},
         )
     assert response.status_code == 413
 
