@@ -7,6 +7,7 @@ rather than guess. Read only by ``--version`` and the crash message: nothing her
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -14,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parent
 COMMIT_FILE = "COMMIT"
 # The tracker a crash points at: pyproject's [project.urls] Issues, kept here so a crash needs no metadata.
 TRACKER = "https://github.com/reconciler/reconciler/issues"
+_SHAPE = re.compile(r"[0-9A-Za-z._+/-]{1,100}")
 
 
 def describe(root: Path) -> str | None:
@@ -40,7 +42,9 @@ def commit(package: Path = PACKAGE) -> str:
         written = (package / COMMIT_FILE).read_text(encoding="utf-8").strip()
     except OSError:
         written = ""
-    return written or describe(package.parent) or "unknown"
+    found = written or describe(package.parent) or ""
+    # A file or tag name is printed to a terminal: only the characters a commit or tag describe gives.
+    return found if _SHAPE.fullmatch(found) else "unknown"
 
 
 def version_line(version: str) -> str:

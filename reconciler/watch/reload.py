@@ -15,6 +15,8 @@ be valid YAML that drops members. So self-heal acts only on configs whose files 
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -95,11 +97,19 @@ class ConfigSource:
 
 
 def _hash(path: str) -> str | None:
+    """The file's sha256, or None when it is gone or not a regular file. Opened non-blocking and checked
+    with fstat: a FIFO swapped in after the listing would otherwise hang the poll (and every check) for ever."""
     try:
-        with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
         return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        try:
+            return hashlib.sha256(handle.read()).hexdigest()
+        except OSError:
+            return None
 
 
 def _message(err: ReconcilerError) -> str:

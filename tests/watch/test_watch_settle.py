@@ -4,11 +4,13 @@ writes a config in two steps; the first half never reaches the API."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from reconciler.sandbox.server import SandboxServer
+from reconciler.watch import reload
 from reconciler.watch.reload import SETTLE_POLLS, ConfigSource
 from tests.support.watch import WEBHOOK_SECRET, sandbox_env, taplytics_config, wait_for, watching
 
@@ -52,6 +54,15 @@ def test_a_bad_edit_is_never_settled(tmp_path: Path) -> None:
     for _ in range(SETTLE_POLLS + 2):
         source.poll()
     assert source.unsettled(loaded) is not None  # the last good config differs from the files: wait
+
+
+def test_a_fifo_swapped_in_after_the_listing_never_blocks_the_poll(tmp_path: Path) -> None:
+    # The listing skips what is no regular file; a FIFO swapped in between the listing and the read is
+    # what the hash must survive: a plain open() with no writer would block the poll (and the watch) for ever.
+    fifo = tmp_path / "accounts.yaml"
+    os.mkfifo(fifo)
+    assert reload._hash(str(fifo)) is None
+    assert reload._hash(str(tmp_path / "gone.yaml")) is None
 
 
 @pytest.mark.slow
