@@ -114,6 +114,7 @@ async def _main(
         options.env, options.sandbox_env, options.parallelism, options.self_heal, options.allow_hosts
     )
     watcher = Watcher(source, settings, options.interval, metrics, notifier)
+    metrics.follow(lambda: list(watcher.accounts.values()))  # every account's gauges from the first scrape
     config = uvicorn.Config(
         build_app(watcher, metrics, secrets), log_level="warning", access_log=False, lifespan="off"
     )
