@@ -9,21 +9,20 @@ revision only changes when the files do), so a page refreshed every 10 s does no
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import subprocess
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 GIT_TIMEOUT_S = 5.0
 SHORT = 12  # characters of a commit or a digest shown
 
 
-def git_head(directory: Path) -> str | None:
-    """The commit checked out in the repository that holds ``directory``; None outside one (or no git)."""
+def _git(directory: Path, *args: str) -> str | None:
     try:
         done = subprocess.run(
-            ["git", "-C", str(directory), "rev-parse", "--verify", "--quiet", "HEAD"],
+            ["git", "-C", str(directory), *args],
             capture_output=True,
             text=True,
             timeout=GIT_TIMEOUT_S,
@@ -32,32 +31,29 @@ def git_head(directory: Path) -> str | None:
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    head = done.stdout.strip()
-    return head if done.returncode == 0 and head else None
+    return done.stdout.strip() if done.returncode == 0 else None
 
 
-class ConfigRevision:
-    """``git <commit>`` of the first config path in a repository, else ``sha256 <digest of the files>``."""
+def git_head(directory: Path) -> str | None:
+    """The commit checked out in the repository that holds ``directory``; None outside one (or no git)."""
+    return _git(directory, "rev-parse", "--verify", "--quiet", "HEAD") or None
 
-    def __init__(self, paths: Sequence[str]) -> None:
-        self.paths = list(paths)
-        self._cached: tuple[tuple[str, ...], str] | None = None
 
-    def of(self, digests: Iterable[str]) -> str:
-        """The revision of the configs whose digests are ``digests`` (the loaded files')."""
-        key = tuple(sorted(digests))
-        if self._cached is None or self._cached[0] != key:
-            self._cached = (key, self._compute(key))
-        return self._cached[1]
-
-    def _compute(self, digests: tuple[str, ...]) -> str:
-        for path in self.paths:
-            where = Path(path)
-            head = git_head(where if where.is_dir() else where.parent)
-            if head is not None:
-                return f"git {head[:SHORT]}"
-        blob = "\n".join(digests).encode()
-        return f"sha256 {hashlib.sha256(blob).hexdigest()[:SHORT]}"
+@functools.lru_cache(maxsize=16)
+def revision_of(paths: tuple[str, ...], digests: tuple[str, ...]) -> str:
+    """``git <commit>`` of the first of ``paths`` in a repository (``(uncommitted changes)`` after it when
+    its files differ from the commit), else ``sha256 <digest of the files' digests>``. Cached by the files'
+    digests: the page and the notifications ask on every render and delivery. A commit that leaves the
+    config files as they were keeps the commit shown, which holds the same files."""
+    for path in paths:
+        where = Path(path)
+        directory, spec = (where, ".") if where.is_dir() else (where.parent, where.name)
+        head = git_head(directory)
+        if head is not None:
+            changed = _git(directory, "status", "--porcelain", "--untracked-files=no", "--", spec)
+            return f"git {head[:SHORT]}" + (" (uncommitted changes)" if changed else "")
+    blob = "\n".join(sorted(digests)).encode()
+    return f"sha256 {hashlib.sha256(blob).hexdigest()[:SHORT]}"
 
 
 def build_commit() -> str:
