@@ -78,12 +78,22 @@ def _epilog() -> str:
     help="POST drift and failure events here as JSON (slack+https://... for Slack's shape). Repeatable.",
 )
 @click.option(
+    "--public-url",
+    metavar="URL",
+    help="The status page's address as people reach it (a proxy's), linked from every notification.",
+)
+@click.option(
     "--self-heal",
     is_flag=True,
     help="Apply drift (rails enforced, never forced) instead of only reporting it.",
 )
 def watch(
-    paths: tuple[str, ...], interval: float, listen: str, notify: tuple[str, ...], self_heal: bool
+    paths: tuple[str, ...],
+    interval: float,
+    listen: str,
+    notify: tuple[str, ...],
+    public_url: str | None,
+    self_heal: bool,
 ) -> None:
     """Check the accounts of PATHS every interval and at each webhook, until SIGTERM or Ctrl-C.
 
@@ -106,5 +116,6 @@ def watch(
             options.parallelism,
             overlay,
             options.allow_hosts,
+            public_url=public_url,
         )
         run_watch(watch_options)

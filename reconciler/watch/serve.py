@@ -22,6 +22,7 @@ import uvicorn
 from reconciler.errors import ReconcilerError
 from reconciler.redaction import is_loopback
 from reconciler.watch.checks import CheckSettings
+from reconciler.watch.delivery import check_public_url
 from reconciler.watch.hooks import HookSecrets
 from reconciler.watch.metrics import WatchMetrics
 from reconciler.watch.notify import Notifier, Target
@@ -46,6 +47,7 @@ class WatchOptions:
     parallelism: int = 8
     sandbox_env: Mapping[str, str] | None = None
     allow_hosts: tuple[str, ...] = ()
+    public_url: str | None = None  # the status page's address for notifications (--public-url)
 
 
 def parse_listen(listen: str) -> tuple[str, int]:
@@ -89,6 +91,7 @@ def run_watch(options: WatchOptions) -> int:
             "(the webhook routes must be authenticated), or listen on 127.0.0.1"
         )
     targets = [Target.parse(url) for url in options.notify]
+    check_public_url(options.public_url)
     source = ConfigSource(options.paths, options.env)
     source.load()
     sock = _bind(host, port)
@@ -115,6 +118,7 @@ async def _main(
     )
     watcher = Watcher(source, settings, options.interval, metrics, notifier)
     metrics.follow(lambda: list(watcher.accounts.values()))  # every account's gauges from the first scrape
+    notifier.follow(lambda: watcher.accounts, source.paths, options.public_url)  # each event's stamp
     config = uvicorn.Config(
         build_app(watcher, metrics, secrets), log_level="warning", access_log=False, lifespan="off"
     )
