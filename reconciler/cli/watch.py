@@ -88,6 +88,11 @@ def _epilog() -> str:
     help="POST drift and failure events here as JSON (slack+https://... for Slack's shape). Repeatable.",
 )
 @click.option(
+    "--public-url",
+    metavar="URL",
+    help="The status page's address as people reach it (a proxy's), linked from every notification.",
+)
+@click.option(
     "--self-heal",
     is_flag=True,
     help="Apply drift (rails enforced, never forced) instead of only reporting it.",
@@ -123,6 +128,7 @@ def watch(
     interval: float,
     listen: str,
     notify: tuple[str, ...],
+    public_url: str | None,
     self_heal: bool,
     max_connections: int,
     request_timeout: float,
@@ -153,5 +159,6 @@ def watch(
             options.allow_hosts,
             ListenerLimits(max_connections, request_timeout, request_timeout, max_body),
             audit_log,
+            public_url,
         )
         run_watch(watch_options)

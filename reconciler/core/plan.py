@@ -82,6 +82,9 @@ class AccountPlan:
     config_digest: str = ""
     settings: tuple[Setting, ...] = ()
     notes: tuple[Note, ...] = ()
+    # Why the account is degraded beyond its drift (a rebuild owed, a schedule that did not fire): the
+    # watch's health. Not part of a plan file: it says how the account is, not what a plan would do.
+    health: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def summary(self) -> Summary:
@@ -165,6 +168,7 @@ def build_plan(
     config_digest: str = "",
     settings: Iterable[Setting] = (),
     notes: Iterable[Note] = (),
+    health: Iterable[str] = (),
 ) -> AccountPlan:
     """A plan of ``changes`` (already in display order), with a fingerprint of every resource they touch."""
     changes = tuple(changes)
@@ -178,6 +182,7 @@ def build_plan(
         config_digest=config_digest,
         settings=tuple(settings),
         notes=tuple(notes),
+        health=tuple(health),
     )
 
 

@@ -31,8 +31,10 @@ endpoints and payloads, and nothing of terminals, plan files or other vendors. T
 - **diff(config, existing)** is pure: the changes that converge the account, in display order
   (``display_order``). **rails(config, existing, changes)** returns the safety rules they break
   (``Violation`` s); **needs(changes)** says, per change, what it waits for and requires (``Needs``); all
-  three are class methods (no client needed), the last two default to nothing. **settings(config)** lists the
-  safety settings the config moves from their defaults (a line of every plan). ``plan`` composes them.
+  three are class methods (no client needed), the last two default to nothing. **health(config, existing,
+  changes)** says why the account is degraded beyond its drift (default: nothing; the watch shows it).
+  **settings(config)** lists the safety settings the config moves from their defaults (a line of every
+  plan). ``plan`` composes them.
 - **execute(change)** performs one change with the fewest calls that make it true; re-running a change that
   already took effect after a crash must not duplicate anything. Failures are ``ReconcilerError`` s.
 - **label(change)** / **describe(change)** say in words what a change does (the renderers ask them; a saved
@@ -215,13 +217,20 @@ class Provider(ABC, Generic[ConfigT, StateT, EndpointT]):
         account = cls.account_of(config)
         settings = cls.settings(config)
         notes = cls.notes(config, existing, changes)
+        health = cls.health(config, existing, changes)
         return build_plan(
-            path, cls.name, account, changes, existing, violations, config_digest, settings, notes
+            path, cls.name, account, changes, existing, violations, config_digest, settings, notes, health
         )
 
     @classmethod
     def notes(cls, config: ConfigT, existing: StateT, changes: Sequence[Change]) -> list[Note]:
         """Lines a plan shows about the config as a whole (AB Tasty: what each selector matched). Pure."""
+        return []
+
+    @classmethod
+    def health(cls, config: ConfigT, existing: StateT, changes: Sequence[Change]) -> list[str]:
+        """Why the account is degraded beyond its drift, one sentence each (AB Tasty: a tag-script rebuild
+        owed, a paused test whose start time has passed); ``reconciler watch`` shows them. Pure."""
         return []
 
     def plan_fetched(self, existing: StateT) -> AccountPlan:

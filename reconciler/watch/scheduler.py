@@ -60,6 +60,7 @@ class AccountStatus:
     plan: AccountPlan | None = None
     error: str | None = None
     heal: Heal | None = None
+    held: tuple[str, ...] = ()  # what a sync window kept the last self-heal from applying (health.py)
     last_check: float | None = None  # wall-clock time of the last check's end
     last_success: float | None = None
     last_duration: float = 0.0
@@ -88,7 +89,7 @@ class AccountStatus:
         self.error = result.error
         self.heal = result.heal or self.heal
         if result.error is None and result.plan is not None:
-            self.plan, self.last_success = result.plan, now
+            self.plan, self.last_success, self.held = result.plan, now, result.held
         self.streak = self.streak + 1 if result.error is not None or result.throttled else 0
         self.unsettled = result.unsettled is not None
         self.throttled, self.deferred = result.throttled, False

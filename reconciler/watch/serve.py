@@ -26,6 +26,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.redaction import is_loopback
 from reconciler.statedirs import require_local_state
 from reconciler.watch.checks import CheckSettings
+from reconciler.watch.delivery import check_public_url
 from reconciler.watch.guard import Access
 from reconciler.watch.hooks import HookSecrets
 from reconciler.watch.listener import AcceptEpisodes, ListenerLimits, protocol_class
@@ -54,6 +55,7 @@ class WatchOptions:
     allow_hosts: tuple[str, ...] = ()
     limits: ListenerLimits = field(default_factory=ListenerLimits)
     audit_log: str | None = None
+    public_url: str | None = None  # the status page's address for notifications (--public-url)
 
 
 def parse_listen(listen: str) -> tuple[str, int]:
@@ -102,6 +104,7 @@ def run_watch(options: WatchOptions) -> int:
     if options.audit_log is not None:
         with AuditLog(Path(options.audit_log), {}):  # an unwritable log stops watch before it starts
             pass
+    check_public_url(options.public_url)
     source = ConfigSource(options.paths, options.env)
     source.load()
     sock = _bind(host, port)
@@ -132,6 +135,8 @@ async def _main(
         Path(options.audit_log) if options.audit_log else None,
     )
     watcher = Watcher(source, settings, options.interval, metrics, notifier)
+    metrics.follow(lambda: list(watcher.accounts.values()))  # every account's gauges from the first scrape
+    notifier.follow(lambda: watcher.accounts, source.paths, options.public_url)  # each event's stamp
     server = _Server(
         _uvicorn_config(
             build_app(watcher, metrics, secrets, options.limits, Access.from_env(options.env)), options.limits

@@ -14,7 +14,7 @@ from reconciler.cli.plan import plan
 from reconciler.cli.show import show
 from reconciler.render import FORMATS
 from reconciler.watch import notify
-from reconciler.watch.events import Event
+from reconciler.watch.delivery import Delivery
 
 CLI = Path(__file__).resolve().parents[2] / "reconciler" / "cli"
 
@@ -48,11 +48,11 @@ def test_commands_raise_and_the_handler_exits() -> None:
 
 
 def test_a_notifier_scheme_is_one_table_entry(monkeypatch: pytest.MonkeyPatch) -> None:
-    def teams(event: Event) -> dict[str, object]:
-        return {"title": event.headline()}
+    def discord(delivery: Delivery) -> dict[str, object]:
+        return {"content": delivery.event.headline()}
 
-    monkeypatch.setitem(notify.SCHEMES, "teams", teams)
-    target = notify.Target.parse("teams+https://example.webhook.office.com/webhookb2/x")
-    assert target.scheme == "teams" and target.url.host == "example.webhook.office.com"
+    monkeypatch.setitem(notify.SCHEMES, "discord", discord)
+    target = notify.Target.parse("discord+https://discord.example.com/api/webhooks/x")
+    assert target.scheme == "discord" and target.url.host == "discord.example.com"
     # A "+" that names no scheme stays part of a plain URL.
     assert notify.Target.parse("http://127.0.0.1:9/a+b").scheme == ""

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.core.text import escape_invisible
-from reconciler.encode import actions, jsonl, markdown, slack, terminal
+from reconciler.encode import actions, jsonl, markdown, slack, teams, terminal
 from reconciler.encode import html as html_encode
 
 # Any text, with the characters each medium treats as markup over-represented.
@@ -101,6 +101,17 @@ def test_slack_text_has_no_markup(value: str) -> None:
     encoded = slack.text(value)
     assert "<" not in encoded and ">" not in encoded
     assert encoded.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == escape_invisible(value)
+
+
+@given(TEXT)
+def test_teams_text_has_no_markup(value: str) -> None:
+    encoded = teams.text(value)
+    unescaped = re.sub(r"\\(.)", "", encoded)  # what is left once every escaped character is taken out
+    assert not set(unescaped) & set("\\`*_[]()<>&#|~!")
+    assert re.sub(r"\\(.)", r"\1", encoded) == escape_invisible(value)
+    assert "\n" not in encoded
+    rendered = cmarkgfm.github_flavored_markdown_to_html(encoded)  # Markdown as GitHub reads it, autolinks on
+    assert not re.sub(r"</?p>", "", rendered).count("<"), rendered
 
 
 @given(TEXT)

@@ -5,14 +5,17 @@ suite uses: CI's ``.ci/run`` installs it; elsewhere the test is skipped, saying 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from reconciler import __version__
 from reconciler.sandbox.server import SandboxServer
-from tests.support.watch import abtasty_config, change_user, sandbox_env, taplytics_config, wait_for, watching
+from tests.support.watch import change_user, wait_for, watching
+from tests.support.watch_health import BROKEN, MY_APP, SHOP, SUMMER_SALE, three_accounts
 
 pytestmark = pytest.mark.slow  # a headless browser
 
@@ -46,34 +49,64 @@ def dump_dom(url: str) -> str:
     return done.stdout
 
 
-def test_status_page_shows_each_account_and_its_pending_changes(
-    tap_sandbox: SandboxServer, tmp_path: Path
-) -> None:
+def screenshot(url: str, path: Path) -> None:
+    """A PNG of the page as Chromium renders it, 1400 px wide (to look at: a test cannot judge legibility)."""
+    command = [
+        _chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        "--window-size=1400,900",
+        f"--screenshot={path}",
+        url,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and path.stat().st_size > 0, done.stderr[-2000:]
+
+
+def _commit(directory: Path) -> str:
+    """Make ``directory`` a git repository holding its files; the commit."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "accounts"]):
+        subprocess.run(["git", "-C", str(directory), *args], check=True, env=env, capture_output=True)
+    head = subprocess.run(["git", "-C", str(directory), "rev-parse", "HEAD"], capture_output=True, text=True)
+    return head.stdout.strip()
+
+
+def test_status_page_shows_each_account_worst_first(tap_sandbox: SandboxServer, tmp_path: Path) -> None:
     _chromium()
-    taplytics_config(tmp_path)
-    abtasty_config(tmp_path, tap_sandbox)
-    change_user(tap_sandbox, "qa-002", name=HOSTILE)
-    with watching(
-        [str(tmp_path), "--interval", "1h", "--listen", "127.0.0.1:0"], sandbox_env(tap_sandbox), tmp_path
-    ) as watch:
-        wait_for(
-            lambda: watch.value("reconciler_pending_changes", provider="taplytics", account="my-app") == 1,
-            20,
-            "a check",
-        )
-        wait_for(
-            lambda: (
-                watch.value("reconciler_pending_changes", provider="abtasty", account="41902") is not None
-            ),
-            20,
-            "abtasty",
-        )
+    accounts = tmp_path / "accounts"
+    accounts.mkdir()
+    env = three_accounts(accounts, tap_sandbox)
+    commit = _commit(accounts)
+    change_user(tap_sandbox, "qa-001", name=HOSTILE)
+    with watching([str(accounts), "--interval", "1h", "--listen", "127.0.0.1:0"], env, tmp_path) as watch:
+        wait_for(lambda: watch.value("reconciler_pending_changes", **MY_APP) == 2, 20, "my-app's check")
+        wait_for(lambda: watch.value("reconciler_account_up", **SHOP) == 1, 20, "the shop's check")
+        wait_for(lambda: watch.value("reconciler_checks_total", outcome="error", **BROKEN), 20, "broken-app")
         dom = dump_dom(watch.url + "/")
+        screenshot(watch.url + "/", tmp_path / "status-page.png")
     assert "<title>reconciler watch</title>" in dom
-    assert 'data-account="my-app"' in dom and 'data-account="41902"' in dom
-    assert "taplytics project my-app" in dom and "abtasty account 41902" in dom
-    assert "~ user qa-002" in dom and "1 pending change(s)" in dom
-    assert "in sync" in dom  # the AB Tasty account
+    assert "3 accounts: 1 synced, 1 out of sync, 1 unknown; 2 degraded" in dom
+    assert f"reconciler {__version__}" in dom and f"git {commit[:12]}" in dom
+    assert "next 20" in dom  # the next check's time (this century)
+    # Worst first: degraded (never checked, then in sync), then out of sync and healthy.
+    order = re.findall(r'data-account="([^"]+)" data-sync="([^"]+)" data-health="([^"]+)"', dom)
+    assert order == [
+        ("broken-app", "unknown", "degraded"),
+        ("41902", "synced", "degraded"),
+        ("my-app", "out_of_sync", "healthy"),
+    ]
+    assert "the last check failed" in dom and "401" in dom
+    assert f'test {SUMMER_SALE} "Summer sale" is paused, yet its start time' in dom
+    assert "2 pending change(s)" in dom
+    # One entry per line, never wrapped inside: an element each, under white-space: pre.
+    entries = re.findall(r"<li>([~+-] user qa-00[12][^<]*)</li>", dom)
+    assert len(entries) == 2, dom
+    assert ".plan li{white-space:pre;" in dom
     # The vendor's markup stayed text: no element was created from it, and no script ran.
-    assert '<b id="injected"' not in dom and "<img" not in dom
-    assert '&lt;b id=\\"injected\\"&gt;' in dom  # shown as text, quotes as the plan prints them (JSON)
+    assert '<b id="injected"' not in dom and "<img" not in dom and "<b>behind</b>" not in dom
+    assert "&lt;b id=" in dom and "&lt;b&gt;behind&lt;/b&gt;" in dom

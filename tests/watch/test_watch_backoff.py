@@ -26,7 +26,7 @@ def test_a_webhook_flood_during_throttling_sends_no_request(
     env = {**sandbox_env(tap_sandbox), "RECONCILER_WEBHOOK_SECRET": WEBHOOK_SECRET}
     with watching([str(tmp_path), "--interval", "1h", "--listen", "127.0.0.1:0"], env, tmp_path) as watch:
         wait_for(lambda: watch.total("reconciler_checks_total", **TAP), 30, "the throttled check")
-        assert watch.total("reconciler_api_requests_total", status="429", **TAP) == 1
+        assert watch.total("reconciler_api_requests_total", http_status="429", **TAP) == 1
         tap_sandbox.clear_requests()
         for _ in range(10):
             answer = watch.post(f"/hooks/taplytics?token={WEBHOOK_SECRET}", json={"event": "user_created"})

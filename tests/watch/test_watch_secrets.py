@@ -51,7 +51,21 @@ def test_no_secret_in_any_output(tap_sandbox: SandboxServer, tmp_path: Path) -> 
     with (
         Receiver() as receiver,
         watching(
-            [str(tmp_path), "--interval", "0.5s", "--listen", "127.0.0.1:0", "--notify", receiver.url, "-v"],
+            [
+                *(
+                    str(tmp_path),
+                    "--interval",
+                    "0.5s",
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--notify",
+                    receiver.url,
+                    "-v",
+                ),
+                # Every notification shape, stamped with a page link (issue 26).
+                *("--notify", f"slack+{receiver.url}", "--notify", f"teams+{receiver.url}"),
+                *("--public-url", "https://watch.example.com/"),
+            ],
             env,
             tmp_path,
         ) as watch,
@@ -60,6 +74,7 @@ def test_no_secret_in_any_output(tap_sandbox: SandboxServer, tmp_path: Path) -> 
         wait_for(
             lambda: receiver.events("drift") and receiver.events("check_failed"), 10, "the notifications"
         )
+        wait_for(lambda: sum("attachments" in r for r in receiver.received) >= 2, 10, "the Teams cards")
         assert watch.post(f"/hooks/taplytics?token={WEBHOOK_SECRET}", json={}).status_code == 202
         assert watch.post("/hooks/taplytics?token=" + WEBHOOK_SECRET[:-1], json={}).status_code == 401
         body = b'{"ref": "refs/heads/main"}'

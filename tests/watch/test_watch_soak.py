@@ -38,7 +38,7 @@ def soak(server: SandboxServer, tmp_path: Path, checks: int, warm_up: int = WARM
             samples.append(watch.rss_kib())
             server.clear_requests()
         done = _checks(watch) - warm_up
-        errors = watch.total("reconciler_check_errors_total")
+        errors = watch.total("reconciler_checks_total", outcome="error")
     growth = samples[-1] - baseline
     print("\nRSS samples (KiB, every ~100 checks):", samples)
     print(

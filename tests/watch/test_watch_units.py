@@ -26,6 +26,7 @@ from reconciler.redaction import Secret
 from reconciler.sandbox.server import SandboxServer
 from reconciler.watch import parse_duration
 from reconciler.watch.checks import CheckResult, CheckSettings, Heal
+from reconciler.watch.delivery import Delivery
 from reconciler.watch.events import EventTracker
 from reconciler.watch.hooks import signature_ok, token_ok
 from reconciler.watch.metrics import WatchMetrics
@@ -156,9 +157,9 @@ def test_notify_targets() -> None:
     slack = Target.parse("slack+https://hooks.example.com/services/T000/B000/abcdefghijklmnopqrstuvwx")
     assert slack.scheme == "slack" and slack.url.host == "hooks.example.com"
     event = EventTracker("taplytics", "my-app", "app.yaml").events(CheckResult(plan=_plan("qa-001")))[0]
-    body = slack.body(event)
+    body = slack.body(Delivery(event, 0.0))
     assert set(body) == {"text"} and "Drift in taplytics my-app" in body["text"] and "qa-001" in body["text"]
-    plain = Target.parse("http://127.0.0.1:9/hook").body(event)
+    plain = Target.parse("http://127.0.0.1:9/hook").body(Delivery(event, 0.0))
     assert plain["event"] == "drift" and plain["pending_changes"] == 1
     with pytest.raises(TransportError):
         Target.parse("http://hooks.example.com/plain-text-off-this-machine")
@@ -169,9 +170,9 @@ def test_notify_targets() -> None:
 def test_slack_text_shows_markup_from_names_and_obeys_none() -> None:
     names = ("<!channel>", "<https://evil.example|Safe to merge>", "a & b <@U123>")
     event = EventTracker("taplytics", "my-app", "app.yaml").events(CheckResult(plan=_plan(*names)))[0]
-    text = Target.parse("slack+https://hooks.example.com/services/T/B/abcdefghijklmnopqrstuvwx").body(event)[
-        "text"
-    ]
+    text = Target.parse("slack+https://hooks.example.com/services/T/B/abcdefghijklmnopqrstuvwx").body(
+        Delivery(event, 0.0)
+    )["text"]
     assert "<" not in text and ">" not in text  # Slack shows &lt; &gt; &amp; as the characters
     assert "&lt;!channel&gt;" in text and "&lt;https://evil.example|Safe to merge&gt;" in text
     assert "a &amp; b &lt;@U123&gt;" in text

@@ -15,6 +15,7 @@ from reconciler.core.plan import Note, Setting, Violation
 from reconciler.core.text import escape_non_ascii
 from reconciler.errors import EnvironmentVariableError
 from reconciler.providers.abtasty import describe, pending, rails, selectors
+from reconciler.providers.abtasty import health as account_health
 from reconciler.providers.abtasty.changes import TEST_KINDS, Kind, role_rank
 from reconciler.providers.abtasty.config import AbTastyConfig
 from reconciler.providers.abtasty.diff import diff
@@ -180,6 +181,11 @@ class AbTastyProvider(Provider[AbTastyConfig, Existing, OAuthEndpoint]):
             for email, role in odd
         ]
         return [*selectors.notes(config, existing, changes), *unknown]
+
+    @classmethod
+    def health(cls, config: AbTastyConfig, existing: Existing, changes: Sequence[Change]) -> list[str]:
+        """See ``abtasty.health``."""
+        return account_health.degraded(existing)
 
     @classmethod
     def needs(cls, changes: Sequence[Change]) -> list[Needs]:
