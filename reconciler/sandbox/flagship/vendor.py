@@ -49,6 +49,7 @@ class FlagshipSandbox(SandboxVendor):
         return {
             "FLAGSHIP_API_URL": named["flagship_api_url"],
             "FLAGSHIP_AUTH_URL": named["flagship_auth_url"],
+            "FLAGSHIP_ACCOUNT_ID": state.ACCOUNT_ID,
             "FLAGSHIP_CLIENT_ID": credentials["flagship_client_id"],
             "FLAGSHIP_CLIENT_SECRET": credentials["flagship_client_secret"],
         }
