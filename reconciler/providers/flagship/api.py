@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from reconciler.config.loaded import LoadedConfig
 from reconciler.core.changes import Change
-from reconciler.errors import NotFoundError, ResolveError
+from reconciler.errors import NotFoundError, ResolveError, ServerError, TransportError
 from reconciler.http import ApiClient, field, optional_field
 from reconciler.http.bodies import Route, malformed
 from reconciler.providers.flagship.changes import Kind
@@ -156,8 +156,7 @@ class EnvironmentApi:
     async def _flag(self, change: Change) -> None:
         path = f"{self.account_path}/flags"
         if change.kind is Kind.FLAG_CREATE:
-            body = {"name": change.key, "source": "manual", **change.after}
-            await self.client.request("POST", path, json=body)  # not repeated: a second POST duplicates
+            await self._create_flag(path, change)
         elif change.kind is Kind.FLAG_UPDATE:
             await self._write("PATCH", f"{path}/{_segment(change.before['id'])}", dict(change.after))
         else:
@@ -165,6 +164,18 @@ class EnvironmentApi:
             with contextlib.suppress(NotFoundError):
                 flag = _segment(change.before["id"])
                 await self.client.request("DELETE", f"{path}/{flag}", idempotent=True)
+
+    async def _create_flag(self, path: str, change: Change) -> None:
+        """``POST`` the flag. It is never repeated blindly (a second POST of a committed one duplicates
+        it): after a failed answer (5xx, a lost connection) the flags are read again, and the POST is sent
+        once more only if the flag is not there."""
+        body = {"name": change.key, "source": "manual", **change.after}
+        try:
+            await self.client.request("POST", path, json=body)
+        except (ServerError, TransportError):
+            if change.key in await self.flags():
+                return  # the first POST was committed; only its answer was lost
+            await self.client.request("POST", path, json=body)
 
 
 async def _none() -> None:
