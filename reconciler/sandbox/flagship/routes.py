@@ -30,7 +30,7 @@ def _page(request: Request, sandbox: Sandbox) -> tuple[int, int]:
 def _listed(request: Request, key: str, nested: bool = False) -> JSONResponse:
     sandbox = authorize(request)
     page, per_page = _page(request, sandbox)
-    items: list[dict[str, Any]] = getattr(state_of(sandbox), key)
+    items: list[dict[str, Any]] = getattr(state_of(sandbox), f"fs_{key}")
     return JSONResponse(readings.list_body(items, page, per_page, sandbox.dialects, nested))
 
 
@@ -90,7 +90,7 @@ async def toggle_campaign(request: Request) -> Response:
     if state not in STATES:
         raise ApiProblem(400, f"Invalid parameter 'state': expected active|paused|interrupted, got {state!r}")
     campaign_id = request.path_params["campaign_id"]
-    campaign = next((c for c in state_of(sandbox).campaigns if c["id"] == campaign_id), None)
+    campaign = next((c for c in state_of(sandbox).fs_campaigns if c["id"] == campaign_id), None)
     if campaign is None:
         raise ApiProblem(404, f"Campaign {campaign_id} not found")
     if campaign["status"] != state:
@@ -117,7 +117,7 @@ async def put_users(request: Request) -> Response:
         raise ApiProblem(400, f"Malformed JSON body: {err}") from None
     if not isinstance(body, list) or not all(isinstance(u, dict) for u in body):
         raise ApiProblem(400, "Malformed body: expected a JSON array of {email, role}")
-    users = state_of(sandbox).users
+    users = state_of(sandbox).fs_users
     for wanted in body:
         email, role = wanted.get("email"), wanted.get("role")
         if not isinstance(email, str) or "@" not in email or role not in ROLES:
@@ -137,7 +137,7 @@ async def delete_users(request: Request) -> Response:
     sandbox = authorize(request)
     gone = {e.lower() for e in request.query_params.getlist(readings.delete_param(sandbox.dialects))}
     section = state_of(sandbox)
-    section.users[:] = [u for u in section.users if u["email"].lower() not in gone]
+    section.fs_users[:] = [u for u in section.fs_users if u["email"].lower() not in gone]
     section.touch()
     await persist(sandbox)
     return _done(sandbox, {"deleted": sorted(gone)})
@@ -161,7 +161,7 @@ def _flag_fields(body: dict[str, Any], partial: bool) -> dict[str, Any]:
 async def create_flag(request: Request) -> JSONResponse:
     sandbox = authorize(request)
     fields = _flag_fields(await json_object(request, empty_ok=False), partial=False)
-    flags = state_of(sandbox).flags
+    flags = state_of(sandbox).fs_flags
     if any(f["name"] == fields["name"] for f in flags):
         raise ApiProblem(409, f"Flag {fields['name']} already exists")
     flag = {"id": f"f{sandbox.store.new_id('flagship_flag', 100)}", "description": "", "source": "manual"}
@@ -174,7 +174,7 @@ async def create_flag(request: Request) -> JSONResponse:
 
 def _flag(sandbox: Sandbox, request: Request) -> dict[str, Any]:
     flag_id = request.path_params["flag_id"]
-    flag = next((f for f in state_of(sandbox).flags if f["id"] == flag_id), None)
+    flag = next((f for f in state_of(sandbox).fs_flags if f["id"] == flag_id), None)
     if flag is None:
         raise ApiProblem(404, f"Flag {flag_id} not found")
     return flag
@@ -192,7 +192,7 @@ async def update_flag(request: Request) -> JSONResponse:
 async def delete_flag(request: Request) -> Response:
     sandbox = authorize(request)
     flag = _flag(sandbox, request)
-    state_of(sandbox).flags.remove(flag)
+    state_of(sandbox).fs_flags.remove(flag)
     state_of(sandbox).touch()
     await _emit(sandbox, "flag.deleted", flag_id=flag["id"], flag_name=flag["name"])
     return Response(status_code=204)

@@ -61,16 +61,11 @@ def demo() -> dict[str, Any]:
 
 
 def new_state(seed: Seed) -> dict[str, Any]:
-    """Flagship's key of a fresh state document (``generated:`` builds ``campaigns=C`` campaigns)."""
+    """Flagship's key of a fresh state document: the demo environment (a ``generated:`` seed too; its
+    counts name other vendors' records), or nothing with ``empty``."""
     data = demo()
     if seed.kind == "empty":
         data.update(campaigns=[], users=[], flags=[])
-    elif seed.kind == "generated":
-        count = seed.counts.get("campaigns", 0)
-        data["campaigns"] = [
-            {"id": f"g{i:06d}", "name": f"Generated {i}", "type": "toggle", "status": STATES[i % 2]}
-            for i in range(count)
-        ]
     return {"next_ids": {"flagship_flag": 100}, NAME: data}
 
 
@@ -89,16 +84,17 @@ def _check(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class FlagshipState:
-    """The account's records; a route changes them, then calls ``touch``."""
+    """The account's records; a route changes them, then calls ``touch``. The ``fs_`` prefix keeps them
+    apart from other vendors' sections (``Store.__getattr__`` finds a section's attribute by name)."""
 
     def __init__(self, data: Mapping[str, Any], changed: Callable[[], None]) -> None:
         raw = _check(data)
         self.account_id: str = raw["account_id"]
         self.environment_id: str = raw["environment_id"]
         self.panic: bool = bool(raw.get("panic"))
-        self.campaigns: list[Record] = raw["campaigns"]
-        self.users: list[Record] = raw["users"]
-        self.flags: list[Record] = raw["flags"]
+        self.fs_campaigns: list[Record] = raw["campaigns"]
+        self.fs_users: list[Record] = raw["users"]
+        self.fs_flags: list[Record] = raw["flags"]
         self._changed = changed
 
     def touch(self) -> None:
@@ -110,9 +106,9 @@ class FlagshipState:
                 "account_id": self.account_id,
                 "environment_id": self.environment_id,
                 "panic": self.panic,
-                "campaigns": self.campaigns,
-                "users": self.users,
-                "flags": self.flags,
+                "campaigns": self.fs_campaigns,
+                "users": self.fs_users,
+                "flags": self.fs_flags,
             }
         }
 
@@ -120,7 +116,7 @@ class FlagshipState:
         return []
 
     def summary(self) -> str:
-        return f"{len(self.campaigns)} Flagship campaigns, {len(self.users)} users, {len(self.flags)} flags"
+        return f"{len(self.fs_campaigns)} Flagship campaigns, {len(self.fs_users)} users, {len(self.fs_flags)} flags"
 
 
 def state_of(where: Sandbox | Store) -> FlagshipState:

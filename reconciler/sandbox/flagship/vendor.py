@@ -23,7 +23,6 @@ class FlagshipSandbox(SandboxVendor):
     )
     redacted_keys = frozenset({"client_secret", "access_token"})
     dialects = readings.DIALECTS
-    seed_counts = {"campaigns": "C"}
     page_param = "_max_per_page (Flagship)"
 
     def routes(self) -> list[BaseRoute]:

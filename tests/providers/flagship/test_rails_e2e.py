@@ -60,7 +60,7 @@ def test_min_admins_is_not_forceable(run: Any, server: SandboxServer, tmp_path: 
 def test_unknown_and_ambiguous_campaigns_name_their_line(
     run: Any, server: SandboxServer, tmp_path: Path
 ) -> None:
-    for campaign in state_of(server.sandbox).campaigns[:2]:  # the live records: two campaigns, one name
+    for campaign in state_of(server.sandbox).fs_campaigns[:2]:  # the live records: two campaigns, one name
         campaign["name"] = "Twin"
     body = (
         "campaigns:\n  - id: nope\n    state: active\n  - name: Missing\n    state: paused\n"
