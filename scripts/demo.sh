@@ -16,6 +16,13 @@ $bin/reconciler apply examples/demo.yaml --sandbox --auto-approve
 step reconciler plan examples/demo.yaml --sandbox --detailed-exitcode
 $bin/reconciler plan examples/demo.yaml --sandbox --detailed-exitcode
 echo "(exit 0: the account matches the configuration)"
+# The other two providers, against the same sandbox (one server emulates every installed vendor's API).
+for example in examples/taplytics.yaml examples/flagship.yaml; do
+  step reconciler apply "$example" --sandbox --auto-approve
+  $bin/reconciler apply "$example" --sandbox --auto-approve
+  step reconciler plan "$example" --sandbox --detailed-exitcode
+  $bin/reconciler plan "$example" --sandbox --detailed-exitcode
+done
 echo
 echo "reconciler is installed in .venv: in a new shell run 'source .venv/bin/activate' (then 'reconciler --help'),"
 echo "or call .venv/bin/reconciler directly."

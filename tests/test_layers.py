@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "reconciler"
-VENDORS = ("abtasty", "taplytics")
+VENDORS = ("abtasty", "flagship", "taplytics")
 VENDOR_NAME = re.compile("|".join(VENDORS), re.IGNORECASE)
 
 

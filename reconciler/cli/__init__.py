@@ -39,7 +39,7 @@ COMMANDS = {
         "Write a live account out as config, or refresh a config from it (--update).",
     ),
     "plan": ("reconciler.cli.plan", "plan", "Show what apply would change, without changing anything."),
-    "sandbox": ("reconciler.sandbox.cli", "sandbox", "Run the local AB Tasty and Taplytics API emulator."),
+    "sandbox": ("reconciler.sandbox.cli", "sandbox", "Run the local emulator of every provider's API."),
     "schema": (
         "reconciler.cli.basic",
         "schema",

@@ -39,7 +39,8 @@ def _dialects(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 
 def _titles() -> str:
-    return " and ".join(vendor.title for vendor in vendors())
+    *rest, last = [vendor.title for vendor in vendors()]
+    return f"{', '.join(rest)} and {last}" if rest else last
 
 
 def _banner(urls: dict[str, str], box: Sandbox, state: Path | None) -> str:
@@ -77,7 +78,8 @@ _ENV = ", ".join(spec.env for vendor in vendors() for spec in vendor.credentials
 
 
 @click.group(
-    help=f"Run the local {_titles()} API emulator.",
+    # The first sentence names no vendor: the CLI's command table holds it without importing the sandbox.
+    help=f"Run the local emulator of every provider's API. It plays {_titles()}.",
     epilog=f"\b\nEnvironment: {_ENV} (the credentials it accepts; else the demo ones, printed)\n\n\b\n"
     "Exit codes: 0 stopped (Ctrl-C) or reset, 1 a user error\n\n\b\nExample:\n  reconciler sandbox serve --latency 200",
 )

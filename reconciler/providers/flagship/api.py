@@ -1,0 +1,182 @@
+"""Flagship Remote Control API: the reads and the calls of one change, for one account environment.
+
+Reads: the campaigns of the environment (names resolved to ids), its users, the account's flags, and the
+environment itself for its panic mode, each only when the config manages it. Writes, one call each:
+``PATCH .../campaigns/{id}/toggle {"state"}`` (never the campaign update, which replaces its variation
+groups), ``PUT .../users [{email, role}]`` (adds or sets), ``DELETE .../users`` naming the email under both
+parameter spellings the pages use (``email[]`` and ``emails[]``: a server reads its own and ignores the
+other), ``PATCH .../panic {"panic"}``, and ``POST`` / ``PATCH`` / ``DELETE`` of ``/accounts/{id}/flags``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+from urllib.parse import quote
+
+from reconciler.config.loaded import LoadedConfig
+from reconciler.core.changes import Change
+from reconciler.errors import NotFoundError, ResolveError, ServerError, TransportError
+from reconciler.http import ApiClient, field, optional_field
+from reconciler.http.bodies import Route, malformed
+from reconciler.providers.flagship.changes import Kind
+from reconciler.providers.flagship.config import FlagshipConfig
+from reconciler.providers.flagship.paging import list_all
+from reconciler.providers.flagship.state import Existing, ExistingCampaign, ExistingFlag, ExistingUser
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+class EnvironmentApi:
+    """One account environment's calls, through ``client`` (a bearer token from the token route)."""
+
+    def __init__(self, client: ApiClient, loaded: LoadedConfig, config: FlagshipConfig) -> None:
+        self.client, self.loaded, self.config = client, loaded, config
+        account = config.account
+        self.account_path = f"/accounts/{_segment(account.id)}"
+        self.env_path = f"{self.account_path}/account_environments/{_segment(account.environment)}"
+
+    async def fetch(self) -> Existing:
+        """The state of what the config manages (never writes)."""
+        config = self.config
+        campaigns, users, flags, panic = await asyncio.gather(
+            self.campaigns() if config.campaigns else _none(),
+            self.users() if config.users is not None else _none(),
+            self.flags() if config.flags is not None else _none(),
+            self.panic() if config.panic is not None else _none(),
+        )
+        found = {c.id: c for c in campaigns or []}
+        return Existing(
+            config.account.id,
+            config.account.environment,
+            campaigns=found,
+            names=self._resolve(found) if config.campaigns else {},
+            users=users,
+            flags=flags,
+            panic=panic,
+        )
+
+    async def campaigns(self) -> list[ExistingCampaign]:
+        path = f"{self.env_path}/campaigns"
+        return [
+            ExistingCampaign(
+                field(c, "id", str, f"GET {path}"),
+                optional_field(c, "name", str, f"GET {path}") or "",
+                optional_field(c, "status", str, f"GET {path}") or "",
+            )
+            for c in await list_all(self.client, path)
+        ]
+
+    def _resolve(self, found: dict[str, ExistingCampaign]) -> dict[str, str]:
+        """Each ``name:`` entry's id; an unknown id or name, or a name two campaigns share, is a
+        ``ResolveError`` naming the YAML line."""
+        by_name: dict[str, list[str]] = {}
+        for campaign in found.values():
+            by_name.setdefault(campaign.name, []).append(campaign.id)
+        names, problems = {}, []
+        env = self.config.account.environment
+        for index, entry in enumerate(self.config.campaigns):
+            if entry.id is not None:
+                if entry.id not in found:
+                    where = self.loaded.where(("campaigns", index, "id"))
+                    problems.append(f"{where}: campaign {entry.id} is not in environment {env}")
+                continue
+            assert entry.name is not None
+            ids = by_name.get(entry.name, [])
+            where = self.loaded.where(("campaigns", index, "name"))
+            if len(ids) == 1:
+                names[entry.name] = ids[0]
+            elif not ids:
+                problems.append(f"{where}: no campaign named {entry.name!r} in environment {env}")
+            else:
+                problems.append(
+                    f"{where}: {len(ids)} campaigns are named {entry.name!r} ({', '.join(sorted(ids))}): "
+                    "give the id instead"
+                )
+        if problems:
+            raise ResolveError("\n".join(problems))
+        return names
+
+    async def users(self) -> dict[str, ExistingUser]:
+        path = f"{self.env_path}/users"
+        users = {}
+        for u in await list_all(self.client, path):
+            email = field(u, "email", str, f"GET {path}")
+            users[email.lower()] = ExistingUser(email, field(u, "role", str, f"GET {path}"))
+        return users
+
+    async def flags(self) -> dict[str, ExistingFlag]:
+        path = f"{self.account_path}/flags"
+        route = f"GET {path}"
+        flags = {}
+        for f in await list_all(self.client, path):
+            key = field(f, "name", str, route)
+            flags[key] = ExistingFlag(
+                field(f, "id", str, route),
+                key,
+                optional_field(f, "type", str, route) or "",
+                optional_field(f, "description", str, route) or "",
+            )
+        return flags
+
+    async def panic(self) -> str:
+        """``on`` / ``off``: the environment's ``panic``, a boolean or the words the panic route takes."""
+        body = await self.client.get_json(self.env_path)
+        value = body.get("panic") if isinstance(body, dict) else None
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        if isinstance(value, str) and value.lower() in ("on", "off"):
+            return value.lower()
+        raise malformed(Route.parse(f"GET {self.env_path}"), "'panic'", value, "true/false or on/off")
+
+    async def execute(self, change: Change) -> None:
+        """One change, one call."""
+        match change.kind:
+            case Kind.PANIC_SET:
+                await self._write("PATCH", f"{self.env_path}/panic", {"panic": change.after["panic"]})
+            case Kind.CAMPAIGN_STATE:
+                path = f"{self.env_path}/campaigns/{_segment(change.key)}/toggle"
+                await self._write("PATCH", path, {"state": change.after["state"]})
+            case Kind.USER_ADD | Kind.USER_ROLE:
+                body = [{"email": change.name, "role": change.after["role"]}]
+                await self._write("PUT", f"{self.env_path}/users", body)
+            case Kind.USER_REVOKE:
+                params = {"email[]": change.name, "emails[]": change.name}
+                await self.client.request("DELETE", f"{self.env_path}/users", params=params, idempotent=True)
+            case _:
+                await self._flag(change)
+
+    async def _write(self, method: str, path: str, body: Any) -> None:
+        # Each sets a value: sending it twice leaves the same state, so it is safe after a lost answer.
+        await self.client.request(method, path, json=body, idempotent=True)
+
+    async def _flag(self, change: Change) -> None:
+        path = f"{self.account_path}/flags"
+        if change.kind is Kind.FLAG_CREATE:
+            await self._create_flag(path, change)
+        elif change.kind is Kind.FLAG_UPDATE:
+            await self._write("PATCH", f"{path}/{_segment(change.before['id'])}", dict(change.after))
+        else:
+            # Already gone (a lost answer, or someone else): the plan's end state holds.
+            with contextlib.suppress(NotFoundError):
+                flag = _segment(change.before["id"])
+                await self.client.request("DELETE", f"{path}/{flag}", idempotent=True)
+
+    async def _create_flag(self, path: str, change: Change) -> None:
+        """``POST`` the flag. It is never repeated blindly (a second POST of a committed one duplicates
+        it): after a failed answer (5xx, a lost connection) the flags are read again, and the POST is sent
+        once more only if the flag is not there."""
+        body = {"name": change.key, "source": "manual", **change.after}
+        try:
+            await self.client.request("POST", path, json=body)
+        except (ServerError, TransportError):
+            if change.key in await self.flags():
+                return  # the first POST was committed; only its answer was lost
+            await self.client.request("POST", path, json=body)
+
+
+async def _none() -> None:
+    return None
