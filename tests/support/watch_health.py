@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.providers.abtasty import pending
 from reconciler.sandbox.server import SandboxServer
+from reconciler.statedirs import STATE_DIR_VARIABLE
 from tests.support.watch import change_user, sandbox_env, taplytics_config
 
 SUMMER_SALE = 381317
@@ -37,5 +37,5 @@ def three_accounts(directory: Path, server: SandboxServer) -> dict[str, str]:
     return {
         **sandbox_env(server),
         "WRONG_TOKEN": "not-the-key",
-        pending.STATE_DIR_VARIABLE: str(directory.parent / "state"),
+        STATE_DIR_VARIABLE: str(directory.parent / "state"),
     }

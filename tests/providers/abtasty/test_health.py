@@ -15,6 +15,7 @@ from reconciler.providers.abtasty import pending
 from reconciler.providers.abtasty.health import degraded
 from reconciler.providers.abtasty.state import Existing, ExistingTest
 from reconciler.sandbox.server import SandboxServer
+from reconciler.statedirs import STATE_DIR_VARIABLE
 from tests.support.e2e import canary_sandbox, server_env, write_config
 
 SUMMER_SALE = 381317  # demo data: paused, start 2019-07-01, no stop
@@ -30,7 +31,7 @@ def _plan(path: Path, server: SandboxServer) -> AccountPlan:
 def test_a_paused_test_past_its_start_and_an_owed_script_degrade_the_account(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(pending.STATE_DIR_VARIABLE, str(tmp_path / "state"))
+    monkeypatch.setenv(STATE_DIR_VARIABLE, str(tmp_path / "state"))
     with canary_sandbox(tmp_path, "canary-taplytics-unused") as server:
         _degraded_by_the_sandbox(server, tmp_path)
 
