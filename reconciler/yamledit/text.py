@@ -92,3 +92,14 @@ def scalar(text: str) -> str:
 def comment_text(text: str) -> str:
     """A name for a ``# ...`` comment: one line, quoted, escaped; ``(no name)`` when empty."""
     return double_quoted(text) if text else "(no name)"
+
+
+def ascii_quoted(text: str) -> str:
+    """``text`` double-quoted with every non-ASCII character escaped (``\\u0430``): an email whose letters
+    imitate others shows what it is in the file itself, where a reviewer reads it."""
+
+    def escaped(char: str) -> str:
+        code = ord(char)
+        return char if char.isascii() else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+    return "".join(escaped(c) for c in double_quoted(text))

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from reconciler.config.loaded import LoadedConfig
 from reconciler.core.changes import Change
+from reconciler.core.tasks import all_or_cancel
 from reconciler.errors import NotFoundError, ResolveError, ServerError, TransportError
 from reconciler.http import ApiClient, field, optional_field
 from reconciler.http.bodies import Route, malformed
@@ -31,32 +32,39 @@ def _segment(value: str) -> str:
 
 
 class EnvironmentApi:
-    """One account environment's calls, through ``client`` (a bearer token from the token route)."""
+    """One account environment's calls, through ``client`` (a bearer token from the token route). The reads
+    need no config (``export`` has none); ``fetch`` reads what a config manages."""
 
-    def __init__(self, client: ApiClient, loaded: LoadedConfig, config: FlagshipConfig) -> None:
-        self.client, self.loaded, self.config = client, loaded, config
-        account = config.account
-        self.account_path = f"/accounts/{_segment(account.id)}"
-        self.env_path = f"{self.account_path}/account_environments/{_segment(account.environment)}"
+    def __init__(self, client: ApiClient, account: str, environment: str) -> None:
+        self.client, self.account, self.environment = client, account, environment
+        self.account_path = f"/accounts/{_segment(account)}"
+        self.env_path = f"{self.account_path}/account_environments/{_segment(environment)}"
 
-    async def fetch(self) -> Existing:
-        """The state of what the config manages (never writes)."""
-        config = self.config
-        campaigns, users, flags, panic = await asyncio.gather(
-            self.campaigns() if config.campaigns else _none(),
-            self.users() if config.users is not None else _none(),
-            self.flags() if config.flags is not None else _none(),
-            self.panic() if config.panic is not None else _none(),
-        )
-        found = {c.id: c for c in campaigns or []}
+    async def fetch(self, loaded: LoadedConfig, config: FlagshipConfig) -> Existing:
+        """The state of what ``config`` (the file of ``loaded``) manages (never writes)."""
+        parts = (bool(config.campaigns), config.users is not None, config.flags is not None)
+        existing = await self.read(*parts, panic=config.panic is not None)
+        if config.campaigns:
+            existing.names.update(_resolve(loaded, config, existing.campaigns))
+        return existing
+
+    async def read(
+        self, campaigns: bool = True, users: bool = True, flags: bool = True, panic: bool = True
+    ) -> Existing:
+        """The parts asked for, read at once (the others ``None``, or no campaigns); the first error cancels
+        the other reads (``core.tasks``)."""
+        found = asyncio.ensure_future(self.campaigns() if campaigns else _none())
+        people = asyncio.ensure_future(self.users() if users else _none())
+        keys = asyncio.ensure_future(self.flags() if flags else _none())
+        mode = asyncio.ensure_future(self.panic() if panic else _none())
+        await all_or_cancel([found, people, keys, mode])
         return Existing(
-            config.account.id,
-            config.account.environment,
-            campaigns=found,
-            names=self._resolve(found) if config.campaigns else {},
-            users=users,
-            flags=flags,
-            panic=panic,
+            self.account,
+            self.environment,
+            campaigns={c.id: c for c in found.result() or []},
+            users=people.result(),
+            flags=keys.result(),
+            panic=mode.result(),
         )
 
     async def campaigns(self) -> list[ExistingCampaign]:
@@ -69,36 +77,6 @@ class EnvironmentApi:
             )
             for c in await list_all(self.client, path)
         ]
-
-    def _resolve(self, found: dict[str, ExistingCampaign]) -> dict[str, str]:
-        """Each ``name:`` entry's id; an unknown id or name, or a name two campaigns share, is a
-        ``ResolveError`` naming the YAML line."""
-        by_name: dict[str, list[str]] = {}
-        for campaign in found.values():
-            by_name.setdefault(campaign.name, []).append(campaign.id)
-        names, problems = {}, []
-        env = self.config.account.environment
-        for index, entry in enumerate(self.config.campaigns):
-            if entry.id is not None:
-                if entry.id not in found:
-                    where = self.loaded.where(("campaigns", index, "id"))
-                    problems.append(f"{where}: campaign {entry.id} is not in environment {env}")
-                continue
-            assert entry.name is not None
-            ids = by_name.get(entry.name, [])
-            where = self.loaded.where(("campaigns", index, "name"))
-            if len(ids) == 1:
-                names[entry.name] = ids[0]
-            elif not ids:
-                problems.append(f"{where}: no campaign named {entry.name!r} in environment {env}")
-            else:
-                problems.append(
-                    f"{where}: {len(ids)} campaigns are named {entry.name!r} ({', '.join(sorted(ids))}): "
-                    "give the id instead"
-                )
-        if problems:
-            raise ResolveError("\n".join(problems))
-        return names
 
     async def users(self) -> dict[str, ExistingUser]:
         path = f"{self.env_path}/users"
@@ -180,3 +158,36 @@ class EnvironmentApi:
 
 async def _none() -> None:
     return None
+
+
+def _resolve(
+    loaded: LoadedConfig, config: FlagshipConfig, found: dict[str, ExistingCampaign]
+) -> dict[str, str]:
+    """Each ``name:`` entry's id; an unknown id or name, or a name two campaigns share, is a
+    ``ResolveError`` naming the YAML line."""
+    by_name: dict[str, list[str]] = {}
+    for campaign in found.values():
+        by_name.setdefault(campaign.name, []).append(campaign.id)
+    names, problems = {}, []
+    env = config.account.environment
+    for index, entry in enumerate(config.campaigns):
+        if entry.id is not None:
+            if entry.id not in found:
+                where = loaded.where(("campaigns", index, "id"))
+                problems.append(f"{where}: campaign {entry.id} is not in environment {env}")
+            continue
+        assert entry.name is not None
+        ids = by_name.get(entry.name, [])
+        where = loaded.where(("campaigns", index, "name"))
+        if len(ids) == 1:
+            names[entry.name] = ids[0]
+        elif not ids:
+            problems.append(f"{where}: no campaign named {entry.name!r} in environment {env}")
+        else:
+            problems.append(
+                f"{where}: {len(ids)} campaigns are named {entry.name!r} ({', '.join(sorted(ids))}): "
+                "give the id instead"
+            )
+    if problems:
+        raise ResolveError("\n".join(problems))
+    return names

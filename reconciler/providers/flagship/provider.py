@@ -61,12 +61,13 @@ class FlagshipProvider(Provider[FlagshipConfig, Existing, FlagshipEndpoint]):
     trusted_hosts = ("api.flagship.io", "auth.flagship.io")  # the document's server and token host
     # The webhooks page lists feature, flag and environment events, unsigned: `watch` takes them as triggers.
     webhook = "flagship"
+    exporter_at = "reconciler.providers.flagship.export:EXPORTER"  # imported by `export` only
 
     def __init__(self, client: ApiClient, loaded: LoadedConfig) -> None:
         super().__init__(loaded)
         from reconciler.providers.flagship.api import EnvironmentApi
 
-        self.api = EnvironmentApi(client, loaded, self.config)
+        self.api = EnvironmentApi(client, self.config.account.id, self.config.account.environment)
 
     @classmethod
     def account_of(cls, config: FlagshipConfig) -> str:
@@ -130,7 +131,7 @@ class FlagshipProvider(Provider[FlagshipConfig, Existing, FlagshipEndpoint]):
             client.log_summary()
 
     async def fetch(self) -> Existing:
-        return await self.api.fetch()
+        return await self.api.fetch(self.loaded, self.config)
 
     @classmethod
     def diff(cls, config: FlagshipConfig, existing: Existing) -> list[Change]:

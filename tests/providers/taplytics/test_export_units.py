@@ -10,9 +10,10 @@ from ruamel.yaml import YAML
 
 from reconciler.config.yaml import parse_document
 from reconciler.providers.taplytics.config import TaplyticsConfig
-from reconciler.providers.taplytics.export.render import ascii_quoted, literal
+from reconciler.providers.taplytics.export.render import literal
 from reconciler.providers.taplytics.export.update import update_text
 from reconciler.providers.taplytics.state import Existing, ExistingUser
+from reconciler.yamledit.text import ascii_quoted
 
 VALUES: list[Any] = [0, -1, 10**19, 0.1, -0.0, 1e20, 1e-7, 2.0, True, False, "", "007", "1e3", "0x1F", "~",
                      "null", "NO", "on", "- a", "[x]", "{y}", "a: b", "a #b", "#c", "'q'", '"d"', "tab\tnl\n",

@@ -31,7 +31,7 @@ from reconciler.core.text import escape_non_ascii, suspicious_characters
 from reconciler.providers.taplytics.config import User
 from reconciler.providers.taplytics.state import Existing, ExistingUser
 from reconciler.yamledit.result import Exported
-from reconciler.yamledit.text import comment_text, double_quoted, one_line, scalar
+from reconciler.yamledit.text import ascii_quoted, comment_text, double_quoted, one_line, scalar
 
 INDENT = "  "
 _PROBE_ID = "u"  # a user_id the model accepts, to check one other field on its own
@@ -92,17 +92,6 @@ def _unwritable(value: Any) -> str:
         return f"an integer of {len(str(abs(value)))} digits; a config reads at most {MAX_INT_DIGITS}"
     kind = {dict: "a mapping", list: "a list", type(None): "null"}.get(type(value), "not a finite number")
     return f"{kind}; custom_data holds strings, numbers and booleans"
-
-
-def ascii_quoted(text: str) -> str:
-    """``text`` double-quoted with every non-ASCII character escaped (``\\u0430``): an email whose letters
-    imitate others shows what it is in the file itself, where a reviewer reads it."""
-
-    def escaped(char: str) -> str:
-        code = ord(char)
-        return char if char.isascii() else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
-
-    return "".join(escaped(c) for c in double_quoted(text))
 
 
 def user_entry(user: ExistingUser) -> tuple[list[str], list[str]]:
