@@ -89,9 +89,10 @@ def _misplaced_references(
         )
 
 
-# Variables a credential field may never name: the CI system's own (GITHUB_TOKEN can write the repository)
-# and this tool's; another provider's standard variables are added per file (its secret sent elsewhere).
-_FOREIGN_PREFIXES = ("GITHUB_", "ACTIONS_", "RUNNER_", "RECONCILER_")
+# Variables a credential field may never name: the CI systems' own (GITHUB_TOKEN can write the repository,
+# GitLab's CI_JOB_TOKEN reads its API and registry) and this tool's; another provider's standard variables are
+# added per file (its secret sent elsewhere). Compared upper-cased: Windows reads ${github_token} as GITHUB_TOKEN.
+_FOREIGN_PREFIXES = ("GITHUB_", "ACTIONS_", "RUNNER_", "CI_", "GITLAB_", "RECONCILER_")
 
 
 def _strings(data: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
@@ -124,8 +125,8 @@ def _owner(variable: str, providers: list[str]) -> str | None:
 def _foreign_references(doc: Document, provider: type[Provider]) -> Iterator[ConfigIssue]:
     providers = registry.names()
     for loc, name in credential_references(doc.data, provider):
-        owner = _owner(name, providers)
-        if owner in (None, provider.name) and not name.startswith(_FOREIGN_PREFIXES):
+        owner = _owner(name.upper(), providers)
+        if owner in (None, provider.name) and not name.upper().startswith(_FOREIGN_PREFIXES):
             continue
         whose = (
             "a variable of the CI system or of reconciler"

@@ -43,8 +43,9 @@ def allowed_hosts(env: Mapping[str, str], flags: Iterable[str] = ()) -> frozense
 
 
 def url_paths(model: type[BaseModel], prefix: Loc = ()) -> tuple[Loc, ...]:
-    """Where ``model`` (and the models nested in it) has a ``Url`` field: derived, not declared, so a URL
-    field added to a config cannot be left out of the check (``account.api2_url`` once was)."""
+    """Where ``model`` (and the models nested in it, in lists too) has a ``Url`` field: derived, not declared,
+    so a URL field added to a config cannot be left out of the check (``account.api2_url`` once was). A path
+    through a list names the list's field, not an index: ``untrusted_urls`` walks its items."""
     found: list[Loc] = []
     for name, info in model.model_fields.items():
         for part in _parts(info.annotation):
@@ -62,10 +63,15 @@ def _parts(annotation: Any) -> list[Any]:
     return [annotation, *(p for arg in get_args(annotation) for p in _parts(arg))]
 
 
-def _value_at(config: Any, loc: Loc) -> Any:
-    for part in loc:
-        config = getattr(config, str(part), None)
-    return config
+def _values_at(node: Any, loc: Loc, at: Loc = ()) -> list[tuple[Loc, Any]]:
+    """(where, value) of each value ``loc`` reaches in ``node``, through the items of every list on the way
+    (``url_paths`` names a field of a list's items without an index: each item is checked)."""
+    if isinstance(node, list | tuple):
+        return [found for i, item in enumerate(node) for found in _values_at(item, loc, (*at, i))]
+    if not loc:
+        return [(at, node)]
+    child = node.get(loc[0]) if isinstance(node, dict) else getattr(node, str(loc[0]), None)
+    return _values_at(child, loc[1:], (*at, loc[0]))
 
 
 def untrusted_urls(
@@ -75,11 +81,13 @@ def untrusted_urls(
     allowed."""
     trusted = {normalize_host(h) for h in provider.trusted_hosts} | allowed
     found = []
-    for loc in url_paths(provider.config_model):
-        value = _value_at(loaded.config, loc)
-        if not isinstance(value, str):
+    for loc, value in (
+        v for path in url_paths(provider.config_model) for v in _values_at(loaded.config, path)
+    ):
+        if value is None:
             continue
-        host = normalize_host(urlsplit(value).hostname or "")
+        # Fails closed: a value the check cannot read as a URL has no trusted host.
+        host = normalize_host(urlsplit(value).hostname or "") if isinstance(value, str) else ""
         # Loopback too: a config pointing at this machine is no sandbox of --sandbox's.
         if host not in trusted:
             found.append((loc, host))

@@ -20,7 +20,9 @@ MASK = "***"
 _MIN_SECRET_LENGTH = 4
 
 
-_VARIABLE_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:[_-][a-z]+)+")
+# A variable's name: words, each letters with at most a number after them (``ABTASTY_API2_URL``, ``S3_BUCKET``).
+# A digit between letters (``X7K9_Q2M4_ZP8R4T``) is a token's shape, not a name's: it is masked.
+_VARIABLE_NAME = re.compile(r"[A-Z]+[0-9]*(?:_(?:[A-Z]+[0-9]*|[0-9]+))+|[a-z]+(?:[_-][a-z]+)+")
 
 
 def _ordinary_word(value: str) -> bool:

@@ -22,6 +22,9 @@ ACCOUNT = "version: 1\nprovider: abtasty\naccount:\n  id: 1\n  credentials:\n   
         ("${SHOP_ID}", "${GITHUB_TOKEN}", "GITHUB_TOKEN"),
         ("${ACTIONS_RUNTIME_TOKEN}", "${SHOP_SECRET}", "ACTIONS_RUNTIME_TOKEN"),
         ("${SHOP_ID}", "${RECONCILER_ALLOW_HOSTS}", "RECONCILER_ALLOW_HOSTS"),
+        ("${SHOP_ID}", "${CI_JOB_TOKEN}", "CI_JOB_TOKEN"),  # GitLab's
+        ("${github_token}", "${SHOP_SECRET}", "github_token"),  # Windows' variables ignore case
+        ("${Taplytics_Api_Token}", "${SHOP_SECRET}", "Taplytics_Api_Token"),
     ],
 )
 def test_a_foreign_variable_is_refused_by_validate(

@@ -76,10 +76,13 @@ def test_ordinary_words_are_never_masked(words: list[str]) -> None:
     assert redact(text) == text
 
 
-# Secret-shaped: digits among letters and symbols. A value shaped exactly like a variable's name
-# (``ABC_12``) reads as one and is left, as "ABTASTY_CLIENT_SECRET" must be.
+# Secret-shaped: digits among letters and symbols. A value shaped exactly like a variable's name (words of
+# letters, each with at most a number after it: ``ABC_12``, ``API2_URL``) reads as one and is left, as
+# "ABTASTY_CLIENT_SECRET" must be.
 SECRET_SHAPED = st.text(alphabet="abcdefABCDEF0123456789-_.", min_size=8, max_size=40).filter(
-    lambda v: any(c.isdigit() for c in v) and not re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", v)
+    lambda v: (
+        any(c.isdigit() for c in v) and not re.fullmatch(r"[A-Z]+[0-9]*(?:_(?:[A-Z]+[0-9]*|[0-9]+))+", v)
+    )
 )
 
 
@@ -92,6 +95,16 @@ def test_secret_shaped_values_are_masked(value: str) -> None:
         f"x-access-token: {value}",
     ):
         assert value not in redact(shaped) and "***" in redact(shaped)
+
+
+@pytest.mark.parametrize("token", ["X7K9_Q2M4_ZP8R4T", "A1B_C2D3", "Q9Z_1A"])
+def test_an_upper_case_token_with_underscores_is_no_variable_name(token: str) -> None:
+    assert redact(f"Authorization: Bearer {token}") == "Authorization: Bearer ***"
+
+
+@pytest.mark.parametrize("name", ["ABTASTY_API2_URL", "S3_BUCKET", "RECONCILER_STATE_DIR", "V2_1"])
+def test_variable_names_with_numbers_stay_readable(name: str) -> None:
+    assert redact(f"client_secret: {name}") == f"client_secret: {name}"
 
 
 def test_the_first_error_of_a_new_user_reads_whole() -> None:

@@ -151,3 +151,30 @@ def test_a_link_to_another_host_is_refused_by_the_client() -> None:
                 await client.request("GET", "https://evil.example/next-page")
 
     asyncio.run(go())
+
+
+def test_a_url_inside_a_list_is_checked_item_by_item_and_an_unreadable_one_fails_closed() -> None:
+    """A URL field of a list's items (none of today's providers has one: a future one must not slip by)."""
+    from types import SimpleNamespace
+
+    from reconciler.config.models import StrictModel, Url
+    from reconciler.providers.trust import untrusted_urls
+
+    class Hook(StrictModel):
+        url: Url | None = None
+
+    class Config(StrictModel):
+        hooks: list[Hook] = []
+
+    assert url_paths(Config) == (("hooks", "url"),)
+    config = SimpleNamespace(
+        hooks=[
+            SimpleNamespace(url="https://api.example.com/x"),
+            SimpleNamespace(url=None),
+            SimpleNamespace(url="https://evil.example/y"),
+            SimpleNamespace(url=42),
+        ]
+    )
+    provider = SimpleNamespace(trusted_hosts=("api.example.com",), config_model=Config)
+    found = untrusted_urls(SimpleNamespace(config=config), provider, frozenset())  # type: ignore[arg-type]
+    assert found == [(("hooks", 2, "url"), "evil.example"), (("hooks", 3, "url"), "")]
