@@ -14,7 +14,7 @@ UV := $(BIN)/uv
 UV_INSTALL = $(UV) pip install --python $(BIN)/python --quiet
 LOCK_FLAGS := --generate-hashes --universal --python-version 3.11 --quiet
 
-.PHONY: demo test lint typecheck unit bench soak schema clean lock
+.PHONY: demo test lint typecheck warm unit bench soak schema clean lock
 
 # A venv without pip (uv installs everything, so ensurepip would only cost time), then a uv at the locked
 # version (scripts/uv.sh), which installs itself, the build backend and the runtime lock, then the package.
@@ -44,7 +44,11 @@ lock: $(STAMP)
 demo: $(RUNTIME)
 	@bash scripts/demo.sh
 
-test: lint typecheck unit
+# Lint, types and the test modules' warm-up side by side (mypy and the warm-up each keep one core busy),
+# then the tests.
+test: $(STAMP)
+	@$(MAKE) --no-print-directory -j3 lint typecheck warm
+	@$(MAKE) --no-print-directory unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
@@ -62,7 +66,16 @@ PYTEST_WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN 2>/dev/null || 
 # A test target changes nothing outside the worktree: the status page's browser test needs Chromium, which
 # CI's .ci/run installs; elsewhere that test is skipped and says how to get it.
 unit: $(STAMP)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(TEST_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+# pytest rewrites each test module's asserts and caches the result as bytecode, unless PYTHONDONTWRITEBYTECODE
+# is set (as on this machine): then every worker rewrites all of them again, about 7 s of CPU each. The
+# tests run with it unset (the bytecode stays in the worktree's __pycache__, which git ignores), and `warm`
+# collects once, beside mypy, so that the workers of a fresh clone find the modules rewritten. A collection
+# error is not hidden: `unit` reports it.
+TEST_ENV := env -u PYTHONDONTWRITEBYTECODE
+warm: $(STAMP)
+	@$(TEST_ENV) $(BIN)/pytest -q --collect-only -p no:xdist -p no:cacheprovider >/dev/null 2>&1 || true
 
 # Every row of issue 18's performance table in one run, written into bench/results.md (never asserts on
 # time). BENCH_ARGS=--skip-clone leaves out make test / make demo on a clean clone.

@@ -12,8 +12,9 @@ fail does not pass silently.
 from __future__ import annotations
 
 import ast
+import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,12 +90,13 @@ def modules() -> Iterator[tuple[str, Path]]:
         yield ".".join(parts[:-1] if parts[-1] == "__init__" else parts), path
 
 
-def all_imports() -> list[Import]:
-    return [
+@functools.cache  # every rule reads the same imports: parse the package once a worker
+def all_imports() -> tuple[Import, ...]:
+    return tuple(
         imp
         for name, path in modules()
         for imp in imports_of(path.read_text(), name, path.name == "__init__.py")
-    ]
+    )
 
 
 def _vendor_home(module: str) -> str | None:
@@ -117,7 +119,7 @@ class Rule:
     governs: Callable[[str], bool]  # the importing modules the rule is about
     refuses: Callable[[Import], bool]  # an import those modules may not make
 
-    def violations(self, imports: list[Import]) -> list[str]:
+    def violations(self, imports: Sequence[Import]) -> list[str]:
         return [str(imp) for imp in imports if self.governs(imp.module) and self.refuses(imp)]
 
 
@@ -169,6 +171,7 @@ RULES = [
 ]
 
 
+@pytest.mark.xdist_group("layers")  # one worker, so the parse above is shared by every rule
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
 def test_the_layers_hold(rule: Rule) -> None:
     broken = rule.violations(all_imports())
