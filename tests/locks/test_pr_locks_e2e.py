@@ -1,0 +1,144 @@
+"""Pull-request locks end to end: ``plan --github-comment --lock`` of several pull requests on one account,
+the CLI against the sandbox and the local GitHub fake (comments, git refs, pulls), over real HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reconciler.locks.pr_locks import lock_ref
+from reconciler.render import MARKDOWN_MARKER
+from tests.support.e2e import CANARY_SECRET, CliRunner, Result, write_config
+from tests.support.fake_git import GitState, git_routes
+from tests.support.fake_github import TOKEN, FakeGitHub, serve_github
+from tests.support.fake_pulls import Pulls, pull_routes
+
+ACCOUNT = "abtasty account 41902"
+PLAY = "tests:\n  - id: 381296\n    state: play\n"  # a change: the demo's test 381296 is paused
+PAUSE = "tests:\n  - id: 381296\n    state: pause\n"  # no change
+
+
+class Hub:
+    """The fake GitHub with its git database and pull requests."""
+
+    def __init__(self, gh: FakeGitHub, git: GitState, pulls: Pulls) -> None:
+        self.gh, self.git, self.pulls = gh, git, pulls
+
+    def lock(self) -> dict[str, object]:
+        """The account's lock record, {} when there is none."""
+        sha = self.git.refs.get(lock_ref(ACCOUNT))
+        found: dict[str, object] = json.loads(self.git.commits[sha]["message"]) if sha else {}
+        return found
+
+    def comment(self, number: int) -> str:
+        ours = [c for c in self.gh.comments.get(number, []) if str(c["body"]).startswith(MARKDOWN_MARKER)]
+        assert len(ours) == 1
+        return str(ours[0]["body"])
+
+    def clean(self, result: Result) -> Result:
+        stored = json.dumps([self.gh.comments, self.git.commits])
+        assert TOKEN not in result.all and TOKEN not in stored and CANARY_SECRET not in stored
+        return result
+
+
+@pytest.fixture
+def hub() -> Iterator[Hub]:
+    git, pulls = GitState(), Pulls()
+    with serve_github(lambda gh: git_routes(gh, git) + pull_routes(gh, pulls)) as gh:
+        yield Hub(gh, git, pulls)
+
+
+def pr_env(hub: Hub, tmp_path: Path, number: int, head: str) -> dict[str, str]:
+    """The Actions environment of pull request ``number``'s plan job, at commit ``head``."""
+    hub.pulls.open(number)
+    event = tmp_path / f"event-{number}.json"
+    event.write_text(json.dumps({"pull_request": {"number": number, "head": {"sha": head}}}))
+    return {"GITHUB_API_URL": hub.gh.url, "GITHUB_REPOSITORY": hub.gh.repo, "GITHUB_TOKEN": TOKEN,
+            "GITHUB_EVENT_PATH": str(event), "GITHUB_SHA": head, "GITHUB_ACTOR": f"dev{number}",
+            "GITHUB_RUN_ID": str(100 + number), "GITHUB_WORKSPACE": str(tmp_path)}  # fmt: skip
+
+
+def plan(cli: CliRunner, hub: Hub, tmp_path: Path, number: int, head: str, body: str = PLAY) -> Result:
+    config = write_config(tmp_path, body, f"pr{number}.yaml")
+    return hub.clean(
+        cli("plan", str(config), "--github-comment", "--lock", **pr_env(hub, tmp_path, number, head))
+    )
+
+
+def test_two_pull_requests_the_second_waits_for_the_first_to_merge(
+    cli: CliRunner, hub: Hub, tmp_path: Path
+) -> None:
+    first = plan(cli, hub, tmp_path, 7, "a" * 40)
+    assert first.code == 0, first.all
+    record = hub.lock()  # the contract the drift job reads: one JSON line on the ref's commit
+    assert set(record) == {"account", "path", "pr", "sha", "holder", "since"}
+    assert [record[k] for k in ("account", "path", "pr", "sha")] == [ACCOUNT, "pr7.yaml", 7, "a" * 40]
+    assert str(record["holder"]).startswith("dev7 on ") and str(record["holder"]).endswith("(run 107)")
+    assert str(record["since"]).endswith("+00:00")
+    assert f"# lock: held by this pull request #7 (plan at {'a' * 12})" in first.out
+    assert "lock: held by this pull request #7" in hub.comment(7)
+    since = record["since"]
+
+    refused = plan(cli, hub, tmp_path, 8, "b" * 40)
+    assert refused.code == 1
+    assert f"{ACCOUNT} is locked by #7 (plan at {'a' * 12})" in refused.err
+    assert 'reconciler unlock "abtasty account 41902"' in refused.err
+    body = hub.comment(8)
+    assert "plan refused, an account is locked by another pull request" in body
+    assert "wait for #7 to merge or close" in body and "reconciler unlock" in body
+    assert "reconciler:digest=" not in body  # no digest: the merge job cannot apply a refused plan
+    assert "**Next:** merge" not in body
+    assert hub.lock()["pr"] == 7  # untouched
+
+    again = plan(cli, hub, tmp_path, 7, "c" * 40)  # the holder re-plans: its lock follows its head
+    assert again.code == 0, again.all
+    assert hub.lock()["sha"] == "c" * 40 and hub.lock()["since"] == since
+
+    hub.pulls.merge(7)
+    second = plan(cli, hub, tmp_path, 8, "d" * 40)
+    assert second.code == 0, second.all
+    assert hub.lock()["pr"] == 8  # #7's stale lock taken over
+    assert "reconciler:digest=" in hub.comment(8)
+
+
+def test_three_pull_requests_queue_and_unchanged_accounts_are_never_refused(
+    cli: CliRunner, hub: Hub, tmp_path: Path
+) -> None:
+    assert plan(cli, hub, tmp_path, 1, "1" * 40).code == 0
+    assert plan(cli, hub, tmp_path, 2, "2" * 40).code == 1
+    assert plan(cli, hub, tmp_path, 3, "3" * 40).code == 1
+    idle = plan(cli, hub, tmp_path, 4, "4" * 40, PAUSE)  # changes nothing here: neither locked nor refused
+    assert idle.code == 0, idle.all
+    assert "lock: held by #1 (plan at 111111111111) (this pull request changes nothing here)" in idle.out
+    hub.pulls.close(1)  # closed unmerged: released as well
+    assert plan(cli, hub, tmp_path, 2, "5" * 40).code == 0
+    third = plan(cli, hub, tmp_path, 3, "6" * 40)
+    assert third.code == 1 and f"is locked by #2 (plan at {'5' * 12})" in third.err  # waits for the second
+    hub.pulls.merge(2)
+    assert plan(cli, hub, tmp_path, 3, "7" * 40).code == 0
+    assert hub.lock()["pr"] == 3
+
+
+def test_a_plan_that_stops_changing_an_account_releases_its_lock(
+    cli: CliRunner, hub: Hub, tmp_path: Path
+) -> None:
+    assert plan(cli, hub, tmp_path, 5, "e" * 40).code == 0 and hub.lock()
+    dropped = plan(cli, hub, tmp_path, 5, "f" * 40, PAUSE)
+    assert dropped.code == 0 and hub.lock() == {}
+    assert "Released the lock of #5 on abtasty account 41902 (this plan no longer changes it)" in dropped.err
+
+
+def test_lock_store_down_refuses_the_plan(cli: CliRunner, hub: Hub, tmp_path: Path) -> None:
+    hub.git.down = True
+    down = plan(cli, hub, tmp_path, 9, "9" * 40)
+    assert down.code == 1 and "the lock store GitHub acme/experiments cannot be used" in down.err
+    assert "### reconciler plan failed" in hub.comment(9)
+
+
+def test_lock_needs_the_comment(cli: CliRunner, tmp_path: Path) -> None:
+    config = write_config(tmp_path, PLAY)
+    result = cli("plan", str(config), "--lock")
+    assert result.code == 1 and "--lock needs --github-comment" in result.err
