@@ -31,14 +31,12 @@ from reconciler.cli.options import (
     sandbox_env,
     shared_options,
 )
-from reconciler.cli.pr_lock import LockOutcome, lock_plans, locked_comment
+from reconciler.cli.pr_lock import LockOutcome, lock_pull_request, locked_comment
 from reconciler.cli.progress import Progress
 from reconciler.config.loaded import LoadedConfig
 from reconciler.config.windows import windows_report
 from reconciler.core.plan import AccountPlan
-from reconciler.encode import terminal
 from reconciler.engine import Session, provider_for
-from reconciler.errors import ReconcilerError
 from reconciler.files import check_output, write_atomic
 from reconciler.integrations.github import Actions
 from reconciler.loading import load_configs
@@ -109,7 +107,7 @@ def plan(
                 configs, os.environ, options.parallelism, overlay, shown.observer, options.allow_hosts
             )
             plans = asyncio.run(session.plan())
-        locks = _lock(plans, actions) if lock and actions is not None else None
+        locks = lock_pull_request(plans, actions) if lock and actions is not None else None
         if locks is not None:
             plans = locks.annotate(plans)
     except Exception as err:
@@ -147,18 +145,6 @@ def manages_nothing(loaded: LoadedConfig, reads: int) -> bool:
     counts = provider.inventory(loaded.config)
     nouns = provider.inventory_nouns
     return bool(nouns) and set(counts) == set(nouns) and not any(counts.values()) and reads == 0
-
-
-def _lock(plans: list[AccountPlan], actions: Actions) -> LockOutcome:
-    """Take this pull request's locks (``--lock``), saying on stderr which stale ones were released."""
-    if actions.pull_request is None:
-        raise ReconcilerError("--lock needs a pull_request event: the event payload names no pull request")
-    outcome = asyncio.run(lock_plans(plans, actions.pull_request, actions.head_sha, os.environ))
-    for gone in outcome.released:
-        why = "this plan no longer changes it" if gone.pr == outcome.number else "closed or merged"
-        # Not a progress line: the job's log must say whose lock went (the account is a record's: encoded).
-        click.echo(terminal.text(f"Released the lock of #{gone.pr} on {gone.account} ({why})."), err=True)
-    return outcome
 
 
 def _report_to_github(

@@ -10,15 +10,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import click
+
 from reconciler.core.plan import AccountPlan, Note
 from reconciler.encode import markdown as md
+from reconciler.encode import terminal
 from reconciler.errors import ApiError, ReconcilerError
-from reconciler.integrations.github import COMMENT_LIMIT
+from reconciler.integrations.github import COMMENT_LIMIT, Actions
 from reconciler.integrations.words import render_comment
 from reconciler.lock import LockedError
 from reconciler.locks.github_lease import github_client
@@ -62,6 +66,18 @@ class LockOutcome:
         """Fail the check when another open pull request holds an account this plan changes."""
         if self.refused:
             raise LockedError("\n".join(refusal_line(lock) for lock in self.refused))
+
+
+def lock_pull_request(plans: Sequence[AccountPlan], actions: Actions) -> LockOutcome:
+    """Take the locks of the pull request of this Actions run (``--lock``), saying on stderr which stale ones were released."""
+    if actions.pull_request is None:
+        raise ReconcilerError("--lock needs a pull_request event: the event payload names no pull request")
+    outcome = asyncio.run(lock_plans(plans, actions.pull_request, actions.head_sha, os.environ))
+    for gone in outcome.released:
+        why = "this plan no longer changes it" if gone.pr == outcome.number else "closed or merged"
+        # Not a progress line: the job's log must say whose lock went (the account is a record's: encoded).
+        click.echo(terminal.text(f"Released the lock of #{gone.pr} on {gone.account} ({why})."), err=True)
+    return outcome
 
 
 def refusal_line(lock: PrLock) -> str:

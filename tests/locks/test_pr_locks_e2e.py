@@ -142,3 +142,17 @@ def test_lock_needs_the_comment(cli: CliRunner, tmp_path: Path) -> None:
     config = write_config(tmp_path, PLAY)
     result = cli("plan", str(config), "--lock")
     assert result.code == 1 and "--lock needs --github-comment" in result.err
+
+
+def test_the_sharded_recipe_locks_in_show_merge(cli: CliRunner, hub: Hub, tmp_path: Path) -> None:
+    assert plan(cli, hub, tmp_path, 7, "a" * 40).code == 0
+    config = write_config(tmp_path, PLAY, "shard.yaml")
+    assert cli("plan", str(config), "-o", str(tmp_path / "1.json")).code == 0
+    merge = ("show", "--merge", str(tmp_path / "1.json"), "--github-comment", "--lock")
+    refused = hub.clean(cli(*merge, **pr_env(hub, tmp_path, 8, "b" * 40)))
+    assert refused.code == 1 and f"{ACCOUNT} is locked by #7 (plan at {'a' * 12})" in refused.err
+    assert "reconciler:digest=" not in hub.comment(8) and "wait for #7 to merge or close" in hub.comment(8)
+    hub.pulls.merge(7)
+    merged = hub.clean(cli(*merge, **pr_env(hub, tmp_path, 8, "b" * 40)))
+    assert merged.code == 0, merged.all
+    assert hub.lock()["pr"] == 8 and "lock: held by this pull request #8" in merged.out
