@@ -21,7 +21,7 @@ import click
 from reconciler.core.plan import AccountPlan, Note
 from reconciler.encode import markdown as md
 from reconciler.encode import terminal
-from reconciler.errors import ApiError, ReconcilerError
+from reconciler.errors import ApiError, ReconcilerError, TransportError
 from reconciler.integrations.github import COMMENT_LIMIT, Actions
 from reconciler.integrations.words import render_comment
 from reconciler.lock import LockedError
@@ -103,7 +103,7 @@ async def lock_plans(
     store = RefStore(client, repository)
     try:
         return await _locked(store, plans, number, sha, env)
-    except ApiError as err:
+    except (ApiError, TransportError) as err:
         raise LockStoreDownError(
             f"the lock store GitHub {repository} cannot be used ({err}): the plan's locks are unknown, so its "
             "check fails rather than plan over another pull request's lock; re-run the job when GitHub answers"
@@ -204,3 +204,43 @@ def locked_comment(plans: Sequence[AccountPlan], outcome: LockOutcome, head_sha:
     # The plan's own "Next: merge to apply..." would contradict the refusal above it.
     kept = [line for line in body.split("\n")[1:] if not line.startswith("**Next:**")]
     return redact(head + "\n".join(kept) + footer)
+
+
+async def release_locks(
+    env: Mapping[str, str], account: str | None = None, pr: int | None = None
+) -> list[PrLock]:
+    """Delete the locks on ``account`` (its key, or the unique key ending in it) or of pull request ``pr``;
+    the locks released. An account no lock names is an error listing what is held."""
+    client, repository = github_client(env)
+    store = RefStore(client, repository)
+    try:
+        locks = await held_locks(store)
+        chosen = [lock for lock in locks if lock.pr == pr] if pr is not None else _named(locks, account or "")
+        return [lock for lock in chosen if await release(store, lock)]
+    finally:
+        await client.aclose()
+
+
+def _named(locks: Sequence[PrLock], account: str) -> list[PrLock]:
+    exact = [lock for lock in locks if lock.account == account]
+    near = exact or [lock for lock in locks if lock.account.endswith(" " + account)]
+    if len(near) == 1:
+        return near
+    held = ", ".join(f"{lock.account} by #{lock.pr}" for lock in locks) or "none"
+    if near:
+        raise ReconcilerError(f"{account!r} names several locked accounts ({held}): give the whole key")
+    raise ReconcilerError(f"no lock on {account!r}; locks held: {held}")
+
+
+def release_merged(number: int, env: Mapping[str, str]) -> None:
+    """After the merge job's apply: release merged pull request ``number``'s locks. A failure is a warning
+    only: the lock of a merged pull request is stale, and the next plan of anyone deletes it."""
+    try:
+        released = asyncio.run(release_locks(env, pr=number))
+    except ReconcilerError as err:
+        click.echo(
+            terminal.text(f"Warning: the locks of #{number} were not released ({redact(str(err))}); the next "
+            "plan finds them stale and deletes them."), err=True)  # fmt: skip
+        return
+    for lock in released:
+        click.echo(terminal.text(f"Released the lock of merged #{number} on {lock.account}."), err=True)
