@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import click
 
-from reconciler.core.plan import AccountPlan, Note
+from reconciler.core.plan import AccountPlan
 from reconciler.encode import markdown as md
 from reconciler.encode import terminal
 from reconciler.errors import ApiError, ReconcilerError, TransportError
@@ -47,20 +47,15 @@ class LockOutcome:
     released: list[PrLock] = field(default_factory=list)
 
     def annotate(self, plans: Sequence[AccountPlan]) -> list[AccountPlan]:
-        """The plans with a note naming each account's lock holder (every format shows notes, encoded)."""
+        """The plans with each account's lock holder, which every format shows (render.lock_line)."""
         return [self._noted(p) for p in plans]
 
     def _noted(self, plan: AccountPlan) -> AccountPlan:
         lock = self.held.get(account_heading(plan))
         if lock is None:
             return plan
-        if lock.pr == self.number:
-            note = Note(f"lock: held by this pull request {lock.line()} since {lock.since}")
-        elif plan.changes:
-            note = Note(f"locked by {lock.line()}, {lock.holder} since {lock.since}: not planned", True)
-        else:
-            note = Note(f"lock: held by {lock.line()} (this pull request changes nothing here)")
-        return dataclasses.replace(plan, notes=(*plan.notes, note))
+        shown = {"pr": lock.pr, "sha": lock.sha, "holder": lock.holder, "since": lock.since}
+        return dataclasses.replace(plan, lock={**shown, "ours": lock.pr == self.number})
 
     def raise_if_refused(self) -> None:
         """Fail the check when another open pull request holds an account this plan changes."""
@@ -193,7 +188,7 @@ def locked_comment(plans: Sequence[AccountPlan], outcome: LockOutcome, head_sha:
     lines += [
         "",
         f"**To proceed:** wait for {holders} to merge or close, then push again or re-run this plan's job. If "
-        f"the lock is no longer needed, a maintainer releases it with {unlock} (or `reconciler unlock --pr N`). "
+        f"the lock is no longer needed, a maintainer releases it with {unlock} (or {md.code(f'reconciler unlock --pr {outcome.refused[0].pr}')}). "
         "Until then this pull request has no reviewed plan, and the apply job refuses its merge.",
         "",
     ]
@@ -202,7 +197,12 @@ def locked_comment(plans: Sequence[AccountPlan], outcome: LockOutcome, head_sha:
     body = render_comment(plans, refused=False, run_url="", limit=COMMENT_LIMIT - len(head) - len(footer) - 100,
                           elsewhere="The whole plan is in this run's job summary.")  # fmt: skip
     # The plan's own "Next: merge to apply..." would contradict the refusal above it.
-    kept = [line for line in body.split("\n")[1:] if not line.startswith("**Next:**")]
+    lines = body.split("\n")[1:]
+    kept = [
+        line
+        for i, line in enumerate(lines)
+        if not (line.startswith("**Next:**") or lines[i - 1].startswith("**Next:**"))
+    ]
     return redact(head + "\n".join(kept) + footer)
 
 

@@ -3,10 +3,15 @@ the CLI against the sandbox and the local GitHub fake (comments, git refs, pulls
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import jsonschema
 
 from tests.support.e2e import CliRunner, write_config
 from tests.support.pr_locks import ACCOUNT, PAUSE, PLAY, Hub, plan, pr_env
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_two_pull_requests_the_second_waits_for_the_first_to_merge(
@@ -97,3 +102,19 @@ def test_the_sharded_recipe_locks_in_show_merge(cli: CliRunner, hub: Hub, tmp_pa
     merged = hub.clean(cli(*merge, **pr_env(hub, tmp_path, 8, "b" * 40)))
     assert merged.code == 0, merged.all
     assert hub.lock()["pr"] == 8 and "lock: held by this pull request #8" in merged.out
+
+
+def test_the_json_plan_names_the_lock_holder(cli: CliRunner, hub: Hub, tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    config = write_config(tmp_path, PLAY, "pr7.yaml")
+    env = pr_env(hub, tmp_path, 7, "a" * 40)
+    assert cli("plan", str(config), "--github-comment", "--lock", "-o", str(out), **env).code == 0
+    [account] = json.loads(out.read_text())["accounts"]
+    assert account["lock"]["pr"] == 7 and account["lock"]["ours"] is True
+    assert account["lock"]["sha"] == "a" * 40 and account["lock"]["holder"].startswith("dev7 on ")
+    jsonschema.validate(
+        json.loads(out.read_text()), json.loads((ROOT / "schema/plan.schema.json").read_text())
+    )
+    shown = cli("show", str(out), "--format", "json")
+    assert json.loads(shown.out)["accounts"][0]["lock"] == account["lock"]  # a saved plan keeps it
+    assert cli("apply", "--plan", str(out), "--auto-approve").code == 0  # and applies: not part of the plan
