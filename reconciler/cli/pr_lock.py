@@ -71,7 +71,9 @@ def lock_pull_request(plans: Sequence[AccountPlan], actions: Actions) -> LockOut
     for gone in outcome.released:
         why = "this plan no longer changes it" if gone.pr == outcome.number else "closed or merged"
         # Not a progress line: the job's log must say whose lock went (the account is a record's: encoded).
-        click.echo(terminal.text(f"Released the lock of #{gone.pr} on {gone.account} ({why})."), err=True)
+        click.echo(
+            terminal.text(redact(f"Released the lock of #{gone.pr} on {gone.account} ({why}).")), err=True
+        )
     return outcome
 
 
@@ -243,4 +245,6 @@ def release_merged(number: int, env: Mapping[str, str]) -> None:
             "plan finds them stale and deletes them."), err=True)  # fmt: skip
         return
     for lock in released:
-        click.echo(terminal.text(f"Released the lock of merged #{number} on {lock.account}."), err=True)
+        click.echo(
+            terminal.text(redact(f"Released the lock of merged #{number} on {lock.account}.")), err=True
+        )

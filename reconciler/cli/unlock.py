@@ -12,6 +12,7 @@ from reconciler.cli.options import epilog
 from reconciler.cli.pr_lock import release_locks
 from reconciler.encode import terminal
 from reconciler.errors import ReconcilerError
+from reconciler.redaction import redact
 
 
 @click.command(
@@ -37,7 +38,9 @@ def unlock(account: str | None, pr: int | None) -> None:
     for lock in released:
         click.echo(
             terminal.text(
-                f"Released the lock of #{lock.pr} on {lock.account} ({lock.path}, plan at {lock.sha[:12]})."
+                redact(
+                    f"Released the lock of #{lock.pr} on {lock.account} ({lock.path}, plan at {lock.sha[:12]})."
+                )
             )
         )
     if not released and pr is None:  # listed, then changed before the delete: nothing was removed

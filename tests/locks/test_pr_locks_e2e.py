@@ -118,3 +118,13 @@ def test_the_json_plan_names_the_lock_holder(cli: CliRunner, hub: Hub, tmp_path:
     shown = cli("show", str(out), "--format", "json")
     assert json.loads(shown.out)["accounts"][0]["lock"] == account["lock"]  # a saved plan keeps it
     assert cli("apply", "--plan", str(out), "--auto-approve").code == 0  # and applies: not part of the plan
+
+
+def test_a_merged_pull_requests_lock_is_gone_at_anyones_next_plan(
+    cli: CliRunner, hub: Hub, tmp_path: Path
+) -> None:
+    assert plan(cli, hub, tmp_path, 7, "a" * 40).code == 0 and hub.lock()
+    hub.pulls.merge(7)
+    other = plan(cli, hub, tmp_path, 9, "9" * 40, PAUSE)  # changes nothing: it still sweeps the stale lock
+    assert other.code == 0 and hub.lock() == {}
+    assert f"Released the lock of #7 on {ACCOUNT} (closed or merged)." in other.err
