@@ -103,7 +103,8 @@ async def lock_plans(
     except (ApiError, TransportError) as err:
         raise LockStoreDownError(
             f"the lock store GitHub {repository} cannot be used ({err}): the plan's locks are unknown, so its "
-            "check fails rather than plan over another pull request's lock; re-run the job when GitHub answers"
+            "check fails rather than plan over another pull request's lock; re-run the job when GitHub answers "
+            "(the token needs contents: write for the lock refs and pull-requests: read)"
         ) from None
     finally:
         await client.aclose()
