@@ -64,6 +64,20 @@ def note_line(note: Note) -> str:
     return f"? warning: {note.message}" if note.warning else f"# {note.message}"
 
 
+def lock_line(plan: AccountPlan) -> str | None:
+    """Who holds the account's pull-request lock (``plan --lock``), or None: ``lock: held by this pull
+    request #7 (plan at a1b2c3d4e5f6) since ...``. A saved plan's record is read with care (it is a file's)."""
+    if not plan.lock:
+        return None
+    get = plan.lock.get
+    who = f"#{get('pr', '?')} (plan at {str(get('sha', '?'))[:12]})"
+    if get("ours") is True:
+        return f"lock: held by this pull request {who} since {get('since', '?')}"
+    if plan.changes:
+        return f"locked by {who}, {get('holder', '?')} since {get('since', '?')}: this plan is refused"
+    return f"lock: held by {who} (this pull request changes nothing here)"
+
+
 def summary_line(summary: Summary) -> str:
     """``Plan: 1 to add, 3 to change, 1 to remove.``"""
     return f"Plan: {summary.add} to add, {summary.change} to change, {summary.remove} to remove."
@@ -90,6 +104,8 @@ def render_text(
         if not plan.changes:
             lines.append(_nothing_managed(provider) if plan.path in idle else "  (no changes)")
         lines.extend(f"  {terminal.text(note_line(n))}" for n in plan.notes)
+        if (locked := lock_line(plan)) is not None:
+            lines.append(f"  # {terminal.text(locked)}")
         lines.extend(f"  * {terminal.text(setting_line(s))}" for s in plan.settings)
         lines.extend(f"  ! {terminal.text(v.message)}" for v in plan.violations)
         lines.append("")
@@ -153,9 +169,11 @@ def _markdown_lines(plans: Sequence[AccountPlan]) -> list[tuple[str, bool]]:
             ]
             lines.append(("", False))
         lines += [(_markdown_note(n), False) for n in plan.notes]
+        if (locked := lock_line(plan)) is not None:
+            lines.append((f"> :lock: {md.code(locked)}", False))
         lines += [(f"> :shield: **{md.code(setting_line(s))}**", False) for s in plan.settings]
         lines += [(f"> :warning: {md.code(v.message)}", False) for v in plan.violations]
-        if plan.violations or plan.settings or plan.notes:
+        if plan.violations or plan.settings or plan.notes or plan.lock:
             lines.append(("", False))
     return lines
 

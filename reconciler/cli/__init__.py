@@ -50,6 +50,11 @@ COMMANDS = {
         "show",
         "Print a saved plan (plan -o FILE) without touching any account: no credentials, no network.",
     ),
+    "unlock": (
+        "reconciler.cli.unlock",
+        "unlock",
+        "Release a pull request's lock on ACCOUNT (its key as plans show it), or every lock of --pr N.",
+    ),
     "validate": (
         "reconciler.cli.basic",
         "validate",

@@ -37,6 +37,7 @@ from reconciler.cli.options import (
     sandbox_env,
     shared_options,
 )
+from reconciler.cli.pr_lock import release_merged
 from reconciler.cli.progress import Progress
 from reconciler.cli.report import Reporter
 from reconciler.cli.reviewed import check_reviewed_plan, reviewed_plan
@@ -135,6 +136,8 @@ def apply(
             context["override_window"] = override_window
         with _audit(audit_log, paths, context) as audit:
             results, signum = _run_apply(session, force, saved, approved, reporter, check, audit)
+    if reviewed is not None:  # merged: its pull request's locks (plan --lock) are done with
+        release_merged(reviewed.number, os.environ)
     reporter.finish(results, signum)
     if signum:
         raise Exit(EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED)

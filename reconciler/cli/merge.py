@@ -9,11 +9,12 @@ while one has failed the drift issue is left as it is (closing it would claim ac
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -26,6 +27,9 @@ from reconciler.files import read_plan_file, write_atomic
 from reconciler.loading import expand_paths
 from reconciler.providers import registry
 from reconciler.render import FORMATS, MARKDOWN_MARKER, Format, View, render_json, render_markdown, total
+
+if TYPE_CHECKING:
+    from reconciler.cli.pr_lock import LockOutcome
 
 F = TypeVar("F", bound=Callable[..., Any])
 _COMMENT_LIMIT = 65_536  # GitHub's; GitLab's is larger, one body serves both
@@ -51,6 +55,11 @@ def merge_options(func: F) -> F:
         click.option("--force", is_flag=True, help="Exit 0 although a forceable rail would refuse."),
         click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when changes are pending."),
         click.option("--github-comment", is_flag=True, help="One plan comment on the pull request."),
+        click.option(
+            "--lock",
+            is_flag=True,
+            help="With --github-comment: lock the changed accounts, as plan --lock does.",
+        ),
         click.option("--github-drift-issue", is_flag=True, help="One drift issue (GitHub Actions)."),
         click.option(
             "--gitlab-comment", is_flag=True, help="One plan note on the merge request (GitLab CI)."
@@ -98,6 +107,9 @@ def run_merge(files: Sequence[str], fmt: Format, view: View, **options: Any) -> 
     """The whole of ``show --merge``."""
     everything, _ = expand_paths(options["all_accounts"])
     merged = merge(load(files), _expected(options["shards_file"]), [str(p) for p in everything])
+    locks = _locks(merged, options)
+    if locks is not None:
+        merged = dataclasses.replace(merged, plans=tuple(locks.annotate(merged.plans)))
     click.echo(render_merged_text(merged, fmt, view), nl=False)
     if options["out"]:
         write_atomic(Path(options["out"]), render_json(merged.plans))
@@ -105,7 +117,9 @@ def run_merge(files: Sequence[str], fmt: Format, view: View, **options: Any) -> 
         counts = total(merged.plans)
         report = {"create": counts.add, "update": counts.change, "delete": counts.remove}
         write_atomic(Path(options["terraform_report"]), json.dumps(report) + "\n")
-    _publish(merged, options)
+    _publish(merged, options, locks)
+    if locks is not None:
+        locks.raise_if_refused()
     code = merged.exit_code(options["force"], options["detailed_exitcode"])
     if code:
         raise Exit(code)
@@ -167,9 +181,21 @@ def merged_comment(merged: Merged, commit: str, elsewhere: str) -> str:
     return merged_markdown(merged, _COMMENT_LIMIT - len(footer), elsewhere) + footer
 
 
-def _publish(merged: Merged, options: dict[str, Any]) -> None:
+def _locks(merged: Merged, options: dict[str, Any]) -> LockOutcome | None:
+    """``--lock``: the pull request's locks on the merged plan's accounts (before anything is shown)."""
+    if not options["lock"]:
+        return None
+    if not options["github_comment"]:
+        raise click.UsageError("--lock needs --github-comment: a lock belongs to the pull request planned")
+    from reconciler.cli.github import actions_env
+    from reconciler.cli.pr_lock import lock_pull_request
+
+    return lock_pull_request(merged.plans, actions_env())
+
+
+def _publish(merged: Merged, options: dict[str, Any], locks: LockOutcome | None = None) -> None:
     if options["github_comment"] or options["github_drift_issue"]:
-        _to_github(merged, options)
+        _to_github(merged, options, locks)
     if options["gitlab_comment"]:
         from reconciler.integrations.gitlab import Pipeline, publish_note
 
@@ -179,13 +205,16 @@ def _publish(merged: Merged, options: dict[str, Any]) -> None:
         click.echo(f"Plan note {done} on merge request !{pipeline.merge_request}.", err=True)
 
 
-def _to_github(merged: Merged, options: dict[str, Any]) -> None:
+def _to_github(merged: Merged, options: dict[str, Any], locks: LockOutcome | None) -> None:
     from reconciler.cli.github import actions_env, publish_drift, publish_plan, write_step_summary
+    from reconciler.cli.pr_lock import locked_comment
 
     actions = actions_env()
     write_step_summary(merged_markdown(merged), os.environ)
     if options["github_comment"]:
         body = merged_comment(merged, actions.head_sha, "The whole plan is in this run's job summary.")
+        if locks is not None and locks.refused:  # no digests: the merge job cannot apply a refused plan
+            body = locked_comment(merged.plans, locks, actions.head_sha)
         done = asyncio.run(publish_plan(body, actions))
         click.echo(f"Plan comment {done} on pull request #{actions.pull_request}.", err=True)
     if options["github_drift_issue"]:

@@ -31,6 +31,7 @@ from reconciler.cli.options import (
     sandbox_env,
     shared_options,
 )
+from reconciler.cli.pr_lock import LockOutcome, lock_pull_request, locked_comment
 from reconciler.cli.progress import Progress
 from reconciler.config.loaded import LoadedConfig
 from reconciler.config.windows import windows_report
@@ -67,6 +68,12 @@ from reconciler.render import Format, render_json, render_markdown, total
     help="Create or update this pull request's plan comment (GitHub Actions: GITHUB_TOKEN, GITHUB_EVENT_PATH...).",
 )
 @click.option(
+    "--lock",
+    is_flag=True,
+    help="With --github-comment: lock each account the plan changes until this pull request merges or closes; "
+    "an account another open pull request locked fails the check (docs/locking.md).",
+)
+@click.option(
     "--github-drift-issue",
     is_flag=True,
     help="Open or update one issue while the accounts drift; close it once they are in sync (GitHub Actions).",
@@ -78,6 +85,7 @@ def plan(
     detailed_exitcode: bool,
     force: bool,
     github_comment: bool,
+    lock: bool,
     github_drift_issue: bool,
 ) -> None:
     """Show what apply would change, without changing anything.
@@ -86,6 +94,8 @@ def plan(
     the apply (unless --force allows the forceable ones), so a pull request's check is red before the merge.
     """
     options = run_options()
+    if lock and not github_comment:
+        raise click.UsageError("--lock needs --github-comment: a lock belongs to the pull request planned")
     # The Actions environment is read first: a missing variable fails before any account is touched.
     actions = actions_env() if github_comment or github_drift_issue else None
     try:
@@ -97,6 +107,9 @@ def plan(
                 configs, os.environ, options.parallelism, overlay, shown.observer, options.allow_hosts
             )
             plans = asyncio.run(session.plan())
+        locks = lock_pull_request(plans, actions) if lock and actions is not None else None
+        if locks is not None:
+            plans = locks.annotate(plans)
     except Exception as err:
         if github_comment and actions is not None:
             _report_failure(err, actions)
@@ -106,7 +119,9 @@ def plan(
     for line in windows_report(configs, plans, dt.datetime.now(dt.UTC)):
         click.echo(line, err=True)  # not a progress line: CI logs must show a freeze too
     if actions is not None:
-        _report_to_github(plans, actions, github_comment, github_drift_issue, force)
+        _report_to_github(plans, actions, github_comment, github_drift_issue, force, locks)
+    if locks is not None:
+        locks.raise_if_refused()
     for account in plans:
         account.raise_if_unsafe(force)
     if detailed_exitcode and total(plans).total:
@@ -133,11 +148,20 @@ def manages_nothing(loaded: LoadedConfig, reads: int) -> bool:
 
 
 def _report_to_github(
-    plans: list[AccountPlan], actions: Actions, comment: bool, drift: bool, force: bool
+    plans: list[AccountPlan],
+    actions: Actions,
+    comment: bool,
+    drift: bool,
+    force: bool,
+    locks: LockOutcome | None = None,
 ) -> None:
     write_step_summary(render_markdown(plans), os.environ)
     if comment:
-        done = asyncio.run(publish_plan(plan_comment(plans, actions, os.environ, force), actions))
+        if locks is not None and locks.refused:
+            body = locked_comment(plans, locks, actions.head_sha)
+        else:
+            body = plan_comment(plans, actions, os.environ, force)
+        done = asyncio.run(publish_plan(body, actions))
         progress(f"Plan comment {done} on pull request #{actions.pull_request}.")
     if drift:
         click.echo(f"Drift issue: {asyncio.run(publish_drift(plans, actions, os.environ))}.", err=True)

@@ -85,6 +85,9 @@ class AccountPlan:
     # Why the account is degraded beyond its drift (a rebuild owed, a schedule that did not fire): the
     # watch's health. Not part of a plan file: it says how the account is, not what a plan would do.
     health: tuple[str, ...] = field(default=(), compare=False)
+    # Who holds the account's pull-request lock (plan --lock): {"pr", "sha", "holder", "since", "ours"}. Not
+    # part of what a plan does: a saved plan compares equal whoever held the lock when it was made.
+    lock: Mapping[str, Any] | None = field(default=None, compare=False)
 
     @property
     def summary(self) -> Summary:
@@ -117,6 +120,7 @@ class AccountPlan:
             "settings": [{"name": s.name, "default": s.default, "value": s.value} for s in self.settings],
             # only when there are some: plans of configs without selectors keep their exact bytes
             **({"notes": [vars(n) for n in self.notes]} if self.notes else {}),
+            **({"lock": dict(self.lock)} if self.lock is not None else {}),
         }
 
     @classmethod
@@ -132,6 +136,7 @@ class AccountPlan:
             config_digest=data.get("config_digest", ""),
             settings=tuple(Setting(**s) for s in data.get("settings", [])),
             notes=tuple(_note(n) for n in data.get("notes", [])),
+            lock=data["lock"] if isinstance(data.get("lock"), dict) else None,
         )
 
 

@@ -20,7 +20,15 @@ from reconciler.encode import markdown as md
 from reconciler.providers import registry
 from reconciler.providers.base import AnyProvider
 from reconciler.redaction import redact
-from reconciler.render import MARKDOWN_MARKER, NO_CHANGES, account_heading, setting_line, summary_line, total
+from reconciler.render import (
+    MARKDOWN_MARKER,
+    NO_CHANGES,
+    account_heading,
+    lock_line,
+    setting_line,
+    summary_line,
+    total,
+)
 
 #: An account block is open while the whole plan has at most this many changes; a longer plan is folded.
 OPEN_UP_TO = 30
@@ -80,6 +88,7 @@ def _account_block(plan: AccountPlan, is_open: bool, room: int) -> tuple[list[st
     body = [md.fence(rows, "diff")] if rows else []
     body += [f"> :mag: {md.code(n.message)}" if not n.warning else f"> :warning: {md.code(n.message)}"
              for n in plan.notes]  # fmt: skip
+    body += [f"> :lock: {md.code(line)}" for line in [lock_line(plan)] if line is not None]
     body += [f"> :shield: **{md.code(setting_line(s))}**" for s in plan.settings]
     body += [f"> :warning: {md.code(v.message)}" for v in plan.violations]
     return [*head, *(line for part in body for line in (part, "")), "</details>", ""], cut
