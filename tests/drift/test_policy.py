@@ -17,6 +17,7 @@ from reconciler.sandbox.server import SandboxServer
 from reconciler.watch.checks import CheckSettings, run_check
 from reconciler.watch.reload import ConfigSource
 from tests.support.e2e import CliRunner, canary_sandbox, mutations, write_config
+from tests.support.fake_github import TOKEN, serve_github
 from tests.support.flagship import write_flagship
 from tests.support.watch import TAPLYTICS_CANARY, sandbox_env, taplytics_config
 
@@ -85,3 +86,24 @@ async def test_self_heal_reverts_by_default(tap_sandbox: SandboxServer, tmp_path
     pending, heal = await _check(path, tap_sandbox)
     assert pending == 0 and heal is not None
     assert "qa-new" in str(tap_sandbox.state())
+
+
+def test_the_pull_request_comment_and_the_drift_issue_show_the_policy(
+    cli: CliRunner, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7, "head": {"sha": "ab" * 20}}}))
+    report = write_config(tmp_path, "drift: report\ntests:\n  - id: 381296\n    state: play\n")
+    with serve_github() as gh:
+        env = {"GITHUB_API_URL": gh.url, "GITHUB_REPOSITORY": gh.repo, "GITHUB_TOKEN": TOKEN,
+               "GITHUB_EVENT_PATH": str(event), "GITHUB_SHA": "cd" * 20}  # fmt: skip
+        assert cli("plan", str(report), "--github-comment", **env).code == 0
+        assert cli("plan", str(report), "--github-drift-issue", **env).code == 0
+        [issue] = gh.issues.values()
+        assert "Policy `drift: report`: reported only: nothing reverts it on its own" in str(issue["body"])
+        report.write_text(report.read_text().replace("drift: report\n", ""))
+        assert cli("plan", str(report), "--github-drift-issue", **env).code == 0
+    [comment] = gh.comments[7]
+    assert "> :shield: **`drift: revert -> report (default -> this config)`**" in str(comment["body"])
+    assert "Policy `drift: revert`: the next apply sets the account back to the config" in str(issue["body"])
+    assert mutations(sandbox) == []
