@@ -15,6 +15,7 @@ API) is that account's sentence, never the end of the drift job: the issue must 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import os
 import posixpath
@@ -118,10 +119,14 @@ async def publish(found: Sequence[Draft], actions: Actions, env: Mapping[str, st
     said: dict[str, str] = {}
     async with actions.client() as client:
         pulls = Pulls(client, actions.repository, actions.bot)
-        locked = await files_locked_by_other_prs(pulls)
-        ref = env.get("GITHUB_REF", "")
-        base = env.get("GITHUB_REF_NAME") if ref.startswith("refs/heads/") else None
-        base = base or await pulls.default_branch()
+        try:
+            locked, base = await _context(pulls, actions, env)
+        except ReconcilerError as err:  # unknown locks are never taken for none: nothing is proposed
+            why = (
+                f"not accepted: the repository's locks and branches cannot be read ({md.code(redact(str(err)))}); the drift "
+                "job's token needs `contents: write` and `pull-requests: write`"
+            )
+            return {d.plan.path: why for d in found if d.result is not None or d.problem}
         for draft in found:
             try:
                 done = await _one(pulls, draft, locked, base, actions, env)
@@ -130,6 +135,17 @@ async def publish(found: Sequence[Draft], actions: Actions, env: Mapping[str, st
             if done:
                 said[draft.plan.path] = done
     return said
+
+
+async def _context(pulls: Pulls, actions: Actions, env: Mapping[str, str]) -> tuple[dict[str, int], str]:
+    """The files other pull requests lock, and the branch the pull requests go into (the one this run is
+    on, else the repository's default)."""
+    if not actions.sha:
+        raise ReconcilerError("GITHUB_SHA is not set: a drift pull request is a commit on the run's commit")
+    locked = await files_locked_by_other_prs(pulls)
+    ref = env.get("GITHUB_REF", "")
+    base = env.get("GITHUB_REF_NAME") if ref.startswith("refs/heads/") else None
+    return locked, base or await pulls.default_branch()
 
 
 async def _one(
@@ -191,6 +207,4 @@ async def _propose(
 
 
 def _now() -> str:
-    import datetime as dt
-
     return dt.datetime.now(dt.UTC).isoformat(timespec="minutes").replace("+00:00", "Z")

@@ -121,7 +121,7 @@ def policy_of(plan: AccountPlan) -> str:
 _POLICY_WORDS = {
     "revert": "the next apply sets the account back to the config",
     "report": "reported only: nothing reverts it on its own (not even `watch --self-heal`)",
-    "accept": "the drift job proposes the account's values as a pull request",
+    "accept": "a pull request of the drift job (`plan --github-drift-issue`) writes the account's values into the file",
 }
 
 

@@ -168,3 +168,15 @@ def test_a_file_another_open_pull_request_locks_is_not_touched(
     [issue] = repo.gh.issues.values()
     assert f"not accepted now: `{FILE}` is locked by #{other}" in str(issue["body"])
     assert f"locked by #{other}" in result.err and mutations(sandbox) == []
+
+
+def test_locks_that_cannot_be_read_propose_nothing(
+    cli: CliRunner, sandbox: SandboxServer, repo: Repo
+) -> None:
+    config, main = repo.checkout("accept")
+    repo.git.forbidden = True  # the token may not read the refs: an unknown lock is not taken for none
+    drift_run(cli, repo, config, main)
+    [issue] = repo.gh.issues.values()
+    assert "not accepted: the repository's locks and branches cannot be read (`GET " in str(issue["body"])
+    assert "403: Resource not accessible by integration" in str(issue["body"])
+    assert repo.pulls.pulls == {} and mutations(sandbox) == []

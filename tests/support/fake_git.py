@@ -25,6 +25,7 @@ class GitState:
     blobs: dict[str, str] = field(default_factory=dict)  # sha -> text
     trees: dict[str, dict[str, str]] = field(default_factory=dict)  # sha -> {path: blob sha}
     down: bool = False  # every git request answers 503
+    forbidden: bool = False  # every git request answers 403 (a token without contents: write)
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
     def sha(self, data: Any) -> str:
@@ -71,6 +72,8 @@ def git_routes(gh: FakeGitHub, git: GitState) -> list[Route]:
             return JSONResponse({"message": "Bad credentials"}, status_code=401)
         if git.down:
             return JSONResponse({"message": "Service Unavailable"}, status_code=503)
+        if git.forbidden:
+            return JSONResponse({"message": "Resource not accessible by integration"}, status_code=403)
         return None
 
     def ref_json(name: str) -> dict[str, Any]:
