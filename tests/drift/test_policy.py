@@ -107,3 +107,12 @@ def test_the_pull_request_comment_and_the_drift_issue_show_the_policy(
     assert "> :shield: **`drift: revert -> report (default -> this config)`**" in str(comment["body"])
     assert "Policy `drift: revert`: the next apply sets the account back to the config" in str(issue["body"])
     assert mutations(sandbox) == []
+
+
+def test_accept_is_refused_for_a_provider_without_export_update(cli: CliRunner, tmp_path: Path) -> None:
+    unable = [p.name for p in registry.providers() if p.exporter_at is None]
+    assert "flagship" in unable  # today's; the check reads the provider, not its name
+    config = write_flagship(tmp_path, "drift: accept\n")
+    result = cli("validate", str(config))
+    assert result.code == 1 and f"{config}:6:" in result.err, result.err
+    assert "drift: accept needs export --update, which flagship does not have yet" in result.err
