@@ -20,10 +20,11 @@ import pytest
 from reconciler.integrations.github import Actions
 from reconciler.locks.refs import RefStore, ref_name
 from reconciler.sandbox.server import SandboxServer
-from tests.support.e2e import CANARY_SECRET, HEADER, CliRunner, Result, mutations
+from tests.support.e2e import CANARY_SECRET, HEADER, CliRunner, Result, canary_sandbox, mutations, run_cli
 from tests.support.fake_git import GitState
 from tests.support.fake_github import TOKEN, FakeGitHub, serve_github
 from tests.support.fake_pulls import PullState, repository_routes
+from tests.support.watch import TAPLYTICS_CANARY, sandbox_env, taplytics_config
 
 FILE = "accounts/shop.yaml"
 BRANCH = "refs/heads/reconciler/drift/abtasty-41902"
@@ -180,3 +181,21 @@ def test_locks_that_cannot_be_read_propose_nothing(
     assert "not accepted: the repository's locks and branches cannot be read (`GET " in str(issue["body"])
     assert "403: Resource not accessible by integration" in str(issue["body"])
     assert repo.pulls.pulls == {} and mutations(sandbox) == []
+
+
+def test_accept_is_the_same_for_another_provider(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with canary_sandbox(tmp_path, TAPLYTICS_CANARY) as server:
+        (repo.root / "accounts").mkdir(parents=True)
+        config = taplytics_config(repo.root / "accounts")
+        text = config.read_text().replace("name: QA Tester 2", "name: QA Tester Two") + "drift: accept\n"
+        config.write_text(text)
+        main = repo.git.seed({"accounts/app.yaml": text})
+        env = {**sandbox_env(server), **repo.env(main)}
+        result = clean(run_cli(monkeypatch, capsys, env, "plan", str(config), "--github-drift-issue"), repo)
+        assert TAPLYTICS_CANARY not in result.all
+    [pull] = repo.pulls.pulls.values()
+    assert pull["head"] == {"ref": "reconciler/drift/taplytics-my-app"}
+    proposed = repo.git.file_at("refs/heads/reconciler/drift/taplytics-my-app", "accounts/app.yaml")
+    assert proposed == text.replace("name: QA Tester Two", 'name: "QA Tester 2"')  # its exporter quotes
