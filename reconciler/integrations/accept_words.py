@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from reconciler.core.changes import Action
 from reconciler.core.plan import AccountPlan
 from reconciler.encode import markdown as md
 from reconciler.providers import registry
@@ -21,6 +22,10 @@ from reconciler.render import account_heading
 
 MARKER = "<!-- reconciler:drift-pull -->"
 _SINCE = re.compile(r"<!-- reconciler:drift-since=([0-9T:+\-Z]{10,32}) -->")
+_ADDED = (
+    "- {n} entry(ies) added on the account: `export --update` changes values and adds no entry; to keep "
+    "them, add them to the file (or run {path} and keep what you want)"
+)
 SHOWN = 200  # lines of each list before a count: the body must fit GitHub's 65,536 characters
 
 
@@ -75,8 +80,12 @@ def body(plan: AccountPlan, path: str, written: Sequence[str], manual: Sequence[
         *(_listed(written) if written else ["- nothing it can write: see below"]),
         "",
     ]
-    if manual:
-        lines += ["**Not in this pull request** (edit the file by hand)", "", *_listed(manual), ""]
+    added = sum(1 for c in plan.changes if c.action == Action.DELETE)  # the plan removes what was added
+    if manual or added:
+        lines += ["**Not in this pull request** (edit the file by hand)", "", *_listed(manual)]
+        if added:
+            lines.append(_ADDED.format(n=added, path=md.code(f"reconciler export --update {path} --add-new")))
+        lines.append("")
     first = since or found.now
     lines += [
         f"<sub>Found{run} at commit `{found.commit[:12]}`; first found {first}, last {found.now}.</sub>",
