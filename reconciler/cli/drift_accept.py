@@ -123,8 +123,9 @@ async def publish(found: Sequence[Draft], actions: Actions, env: Mapping[str, st
             locked, base = await _context(pulls, actions, env)
         except ReconcilerError as err:  # unknown locks are never taken for none: nothing is proposed
             why = (
-                f"not accepted: the repository's locks and branches cannot be read ({md.code(redact(str(err)))}); the drift "
-                "job's token needs `contents: write` and `pull-requests: write`"
+                "not accepted: the repository's locks and branches cannot be read "
+                f"({md.code(redact(str(err)))}); the drift job's token needs `contents: write` and "
+                "`pull-requests: write`"
             )
             return {d.plan.path: why for d in found if d.result is not None or d.problem}
         for draft in found:
@@ -155,11 +156,11 @@ async def _one(
     found = await pulls.find(branch)
     own = id_of(found, "number") if found else None
     if draft.result is None and not draft.problem:
-        if own is None:
-            return ""
-        await pulls.update(own, state="closed")
-        await pulls.delete_branch(branch)
-        return f"in sync again: closed #{own}"
+        if own is not None:
+            await pulls.update(own, state="closed")
+        if own is not None or await pulls.tip(branch) is not None:  # a merged one's branch goes too
+            await pulls.delete_branch(branch)
+        return f"in sync again: closed #{own}" if own is not None else ""
     if draft.problem or draft.result is None:
         return f"not accepted: {md.code(draft.problem)}"
     holder = next((pr for path, pr in locked.items() if path == draft.path and pr != own), None)

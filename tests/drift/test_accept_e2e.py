@@ -199,3 +199,18 @@ def test_accept_is_the_same_for_another_provider(
     assert pull["head"] == {"ref": "reconciler/drift/taplytics-my-app"}
     proposed = repo.git.file_at("refs/heads/reconciler/drift/taplytics-my-app", "accounts/app.yaml")
     assert proposed == text.replace("name: QA Tester Two", 'name: "QA Tester 2"')  # its exporter quotes
+
+
+def test_a_pull_request_github_merged_leaves_no_branch(
+    cli: CliRunner, sandbox: SandboxServer, repo: Repo
+) -> None:
+    config, main = repo.checkout("accept")
+    drift_run(cli, repo, config, main)
+    [pull] = repo.pulls.pulls.values()
+    proposed = repo.git.file_at(BRANCH, FILE)
+    assert proposed is not None
+    pull.update(state="closed", merged_at="2026-12-03T10:00:00Z")  # merged on GitHub: closed there
+    config.write_text(proposed)
+    drift_run(cli, repo, config, repo.git.seed({FILE: proposed}))
+    assert BRANCH not in repo.git.refs and list(repo.pulls.pulls) == [pull["number"]]
+    assert mutations(sandbox) == []
