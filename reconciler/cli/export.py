@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shlex
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import click
@@ -26,6 +27,7 @@ from reconciler.cli.options import (
     sandbox_env,
     shared_options,
 )
+from reconciler.config.loaded import LoadedConfig
 from reconciler.config.yaml import parse_document
 from reconciler.encode import terminal
 from reconciler.engine import provider_for
@@ -202,24 +204,38 @@ def _update(
 ) -> UpdateResult:
     [loaded] = load_configs([path], env=os.environ)
     provider = provider_for(loaded)
+    if account is not None:
+        exporter = provider.exporter()
+        if exporter is not None and exporter.parse_account(account) != provider.account_of(loaded.config):
+            raise click.UsageError(
+                f"{path} describes account {provider.account_of(loaded.config)}, not {account}"
+            )
+    with sandbox_env(options.sandbox) as overlay:
+        return asyncio.run(refresh(loaded, request, overlay, options.allow_hosts, options.parallelism))
+
+
+async def refresh(
+    loaded: LoadedConfig,
+    request: ExportRequest,
+    overlay: Mapping[str, str] | None,
+    allow_hosts: Sequence[str],
+    parallelism: int,
+) -> UpdateResult:
+    """``export --update`` of one loaded config: its file's text with the drifted values refreshed (nothing
+    written). Shared by the command and the drift job's pull requests (``drift: accept``)."""
+    provider = provider_for(loaded)
     exporter = provider.exporter()
     if exporter is None:
-        raise click.UsageError(f"{path}: export --update has no exporter for provider {provider.name}")
+        raise click.UsageError(f"{loaded.path}: export --update has no exporter for provider {provider.name}")
     current = provider.account_of(loaded.config)
-    if account is not None and exporter.parse_account(account) != current:
-        raise click.UsageError(f"{path} describes account {current}, not {account}")
-    allowed = allowed_hosts(os.environ, options.allow_hosts)
-    with sandbox_env(options.sandbox) as overlay:
-        endpoint = (
-            provider.default_endpoint(overlay)
-            if overlay is not None
-            else trusted_endpoint(loaded, provider, os.environ, allowed)
-        )
-        variables = config_credential_variables(loaded, provider)
-        with credentials_named(provider, current, variables, path=path, sandbox=overlay is not None):
-            return asyncio.run(
-                exporter.update(loaded, read_text(path), endpoint, request, options.parallelism)
-            )
+    endpoint = (
+        provider.default_endpoint(overlay)
+        if overlay is not None
+        else trusted_endpoint(loaded, provider, os.environ, allowed_hosts(os.environ, tuple(allow_hosts)))
+    )
+    variables = config_credential_variables(loaded, provider)
+    with credentials_named(provider, current, variables, path=loaded.path, sandbox=overlay is not None):
+        return await exporter.update(loaded, read_text(loaded.path), endpoint, request, parallelism)
 
 
 def _finish_update(result: UpdateResult, check: bool) -> None:

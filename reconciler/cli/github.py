@@ -33,13 +33,13 @@ _SUMMARY_LIMIT = 1_000_000  # GitHub's limit for a step summary is 1 MiB
 _ERROR_LIMIT = 20_000
 
 
-def _run_url(env: Mapping[str, str]) -> str:
+def run_url(env: Mapping[str, str]) -> str:
     parts = [env.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
     return f"{parts[0]}/{parts[1]}/actions/runs/{parts[2]}" if all(parts) else ""
 
 
 def _elsewhere(env: Mapping[str, str]) -> str:
-    url = _run_url(env)
+    url = run_url(env)
     where = f"[this run's summary]({url})" if url else "this run's job summary"
     return f"The whole plan is in {where} and its `plan` artifact."
 
@@ -74,9 +74,7 @@ def plan_comment(plans: Sequence[AccountPlan], actions: Actions, env: Mapping[st
     refused = any(v for p in plans for v in p.unsafe(force))
     footer = f"\n<sub>plan `{plans_digest(plans)}` for commit `{actions.head_sha[:12]}`</sub>\n{tag}\n"
     room = COMMENT_LIMIT - len(footer)
-    body = render_comment(
-        plans, refused=refused, run_url=_run_url(env), limit=room, elsewhere=_elsewhere(env)
-    )
+    body = render_comment(plans, refused=refused, run_url=run_url(env), limit=room, elsewhere=_elsewhere(env))
     return body + footer
 
 
@@ -107,8 +105,14 @@ async def publish_plan(body: str, actions: Actions) -> str:
         return await actions.github(client).upsert_comment(number, MARKDOWN_MARKER, body)
 
 
-async def publish_drift(plans: Sequence[AccountPlan], actions: Actions, env: Mapping[str, str]) -> str:
-    """Open or update the drift issue while there are changes; close it once in sync. What was done."""
+async def publish_drift(
+    plans: Sequence[AccountPlan],
+    actions: Actions,
+    env: Mapping[str, str],
+    accepted: Mapping[str, str] | None = None,
+) -> str:
+    """Open or update the drift issue while there are changes; close it once in sync. What was done.
+    ``accepted``: what the drift job did for each ``drift: accept`` account (its pull request), by file."""
     changes = total(plans).total
     async with actions.client() as client:
         github = actions.github(client)
@@ -118,14 +122,19 @@ async def publish_drift(plans: Sequence[AccountPlan], actions: Actions, env: Map
                 return "in sync"
             number = id_of(found, "number")
             await github.comment(
-                number, f"In sync again at commit `{actions.sha[:12]}`. {_run_url(env)}".strip()
+                number, f"In sync again at commit `{actions.sha[:12]}`. {run_url(env)}".strip()
             )
             await github.update_issue(number, state="closed", state_reason="completed")
             return f"closed #{number}"
         accounts = sum(1 for p in plans if p.changes)
         title = f"reconciler: drift in {accounts} account(s)"
         body = render_drift(
-            plans, marker=DRIFT_MARKER, commit=actions.sha, run_url=_run_url(env), limit=COMMENT_LIMIT
+            plans,
+            marker=DRIFT_MARKER,
+            commit=actions.sha,
+            run_url=run_url(env),
+            limit=COMMENT_LIMIT,
+            accepted=accepted or {},
         )
         if found is None:
             label = env.get(DRIFT_LABEL_VARIABLE) or DRIFT_LABEL

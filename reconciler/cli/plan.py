@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.drift_accept import Draft, drafts
+from reconciler.cli.drift_accept import publish as publish_accepts
 from reconciler.cli.errors import EXIT_CHANGES, Exit
 from reconciler.cli.github import (
     actions_env,
@@ -36,6 +38,7 @@ from reconciler.cli.progress import Progress
 from reconciler.config.loaded import LoadedConfig
 from reconciler.config.windows import windows_report
 from reconciler.core.plan import AccountPlan
+from reconciler.encode import terminal
 from reconciler.engine import Session, provider_for
 from reconciler.files import check_output, write_atomic
 from reconciler.integrations.github import Actions
@@ -107,6 +110,8 @@ def plan(
                 configs, os.environ, options.parallelism, overlay, shown.observer, options.allow_hosts
             )
             plans = asyncio.run(session.plan())
+            # drift: accept: each drifted account's file refreshed against the same accounts (issue 28)
+            accepting = asyncio.run(drafts(configs, plans, overlay, options)) if github_drift_issue else []
         locks = lock_pull_request(plans, actions) if lock and actions is not None else None
         if locks is not None:
             plans = locks.annotate(plans)
@@ -119,7 +124,7 @@ def plan(
     for line in windows_report(configs, plans, dt.datetime.now(dt.UTC)):
         click.echo(line, err=True)  # not a progress line: CI logs must show a freeze too
     if actions is not None:
-        _report_to_github(plans, actions, github_comment, github_drift_issue, force, locks)
+        _report_to_github(plans, actions, github_comment, github_drift_issue, force, accepting, locks)
     if locks is not None:
         locks.raise_if_refused()
     for account in plans:
@@ -153,6 +158,7 @@ def _report_to_github(
     comment: bool,
     drift: bool,
     force: bool,
+    accepting: list[Draft],
     locks: LockOutcome | None = None,
 ) -> None:
     write_step_summary(render_markdown(plans), os.environ)
@@ -164,7 +170,11 @@ def _report_to_github(
         done = asyncio.run(publish_plan(body, actions))
         progress(f"Plan comment {done} on pull request #{actions.pull_request}.")
     if drift:
-        click.echo(f"Drift issue: {asyncio.run(publish_drift(plans, actions, os.environ))}.", err=True)
+        accepted = asyncio.run(publish_accepts(accepting, actions, os.environ))
+        for path, said in accepted.items():
+            click.echo(f"Drift pull request for {terminal.text(path)}: {terminal.text(said)}.", err=True)
+        done = asyncio.run(publish_drift(plans, actions, os.environ, accepted))
+        click.echo(f"Drift issue: {done}.", err=True)
 
 
 def _report_failure(err: Exception, actions: Actions) -> None:

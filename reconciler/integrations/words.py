@@ -11,7 +11,7 @@ Every config or server text goes through ``encode``: a code span or fence in Mar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from reconciler.core.changes import Action
 from reconciler.core.plan import AccountPlan
@@ -122,10 +122,25 @@ def render_comment(
     return redact(text)
 
 
-def _drift_section(plan: AccountPlan) -> list[str]:
+def policy_of(plan: AccountPlan) -> str:
+    """The account's ``drift:`` policy, as its plan carries it (a setting line unless it is the default)."""
+    return next((str(s.value) for s in plan.settings if s.name == "drift"), "revert")
+
+
+_POLICY_WORDS = {
+    "revert": "the next apply sets the account back to the config",
+    "report": "reported only: nothing reverts it on its own (not even `watch --self-heal`)",
+    "accept": "a pull request of the drift job (`plan --github-drift-issue`) writes the account's values into the file",
+}
+
+
+def _drift_section(plan: AccountPlan, accepted: Mapping[str, str]) -> list[str]:
     provider = _provider(plan.provider)
     head = f"#### {md.code(account_heading(plan))} ({md.code(plan.path)})"
-    return [head, "", *(f"- {md.code(provider.drift(c))}" for c in plan.changes), ""]
+    policy = policy_of(plan)
+    said = accepted.get(plan.path) if policy == "accept" else None
+    line = f"Policy {md.code(f'drift: {policy}')}: {said or _POLICY_WORDS.get(policy, '')}"
+    return [head, "", line, "", *(f"- {md.code(provider.drift(c))}" for c in plan.changes), ""]
 
 
 def _ways_out(plans: Sequence[AccountPlan]) -> list[str]:
@@ -140,8 +155,17 @@ def _ways_out(plans: Sequence[AccountPlan]) -> list[str]:
     ]
 
 
-def render_drift(plans: Sequence[AccountPlan], *, marker: str, commit: str, run_url: str, limit: int) -> str:
-    """The drift issue's body: what changed on each account, the two ways out, the run that found it."""
+def render_drift(
+    plans: Sequence[AccountPlan],
+    *,
+    marker: str,
+    commit: str,
+    run_url: str,
+    limit: int,
+    accepted: Mapping[str, str] | None = None,
+) -> str:
+    """The drift issue's body: what changed on each account and its policy (``accepted``: what was done
+    for each ``drift: accept`` account, by file), the two ways out, the run that found it."""
     drifted = [p for p in plans if p.changes]
     run = f" by [this run]({run_url})" if run_url else ""
     lines = [
@@ -150,7 +174,7 @@ def render_drift(plans: Sequence[AccountPlan], *, marker: str, commit: str, run_
         "",
     ]
     tail = _ways_out(drifted)
-    sections = [line for plan in drifted for line in _drift_section(plan)]
+    sections = [line for plan in drifted for line in _drift_section(plan, accepted or {})]
     room = limit - _size(lines) - _size(tail) - len(_CUT) - 40
     kept, cut = [], 0
     for line in sections:

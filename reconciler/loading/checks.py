@@ -150,7 +150,19 @@ def check_document(doc: Document, provider: type[Provider]) -> list[ConfigIssue]
         for issue in _duplicates(doc, unique.loc, unique.key, unique.label, unique.fold)
     ]
     misplaced = _misplaced_references(doc.data, (), provider.credential_paths, doc)
-    return [*issues, *_literal_secrets(doc, provider), *misplaced, *_foreign_references(doc, provider)]
+    found = [*issues, *_literal_secrets(doc, provider), *misplaced, *_foreign_references(doc, provider)]
+    return [*found, *_unacceptable_drift(doc, provider)]
+
+
+def _unacceptable_drift(doc: Document, provider: type[Provider]) -> Iterator[ConfigIssue]:
+    """``drift: accept`` needs ``export --update`` (the drift pull request is one): refused, not ignored,
+    for a provider without an exporter."""
+    if doc.data.get("drift") == "accept" and provider.exporter_at is None:
+        yield doc.positions.issue(
+            ("drift",),
+            f"drift: accept needs export --update, which {provider.name} does not have yet: "
+            "use drift: report (the drift issue only) or drift: revert",
+        )
 
 
 def account_key(doc: Document) -> tuple[type[Provider], str] | None:

@@ -53,6 +53,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeAlias, TypeVar, cast
 
+from reconciler.config.drift import drift_settings
 from reconciler.core.changes import Change, ChangeKind, Needs
 from reconciler.core.plan import AccountPlan, Note, Setting, Violation, build_plan
 from reconciler.core.state import State
@@ -215,7 +216,7 @@ class Provider(ABC, Generic[ConfigT, StateT, EndpointT]):
         changes = cls.diff(config, existing)
         violations = cls.rails(config, existing, changes)
         account = cls.account_of(config)
-        settings = cls.settings(config)
+        settings = [*cls.settings(config), *drift_settings(config)]  # drift: a policy, shown like a rail
         notes = cls.notes(config, existing, changes)
         health = cls.health(config, existing, changes)
         return build_plan(

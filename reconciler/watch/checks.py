@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.audit import AuditLog, run_context
+from reconciler.config.drift import heals
 from reconciler.config.loaded import LoadedConfig
 from reconciler.config.windows import window_denials
 from reconciler.core.changes import Change
@@ -91,10 +92,12 @@ async def run_check(
     with observe_attempts(lambda _method, outcome: result.requests.update((outcome,))):
         try:
             result.plan = (await session.plan())[0]
-            result.held = _held(loaded, result.plan) if settings.self_heal else ()
-            if settings.self_heal and result.plan.changes and not result.held:
+            # `drift: accept` / `report`: the account's drift is a person's to settle, never self-healed
+            heal = settings.self_heal and heals(loaded.config)
+            result.held = _held(loaded, result.plan) if heal else ()
+            if heal and result.plan.changes and not result.held:
                 result.unsettled = unsettled(loaded) if unsettled else None
-            if settings.self_heal and result.plan.changes and not result.held and not result.unsettled:
+            if heal and result.plan.changes and not result.held and not result.unsettled:
                 result.heal = await _heal(session, result.plan, loaded, settings)
                 if result.heal.applied:
                     result.plan = (await session.plan())[0]  # what is left, so the gauge tells the truth

@@ -1,6 +1,7 @@
 """The PR comment and the drift issue of one small, realistic plan: what docs/samples/ shows a reader.
 
-``python tests/adoption/samples.py`` rewrites docs/samples/pr-comment.md and drift-issue.md; a test
+``python tests/adoption/samples.py`` rewrites docs/samples/pr-comment.md, drift-issue.md and drift-pull.md
+(a ``drift: accept`` account's pull request); a test
 fails while they differ from what the code writes, so the samples stay current.
 """
 
@@ -77,8 +78,23 @@ def drift_issue() -> str:
     )
 
 
+def drift_pull() -> str:
+    from reconciler.integrations import accept_words as words
+
+    written = [
+        "accounts/shop.yaml:9: tests[0] (id 381296): state play -> pause",
+        "accounts/shop.yaml:15: memberships.members[1] lea@example.com: role viewer -> user",
+    ]
+    found = words.Found("f00dfeed" * 5, RUN_URL, "2026-12-03T02:14Z")
+    return words.body(shop_plan(), "accounts/shop.yaml", written, [], found, "2026-12-01T02:13Z")
+
+
 def expected() -> dict[Path, str]:
-    return {SAMPLES / "pr-comment.md": comment(), SAMPLES / "drift-issue.md": drift_issue()}
+    return {
+        SAMPLES / "pr-comment.md": comment(),
+        SAMPLES / "drift-issue.md": drift_issue(),
+        SAMPLES / "drift-pull.md": drift_pull(),
+    }
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""GitHub's git database endpoints for the fake (https://docs.github.com/en/rest/git): trees and commits
-(created, read), refs (create answers 422 when the ref exists; update without ``force`` only on a
+"""GitHub's git database endpoints for the fake (https://docs.github.com/en/rest/git): blobs, trees (an
+entry by ``content`` or by blob ``sha``, on a ``base_tree``; a tree's sha is its content's, as git's is) and
+commits (created, read, with their tree), refs (create answers 422 when the ref exists; update without ``force`` only on a
 fast-forward, else 422; get, delete, matching-refs). The state lives beside the fake's own."""
 
 from __future__ import annotations
@@ -21,11 +22,38 @@ from tests.support.fake_github import TOKEN, FakeGitHub
 class GitState:
     commits: dict[str, dict[str, Any]] = field(default_factory=dict)
     refs: dict[str, str] = field(default_factory=dict)
+    blobs: dict[str, str] = field(default_factory=dict)  # sha -> text
+    trees: dict[str, dict[str, str]] = field(default_factory=dict)  # sha -> {path: blob sha}
     down: bool = False  # every git request answers 503
+    forbidden: bool = False  # every git request answers 403 (a token without contents: write)
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
     def sha(self, data: Any) -> str:
         return hashlib.sha1(f"{next(self.counter)}{json.dumps(data)}".encode()).hexdigest()
+
+    def blob(self, text: str) -> str:
+        sha = hashlib.sha1(f"blob {text}".encode()).hexdigest()
+        self.blobs[sha] = text
+        return sha
+
+    def tree(self, entries: dict[str, str]) -> str:
+        sha = hashlib.sha1(json.dumps(entries, sort_keys=True).encode()).hexdigest()
+        self.trees[sha] = dict(entries)
+        return sha
+
+    def seed(self, files: dict[str, str], branch: str = "main") -> str:
+        """A commit holding ``files`` at the tip of ``branch`` (the repository's main line): its sha."""
+        tree = self.tree({path: self.blob(text) for path, text in files.items()})
+        sha = self.sha(files)
+        self.commits[sha] = {"sha": sha, "message": "seed", "parents": [], "tree": {"sha": tree}}
+        self.refs[f"refs/heads/{branch}"] = sha
+        return sha
+
+    def file_at(self, ref: str, path: str) -> str | None:
+        """The text of ``path`` in the commit ``ref`` (a ref name) points at; None when it has none."""
+        commit = self.commits.get(self.refs.get(ref, ""), {})
+        blob = self.trees.get(commit.get("tree", {}).get("sha", ""), {}).get(path)
+        return None if blob is None else self.blobs[blob]
 
     def ancestors(self, sha: str) -> set[str]:
         seen, todo = set(), [sha]
@@ -44,22 +72,46 @@ def git_routes(gh: FakeGitHub, git: GitState) -> list[Route]:
             return JSONResponse({"message": "Bad credentials"}, status_code=401)
         if git.down:
             return JSONResponse({"message": "Service Unavailable"}, status_code=503)
+        if git.forbidden:
+            return JSONResponse({"message": "Resource not accessible by integration"}, status_code=403)
         return None
 
     def ref_json(name: str) -> dict[str, Any]:
         return {"ref": name, "object": {"sha": git.refs[name], "type": "commit"}}
 
+    async def blobs(request: Request) -> Response:
+        if (no := denied(request)) is not None:
+            return no
+        return JSONResponse({"sha": git.blob((await request.json())["content"])}, status_code=201)
+
     async def trees(request: Request) -> Response:
         if (no := denied(request)) is not None:
             return no
-        return JSONResponse({"sha": git.sha(await request.json())}, status_code=201)
+        data = await request.json()
+        base = data.get("base_tree")
+        if base is not None and base not in git.trees:
+            return JSONResponse({"message": "Invalid tree info"}, status_code=422)
+        entries = dict(git.trees.get(base, {}) if base else {})
+        for entry in data["tree"]:
+            if "content" in entry:
+                entries[entry["path"]] = git.blob(entry["content"])
+            elif entry.get("sha") in git.blobs:
+                entries[entry["path"]] = entry["sha"]
+            else:
+                return JSONResponse({"message": "Invalid tree info"}, status_code=422)
+        return JSONResponse({"sha": git.tree(entries)}, status_code=201)
 
     async def commits(request: Request) -> Response:
         if (no := denied(request)) is not None:
             return no
         data = await request.json()
         sha = git.sha(data)
-        git.commits[sha] = {"sha": sha, "message": data["message"], "parents": list(data["parents"])}
+        git.commits[sha] = {
+            "sha": sha,
+            "message": data["message"],
+            "parents": list(data["parents"]),
+            "tree": {"sha": data["tree"]},
+        }
         return JSONResponse(git.commits[sha], status_code=201)
 
     async def commit(request: Request) -> Response:
@@ -101,6 +153,7 @@ def git_routes(gh: FakeGitHub, git: GitState) -> list[Route]:
 
     repo = "/repos/{owner}/{name}/git"
     return [
+        Route(repo + "/blobs", blobs, methods=["POST"]),
         Route(repo + "/trees", trees, methods=["POST"]),
         Route(repo + "/commits", commits, methods=["POST"]),
         Route(repo + "/commits/{sha}", commit, methods=["GET"]),

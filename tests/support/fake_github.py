@@ -38,6 +38,7 @@ class FakeGitHub:
     commit_pulls: dict[str, list[int]] = field(default_factory=dict)  # merged, with that merge commit
     open_pulls: dict[str, list[int]] = field(default_factory=dict)  # open pull requests holding the commit
     requests: list[tuple[str, str]] = field(default_factory=list)
+    pull_numbers: set[int] = field(default_factory=set)  # pull requests share the issues' numbers
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
     url: str = ""
 
@@ -108,7 +109,7 @@ def build_app(gh: FakeGitHub, extra: list[Route] | None = None) -> Starlette:
             return denied
         if request.method == "POST":
             data = await request.json()
-            number = max([*gh.issues, 0]) + 1
+            number = max([*gh.issues, *gh.pull_numbers, 0]) + 1
             gh.issues[number] = {
                 "number": number,
                 "title": data["title"],

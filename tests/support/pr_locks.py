@@ -11,9 +11,9 @@ from pathlib import Path
 from reconciler.locks.pr_locks import lock_ref
 from reconciler.render import MARKDOWN_MARKER
 from tests.support.e2e import CANARY_SECRET, CliRunner, Result, write_config
-from tests.support.fake_git import GitState, git_routes
+from tests.support.fake_git import GitState
 from tests.support.fake_github import TOKEN, FakeGitHub, serve_github
-from tests.support.fake_pulls import Pulls, pull_routes
+from tests.support.fake_pulls import PullState, repository_routes
 
 ACCOUNT = "abtasty account 41902"
 PLAY = "tests:\n  - id: 381296\n    state: play\n"  # a change: the demo's test 381296 is paused
@@ -23,7 +23,7 @@ PAUSE = "tests:\n  - id: 381296\n    state: pause\n"  # no change
 class Hub:
     """The fake GitHub with its git database and pull requests."""
 
-    def __init__(self, gh: FakeGitHub, git: GitState, pulls: Pulls) -> None:
+    def __init__(self, gh: FakeGitHub, git: GitState, pulls: PullState) -> None:
         self.gh, self.git, self.pulls = gh, git, pulls
 
     def lock(self) -> dict[str, object]:
@@ -45,8 +45,8 @@ class Hub:
 
 @contextmanager
 def served_hub() -> Iterator[Hub]:
-    git, pulls = GitState(), Pulls()
-    with serve_github(lambda gh: git_routes(gh, git) + pull_routes(gh, pulls)) as gh:
+    git, pulls = GitState(), PullState()
+    with serve_github(lambda gh: repository_routes(gh, git, pulls)) as gh:
         yield Hub(gh, git, pulls)
 
 

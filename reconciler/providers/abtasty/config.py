@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from reconciler.config.drift import DriftPolicy, drift_field
 from reconciler.config.models import (
     LOCAL_DATETIME,
     Email,
@@ -281,3 +282,4 @@ class AbTastyConfig(StrictModel):
     memberships: Memberships | None = Field(None, description="Omitted = memberships not managed.")
     script: Script = Field(default_factory=Script)
     sync_windows: list[SyncWindow] = windows_field()
+    drift: DriftPolicy = drift_field()

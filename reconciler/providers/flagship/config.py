@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
+from reconciler.config.drift import DriftPolicy, drift_field
 from reconciler.config.models import Email, Fraction, StrictModel, Text, Url, check_plain_email, located
 from reconciler.config.windows import SyncWindow, windows_field
 
@@ -135,3 +136,4 @@ class FlagshipConfig(StrictModel):
     users: Users | None = Field(None, description="Omitted = users not managed.")
     flags: Flags | None = Field(None, description="Omitted = flags not managed.")
     sync_windows: list[SyncWindow] = windows_field()
+    drift: DriftPolicy = drift_field()

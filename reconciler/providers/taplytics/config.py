@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from reconciler.config.drift import DriftPolicy, drift_field
 from reconciler.config.models import Email, StrictModel, Text, Url, check_plain_email, located
 from reconciler.config.windows import SyncWindow, windows_field
 
@@ -104,3 +105,4 @@ class TaplyticsConfig(StrictModel):
     project: Project
     users: list[User] = Field(default_factory=list, description="Users not listed are never touched.")
     sync_windows: list[SyncWindow] = windows_field()
+    drift: DriftPolicy = drift_field()
