@@ -64,8 +64,9 @@ PYTEST_WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN 2>/dev/null || 
 unit: $(STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-# Every row of issue 18's performance table in one run, written into bench/results.md (never asserts on
-# time). BENCH_ARGS=--skip-clone leaves out make test / make demo on a clean clone.
+# Every row of issues 18 and 29's performance tables in one run, each plan and apply beside the bare client,
+# and the scaling table, written into bench/results.md (never asserts on time). BENCH_ARGS=--skip-clone
+# leaves out make test / make demo on a clean clone; BENCH_ARGS='--only plans --quick' runs one part.
 bench: $(STAMP)
 	cd bench && ../$(BIN)/python run.py --write $(BENCH_ARGS)
 
