@@ -77,8 +77,9 @@ TEST_ENV := env -u PYTHONDONTWRITEBYTECODE
 warm: $(STAMP)
 	@$(TEST_ENV) $(BIN)/pytest -q --collect-only -p no:xdist -p no:cacheprovider >/dev/null 2>&1 || true
 
-# Every row of issue 18's performance table in one run, written into bench/results.md (never asserts on
-# time). BENCH_ARGS=--skip-clone leaves out make test / make demo on a clean clone.
+# Every row of issues 18 and 29's performance tables in one run, each plan and apply beside the bare client,
+# and the scaling table, written into bench/results.md (never asserts on time). BENCH_ARGS=--skip-clone
+# leaves out make test / make demo on a clean clone; BENCH_ARGS='--only plans --quick' runs one part.
 bench: $(STAMP)
 	cd bench && ../$(BIN)/python run.py --write $(BENCH_ARGS)
 

@@ -156,6 +156,8 @@ class Run:
     stdout: str
     sandbox_cpu: float | None = None
     service_ms: list[float] | None = None  # per request, the sandbox's time beyond its injected latency
+    cpu: float | None = None  # the CLI process's own CPU seconds
+    rss_mb: float | None = None  # and its peak resident memory
 
 
 def reconciler_argv() -> list[str]:
@@ -177,20 +179,46 @@ def run_cli(box: Sandbox, *args: str) -> Run:
     """``reconciler ARGS`` as a user runs it (a fresh process), against ``box``; requests from its log."""
     box.clear_requests()
     cpu_before = process_cpu(box.process.pid)
-    started = time.perf_counter()
-    done = subprocess.run(
-        [*reconciler_argv(), *args],
-        env=box.env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    wall = time.perf_counter() - started
+    done = timed_process([*reconciler_argv(), *args], box.env())
     cpu_after = process_cpu(box.process.pid)
-    if done.returncode not in (0, 2):
-        raise SystemExit(f"reconciler {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
+    if done.code not in (0, 2):
+        raise SystemExit(f"reconciler {' '.join(args)} exited {done.code}:\n{done.stderr}")
     cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
-    return Run(done.returncode, wall, len(box.requests()), done.stdout, cpu, box.service())
+    run = Run(done.code, done.wall, len(box.requests()), done.stdout, cpu, box.service())
+    run.cpu, run.rss_mb = done.cpu, done.rss_mb
+    return run
+
+
+@dataclass
+class Finished:
+    """A finished process: exit code, wall seconds, its own CPU seconds and peak RSS (from ``wait4``)."""
+
+    code: int
+    wall: float
+    cpu: float
+    rss_mb: float
+    stdout: str
+    stderr: str
+
+
+def timed_process(argv: Sequence[str], env: dict[str, str] | None = None) -> Finished:
+    """Run ``argv`` to its end; the kernel's accounting of that one child (not of the harness's others)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Finished(
+            process.returncode,
+            wall,
+            usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss / 1024,  # KiB on Linux
+            out.read().decode(errors="replace"),
+            err.read().decode(errors="replace"),
+        )
 
 
 def median_run(box: Sandbox, repeats: int, *args: str, warm_up: bool = False) -> Run:

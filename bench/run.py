@@ -1,7 +1,10 @@
-"""Every row of issue 18's performance table in one run (``make bench``), each beside its bound and goal, the
-plans beside the per-resource way, and one summary table at the end.
+"""Every row of issues 18 and 29's performance tables in one run (``make bench``): each plan and apply beside
+the bare client (``bench/bare.py``: the same requests and nothing else, interleaved runs, the median of the
+pairwise ratios), its round-trip bound and the per-resource way; the start-up rows; the scaling table
+(``bench/scaling.py``); one summary table at the end.
 
     .venv/bin/python bench/run.py [--skip-clone] [--write] [--repeats 3] [--latency 50] [--parallelism 8]
+    .venv/bin/python bench/run.py --only plans --quick     # one part alone, without the slow extras
 
 ``--write`` puts the figures into ``bench/results.md``, between its ``<!-- bench:begin -->`` and
 ``<!-- bench:end -->`` markers (the prose around them is hand-written; the README links there).
@@ -18,36 +21,36 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import math
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from apply_scale import thousand_changes
+from clones import clone_rows, git
 from common import (
     Run,
     Sandbox,
     machine,
     median_run,
     reconciler_argv,
-    run_cli,
     sandbox,
     timed_seconds,
     write_config,
 )
+from floor import paired_apply, paired_plan
 from plan_scale import per_resource
+from rows import Row, say, table
+from scaling import SIZES, scaling_table
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -56,81 +59,7 @@ BEGIN, END = "<!-- bench:begin", "<!-- bench:end -->"
 PLAN_SEED = "generated:tests=10000,members=2000"
 APPLY_SEED = "generated:tests=2000,members=600"
 STARTUP_GOAL_S = 0.15
-
-
-@dataclass
-class Row:
-    """One line of the summary. ``bound_trips``: the issue's round trips (x latency: the bound); a row has a
-    ratio goal (``goal_ratio``, against that bound) or a time goal (``goal_s``)."""
-
-    case: str
-    requests: str = "-"
-    wall: float | None = None
-    bound_trips: int | None = None
-    goal_ratio: float | None = None
-    goal_s: float | None = None
-    per_resource: str = "n/a"
-    sandbox_cpu: str = "-"
-    notes: list[str] = field(default_factory=list)
-    failed: str | None = None  # why there is no figure (a command failed, the row was skipped)
-
-    def bound_s(self, latency_ms: float) -> float | None:
-        return None if self.bound_trips is None else self.bound_trips * latency_ms / 1000
-
-    def ratio(self, latency_ms: float) -> float | None:
-        bound = self.bound_s(latency_ms)
-        return None if bound is None or self.wall is None else self.wall / bound
-
-    def met(self, latency_ms: float) -> bool | None:
-        if self.wall is None or self.failed:
-            return None
-        if self.goal_ratio is not None:
-            ratio = self.ratio(latency_ms)
-            return None if ratio is None else ratio <= self.goal_ratio
-        return None if self.goal_s is None else self.wall <= self.goal_s
-
-    def cells(self, latency_ms: float) -> list[str]:
-        bound = self.bound_s(latency_ms)
-        ratio = self.ratio(latency_ms)
-        met = self.met(latency_ms)
-        goal = f"<= {self.goal_ratio:g}x" if self.goal_ratio is not None else ""
-        goal = f"<= {self.goal_s:g} s" if self.goal_s is not None else goal
-        return [
-            self.case,
-            self.requests,
-            self.failed or (f"{self.wall:.2f} s" if self.wall is not None else "-"),
-            f"{self.bound_trips} round trips = {bound:.2f} s" if bound is not None else "",
-            f"{ratio:.2f}x" if ratio is not None else "",
-            goal,
-            "-" if met is None else ("**yes**" if met else "**no**"),
-            self.per_resource,
-            self.sandbox_cpu,
-            "; ".join(self.notes),
-        ]
-
-
-HEADERS = [
-    "case",
-    "requests",
-    "wall",
-    "bound (issue 18)",
-    "ratio",
-    "goal",
-    "met?",
-    "per-resource way",
-    "sandbox (CPU; time beyond latency)",
-    "notes",
-]
-
-
-def table(rows: list[Row], latency_ms: float) -> str:
-    lines = ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-    lines += ["| " + " | ".join(row.cells(latency_ms)) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def say(text: str) -> None:
-    print(text, flush=True)
+PARTS = ("startup", "plans", "apply", "cpu", "scaling", "clone")
 
 
 def sandbox_cpu(run: Run) -> str:
@@ -160,28 +89,34 @@ def plan_row(
     """``together``: every read after the token starts at once (the managed tests are read one by one beside
     page 1), so the requests made need the token, then all of them ``parallelism`` at a time."""
     say(f"\n## {label}")
-    run = median_run(
-        box, args.repeats, "plan", str(config), "--parallelism", str(args.parallelism), warm_up=True
+    p = str(args.parallelism)
+    pair = paired_plan(
+        box, args.repeats, args.parallelism, config.parent, "plan", str(config), "--parallelism", p
     )
+    run = pair.run
     first = 1 + int(bool(members))
     if together:
         made = 1 + math.ceil((run.requests - 1) / args.parallelism)
     else:
         made = fetch_trips(first, run.requests - 1 - first, args.parallelism)
-    base_requests, base_wall = asyncio.run(per_resource(box, tests, members))
     row = Row(
-        label,
-        requests=f"{run.requests:,}",
-        wall=run.wall,
-        bound_trips=trips,
-        sandbox_cpu=sandbox_cpu(run),
-        per_resource=f"{base_requests:,} requests, {base_wall:.2f} s = {base_wall / run.wall:.1f}x reconciler's wall",
+        label, requests=f"{run.requests:,}", wall=run.wall, bound_trips=trips, sandbox_cpu=sandbox_cpu(run)
     )
+    row.bare = pair
+    if not args.quick:  # 12,001 requests for the full plan: a minute
+        base_requests, base_wall = asyncio.run(per_resource(box, tests, members))
+        row.per_resource = (
+            f"{base_requests:,} requests, {base_wall:.2f} s = {base_wall / run.wall:.1f}x reconciler's wall"
+        )
+    row.notes.append(pair.note())
+    row.notes.append(f"reconciler CPU {run.cpu:.2f} s, peak RSS {run.rss_mb:.0f} MB")
     row.notes.append(f"the requests made need {made} round trips = {made * args.latency / 1000:.2f} s")
     if args.startup is not None:
         ratio = (run.wall - args.startup) / (trips * args.latency / 1000)
         row.notes.append(f"{ratio:.2f}x without the {args.startup:.2f} s of a 1-test plan at 0 ms")
-    say(f"  reconciler plan: {run.requests} requests, {run.wall:.2f} s (median of {args.repeats})")
+    say(
+        f"  reconciler plan: {run.requests} requests, {run.wall:.2f} s (median of {args.repeats}); {pair.note()}"
+    )
     say(f"  per-resource way: {row.per_resource}; sandbox: {row.sandbox_cpu}")
     return row, run
 
@@ -206,7 +141,7 @@ def plan_rows(args: Any) -> list[Row]:
             2 + math.ceil(118 / p),
             args,
         )
-        full.goal_ratio = 1.5
+        full.goal_bare = 1.0
         few, _ = plan_row(
             "20 managed tests of that account",
             box,
@@ -217,7 +152,7 @@ def plan_rows(args: Any) -> list[Row]:
             args,
             together=True,
         )
-        few.goal_ratio = 2.5
+        few.goal_bare = 1.1
         args.full_run = full_run
     return [full, few]
 
@@ -255,18 +190,11 @@ def startup_rows(args: Any) -> list[Row]:
 def apply_row(args: Any) -> Row:
     say("\n## apply, 1,000 changes")
     p = args.parallelism
-    runs = []
-    for _ in range(args.repeats):
-        with tempfile.TemporaryDirectory() as tmp, sandbox(APPLY_SEED, latency_ms=args.latency) as box:
-            config = thousand_changes(Path(tmp) / "changes.yaml", box.state())
-            run_cli(
-                box, "plan", str(config), "--parallelism", str(p)
-            )  # warm-up, not counted: it writes nothing
-            run = run_cli(box, "apply", str(config), "--auto-approve", "--parallelism", str(p))
-            log = box.requests()
-            replan = run_cli(box, "plan", str(config), "--detailed-exitcode")
-            runs.append((run, log, replan))
-            say(f"  apply: {run.wall:.2f} s, {len(log)} requests; plan afterwards exits {replan.code}")
+    with tempfile.TemporaryDirectory() as tmp:
+        pair, runs = paired_apply(APPLY_SEED, args.latency, args.repeats, p, Path(tmp), thousand_changes)
+    for run, log, replan in runs:
+        say(f"  apply: {run.wall:.2f} s, {len(log)} requests; plan afterwards exits {replan.code}")
+    say(f"  {pair.note()}")
     run, log, replan = sorted(runs, key=lambda r: r[0].wall)[len(runs) // 2]
     by_method = Counter(r["method"] for r in log if not r["path"].startswith("/oauth"))
     reads, writes = by_method["GET"], len(log) - 1 - by_method["GET"]
@@ -278,9 +206,12 @@ def apply_row(args: Any) -> Row:
         requests=f"{len(log):,} ({reads} reads, {writes} writes)",
         wall=run.wall,
         bound_trips=2 + math.ceil(24 / p) + math.ceil(1000 / p) + 1,
-        goal_ratio=1.25,
+        goal_bare=1.0,
         sandbox_cpu=sandbox_cpu(run),
+        bare=pair,
     )
+    row.notes.append(pair.note())
+    row.notes.append(f"reconciler CPU {run.cpu:.2f} s, peak RSS {run.rss_mb:.0f} MB")
     row.notes.append(f"the requests made need {made} round trips = {made * args.latency / 1000:.2f} s")
     row.notes.append(f"median of {len(runs)}, each on a fresh sandbox")
     row.notes.append(
@@ -352,57 +283,6 @@ def sandbox_check(args: Any) -> list[str]:
     return lines
 
 
-# -- clean clones --------------------------------------------------------------------------------------------
-def git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-
-
-@contextlib.contextmanager
-def clean_clone(commit: str) -> Iterator[Path]:
-    tmp = Path(tempfile.mkdtemp(prefix="reconciler-bench-"))
-    try:
-        clone = tmp / "reconciler"
-        subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(ROOT), str(clone)], check=True)
-        subprocess.run(["git", "-C", str(clone), "checkout", "--quiet", commit], check=True)
-        yield clone
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def clone_env() -> dict[str, str]:
-    """This environment without what would point the clone at our venv or a sandbox."""
-    drop = ("VIRTUAL_ENV", "PYTHONPATH")
-    env = {
-        k: v for k, v in os.environ.items() if k not in drop and not k.startswith(("ABTASTY_", "TAPLYTICS_"))
-    }
-    venv_bin = str(Path(sys.executable).parent)
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin)
-    return env
-
-
-def clone_rows(args: Any) -> list[Row]:
-    commit = git("rev-parse", "HEAD")
-    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
-    rows = []
-    for target, goal, timeout in (("demo", 20.0, 600), ("test", 90.0, 1800)):
-        label = f"`make {target}` on a clean clone"
-        row = Row(label, goal_s=goal)
-        row.notes.append(f"HEAD {commit[:8]}{' (uncommitted changes not included)' if dirty else ''}")
-        say(f"\n## {label} of {commit[:8]} (the .venv is built from the machine's usual uv and pip caches)")
-        with clean_clone(commit) as clone:
-            started = time.perf_counter()
-            done = subprocess.run(
-                ["make", target], cwd=clone, env=clone_env(), capture_output=True, text=True, timeout=timeout
-            )
-            row.wall = time.perf_counter() - started
-        if done.returncode:
-            row.failed = f"failed (exit {done.returncode}) after {row.wall:.1f} s"
-            say(done.stdout[-3000:] + done.stderr[-3000:])
-        say(f"  {row.failed or f'{row.wall:.1f} s'}")
-        rows.append(row)
-    return rows
-
-
 def attempt(label: str, rows: Callable[[], list[Row]]) -> list[Row]:
     """``rows()``, or one row saying it failed: one broken job does not lose the others' figures."""
     try:
@@ -411,6 +291,24 @@ def attempt(label: str, rows: Callable[[], list[Row]]) -> list[Row]:
         say(f"  {label} FAILED: {err}")
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         return [Row(label, failed=f"failed: {first_line[:120]}")]
+
+
+# -- scaling -----------------------------------------------------------------------------------------------
+def scale_heading(args: Any) -> str:
+    return (
+        f"**Scaling** (a full plan of every test and a fifth as many members, {args.latency:g} ms, "
+        f"`--parallelism {args.parallelism}`, median of {args.repeats}; CPU and peak RSS are the CLI "
+        "process's own):"
+    )
+
+
+def scaling(args: Any) -> str:
+    say("\n## scaling")
+    try:
+        return scaling_table(SIZES, args.latency, args.repeats, args.parallelism, say)
+    except (SystemExit, Exception) as err:  # reported in place of the table
+        say(f"  scaling FAILED: {err}")
+        return f"scaling failed: {str(err).strip()[:200]}"
 
 
 # -- writing the figures -------------------------------------------------------------------------------------
@@ -424,8 +322,10 @@ def replace_block(path: Path, block: str) -> None:
     say(f"wrote {path.relative_to(ROOT)}")
 
 
-def results_block(rows: list[Row], check: list[str], args: Any, header: str) -> str:
+def results_block(rows: list[Row], check: list[str], args: Any, header: str, scale: str) -> str:
     parts = [header, "", table(rows, args.latency)]
+    if scale:
+        parts += ["", scale_heading(args), "", scale]
     if check:
         parts += [
             "",
@@ -451,7 +351,23 @@ def main() -> None:
     )
     parser.add_argument("--skip-check", action="store_true", help="leave out the sandbox check")
     parser.add_argument("--write", action="store_true", help="rewrite the figures in bench/results.md")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=PARTS,
+        help="run only this part (repeatable); not with --write, which rewrites the whole table",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="no per-resource way, sandbox check or clean clones"
+    )
     args = parser.parse_args()
+    if args.only and args.write:
+        parser.error("--only leaves rows out: it cannot --write the table")
+    wanted = set(args.only or PARTS)
+    if args.quick:
+        args.skip_clone = args.skip_check = True
+    if args.skip_clone:
+        wanted.discard("clone")
     args.startup = None
     args.full_run = None
     started = time.perf_counter()
@@ -467,24 +383,29 @@ def main() -> None:
         + (" `PYTHONDONTWRITEBYTECODE` was set, and unset for what the run starts." if no_bytecode else "")
     )
     say(f"# make bench: {machine()}, commit {commit}")
-    rows = attempt("start-up", lambda: startup_rows(args))
-    rows = attempt("plans", lambda: plan_rows(args)) + rows
-    rows += attempt("apply, 1,000 changes", lambda: [apply_row(args)])
-    rows += attempt("diff + render", lambda: [cpu_row()])
-    if args.skip_clone:
+    rows = attempt("start-up", lambda: startup_rows(args)) if "startup" in wanted else []
+    rows = (attempt("plans", lambda: plan_rows(args)) if "plans" in wanted else []) + rows
+    if "apply" in wanted:
+        rows += attempt("apply, 1,000 changes", lambda: [apply_row(args)])
+    if "cpu" in wanted:
+        rows += attempt("diff + render", lambda: [cpu_row()])
+    if "clone" in wanted:
+        rows += clone_rows(args)[::-1]
+    elif not args.only:
         rows += [
             Row(f"`make {t}` on a clean clone", goal_s=g, failed="skipped (--skip-clone)")
             for t, g in (("test", 90.0), ("demo", 20.0))
         ]
-    else:
-        rows += clone_rows(args)[::-1]
     check = [] if args.skip_check or args.full_run is None else sandbox_check(args)
+    scale = scaling(args) if "scaling" in wanted else ""
     say(f"\n# Summary ({time.perf_counter() - started:.0f} s in all)\n")
     say(table(rows, args.latency))
     if check:
         say("\n" + "\n".join(check))
+    if scale:
+        say(f"\n{scale_heading(args)}\n\n{scale}")
     if args.write:
-        replace_block(RESULTS, results_block(rows, check, args, header))
+        replace_block(RESULTS, results_block(rows, check, args, header, scale))
 
 
 if __name__ == "__main__":

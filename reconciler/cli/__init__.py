@@ -14,7 +14,7 @@ from typing import NoReturn
 
 import click
 
-from reconciler import __version__
+from reconciler import __version__, gcpolicy
 from reconciler.cli.errors import EXIT_OK, Exit, handle
 from reconciler.encode import actions
 from reconciler.errors import ReconcilerError
@@ -148,5 +148,8 @@ def _run(argv: list[str] | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
-    """Console entry point."""
-    sys.exit(run(argv))
+    """Console entry point (the collector's policy for a one-shot process: reconciler.gcpolicy)."""
+    gcpolicy.start(sys.argv[1:] if argv is None else argv)
+    code = run(argv)
+    gcpolicy.exiting()
+    sys.exit(code)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar, cast
 
 from reconciler.errors import ServerError
+from reconciler.http import jsondecode
 from reconciler.http.limits import DEFAULT_MAX_PAGES
 from reconciler.redaction import redact
 
@@ -117,7 +118,7 @@ def decode(response: httpx.Response) -> Any:
     if _JSON in response.extensions:
         return response.extensions[_JSON]
     try:
-        body = response.json()
+        body = jsondecode.loads(response.content)  # what response.json() gives, faster for pages
     except ValueError:  # also UnicodeDecodeError, and RecursionError is not: see below
         kind = response.headers.get("Content-Type", "no content type")
         raise unexpected(response, f"expected a JSON body, got {_cut(redact(kind))}") from None

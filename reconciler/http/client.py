@@ -104,7 +104,10 @@ class ApiClient:
         # the auth flow signs whatever is sent, so a link a server or a config chose elsewhere is refused.
         self.origins = frozenset(_origin(httpx.URL(url)) for url in (base_url, *origins))
         self._observer = observe.current()  # progress display, if any (see reconciler.http.observe)
-        inner = transport or httpx.AsyncHTTPTransport(verify=tls.default_context())
+        # The CA bundle is loaded only for a client that can reach an https URL (tls.for_urls).
+        token_url = getattr(auth, "token_url", None)
+        urls = (base_url, *origins, token_url if isinstance(token_url, str) else None)
+        inner = transport or httpx.AsyncHTTPTransport(verify=tls.for_urls(urls))
         self._metered = MeteredTransport(inner, parallelism, self.logger, self.origin, self.limits)
         self._client = httpx.AsyncClient(
             base_url=base_url,

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from reconciler import gcpolicy
 from reconciler.config import env as envmod
 from reconciler.config.loaded import LoadedConfig
 from reconciler.config.yaml import Document, Loc, load_document
@@ -272,6 +273,7 @@ def load_configs(
     issues += check_across(docs)
     if issues:
         raise ConfigError(issues)
+    gcpolicy.loaded()  # the collector comes back on, rarely, once the config is in memory
     return loaded
 
 
