@@ -73,10 +73,16 @@ class CheckSettings:
     self_heal: bool = False
     allow_hosts: tuple[str, ...] = ()  # --allow-host: hosts trusted with credentials besides the vendors'
     audit_log: Path | None = None  # --audit-log: every change a self-heal attempts, as apply writes it
+    # The wall clock the sync windows are read on (tests move it; the sandbox's clock is separate).
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
 
 
 Events = Callable[[AccountPlan, Outcome], None]
 Unsettled = Callable[[LoadedConfig], str | None]  # why a config must not be applied now (ConfigSource)
+
+
+class _Withheld(Exception):
+    """Raised by the check of the plan made under the lock: a window or the files forbid applying it."""
 
 
 async def run_check(
@@ -94,12 +100,11 @@ async def run_check(
             result.plan = (await session.plan())[0]
             # `drift: accept` / `report`: the account's drift is a person's to settle, never self-healed
             heal = settings.self_heal and heals(loaded.config)
-            result.held = _held(loaded, result.plan) if heal else ()
-            if heal and result.plan.changes and not result.held:
-                result.unsettled = unsettled(loaded) if unsettled else None
+            if heal:
+                _withhold(result, result.plan, loaded, settings, unsettled)
             if heal and result.plan.changes and not result.held and not result.unsettled:
-                result.heal = await _heal(session, result.plan, loaded, settings)
-                if result.heal.applied:
+                result.heal = await _heal(session, result, result.plan, loaded, settings, unsettled)
+                if result.heal is not None and result.heal.applied:
                     result.plan = (await session.plan())[0]  # what is left, so the gauge tells the truth
         except ReconcilerError as err:
             result.error = redact(str(err))
@@ -110,29 +115,57 @@ async def run_check(
     return result
 
 
-def _held(loaded: LoadedConfig, plan: AccountPlan) -> tuple[str, ...]:
-    """What the account's sync windows deny now: self-heal waits for them to open (a later check)."""
-    now = dt.datetime.now(dt.UTC)
-    return tuple(d.message() for d in window_denials(loaded, [c.resource for c in plan.changes], now))
+def _withhold(
+    result: CheckResult,
+    plan: AccountPlan,
+    loaded: LoadedConfig,
+    settings: CheckSettings,
+    unsettled: Unsettled | None,
+) -> bool:
+    """Whether ``plan`` must not be applied now, the reason kept in ``result``: a sync window denies one of
+    its changes (self-heal waits for it to open, at a later check), or the files are being written."""
+    now = settings.clock()
+    resources = [c.resource for c in plan.changes]
+    result.held = tuple(d.message() for d in window_denials(loaded, resources, now))
+    result.unsettled = None
+    if plan.changes and not result.held and unsettled is not None:
+        result.unsettled = unsettled(loaded)
+    return bool(result.held or result.unsettled)
 
 
-async def _heal(session: Session, plan: AccountPlan, loaded: LoadedConfig, settings: CheckSettings) -> Heal:
+async def _heal(
+    session: Session,
+    result: CheckResult,
+    first: AccountPlan,
+    loaded: LoadedConfig,
+    settings: CheckSettings,
+    unsettled: Unsettled | None,
+) -> Heal | None:
     """Apply through ``Session.apply`` as ``reconciler apply --auto-approve`` does (nothing approved in
     advance: a fresh fetch and plan under the account's lock), the rails enforced (never forced), every
     change attempted unless it depends on a failed one. No ``stop``: a signal lets a self-heal finish.
+    The plan made under the lock is the one applied, so the windows and the files are checked again on it
+    (the account or the files may have changed since the first plan): None when they withhold it.
     With ``--audit-log``, each outcome is written there first, as apply writes it."""
+
+    def recheck(plans: list[AccountPlan]) -> None:
+        if _withhold(result, plans[0], loaded, settings, unsettled):
+            result.plan = plans[0]  # what is pending now, and what the reasons are about
+            raise _Withheld
+
     try:
         if settings.audit_log is None:
-            results = await session.apply(force=False, saved=None, approved=None, on_event=_log_outcome)
+            results = await session.apply(force=False, on_event=_log_outcome, on_plan=recheck)
         else:
             # The context is taken at each heal: git-sync may have moved the checkout since the last one.
             context = await asyncio.to_thread(watch_context, loaded, settings.env)
             with AuditLog(settings.audit_log, context) as audit:
-                results = await session.apply(
-                    force=False, saved=None, approved=None, on_event=_both(audit.record, _log_outcome)
-                )
+                events = _both(audit.record, _log_outcome)
+                results = await session.apply(force=False, on_event=events, on_plan=recheck)
+    except _Withheld:
+        return None
     except ReconcilerError as err:  # a rail refused, the fetch failed, the log cannot be opened: none applied
-        return Heal(plan, error=redact(str(err)))
+        return Heal(first, error=redact(str(err)))
     return _heal_of(results[0])
 
 
