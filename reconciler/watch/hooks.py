@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from starlette.requests import Request
 
@@ -34,6 +36,7 @@ TOKEN_HEADER = "x-reconciler-token"
 SIGNATURE_HEADER = "x-hub-signature-256"
 DELIVERY_HEADER = "x-github-delivery"
 REMEMBERED_DELIVERIES = 4096  # bounded: the oldest ids are forgotten first
+MAX_PUSH_AGE = 600.0  # seconds: GitHub delivers within seconds; an older signed push is a replay
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,9 @@ def signature_ok(body: bytes, header: str | None, secret: Secret | None) -> bool
 
 
 class Deliveries:
-    """The ``X-GitHub-Delivery`` ids already accepted, so a captured signed push cannot be replayed
-    (the signature covers the body only). Bounded: the oldest are forgotten past ``limit``."""
+    """Keys already accepted: ``X-GitHub-Delivery`` ids, and the sha256 of signed push bodies (the
+    signature covers the body only, so a replay under a fresh id is caught by the body's digest).
+    Bounded: the oldest are forgotten past ``limit``."""
 
     def __init__(self, limit: int = REMEMBERED_DELIVERIES) -> None:
         self.limit = limit
@@ -102,3 +106,42 @@ class Deliveries:
 
     def __len__(self) -> int:
         return len(self._seen)
+
+
+def body_digest(body: bytes) -> str:
+    """The key a signed body is remembered by."""
+    return hashlib.sha256(body).hexdigest()
+
+
+def _epoch(value: object) -> float | None:
+    """A GitHub timestamp as seconds: push events give ``pushed_at`` as a Unix time, other payloads and
+    ``head_commit.timestamp`` as ISO 8601. Anything else is unreadable (None), never an error."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return stamp.timestamp() if stamp.tzinfo is not None else None
+    return None
+
+
+def push_age(body: bytes, now: float) -> float | None:
+    """How old a push payload is, by the newest of ``repository.pushed_at`` and ``head_commit.timestamp``
+    (the commit's own time can be old when an old commit is pushed, so the newest wins); None when the
+    payload carries neither (the digest and delivery id still refuse a replay)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    stamps: list[float | None] = []
+    for parent, key in (("repository", "pushed_at"), ("head_commit", "timestamp")):
+        section = payload.get(parent)
+        stamps.append(_epoch(section.get(key)) if isinstance(section, dict) else None)
+    known = [s for s in stamps if s is not None]
+    return now - max(known) if known else None

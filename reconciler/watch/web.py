@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -18,9 +20,12 @@ from reconciler.providers import registry
 from reconciler.watch.guard import Access, Guard
 from reconciler.watch.hooks import (
     DELIVERY_HEADER,
+    MAX_PUSH_AGE,
     SIGNATURE_HEADER,
     Deliveries,
     HookSecrets,
+    body_digest,
+    push_age,
     signature_ok,
     token_ok,
 )
@@ -41,9 +46,11 @@ def _refused(kind: str) -> JSONResponse:
 class Routes:
     """The handlers of one watcher's app."""
 
-    def __init__(self, watcher: Watcher, metrics: WatchMetrics, secrets: HookSecrets) -> None:
-        self.watcher, self.metrics, self.secrets = watcher, metrics, secrets
-        self.deliveries = Deliveries()
+    def __init__(
+        self, watcher: Watcher, metrics: WatchMetrics, secrets: HookSecrets, clock: Callable[[], float]
+    ) -> None:
+        self.watcher, self.metrics, self.secrets, self.clock = watcher, metrics, secrets, clock
+        self.deliveries, self.bodies = Deliveries(), Deliveries()
 
     async def page(self, _request: Request) -> Response:
         """``/``: the status page."""
@@ -82,10 +89,9 @@ class Routes:
         if not signature_ok(body, request.headers.get(SIGNATURE_HEADER), self.secrets.github):
             return _refused(GITHUB)
         event = request.headers.get("x-github-event", "")
-        delivery = request.headers.get(DELIVERY_HEADER, "")
-        if event == "push" and not (delivery and self.deliveries.first_time(delivery)):
-            logger.warning("webhook github refused: a replayed or missing X-GitHub-Delivery")
-            return JSONResponse({"error": "this delivery was already received"}, status_code=409)
+        if event == "push" and (refusal := self._replayed(request, body)):
+            logger.warning("webhook github refused: %s", refusal)
+            return JSONResponse({"error": refusal}, status_code=409)
         if event == "ping":
             return JSONResponse({"ok": True})
         if event != "push":
@@ -94,6 +100,19 @@ class Routes:
         logger.info("webhook github: push, re-reading the configs and checking every account")
         return JSONResponse({"triggered": len(self.watcher.accounts)}, status_code=202)
 
+    def _replayed(self, request: Request, body: bytes) -> str | None:
+        """Why a signed push is a replay, or None. The delivery id is not signed, so the body is
+        remembered too, and a push older than GitHub's delivery delay is refused whatever its id."""
+        age = push_age(body, self.clock())
+        if age is not None and age > MAX_PUSH_AGE:
+            return f"this push is {int(age // 60)} minutes old (a replay; GitHub delivers within seconds)"
+        delivery = request.headers.get(DELIVERY_HEADER, "")
+        fresh_id = bool(delivery) and self.deliveries.first_time(delivery)
+        fresh_body = self.bodies.first_time(body_digest(body))  # remembered even under a reused id
+        if not delivery:
+            return "a push without X-GitHub-Delivery"
+        return None if fresh_id and fresh_body else "this delivery was already received"
+
 
 def build_app(
     watcher: Watcher,
@@ -101,10 +120,11 @@ def build_app(
     secrets: HookSecrets,
     limits: ListenerLimits | None = None,
     access: Access | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> ASGIApp:
     """The ASGI app of one watcher, behind its guard (who reads the page, body bounds and deadlines)."""
     limits = limits or ListenerLimits()
-    routes = Routes(watcher, metrics, secrets)
+    routes = Routes(watcher, metrics, secrets, clock)
     app = Starlette(
         routes=[
             Route("/", routes.page, methods=["GET"]),
