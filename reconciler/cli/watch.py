@@ -119,6 +119,13 @@ def _epilog() -> str:
     help="Largest webhook body (bytes, KiB, MiB); a larger one is refused before it is read (413).",
 )
 @click.option(
+    "--settle",
+    default="10s",
+    show_default=True,
+    callback=_interval,
+    help="Self-heal waits until the config files have been unchanged this long (and two polls).",
+)
+@click.option(
     "--audit-log",
     metavar="FILE",
     help="Append one JSON line per change a self-heal attempts (as apply --audit-log writes them).",
@@ -133,6 +140,7 @@ def watch(
     max_connections: int,
     request_timeout: float,
     max_body: int,
+    settle: float,
     audit_log: str | None,
 ) -> None:
     """Check the accounts of PATHS every interval and at each webhook, until SIGTERM or Ctrl-C.
@@ -160,5 +168,6 @@ def watch(
             ListenerLimits(max_connections, request_timeout, request_timeout, max_body),
             audit_log,
             public_url,
+            settle,
         )
         run_watch(watch_options)

@@ -8,8 +8,10 @@ configs and reports the error until the files load again.
 
 **Settled**: an editor, a ``cp`` or a script may write a file in several steps, and a half-written file can
 be valid YAML that drops members. So self-heal acts only on configs whose files have not changed for
-``SETTLE_POLLS`` consecutive polls, and re-hashes the account's file right before applying
-(``unsettled``): a file caught mid-write is reported, never applied.
+``settle`` seconds (``--settle``, 10 s by default) and at least ``MIN_STEADY_POLLS`` polls, and re-hashes
+the account's file right before applying (``unsettled``): a file caught mid-write is reported, never
+applied. On time, not on polls alone: two polls are two seconds, and a script that writes a file in two
+steps 2.5 s apart would be healed half-way. The clock is injectable (tests move it).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from reconciler.config.loaded import LoadedConfig
@@ -26,7 +29,8 @@ from reconciler.loading import expand_paths, load_configs
 from reconciler.redaction import redact
 
 Stamp = tuple[tuple[str, str], ...]  # (file, sha256 of its bytes), in the order of expand_paths
-SETTLE_POLLS = 2
+MIN_STEADY_POLLS = 2  # however short --settle is: one poll may have read a file its writer had just begun
+DEFAULT_SETTLE_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -40,9 +44,17 @@ class Reload:
 class ConfigSource:
     """The files under ``paths``; ``load`` once at start (errors raise), ``poll`` after."""
 
-    def __init__(self, paths: Sequence[str], env: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        paths: Sequence[str],
+        env: Mapping[str, str],
+        settle: float = DEFAULT_SETTLE_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.paths = list(paths)
         self.env = env
+        self.settle, self._clock = settle, clock
+        self._changed_at = clock()  # when the files were last found changed (or first read)
         self.error: str | None = None
         self._stamp: Stamp = ()
         self.configs: list[LoadedConfig] = []
@@ -51,6 +63,7 @@ class ConfigSource:
     def load(self) -> list[LoadedConfig]:
         """Read every file; a ``ConfigError`` (every problem of every file) when they are not valid."""
         self._stamp = self._current_stamp()
+        self._changed_at = self._clock()
         self.configs = load_configs(self.paths, env=self.env)
         return self.configs
 
@@ -62,6 +75,7 @@ class ConfigSource:
             return None
         if stamp != self._stamp:
             self.steady_polls = 0
+            self._changed_at = self._clock()
         self._stamp = stamp
         try:
             self.configs = load_configs(self.paths, env=self.env)
@@ -72,14 +86,16 @@ class ConfigSource:
         return Reload(self.configs, None)
 
     def settled(self) -> bool:
-        """Whether the files have stayed as last read for ``SETTLE_POLLS`` polls (and loaded)."""
-        return self.error is None and self.steady_polls >= SETTLE_POLLS
+        """Whether the files have stayed as last read for ``settle`` seconds and ``MIN_STEADY_POLLS`` polls
+        (and loaded)."""
+        steady_for = self._clock() - self._changed_at
+        return self.error is None and self.steady_polls >= MIN_STEADY_POLLS and steady_for >= self.settle
 
     def unsettled(self, loaded: LoadedConfig) -> str | None:
         """Why ``loaded`` must not be applied now (None: it may): the files changed too recently, or its
         file differs from what was read. Called right before a self-heal applies."""
         if not self.settled():
-            return f"the config files changed less than {SETTLE_POLLS} polls ago: waiting for them to settle"
+            return f"the config files changed less than {self.settle:g} s ago: waiting for them to settle"
         current = {c.path: c.digest for c in self.configs}.get(loaded.path)
         read = dict(self._stamp).get(loaded.path)
         if current != loaded.digest or read is None or read != _hash(loaded.path):

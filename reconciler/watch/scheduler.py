@@ -12,8 +12,10 @@ Timing, per account:
   interval after the next clean check (exponential backoff: a failing API is not hammered);
 - a wake-up (webhook, changed file, push) checks at once, but never sooner than ``MIN_GAP`` after the
   previous check ended, so a burst of webhooks costs one or two checks, not one each; and never while the
-  account backs off from a throttled check: the wake-up is remembered and the check waits for the back-off
-  (a flood of webhooks during throttling costs no request).
+  account backs off (its last check failed, a 5xx or a timeout, or was throttled): the wake-up is
+  remembered and the check waits for the back-off (a flood of webhooks, or a push, while an API fails or
+  throttles costs no request; a wake-up that cut the back-off short would make it a check every ``MIN_GAP``).
+  A change to the account's own file is the exception: it is checked at once.
 
 Each account's task catches everything its check raises: one account's failure never stops another's.
 """
@@ -70,7 +72,7 @@ class AccountStatus:
     checking_since: float | None = None  # monotonic, while a check runs
     retired: bool = False
     unsettled: bool = False  # the last check found drift but the files were being written
-    throttled: bool = False  # the last check met a 429: wake-ups wait for the back-off
+    throttled: bool = False  # the last check met a 429 (the log line of a deferred wake-up says so)
     deferred: bool = False  # a wake-up was held by the back-off (logged once per back-off)
     ended_at: float = 0.0  # monotonic, end of the last check
 
@@ -221,6 +223,9 @@ class Watcher:
             return
         status.loaded = loaded
         if wake:
+            # Its own file changed: a new config is a new situation (the fix of what failed, perhaps), so
+            # it is checked now, back-off or not. A push or a webhook alone waits for the back-off.
+            status.streak = 0
             status.wake.set()
 
     def _retire(self, path: str) -> None:
@@ -256,7 +261,7 @@ class Watcher:
                     await status.wake.wait()
             woken = status.wake.is_set()
             status.wake.clear()
-            if not woken or self._stop.is_set() or status.retired or not status.throttled:
+            if not woken or self._stop.is_set() or status.retired or status.streak == 0:
                 break
             self._defer(status, deadline - time.monotonic())
         gap = MIN_GAP - (time.monotonic() - status.ended_at)
@@ -264,11 +269,12 @@ class Watcher:
             await asyncio.sleep(gap)
 
     def _defer(self, status: AccountStatus, left: float) -> None:
-        """A wake-up during a throttled back-off: the check keeps its time (one log line per back-off)."""
+        """A wake-up during a back-off: the check keeps its time (one log line per back-off)."""
         if not status.deferred:
             status.deferred = True
             where = f"{status.provider} {status.account} ({status.loaded.path})"
-            logger.info(f"check {where} woken during a 429 back-off: it waits {left:.0f} s more, as planned")
+            why = "a 429 back-off" if status.throttled else "the back-off after a failed check"
+            logger.info(f"check {where} woken during {why}: it waits {left:.0f} s more, as planned")
 
     def next_delay(self, streak: int) -> float:
         """The wait before the next check: the interval, doubled per failed or throttled check, jittered."""

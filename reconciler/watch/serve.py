@@ -32,7 +32,7 @@ from reconciler.watch.hooks import HookSecrets
 from reconciler.watch.listener import AcceptEpisodes, ListenerLimits, protocol_class
 from reconciler.watch.metrics import WatchMetrics
 from reconciler.watch.notify import Notifier, Target
-from reconciler.watch.reload import ConfigSource
+from reconciler.watch.reload import DEFAULT_SETTLE_S, ConfigSource
 from reconciler.watch.scheduler import Watcher
 from reconciler.watch.web import build_app
 
@@ -56,6 +56,7 @@ class WatchOptions:
     limits: ListenerLimits = field(default_factory=ListenerLimits)
     audit_log: str | None = None
     public_url: str | None = None  # the status page's address for notifications (--public-url)
+    settle: float = DEFAULT_SETTLE_S  # --settle: how long the files must stay unchanged before a self-heal
 
 
 def parse_listen(listen: str) -> tuple[str, int]:
@@ -105,7 +106,7 @@ def run_watch(options: WatchOptions) -> int:
         with AuditLog(Path(options.audit_log), {}):  # an unwritable log stops watch before it starts
             pass
     check_public_url(options.public_url)
-    source = ConfigSource(options.paths, options.env)
+    source = ConfigSource(options.paths, options.env, options.settle)
     source.load()
     sock = _bind(host, port)
     try:

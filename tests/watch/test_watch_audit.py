@@ -37,7 +37,7 @@ def test_every_self_heal_change_is_in_the_audit_log(tap_sandbox: SandboxServer, 
     audit = tmp_path / "logs" / "audit.jsonl"
     audit.parent.mkdir()
     env = {**sandbox_env(tap_sandbox), "RECONCILER_WEBHOOK_SECRET": WEBHOOK_SECRET}
-    args = [str(tmp_path), "--interval", "0.5s", "--listen", "127.0.0.1:0", "--self-heal"]
+    args = [str(tmp_path), "--interval", "0.5s", "--listen", "127.0.0.1:0", "--self-heal", "--settle", "1s"]
     with watching([*args, "--audit-log", str(audit)], env, tmp_path) as watch:
         wait_for(lambda: watch.value("reconciler_pending_changes", **TAP) == 0, 20, "the first check")
         change_user(tap_sandbox, "qa-001", name=f"Drifter {WEBHOOK_SECRET}")

@@ -117,7 +117,7 @@ def chaos(server: SandboxServer, tmp_path: Path, seconds: float) -> None:
     taplytics_config(tmp_path)
     audit = tmp_path / "audit.jsonl"
     env = {**sandbox_env(server), "RECONCILER_WEBHOOK_SECRET": WEBHOOK_SECRET}
-    args = [str(tmp_path), "--interval", "0.3s", "--listen", "127.0.0.1:0", "--self-heal"]
+    args = [str(tmp_path), "--interval", "0.3s", "--listen", "127.0.0.1:0", "--self-heal", "--settle", "1s"]
     args += [
         "--audit-log",
         str(audit),

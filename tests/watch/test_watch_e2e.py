@@ -32,7 +32,7 @@ TAP = {"provider": "taplytics", "account": "my-app"}
 PENDING = "reconciler_pending_changes"
 CHECKS = "reconciler_checks_total"
 # A watch that checks every second, serves on a free port and applies what drifts.
-SELF_HEALING = ["--interval", "1s", "--listen", "127.0.0.1:0", "--self-heal"]
+SELF_HEALING = ["--interval", "1s", "--listen", "127.0.0.1:0", "--self-heal", "--settle", "1s"]
 
 
 def _env(server: SandboxServer) -> dict[str, str]:

@@ -35,7 +35,7 @@ def test_the_log_speaks_the_plan_and_says_each_thing_once(tap_sandbox: SandboxSe
         broken.read_text().replace("  name: broken-app\n", "  name: broken-app\n  api_token: ${WRONG}\n")
     )
     env = {**sandbox_env(tap_sandbox), "RECONCILER_WEBHOOK_SECRET": WEBHOOK_SECRET, "WRONG": "not-the-key"}
-    args = [str(tmp_path), "--interval", "1h", "--listen", "127.0.0.1:0", "--self-heal"]
+    args = [str(tmp_path), "--interval", "1h", "--listen", "127.0.0.1:0", "--self-heal", "--settle", "1s"]
     with Receiver() as receiver, watching([*args, "--notify", receiver.url], env, tmp_path) as watch:
         wait_for(lambda: receiver.events("check_failed"), 20, "the failed check's notification")
         wait_for(lambda: watch.value("reconciler_pending_changes", **TAP) == 0, 20, "the first check")

@@ -52,7 +52,7 @@ def test_self_heal_with_a_read_only_config_and_the_state_elsewhere(
         "RECONCILER_STATE_DIR": str(state),
         "RECONCILER_LOCK_DIR": str(locks),
     }
-    args = [str(accounts), "--interval", "0.5s", "--listen", "127.0.0.1:0", "--self-heal"]
+    args = [str(accounts), "--interval", "0.5s", "--listen", "127.0.0.1:0", "--self-heal", "--settle", "1s"]
     try:
         with watching(args, env, accounts, prefix) as watch:
             wait_for(
