@@ -30,6 +30,7 @@ from reconciler.core.schedule import Outcome
 from reconciler.encode import jsonl
 from reconciler.errors import ReconcilerError
 from reconciler.files import open_regular
+from reconciler.gitdir import git_argv
 from reconciler.redaction import redact
 
 FORMAT = 1
@@ -37,7 +38,8 @@ FORMAT = 1
 
 def _git(folder: Path, *args: str) -> str | None:
     try:
-        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=10)
+        # safe.directory: a checkout owned by another user (a git-sync sidecar) is still read
+        done = subprocess.run(git_argv(folder, *args), capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() if done.returncode == 0 else None

@@ -24,7 +24,17 @@ from pydantic_core import PydanticCustomError
 
 from reconciler.config.models import StrictModel, _check_timezone
 from reconciler.core.plan import AccountPlan
-from reconciler.core.windows import MAX_DURATION, Cron, CronError, Denial, Window, denials, describe, in_force
+from reconciler.core.windows import (
+    MAX_DURATION,
+    Cron,
+    CronError,
+    Denial,
+    Window,
+    denials,
+    describe,
+    open_windows,
+    refused,
+)
 from reconciler.errors import ReconcilerError
 
 RESOURCE_TYPES = ("test", "member", "user", "script")
@@ -155,12 +165,12 @@ def enforce_windows(
 def windows_report(configs: list[Any], plans: list[AccountPlan], now: dt.datetime) -> list[str]:
     """What ``plan`` says about windows: each window in force and when it ends, and the changes held."""
     by_path = {p.path: p for p in plans}
-    out = []
+    out: list[str] = []
     for loaded in configs:
-        for window, end in in_force(windows_of(loaded), now):
-            out.append(f"{loaded.path}: {describe(window, end)}")
+        evaluated = open_windows(windows_of(loaded), now)  # once for the lines and every change
+        out.extend(f"{loaded.path}: {describe(w, end)}" for w, end in evaluated if end is not None)
         plan = by_path.get(loaded.path)
-        held = window_denials(loaded, [c.resource for c in plan.changes], now) if plan else []
+        held = refused(evaluated, [c.resource for c in plan.changes]) if plan else []
         if held:
             out.append(
                 f"{loaded.path}: {len(held)} change(s) held by a sync window: apply would refuse them "

@@ -29,7 +29,7 @@ _FIELDS = (
     ("day of week", 0, 7),
 )
 _MINUTE = dt.timedelta(minutes=1)
-MAX_DURATION = dt.timedelta(days=31)  # the look-back is one step a minute: bounded, and no freeze is longer
+MAX_DURATION = dt.timedelta(days=31)  # no freeze is longer, and the look-back stays a month of days
 
 
 class CronError(ValueError):
@@ -60,9 +60,13 @@ class Cron:
 
     def matches(self, wall: dt.datetime) -> bool:
         """Whether the wall time ``wall`` (its minute) is one the expression names."""
-        if wall.minute not in self.minutes or wall.hour not in self.hours or wall.month not in self.months:
+        return wall.minute in self.minutes and wall.hour in self.hours and self.matches_day(wall.date())
+
+    def matches_day(self, day: dt.date) -> bool:
+        """Whether the expression names some minute of ``day``."""
+        if day.month not in self.months:
             return False
-        day_ok, weekday_ok = wall.day in self.days, (wall.isoweekday() % 7) in self.weekdays
+        day_ok, weekday_ok = day.day in self.days, (day.isoweekday() % 7) in self.weekdays
         if self.any_day or self.any_weekday:  # cron's rule: both restricted means either may match
             return day_ok and weekday_ok
         return day_ok or weekday_ok
@@ -107,14 +111,27 @@ class Window:
         return not self.changes or resource.partition(":")[0] in self.changes
 
     def opened(self, now: dt.datetime) -> dt.datetime | None:
-        """The start of the occurrence in force at ``now`` (the latest one), or None."""
+        """The start of the occurrence in force at ``now`` (the latest one), or None.
+
+        It walks back from cron match to cron match (days that match, then their hours and minutes, latest
+        first), not minute by minute: a 31-day window is a few dozen candidates, not 44,640 steps."""
         zone = zoneinfo.ZoneInfo(self.timezone)
         instant = now.astimezone(dt.UTC).replace(second=0, microsecond=0)
         earliest = instant - self.duration
-        while instant > earliest:
-            if self._starts_at(instant, zone):
-                return instant
-            instant -= _MINUTE
+        day = instant.astimezone(zone).date()
+        # One day more than the span: a start skipped by a gap at midnight fires on the next day.
+        last = earliest.astimezone(zone).date() - dt.timedelta(days=1)
+        hours, minutes = sorted(self.cron.hours, reverse=True), sorted(self.cron.minutes, reverse=True)
+        while day >= last:
+            if self.cron.matches_day(day):
+                for hour in hours:
+                    for minute in minutes:
+                        start = _start_of(dt.datetime.combine(day, dt.time(hour, minute)), zone)
+                        if (
+                            start <= instant
+                        ):  # later wall times map to later instants: the first is the latest
+                            return start if start > earliest else None
+            day -= dt.timedelta(days=1)
         return None
 
     def ends(self, now: dt.datetime) -> dt.datetime | None:
@@ -122,20 +139,18 @@ class Window:
         start = self.opened(now)
         return start + self.duration if start is not None else None
 
-    def _starts_at(self, instant: dt.datetime, zone: zoneinfo.ZoneInfo) -> bool:
-        wall = instant.astimezone(zone)
-        if wall.fold:  # the second pass of a repeated hour: it fired on the first
-            return False
-        before = (instant - _MINUTE).astimezone(zone).replace(tzinfo=None)
-        here = wall.replace(tzinfo=None)
-        if here - before <= _MINUTE:
-            return self.cron.matches(here)
-        skipped = before + _MINUTE  # a spring-forward gap: the wall times that never happened start here
-        while skipped <= here:
-            if self.cron.matches(skipped):
-                return True
-            skipped += _MINUTE
-        return False
+
+def _start_of(wall: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    """The instant a start at the naive wall time ``wall`` fires: its first occurrence when a fall-back
+    repeats it (fold 0), the first instant after the gap when a spring-forward skips it."""
+    first = wall.replace(tzinfo=zone).astimezone(dt.UTC)
+    if first.astimezone(zone).replace(tzinfo=None) == wall:
+        return first
+    # In a gap, fold 1 resolves before it: step to the transition (at most the gap's length, once a year).
+    moment = wall.replace(tzinfo=zone, fold=1).astimezone(dt.UTC)
+    while moment.astimezone(zone).replace(tzinfo=None) < wall:
+        moment += _MINUTE
+    return moment
 
 
 @dataclass(frozen=True)
@@ -158,34 +173,42 @@ def _utc(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def denial(windows: Sequence[Window], resource: str, now: dt.datetime) -> Denial | None:
-    """Whether a change of ``resource`` is refused at ``now``, and by which window."""
-    concerned = [w for w in windows if w.covers(resource)]
-    for window in concerned:
-        if window.kind == "deny":
-            end = window.ends(now)
-            if end is not None:
-                return Denial(resource, window, end)
-    allows = [w for w in concerned if w.kind == "allow"]
-    if allows and not any(w.opened(now) is not None for w in allows):
-        return Denial(resource, allows[0], None)
+def open_windows(windows: Sequence[Window], now: dt.datetime) -> list[tuple[Window, dt.datetime | None]]:
+    """Each window and when its occurrence in force at ``now`` ends (None: closed). The one scan of an
+    evaluation: the changes are then classified against this, never by scanning again."""
+    return [(window, window.ends(now)) for window in windows]
+
+
+def _refusal(evaluated: Sequence[tuple[Window, dt.datetime | None]], resource: str) -> Denial | None:
+    concerned = [(w, end) for w, end in evaluated if w.covers(resource)]
+    for window, end in concerned:
+        if window.kind == "deny" and end is not None:
+            return Denial(resource, window, end)
+    allows = [(w, end) for w, end in concerned if w.kind == "allow"]
+    if allows and all(end is None for _, end in allows):
+        return Denial(resource, allows[0][0], None)
     return None
 
 
-def denials(windows: Sequence[Window], resources: Iterable[str], now: dt.datetime) -> list[Denial]:
-    """The refused changes among ``resources`` at ``now``."""
-    found = (denial(windows, r, now) for r in resources)
+def denial(windows: Sequence[Window], resource: str, now: dt.datetime) -> Denial | None:
+    """Whether a change of ``resource`` is refused at ``now``, and by which window."""
+    return _refusal(open_windows([w for w in windows if w.covers(resource)], now), resource)
+
+
+def refused(evaluated: Sequence[tuple[Window, dt.datetime | None]], resources: Iterable[str]) -> list[Denial]:
+    """The refused changes among ``resources``, against windows already evaluated (``open_windows``)."""
+    found = (_refusal(evaluated, r) for r in resources)
     return [d for d in found if d is not None]
+
+
+def denials(windows: Sequence[Window], resources: Iterable[str], now: dt.datetime) -> list[Denial]:
+    """The refused changes among ``resources`` at ``now`` (each window is evaluated once for all)."""
+    return refused(open_windows(windows, now), resources)
 
 
 def in_force(windows: Sequence[Window], now: dt.datetime) -> list[tuple[Window, dt.datetime]]:
     """The windows open at ``now`` and when each ends (what ``plan`` shows)."""
-    out = []
-    for window in windows:
-        end = window.ends(now)
-        if end is not None:
-            out.append((window, end))
-    return out
+    return [(window, end) for window, end in open_windows(windows, now) if end is not None]
 
 
 def describe(window: Window, end: dt.datetime) -> str:

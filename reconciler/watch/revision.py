@@ -15,6 +15,8 @@ import os
 import subprocess
 from pathlib import Path
 
+from reconciler.gitdir import git_argv
+
 GIT_TIMEOUT_S = 5.0
 SHORT = 12  # characters of a commit or a digest shown
 
@@ -22,7 +24,7 @@ SHORT = 12  # characters of a commit or a digest shown
 def _git(directory: Path, *args: str) -> str | None:
     try:
         done = subprocess.run(
-            ["git", "-C", str(directory), *args],
+            git_argv(directory, *args),  # safe.directory: a checkout owned by a git-sync sidecar
             capture_output=True,
             text=True,
             timeout=GIT_TIMEOUT_S,

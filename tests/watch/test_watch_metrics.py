@@ -121,10 +121,11 @@ def test_an_exception_is_an_error_label_and_a_fresh_account_has_every_gauge(tmp_
     assert samples[("reconciler_account_info", tuple(sorted(info)))] == 1
 
 
-# -- docs/watch-alerts.yml against the same scrape (promtool is not installable here: a parser test) --------
+# -- docs/watch-alerts.yml against the same scrape (promtool runs the rules: tests/watch/test_watch_alerts.py) --
 
 ALERTS = REPO / "docs" / "watch-alerts.yml"
 _RANGE = re.compile(r"\[[^\]]*\]")
+_GROUPING = re.compile(r"\b(?:by|without|on|ignoring)\s*\([^)]*\)")  # label lists, not series
 _SELECTOR = re.compile(r"([A-Za-z_:][A-Za-z0-9_:]*)\s*(\{[^}]*\})?\s*(\()?")
 _MATCHER = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!=|!~|=)\s*"([^"]*)"')
 _KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "bool", "offset"}
@@ -140,7 +141,7 @@ def _rules() -> list[dict[str, Any]]:
 def _selectors(expr: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
     """Every series selector of a PromQL expression: (metric, [(label, op, value)])."""
     found = []
-    for name, braces, call in _SELECTOR.findall(_RANGE.sub("", expr)):
+    for name, braces, call in _SELECTOR.findall(_GROUPING.sub("", _RANGE.sub("", expr))):
         if call or name in _KEYWORDS or name[0].isdigit():
             continue  # a function, an operator, a number
         found.append((name, _MATCHER.findall(braces or "")))
