@@ -8,7 +8,7 @@ In the config (not a flag) so a pull request reviews a freeze like any other cha
         schedule: "0 0 27 11 *"      # cron, in the window's timezone
         duration: 5d
         timezone: America/New_York
-        changes: [test]              # optional: only these resource types (test, member, user, script)
+        changes: [test]              # optional: only these resource types (the provider's: see window_model)
 
 What the windows mean, and their evaluation, is ``reconciler.core.windows`` (pure, a clock argument).
 """
@@ -19,10 +19,11 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
 from reconciler.config.models import StrictModel, _check_timezone
+from reconciler.core.changes import ChangeKind
 from reconciler.core.plan import AccountPlan
 from reconciler.core.windows import (
     MAX_DURATION,
@@ -37,7 +38,6 @@ from reconciler.core.windows import (
 )
 from reconciler.errors import ReconcilerError
 
-RESOURCE_TYPES = ("test", "member", "user", "script")
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")
 
 
@@ -92,7 +92,9 @@ class SyncWindow(StrictModel):
     timezone: Annotated[Plain, AfterValidator(_check_timezone)] = Field(
         description="IANA name, e.g. Europe/Paris."
     )
-    changes: list[Literal["test", "member", "user", "script"]] = Field(
+    # Each provider narrows this to its own resource types (``window_model``): a window of a file can only
+    # name changes its provider makes.
+    changes: list[str] = Field(
         default_factory=list, description="Only these kinds of change (default: every change)."
     )
 
@@ -102,6 +104,27 @@ class SyncWindow(StrictModel):
         if len(set(value)) != len(value):
             raise PydanticCustomError("window_changes", "each kind of change once")
         return value
+
+
+def change_types(kinds: type[ChangeKind]) -> tuple[str, ...]:
+    """The resource types a provider's changes act on (``user`` of ``user_add``), in its kinds' order."""
+    return tuple(dict.fromkeys(kind.resource_type.name for kind in kinds))
+
+
+def window_model(name: str, kinds: type[ChangeKind]) -> type[SyncWindow]:
+    """``SyncWindow`` for one provider: ``changes:`` takes only the resource types of ``kinds``, so a
+    misspelt or foreign one is refused at load with file:line and a did-you-mean (the loader's
+    ``literal_error``), and the schema lists them."""
+    allowed = Literal[change_types(kinds)]  # type: ignore[valid-type]  # built from the enum at import
+    return create_model(
+        name,
+        __base__=SyncWindow,
+        __doc__=SyncWindow.__doc__,
+        changes=(
+            list[allowed],  # type: ignore[valid-type]
+            Field(default_factory=list, description="Only these kinds of change (default: every change)."),
+        ),
+    )
 
 
 def windows_field() -> Any:

@@ -5,8 +5,8 @@ duration. The rules, as Argo CD's:
 
 - a ``deny`` window in force refuses the changes it covers;
 - when an account has ``allow`` windows, a change they cover is refused unless one of them is in force;
-- deny wins over allow; a window limited to ``changes`` (resource types: ``test``, ``member``, ``user``,
-  ``script``) covers only those, so memberships can stay writable while test states are frozen.
+- deny wins over allow; a window limited to ``changes`` (its provider's resource types, e.g. ``test`` and
+  ``member``) covers only those, so memberships can stay writable while test states are frozen.
 
 Everything here is pure: the clock is an argument (an aware ``datetime``), so daylight-saving edges are
 tested without waiting for them. Cron is evaluated on wall time: a start whose wall time is skipped by a

@@ -1,7 +1,9 @@
 """Self-heal honours the sync windows: a deny window in force holds the drift (reported, not applied);
-a window limited to other kinds of change does not; a held drift is applied once the window ends (the
-check's clock is moved, not waited for); and the plan made under the account's lock, the one applied, is
-checked again (a window that opened, or files written, after the first plan hold it too)."""
+an allow window in force for its kind of change lets it apply; a held drift is applied once the window ends
+(the check's clock is moved, not waited for); and the plan made under the account's lock, the one applied,
+is checked again (a window that opened, or files written, after the first plan hold it too). (A Taplytics
+file makes user changes only, so a window limited to another kind is refused at load: tests/config/bad/61_*;
+Flagship's kinds are in tests/providers/flagship/test_windows_e2e.py.)"""
 
 from __future__ import annotations
 
@@ -66,11 +68,11 @@ async def test_a_deny_window_holds_self_heal(tap_sandbox: SandboxServer, tmp_pat
     assert "qa-new" not in str(tap_sandbox.state())
 
 
-async def test_a_window_for_other_changes_lets_self_heal_apply(
+async def test_an_allow_window_in_force_lets_self_heal_apply(
     tap_sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     path = taplytics_config(tmp_path, users=NEW_USER)
-    path.write_text(path.read_text() + FREEZE + "    changes: [test]\n")
+    path.write_text(path.read_text() + FREEZE.replace("kind: deny", "kind: allow") + "    changes: [user]\n")
     changes, heal, held = await _check(path, tap_sandbox)
     assert held == () and heal is not None and not changes
     assert "qa-new" in str(tap_sandbox.state())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
@@ -23,7 +23,8 @@ from reconciler.config.models import (
     has_reference,
     located,
 )
-from reconciler.config.windows import SyncWindow, windows_field
+from reconciler.config.windows import SyncWindow, window_model, windows_field
+from reconciler.providers.abtasty.changes import Kind
 
 DEFAULT_ACCESS_LOSS_FRACTION = 0.25
 State = Literal["play", "pause"]
@@ -48,6 +49,13 @@ def _flag(value: object) -> object:
 Flag = Annotated[
     bool, BeforeValidator(_flag), WithJsonSchema({"anyOf": [{"type": "boolean"}, {"enum": [0, 1]}]})
 ]
+
+
+# A sync window's ``changes:`` names this provider's resource types only (a typo is refused at load).
+if TYPE_CHECKING:
+    AbTastySyncWindow = SyncWindow
+else:
+    AbTastySyncWindow = window_model("AbTastySyncWindow", Kind)
 
 
 class Credentials(StrictModel):
@@ -281,5 +289,5 @@ class AbTastyConfig(StrictModel):
     tests: list[Test] = Field(default_factory=list, description="Tests not listed are never touched.")
     memberships: Memberships | None = Field(None, description="Omitted = memberships not managed.")
     script: Script = Field(default_factory=Script)
-    sync_windows: list[SyncWindow] = windows_field()
+    sync_windows: list[AbTastySyncWindow] = windows_field()
     drift: DriftPolicy = drift_field()

@@ -7,13 +7,14 @@ whichever file declares them.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
 from reconciler.config.drift import DriftPolicy, drift_field
 from reconciler.config.models import Email, Fraction, StrictModel, Text, Url, check_plain_email, located
-from reconciler.config.windows import SyncWindow, windows_field
+from reconciler.config.windows import SyncWindow, window_model, windows_field
+from reconciler.providers.flagship.changes import Kind
 
 DEFAULT_ACCESS_LOSS_FRACTION = 0.25
 CampaignState = Literal["active", "paused", "interrupted"]
@@ -33,6 +34,13 @@ def _on_off(value: object) -> object:
 
 
 Panic = Annotated[Literal["on", "off"], BeforeValidator(_on_off)]
+
+
+# A sync window's ``changes:`` names this provider's resource types only (a typo is refused at load).
+if TYPE_CHECKING:
+    FlagshipSyncWindow = SyncWindow
+else:
+    FlagshipSyncWindow = window_model("FlagshipSyncWindow", Kind)
 
 
 class Credentials(StrictModel):
@@ -135,5 +143,5 @@ class FlagshipConfig(StrictModel):
     )
     users: Users | None = Field(None, description="Omitted = users not managed.")
     flags: Flags | None = Field(None, description="Omitted = flags not managed.")
-    sync_windows: list[SyncWindow] = windows_field()
+    sync_windows: list[FlagshipSyncWindow] = windows_field()
     drift: DriftPolicy = drift_field()

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from reconciler.config.drift import DriftPolicy, drift_field
 from reconciler.config.models import Email, StrictModel, Text, Url, check_plain_email, located
-from reconciler.config.windows import SyncWindow, windows_field
+from reconciler.config.windows import SyncWindow, window_model, windows_field
+from reconciler.providers.taplytics.changes import Kind
 
 
 def _user_id_is_text(value: Any) -> Any:
@@ -59,6 +60,13 @@ CustomValue = Annotated[
 ]
 
 
+# A sync window's ``changes:`` names this provider's resource types only (a typo is refused at load).
+if TYPE_CHECKING:
+    TaplyticsSyncWindow = SyncWindow
+else:
+    TaplyticsSyncWindow = window_model("TaplyticsSyncWindow", Kind)
+
+
 class Project(StrictModel):
     """The Taplytics project this file describes."""
 
@@ -104,5 +112,5 @@ class TaplyticsConfig(StrictModel):
     provider: Literal["taplytics"]
     project: Project
     users: list[User] = Field(default_factory=list, description="Users not listed are never touched.")
-    sync_windows: list[SyncWindow] = windows_field()
+    sync_windows: list[TaplyticsSyncWindow] = windows_field()
     drift: DriftPolicy = drift_field()
