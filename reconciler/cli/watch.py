@@ -85,7 +85,10 @@ def _epilog() -> str:
     "--notify",
     multiple=True,
     metavar="URL",
-    help="POST drift and failure events here as JSON (slack+https://... for Slack's shape). Repeatable.",
+    help=(
+        "POST drift and failure events here as JSON (slack+https://... for Slack's shape, "
+        "teams+https://... for a Microsoft Teams Workflows webhook). Repeatable."
+    ),
 )
 @click.option(
     "--public-url",

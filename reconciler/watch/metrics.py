@@ -104,7 +104,7 @@ class _Accounts(Collector):
             ),
             GaugeMetricFamily(
                 "reconciler_last_successful_check_timestamp_seconds",
-                "Unix time of the last check that completed; 0 when none has.",
+                "Unix time of the last successful check; 0 when none has succeeded.",
                 labels=_ACCOUNT,
             ),
         ]

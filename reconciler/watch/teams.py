@@ -4,7 +4,7 @@ request is received") takes a message whose ``attachments`` hold an Adaptive Car
 MessageCards; this is their replacement.
 
 Teams renders Markdown in a card's ``TextBlock`` and ``FactSet`` values, so every text that came from a
-config, a server or an error goes through ``reconciler.encode.teams`` (punctuation backslash-escaped): a test
+config, a server or an error goes through ``reconciler.encode.teams`` (Markdown that would act, escaped): a test
 named ``[Approve](https://evil.example)`` is shown, never a link. The one link is the status page's
 ``Action.OpenUrl``, whose URL is the operator's ``--public-url``.
 """

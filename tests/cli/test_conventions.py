@@ -103,6 +103,8 @@ def test_every_command_documents_its_environment_exit_codes_and_an_example(cli):
         assert "Environment:" in text and "Exit codes:" in text and "Example:" in text, name
     assert "text: the Terraform-like plan" in cli("plan", "--help").out
     assert "ABTASTY_CLIENT_SECRET" in cli("apply", "--help").out
+    watch = " ".join(cli("watch", "--help").out.split())  # click wraps the options' help
+    assert "slack+https://" in watch and "teams+https://" in watch
 
 
 def test_a_failed_rebuild_is_planned_again_until_it_succeeds(cli, sandbox, tmp_path):
