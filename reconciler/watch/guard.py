@@ -8,8 +8,10 @@ of a webhook body is read, for how long.
   ``/healthz`` stays open (a liveness probe carries no secret, and it says only "ok").
 - ``/hooks/*``: the declared ``Content-Length`` is checked against the bound before a byte is read (413), a
   chunked body is counted while it streams and refused as soon as it passes the bound, and the whole body
-  must arrive within ``body_timeout`` (408: a slow body holds no task for ever). The body is then handed
-  to the route, which checks the secret or signature.
+  must arrive within ``body_timeout`` (408: a slow body holds no task for ever). Before that, a hook request
+  without the header its route authenticates with (``X-Hub-Signature-256`` for GitHub, the shared token in
+  a header or ``?token=`` for the others) is refused (401) unread: a body no one could accept is never
+  waited for. The body is then handed to the route, which checks the secret or signature.
 
 Refusals carry ``connection: close`` (but a 413 on the declared length, see ``_hook``): the unread rest of
 a body is never waited for.
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reconciler.redaction import Secret, is_loopback
+from reconciler.watch.hooks import SIGNATURE_HEADER, TOKEN_HEADER
 from reconciler.watch.listener import ListenerLimits
 
 logger = logging.getLogger("reconciler.watch")
@@ -123,6 +126,10 @@ class Guard:
             # sends would reset the connection before it reads the 413; the listener's deadline ends it.
             await _answer(send, 413, "body too large", close=False)
             return
+        if not _claims_auth(scope):  # refused unread, for the same reason as the 413 above
+            logger.warning("webhook %s refused: no secret or signature header", scope["path"])
+            await _answer(send, 401, "no secret or signature: see docs/watch.md#webhooks", close=False)
+            return
         try:
             async with asyncio.timeout(self.limits.body_timeout):
                 body = await _read(receive, self.limits.max_body)
@@ -136,6 +143,21 @@ class Guard:
         except _Gone:
             return
         await self.app(scope, _replay(body, receive), send)
+
+
+def _claims_auth(scope: Scope) -> bool:
+    """Whether a hook request carries what its route checks (present, not yet verified: GitHub's signature
+    covers the body, and the route compares the token)."""
+    if str(scope["path"]) == f"{HOOKS}github":
+        return _header(scope, SIGNATURE_HEADER.encode()).startswith("sha256=")
+    scheme, _, bearer = _header(scope, b"authorization").partition(" ")
+    query = bytes(scope.get("query_string", b"")).decode("latin-1")
+    in_query = any(part.startswith("token=") and len(part) > 6 for part in query.split("&"))
+    return (
+        bool(_header(scope, TOKEN_HEADER.encode()))
+        or (scheme.lower() == "bearer" and bool(bearer.strip()))
+        or in_query
+    )
 
 
 async def _read(receive: Receive, limit: int) -> bytes:

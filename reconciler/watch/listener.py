@@ -7,10 +7,14 @@ header block), but none bounds a connection that never finishes its headers: 300
 open for ever. So the h11 protocol is subclassed:
 
 - **the cap**: at most ``max_connections`` at once, and never more than the file-descriptor limit minus a
-  reserve (the checks need sockets too). A connection over the cap first evicts the oldest connection still
-  waiting for its headers (a slowloris holds those; a real client sends its headers in one packet), and is
-  refused with a 503 and closed at once when there is none to evict. So a flood cannot keep ``/healthz``
-  out for longer than it takes the probe to send one request line.
+  reserve (the checks need sockets too). A connection over the cap first evicts the oldest connection that
+  is still sending: its headers (a slowloris holds those; a real client sends its headers in one packet) or
+  the body of its request (a slow body: no credential is needed to start one, the hook's secret or
+  signature is checked on the whole body). It is refused with a 503 and closed at once when there is none
+  to evict. And bodies may hold at most the cap minus ``RESERVED_SLOTS`` connections: one more evicts the
+  oldest of them, so requests whose headers are complete and that carry no body (``/healthz``, the page,
+  the metrics) always find a slot. So a flood cannot keep ``/healthz`` out for longer than it takes the
+  probe to send one request line.
 - **the header deadline**: a connection whose request headers are not complete ``header_timeout`` seconds
   after it opened (or after its previous response) is closed; so is one still sending the body of a request
   already answered (a 413 on its declared length). The body's deadline is the ASGI guard's.
@@ -24,13 +28,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import resource
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import h11  # uvicorn's own HTTP/1.1 parser (a dependency of uvicorn), whose protocol is subclassed here
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 logger = logging.getLogger("reconciler.watch")
 
+RESERVED_SLOTS = 2  # of the cap, kept from request bodies: for /healthz and the requests that carry none
 FD_RESERVE = 128  # descriptors kept for the checks' connections, the config files and the logs
 ACCEPT_ERROR = "socket.accept() out of system resource"  # asyncio's message (selector_events.py)
 REFUSAL = (
@@ -98,17 +105,19 @@ class AcceptEpisodes:
 def protocol_class(limits: ListenerLimits, episodes: AcceptEpisodes) -> type[H11Protocol]:
     """uvicorn's h11 protocol with the cap and the header deadline of ``limits``."""
     cap = limits.connection_cap()
+    body_cap = max(1, cap - RESERVED_SLOTS)
 
     class GuardedH11(H11Protocol):
         """See the module docstring."""
 
         _deadline: asyncio.TimerHandle | None = None
-        _waiting_since: float = 0.0
+        _waiting_since: float = 0.0  # since when it has been sending headers, or a body
+        _in_body: bool = False
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             episodes.accepted()
-            if len(self.connections) > cap and not self._evict_one():
+            if len(self.connections) > cap and not self._evict_one(GuardedH11._sending):
                 transport.write(REFUSAL)
                 transport.close()
                 return
@@ -117,10 +126,16 @@ def protocol_class(limits: ListenerLimits, episodes: AcceptEpisodes) -> type[H11
         def data_received(self, data: bytes) -> None:
             super().data_received(data)
             if self.cycle is not None and not self.cycle.response_complete:  # a request's headers are in
-                self._disarm()
+                if self._deadline is not None:
+                    self._disarm()
+                    self._waiting_since = self.loop.time()  # a body's age counts from its headers
+                self._in_body = self.conn.their_state is h11.SEND_BODY
+                if self._in_body and sum(map(_in_body, self.connections)) > body_cap:
+                    self._evict_one(_in_body)
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
+            self._in_body = False
             if not self.transport.is_closing():
                 self._arm()  # the next request's headers get the same deadline
 
@@ -128,17 +143,20 @@ def protocol_class(limits: ListenerLimits, episodes: AcceptEpisodes) -> type[H11
             self._disarm()
             super().connection_lost(exc)
 
-        def _waiting(self) -> bool:
-            return self._deadline is not None and not self.transport.is_closing()
+        def _sending(self) -> bool:
+            """Still sending its headers or a body: what the cap may evict."""
+            return (self._deadline is not None or self._in_body) and not self.transport.is_closing()
 
-        def _evict_one(self) -> bool:
-            idle = [
-                c for c in self.connections if isinstance(c, GuardedH11) and c is not self and c._waiting()
+        def _evict_one(self, which: Callable[[GuardedH11], bool]) -> bool:
+            """Close the oldest other connection that ``which`` selects; whether there was one."""
+            candidates = [
+                c for c in self.connections if isinstance(c, GuardedH11) and c is not self and which(c)
             ]
-            if not idle:
+            if not candidates:
                 return False
-            oldest = min(idle, key=lambda c: c._waiting_since)
+            oldest = min(candidates, key=lambda c: c._waiting_since)
             oldest._disarm()
+            oldest._in_body = False
             oldest.transport.close()
             return True
 
@@ -156,6 +174,13 @@ def protocol_class(limits: ListenerLimits, episodes: AcceptEpisodes) -> type[H11
             self._deadline = None
             if not self.transport.is_closing():  # no request began in time (or an unread body trickles on)
                 self.transport.close()
+
+    def _in_body(connection: object) -> bool:
+        return (
+            isinstance(connection, GuardedH11)
+            and connection._in_body
+            and not connection.transport.is_closing()
+        )
 
     return GuardedH11
 

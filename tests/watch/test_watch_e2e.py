@@ -129,7 +129,12 @@ def test_forged_webhooks_get_401_and_trigger_nothing(tap_sandbox: SandboxServer,
         time.sleep(1.5)  # what a trigger would have had time to do
         assert watch.value(CHECKS, outcome="success", **TAP) == 1
         assert tap_sandbox.requests() == []
-        assert watch.post("/hooks/nosuchvendor", content=body).status_code == 404
+        assert (
+            watch.post(
+                "/hooks/nosuchvendor", content=body, headers={"x-reconciler-token": WEBHOOK_SECRET}
+            ).status_code
+            == 404
+        )
         too_big = watch.post(
             f"/hooks/taplytics?token={WEBHOOK_SECRET}", content=b"[" + b"0," * 600_000 + b"0]"
         )

@@ -88,7 +88,10 @@ def test_slow_headers_and_slow_bodies_are_dropped_at_their_deadline(
             sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: watch\r\nX-Slow: 1")
             opened.append(sock)
         body = _connect(watch)  # a body that never arrives whole
-        body.sendall(b'POST /hooks/taplytics HTTP/1.1\r\nHost: watch\r\nContent-Length: 500\r\n\r\n{"a":')
+        body.sendall(
+            f"POST /hooks/taplytics?token={WEBHOOK_SECRET} HTTP/1.1\r\nHost: watch\r\n".encode()
+            + b'Content-Length: 500\r\n\r\n{"a":'
+        )
         opened.append(body)
         idle = _connect(watch)  # a connection that sends nothing at all
         opened.append(idle)
@@ -119,6 +122,63 @@ def test_connections_over_the_cap_are_turned_away_and_healthz_still_answers(
         probe.close()
 
 
+def _auth(route: str) -> dict[str, str]:
+    """The header a hook route authenticates with (a wrong signature: only its presence is checked first)."""
+    if route == "/hooks/github":
+        return {"x-hub-signature-256": "sha256=" + "0" * 64}
+    return {"x-reconciler-token": WEBHOOK_SECRET}
+
+
+def _slow_body(watch: Watch, route: str = f"/hooks/taplytics?token={WEBHOOK_SECRET}") -> socket.socket:
+    """A hook request whose headers are complete (and authenticated) and whose body never ends."""
+    sock = _connect(watch)
+    sock.sendall(f"POST {route} HTTP/1.1\r\nHost: watch\r\nContent-Length: 500\r\n\r\n".encode() + b'{"a":')
+    return sock
+
+
+def test_slow_bodies_cannot_lock_healthz_out(
+    tap_sandbox: SandboxServer, tmp_path: Path, opened: list[socket.socket]
+) -> None:
+    taplytics_config(tmp_path)
+    cap = 4
+    args = [str(tmp_path), "--interval", "1h", "--listen", "127.0.0.1:0", "--max-connections", str(cap)]
+    args += ["--request-timeout", "1h"]  # no deadline helps: only the cap closes connections here
+    with watching(args, _env(tap_sandbox), tmp_path) as watch:
+        for _ in range(cap):  # the issue's lockout: as many slow bodies as the cap
+            opened.append(_slow_body(watch))
+            opened[-1].settimeout(0.05)
+        # Bodies may hold the cap but two slots (kept for requests without one): the oldest were evicted.
+        wait_for(lambda: sum(not _closed(s) for s in opened) <= cap - 2, 30, "the evictions")
+        for _ in range(3):
+            probe = _connect(watch)
+            probe.sendall(b"GET /healthz HTTP/1.1\r\nHost: watch\r\nConnection: close\r\n\r\n")
+            assert _answer(probe).startswith(b"HTTP/1.1 200"), "the liveness probe got through the bodies"
+            probe.close()
+            opened.append(_slow_body(watch))  # renewed as fast as they are evicted
+        # A full cap of connections (slow bodies and slowloris headers) is evicted oldest first.
+        for _ in range(cap):
+            sock = _connect(watch)
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: watch\r\n")
+            opened.append(sock)
+        probe = _connect(watch)
+        probe.sendall(b"GET /healthz HTTP/1.1\r\nHost: watch\r\nConnection: close\r\n\r\n")
+        assert _answer(probe).startswith(b"HTTP/1.1 200")
+        probe.close()
+
+
+def test_a_hook_without_its_secret_header_is_refused_before_its_body(
+    tap_sandbox: SandboxServer, tmp_path: Path, opened: list[socket.socket]
+) -> None:
+    taplytics_config(tmp_path)
+    args = [str(tmp_path), "--interval", "1h", "--listen", "127.0.0.1:0", "--request-timeout", "1h"]
+    with watching(args, _env(tap_sandbox), tmp_path) as watch:
+        for route in ("/hooks/taplytics", "/hooks/taplytics?token=", "/hooks/github", "/hooks/nosuchvendor"):
+            sock = _slow_body(watch, route)  # the body never ends: only a refusal before it answers
+            opened.append(sock)
+            assert _answer(sock).startswith(b"HTTP/1.1 401"), route
+    assert "no secret or signature header" in watch.err
+
+
 def test_oversized_bodies_are_refused_on_every_hook_route(tap_sandbox: SandboxServer, tmp_path: Path) -> None:
     taplytics_config(tmp_path)
     args = [str(tmp_path), "--interval", "1h", "--listen", "127.0.0.1:0", "--max-body", "64KiB"]
@@ -133,7 +193,8 @@ def test_oversized_bodies_are_refused_on_every_hook_route(tap_sandbox: SandboxSe
                 for _ in range(100):  # 100 x 8 KiB, no length declared: counted while it streams
                     yield b"x" * 8192
 
-            assert watch.post(route, content=chunked()).status_code == 413, route
+            # With its auth header (the body is counted before the signature or token is checked).
+            assert watch.post(route, content=chunked(), headers=_auth(route)).status_code == 413, route
         small = watch.post(
             f"/hooks/taplytics?token={WEBHOOK_SECRET}", content=b'{"x": "' + b"y" * 60_000 + b'"}'
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 from reconciler.sandbox.server import SandboxServer
@@ -77,6 +78,10 @@ def test_no_secret_in_any_output(tap_sandbox: SandboxServer, tmp_path: Path) -> 
         wait_for(lambda: sum("attachments" in r for r in receiver.received) >= 2, 10, "the Teams cards")
         assert watch.post(f"/hooks/taplytics?token={WEBHOOK_SECRET}", json={}).status_code == 202
         assert watch.post("/hooks/taplytics?token=" + WEBHOOK_SECRET[:-1], json={}).status_code == 401
+        # Refused before the body for want of an auth header (watch.post sends the page's bearer token):
+        # the log line names the route, masked.
+        assert httpx.post(f"{watch.url}/hooks/{WEBHOOK_SECRET}", content=b"{}").status_code == 401
+        assert "no secret or signature header" in wait_for(lambda: watch.err, 5, "the log")
         body = b'{"ref": "refs/heads/main"}'
         signed = {
             "x-github-event": "push",
