@@ -144,13 +144,17 @@ def _drift_section(plan: AccountPlan, accepted: Mapping[str, str]) -> list[str]:
 
 
 def _ways_out(plans: Sequence[AccountPlan]) -> list[str]:
-    paths = " ".join(p.path for p in plans if p.changes)
+    """Revert (one apply of every drifted file) or accept (``export --update`` takes one FILE: a command per
+    file, so each line pasted into a shell works as written)."""
+    paths = [p.path for p in plans if p.changes]
+    updates = [md.code(f"reconciler export --update {path}") for path in paths]
+    accept = updates[0] if len(updates) == 1 else ", ".join(updates[:-1]) + " and " + updates[-1]
     return [
-        f"**To revert** the accounts to the config: run the apply workflow, or {md.code(f'reconciler apply {paths}')}; "
-        "it undoes exactly what is listed above.",
+        f"**To revert** the accounts to the config: run the apply workflow, or "
+        f"{md.code('reconciler apply ' + ' '.join(paths))}; it undoes exactly what is listed above.",
         "",
-        f"**To accept** what changed: run {md.code(f'reconciler export --update {paths}')} and open a pull "
-        "request with the result; once it is merged, the next check finds no drift and closes this issue.",
+        f"**To accept** what changed: run {accept}, then open a pull request with the result; once it is "
+        "merged, the next check finds no drift and closes this issue.",
         "",
     ]
 
