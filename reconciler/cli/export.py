@@ -131,19 +131,24 @@ def export(
 def schema_ref(output: str | None) -> str:
     """The modeline's schema, a path that resolves: ``schema/reconciler.schema.json`` relative to the file
     when the file goes into a tree that has one; else ``reconciler.schema.json`` next to the file, written
-    there when missing (with -o; on stdout a note says how to create it). The schema's ``$id`` is not a URL
-    anything serves, so it is never written in a modeline."""
+    there when missing (with -o; on stdout, ``_schema_note`` says how to create it). The schema's ``$id`` is
+    not a URL anything serves, so it is never written in a modeline."""
     base = (Path(output).parent if output else Path.cwd()).resolve()
     for folder in (base, *base.parents):
         if (folder / SCHEMA_FILE).is_file():
             return Path(os.path.relpath(folder / SCHEMA_FILE, base)).as_posix()
-    if output is None and not (base / SCHEMA_FILE.name).is_file():
+    return f"./{SCHEMA_FILE.name}"
+
+
+def _schema_note(ref: str) -> None:
+    """On stdout, the export names a schema only the reader can put beside it: said once the export is out
+    (a note before a refusal would speak of a file that is never coming)."""
+    if ref == f"./{SCHEMA_FILE.name}" and not (Path.cwd() / SCHEMA_FILE.name).is_file():
         click.echo(
             f"note: the modeline points at ./{SCHEMA_FILE.name}: create it with "
             f"`reconciler schema > {SCHEMA_FILE.name}` next to the file",
             err=True,
         )
-    return f"./{SCHEMA_FILE.name}"
 
 
 def _schema_beside(output: str, ref: str) -> Path | None:
@@ -191,6 +196,7 @@ def _export(
         click.echo(f"note: {note}", err=True)
     if output is None:
         click.echo(exported.text, nl=False)
+        _schema_note(request.schema_ref)
         return
     write_atomic(Path(output), exported.text, mode=SHARED)
     _say_written(output, exported.summary, _schema_beside(output, request.schema_ref))

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from reconciler.sandbox.server import SandboxServer
 from tests.support.e2e import CliRunner, server_env, write_config
 
@@ -19,7 +21,8 @@ def test_export_with_a_wrong_secret_names_the_account_and_the_variables(cli: Cli
     result = cli(*EXPORT, ABTASTY_CLIENT_SECRET="wrong-secret-value")
     assert result.code == 1, result.all
     assert "refused the credentials" in result.err and "abtasty account 41902" in result.err
-    assert "credentials from ABTASTY_CLIENT_ID, ABTASTY_CLIENT_SECRET: check they are set" in result.err
+    hint = "credentials from ABTASTY_CLIENT_ID, ABTASTY_CLIENT_SECRET: check they are set, and are the ones"
+    assert f"{hint} of this account" in result.err and result.err.rstrip().endswith("of this account")
     assert "wrong-secret-value" not in result.all
 
 
@@ -28,6 +31,23 @@ def test_export_update_with_a_wrong_secret_names_the_file(cli: CliRunner, tmp_pa
     result = cli("export", "--update", str(config), ABTASTY_CLIENT_SECRET="wrong-secret-value")
     assert result.code == 1, result.all
     assert f"{config}: abtasty account 41902, credentials from ABTASTY_CLIENT_ID" in result.err
+
+
+def test_the_schema_note_of_an_export_to_stdout_comes_only_after_it(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On stdout the modeline names ./reconciler.schema.json, which the reader creates: a refused export
+    (a malformed --account) must not first tell them to create it (issue 31 walk)."""
+    monkeypatch.chdir(tmp_path)  # no schema/ in this tree, none beside it
+    refused = cli("export", "--provider", "flagship", "--account", "only-an-environment")
+    assert refused.code == 1 and "ACCOUNT_ID/ENVIRONMENT_ID" in refused.err
+    assert "note:" not in refused.err and "modeline" not in refused.err
+    done = cli(*EXPORT)
+    assert done.code == 0, done.all
+    assert done.out.startswith("# yaml-language-server: $schema=./reconciler.schema.json")
+    assert (
+        done.err.strip().splitlines()[-1].startswith("note: the modeline points at ./reconciler.schema.json")
+    )
 
 
 def test_a_refused_export_leaves_no_coroutine_behind(sandbox: SandboxServer, tmp_path: Path) -> None:
