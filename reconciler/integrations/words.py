@@ -99,12 +99,21 @@ def _size(lines: Sequence[str]) -> int:
 
 
 def render_comment(
-    plans: Sequence[AccountPlan], *, refused: bool, run_url: str, limit: int, elsewhere: str
+    plans: Sequence[AccountPlan],
+    *,
+    refused: bool,
+    run_url: str,
+    limit: int,
+    elsewhere: str,
+    head: Sequence[str] = (),
+    next_line: str = "",
 ) -> str:
-    """The plan comment's body above its footer: marker, counts, next step, one block per account."""
+    """The plan comment's body above its footer: marker, counts, next step, one block per account.
+    ``head``: lines before the counts (a merged plan's failed shards and scope); ``next_line``: another next
+    step than merging (an incomplete merged plan's)."""
     summary = total(plans)
-    lines = [MARKDOWN_MARKER, f"### {summary_line(summary) if summary.total else NO_CHANGES}", ""]
-    lines += [next_step(plans, refused, run_url), ""]
+    lines = [MARKDOWN_MARKER, *head, f"### {summary_line(summary) if summary.total else NO_CHANGES}", ""]
+    lines += [next_line or next_step(plans, refused, run_url), ""]
     is_open = summary.total <= OPEN_UP_TO
     # Headings, counts, notes and rails are always kept (measured with no rows): the rows share what is left.
     bare = [_account_block(plan, is_open, 0)[0] for plan in plans]
