@@ -83,3 +83,22 @@ def test_a_404_from_the_token_url_names_it_with_its_port_and_its_variable(
     plan = cli("plan", str(config), ABTASTY_AUTH_URL=wrong)
     assert f"{config}: abtasty account 41902: check ABTASTY_AUTH_URL (when set" in plan.err
     assert "account.auth_url" in plan.err
+
+
+def test_a_misspelt_variable_names_the_one_that_is_set(
+    cli: CliRunner, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """``${ABTASTY_SECRET}`` beside a set ABTASTY_CLIENT_SECRET: the fix is a rename, and it says so."""
+    config = tmp_path / "shop.yaml"
+    config.write_text(
+        "version: 1\nprovider: abtasty\naccount:\n  id: 41902\n  credentials:\n"
+        "    client_id: ${ABTASTY_CLIENT_ID}\n    client_secret: ${ABTASTY_SECRET}\n" + ONE_TEST
+    )
+    sandbox.clear_requests()
+    result = cli("plan", str(config))
+    assert result.code == 1, result.all
+    assert (
+        f"{config}:7: environment variable ABTASTY_SECRET is not set: export it with the account's "
+        "client_secret; ABTASTY_CLIENT_SECRET is set: did you mean ${ABTASTY_CLIENT_SECRET}?"
+    ) in result.err
+    assert sandbox.client_secret not in result.all and sandbox.requests() == []
