@@ -46,3 +46,14 @@ def test_a_built_package_reads_its_commit_file_and_else_says_unknown(tmp_path: P
 def test_the_tracker_is_the_one_pyproject_names() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["urls"]["Issues"] == build_info.TRACKER
+
+
+def test_show_help_gives_the_merge_exit_codes_and_variables(capsys: pytest.CaptureFixture[str]) -> None:
+    """``show --merge`` exits like plan (1 a failed shard or a rail, 2 pending with --detailed-exitcode) and
+    posts with the CI's variables: its help said only "1 not a plan file" (issue 31 walk)."""
+    text = _help(capsys, "show")
+    assert (
+        "with --merge, 1 a shard failed or a rail refuses, 2 changes pending (--detailed-exitcode only)"
+        in text
+    )
+    assert "GITHUB_TOKEN" in text and "GITLAB_TOKEN" in text
