@@ -1,11 +1,14 @@
 """Every relative link of the README and docs/ leads somewhere: the file exists and, with a #fragment, the
 page has that heading (GitHub's anchor of it). A reader following the README from its top meets no dead
-link (issue 31 walk: plan-format.md pointed at a heading locking.md had renamed)."""
+link (issue 31 walk: plan-format.md pointed at a heading locking.md had renamed), and every whole config the
+pages show is valid as written."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+from reconciler.loading import load_configs
 
 ROOT = Path(__file__).resolve().parents[2]
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
@@ -52,3 +55,17 @@ def test_the_check_catches_a_dead_heading(tmp_path: Path) -> None:
     page = tmp_path / "a.md"
     page.write_text("# A title (v1)\n\n[ok](#a-title-v1) [gone](#a-title) [file](b.md)\n")
     assert dead_links(page) == ["#a-title: no such heading", "b.md: no such file"]
+
+
+def test_every_whole_config_the_pages_show_is_valid(tmp_path: Path) -> None:
+    """A block with ``version:`` and ``provider:`` is one a reader copies into a file and validates."""
+    blocks = [
+        block
+        for page in pages()
+        for block in re.findall(r"```yaml\n(.*?)```", page.read_text(), re.S)
+        if re.search(r"^version:", block, re.M) and re.search(r"^provider:", block, re.M)
+    ]
+    assert len(blocks) >= 2  # the README's AB Tasty and Taplytics examples at least
+    for n, block in enumerate(blocks):
+        (tmp_path / f"{n}.yaml").write_text(block)
+    assert len(load_configs([tmp_path])) == len(blocks)
