@@ -22,9 +22,9 @@ from reconciler.providers.base import AnyProvider
 from reconciler.redaction import redact
 from reconciler.render import (
     MARKDOWN_MARKER,
-    NO_CHANGES,
     account_heading,
     lock_line,
+    no_changes,
     setting_line,
     summary_line,
     total,
@@ -112,7 +112,12 @@ def render_comment(
     ``head``: lines before the counts (a merged plan's failed shards and scope); ``next_line``: another next
     step than merging (an incomplete merged plan's)."""
     summary = total(plans)
-    lines = [MARKDOWN_MARKER, *head, f"### {summary_line(summary) if summary.total else NO_CHANGES}", ""]
+    lines = [
+        MARKDOWN_MARKER,
+        *head,
+        f"### {summary_line(summary) if summary.total else no_changes(plans)}",
+        "",
+    ]
     lines += [next_line or next_step(plans, refused, run_url), ""]
     is_open = summary.total <= OPEN_UP_TO
     # Headings, counts, notes and rails are always kept (measured with no rows): the rows share what is left.

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.core.plan import AccountPlan
+from reconciler.integrations.words import render_comment
+from reconciler.render import render_text
 from reconciler.sandbox.server import SandboxServer
 from tests.support.e2e import CliRunner, write_config
 
@@ -27,3 +30,19 @@ def test_a_saved_plan_as_a_config_says_how_to_apply_it(
     assert f"`reconciler apply --plan {saved}`" in result.err and f"`reconciler show {saved}`" in result.err
     assert "missing required key" not in result.err and "not a terminal" not in result.err
     assert sandbox.requests() == []
+
+
+def test_in_sync_accounts_are_each_said_to_match(
+    cli: CliRunner, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """One account "matches the configuration"; several each match theirs, in the text and the comment
+    (issue 31 walk: a plan of a directory of three in-sync accounts said "The account matches")."""
+    alone = cli("plan", str(write_config(tmp_path, "tests:\n  - id: 381296\n    state: pause\n")))
+    assert alone.out.splitlines()[-1] == "No changes. The account matches the configuration.", alone.all
+    shop = AccountPlan("accounts/shop.yaml", "abtasty", "41902", ())
+    blog = AccountPlan("accounts/blog.yaml", "abtasty", "41903", ())
+    assert (
+        render_text([shop, blog]).splitlines()[-1] == "No changes. Every account matches its configuration."
+    )
+    comment = render_comment([shop, blog], refused=False, run_url="", limit=60_000, elsewhere="")
+    assert "### No changes. Every account matches its configuration." in comment
