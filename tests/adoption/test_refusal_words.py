@@ -102,3 +102,29 @@ def test_a_misspelt_variable_names_the_one_that_is_set(
         "client_secret; ABTASTY_CLIENT_SECRET is set: did you mean ${ABTASTY_CLIENT_SECRET}?"
     ) in result.err
     assert sandbox.client_secret not in result.all and sandbox.requests() == []
+
+
+def test_unset_credentials_end_by_naming_the_sandbox(
+    cli: CliRunner, sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `make demo`, `plan examples/demo.yaml` without --sandbox: the way back is one flag away."""
+    monkeypatch.delenv("ABTASTY_CLIENT_SECRET")
+    result = cli("plan", str(write_config(tmp_path, ONE_TEST)))
+    assert result.code == 1, result.all
+    assert "environment variable ABTASTY_CLIENT_SECRET is not set" in result.err
+    last = result.err.splitlines()[-1]
+    assert last == "(no credentials at hand? --sandbox runs it against the embedded sandbox)"
+    assert sandbox.requests() == []
+
+
+def test_an_empty_credential_is_refused_before_the_vendor_sees_it(
+    cli: CliRunner, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """`export ABTASTY_CLIENT_SECRET=` is set, to nothing: said at the file's line, no token request (it
+    was a 400 "Missing parameter(s)" from the token endpoint)."""
+    config = write_config(tmp_path, ONE_TEST)
+    sandbox.clear_requests()
+    result = cli("plan", str(config), ABTASTY_CLIENT_SECRET="")
+    assert result.code == 1, result.all
+    assert "client_secret is empty: ABTASTY_CLIENT_SECRET is set to nothing" in result.err
+    assert str(config) in result.err and sandbox.requests() == []
