@@ -57,3 +57,11 @@ def test_show_help_gives_the_merge_exit_codes_and_variables(capsys: pytest.Captu
         in text
     )
     assert "GITHUB_TOKEN" in text and "GITLAB_TOKEN" in text
+
+
+def test_a_misspelt_command_gets_a_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
+    """As keys, roles and test names do (issue 31 walk: "No such command 'aply'." and nothing more)."""
+    assert run(["aply", "accounts/"]) == 1
+    assert "No such command 'aply'; did you mean 'apply'?" in capsys.readouterr().err
+    assert run(["zzz"]) == 1
+    assert "No such command 'zzz'; one of: accounts, apply, export," in capsys.readouterr().err
