@@ -29,6 +29,7 @@ from reconciler.cli.options import (
 )
 from reconciler.config.loaded import LoadedConfig
 from reconciler.config.yaml import parse_document
+from reconciler.core.suggest import did_you_mean
 from reconciler.encode import terminal
 from reconciler.engine import provider_for
 from reconciler.errors import ConfigIssue, ReconcilerError
@@ -52,7 +53,9 @@ def _exporting(_ctx: click.Context, _param: click.Parameter, value: str | None) 
         return able[0] if len(able) == 1 else None
     found = registry.get(value)
     if found is None or found.exporter() is None:
-        raise click.BadParameter(f"{value!r} has no exporter; one of: {', '.join(p.name for p in able)}")
+        names = [p.name for p in able]
+        hint = did_you_mean(value, names) or f"; one of: {', '.join(names)}"
+        raise click.BadParameter(f"{value!r} has no exporter{hint}")
     return found
 
 

@@ -65,3 +65,8 @@ def test_a_misspelt_command_gets_a_did_you_mean(capsys: pytest.CaptureFixture[st
     assert "No such command 'aply'; did you mean 'apply'?" in capsys.readouterr().err
     assert run(["zzz"]) == 1
     assert "No such command 'zzz'; one of: accounts, apply, export," in capsys.readouterr().err
+
+
+def test_a_misspelt_export_provider_gets_a_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["export", "--provider", "abtsty", "--account", "41902"]) == 1
+    assert "'abtsty' has no exporter; did you mean 'abtasty'?" in capsys.readouterr().err
