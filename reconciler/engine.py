@@ -85,6 +85,8 @@ class Session:
             except EnvironmentVariableError as err:
                 unset.append(str(err))
         if unset:
+            if self.sandbox_env is None:  # a newcomer after `make demo` tries a plan without it
+                unset.append("(no credentials at hand? --sandbox runs it against the embedded sandbox)")
             raise EnvironmentVariableError("\n".join(unset))
         return out
 

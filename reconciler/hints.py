@@ -80,5 +80,5 @@ def credentials_named(
             if sandbox
             else f"credentials from {', '.join(variables) or 'the config'}"
         )
-        hint = f"; {where}{label}, {source}: check they are set to this {provider.account_noun}'s"
+        hint = f"; {where}{label}, {source}: check they are set, and are the ones of this {provider.account_noun}"
         raise type(err)(err.method, err.path, err.status, err.detail + hint) from None

@@ -28,6 +28,14 @@ from reconciler.redaction import redact
 FORMAT_VERSION = "2.0"
 MARKDOWN_MARKER = "<!-- reconciler:plan -->"
 NO_CHANGES = "No changes. The account matches the configuration."
+NO_CHANGES_ALL = "No changes. Every account matches its configuration."
+
+
+def no_changes(plans: Sequence[AccountPlan]) -> str:
+    """The closing line of a plan without changes, in the number of accounts it planned."""
+    return NO_CHANGES if len(plans) <= 1 else NO_CHANGES_ALL
+
+
 MANAGES_NOTHING = "No changes: the configuration manages nothing, so nothing was compared."
 _SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
 _COLOR = {Action.CREATE: "\x1b[32m", Action.UPDATE: "\x1b[33m", Action.DELETE: "\x1b[31m"}
@@ -113,7 +121,7 @@ def render_text(
     if summary.total:
         lines.append(summary_line(summary))
     else:
-        lines.append(MANAGES_NOTHING if plans and all(p.path in idle for p in plans) else NO_CHANGES)
+        lines.append(MANAGES_NOTHING if plans and all(p.path in idle for p in plans) else no_changes(plans))
     return redact("\n".join(lines) + "\n")
 
 
@@ -151,7 +159,7 @@ def render_json(plans: Sequence[AccountPlan]) -> str:
 def _markdown_lines(plans: Sequence[AccountPlan]) -> list[tuple[str, bool]]:
     """Each line of the Markdown plan, and whether it is one change's table row."""
     summary = total(plans)
-    head = summary_line(summary) if summary.total else NO_CHANGES
+    head = summary_line(summary) if summary.total else no_changes(plans)
     lines = [(MARKDOWN_MARKER, False), (f"### {head}", False), ("", False)]
     for plan in plans:
         heading = f"**{md.code(account_heading(plan))}** ({md.code(plan.path)})"

@@ -83,6 +83,18 @@ class _Cli(click.Group):
             raise TypeError(f"{module}:{attr} is not a click command")
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """A misspelt command gets the did-you-mean keys and roles get (``aply``: ``apply``)."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            from reconciler.core.suggest import did_you_mean
+
+            hint = did_you_mean(name, COMMANDS) or f"; one of: {', '.join(sorted(COMMANDS))}"
+            ctx.fail(f"No such command {name!r}{hint}")
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Each command with its first sentence in full, from the table (click would import every command
         and cut the sentence to the terminal's width: "Make the accounts match the config: exactly...")."""

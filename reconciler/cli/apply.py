@@ -112,13 +112,13 @@ def apply(
         if saved is None:
             raise click.UsageError("give the config files or directories to apply, or --plan FILE")
         paths = _recorded_paths(saved, plan_file or "")
+    configs = load_configs(paths, env=os.environ)  # offline: a config's own mistake is said first
     ask = saved is None and not auto_approve
     if ask and not sys.stdin.isatty():
         raise ReconcilerError(
             "refusing to apply without confirmation: standard input is not a terminal. "
             "Review the plan and pass --auto-approve (in CI: on the merge job only)"
         )
-    configs = load_configs(paths, env=os.environ)
     require_local_state(os.environ)  # an unwritable lock or state directory: exit 1 before any change
     with sandbox_env(options.sandbox) as overlay, Progress(options.quiet) as shown:
         session = Session(

@@ -29,6 +29,7 @@ from reconciler.cli.options import (
 )
 from reconciler.config.loaded import LoadedConfig
 from reconciler.config.yaml import parse_document
+from reconciler.core.suggest import did_you_mean
 from reconciler.encode import terminal
 from reconciler.engine import provider_for
 from reconciler.errors import ConfigIssue, ReconcilerError
@@ -52,7 +53,9 @@ def _exporting(_ctx: click.Context, _param: click.Parameter, value: str | None) 
         return able[0] if len(able) == 1 else None
     found = registry.get(value)
     if found is None or found.exporter() is None:
-        raise click.BadParameter(f"{value!r} has no exporter; one of: {', '.join(p.name for p in able)}")
+        names = [p.name for p in able]
+        hint = did_you_mean(value, names) or f"; one of: {', '.join(names)}"
+        raise click.BadParameter(f"{value!r} has no exporter{hint}")
     return found
 
 
@@ -131,19 +134,24 @@ def export(
 def schema_ref(output: str | None) -> str:
     """The modeline's schema, a path that resolves: ``schema/reconciler.schema.json`` relative to the file
     when the file goes into a tree that has one; else ``reconciler.schema.json`` next to the file, written
-    there when missing (with -o; on stdout a note says how to create it). The schema's ``$id`` is not a URL
-    anything serves, so it is never written in a modeline."""
+    there when missing (with -o; on stdout, ``_schema_note`` says how to create it). The schema's ``$id`` is
+    not a URL anything serves, so it is never written in a modeline."""
     base = (Path(output).parent if output else Path.cwd()).resolve()
     for folder in (base, *base.parents):
         if (folder / SCHEMA_FILE).is_file():
             return Path(os.path.relpath(folder / SCHEMA_FILE, base)).as_posix()
-    if output is None and not (base / SCHEMA_FILE.name).is_file():
+    return f"./{SCHEMA_FILE.name}"
+
+
+def _schema_note(ref: str) -> None:
+    """On stdout, the export names a schema only the reader can put beside it: said once the export is out
+    (a note before a refusal would speak of a file that is never coming)."""
+    if ref == f"./{SCHEMA_FILE.name}" and not (Path.cwd() / SCHEMA_FILE.name).is_file():
         click.echo(
             f"note: the modeline points at ./{SCHEMA_FILE.name}: create it with "
             f"`reconciler schema > {SCHEMA_FILE.name}` next to the file",
             err=True,
         )
-    return f"./{SCHEMA_FILE.name}"
 
 
 def _schema_beside(output: str, ref: str) -> Path | None:
@@ -191,6 +199,7 @@ def _export(
         click.echo(f"note: {note}", err=True)
     if output is None:
         click.echo(exported.text, nl=False)
+        _schema_note(request.schema_ref)
         return
     write_atomic(Path(output), exported.text, mode=SHARED)
     _say_written(output, exported.summary, _schema_beside(output, request.schema_ref))

@@ -158,27 +158,60 @@ def _scope(merged: Merged, quote: Callable[[str], str]) -> list[str]:
     return lines
 
 
-def merged_markdown(merged: Merged, limit: int | None = None, elsewhere: str = "") -> str:
-    """The comment: the marker, each failure, the scope, then the plan (cut to ``limit`` if given)."""
-    head = [MARKDOWN_MARKER]
+def _head(merged: Merged) -> list[str]:
+    """Each failed shard, then the scope: what the reader must know before the plan itself."""
+    head = []
     if merged.failures:
         head.append("### :x: reconciler: this plan is incomplete, what failed was not planned")
         head += [
             f"- **{md.code(f.name)}**: {md.code(f.reason)}" + _files(f, md.code) for f in merged.failures
         ]
         head.append("")
-    head += [line + "\n" for line in _scope(merged, md.code)]
-    top = "\n".join(head) + "\n"
+    return head + [line + "\n" for line in _scope(merged, md.code)]
+
+
+def merged_markdown(merged: Merged, limit: int | None = None, elsewhere: str = "") -> str:
+    """The Markdown plan (stdout, job summary, GitLab note): the marker, each failure, the scope, then the
+    plan (cut to ``limit`` if given)."""
+    top = "\n".join([MARKDOWN_MARKER, *_head(merged)]) + "\n"
     room = None if limit is None else limit - len(top)
     plan = render_markdown(list(merged.plans), limit=room, elsewhere=elsewhere)
     return top + plan.removeprefix(MARKDOWN_MARKER + "\n")
 
 
-def merged_comment(merged: Merged, commit: str, elsewhere: str) -> str:
-    """The body posted to GitHub or GitLab: the merged plan and the digests on its last line."""
+def _footer(merged: Merged, commit: str) -> str:
     tag = digests_tag(merged, commit)
-    footer = f"\n<sub>{len(merged.plans)} account(s) planned for commit `{commit[:12]}`</sub>\n{tag}\n"
+    return f"\n<sub>{len(merged.plans)} account(s) planned for commit `{commit[:12]}`</sub>\n{tag}\n"
+
+
+def merged_comment(merged: Merged, commit: str, elsewhere: str) -> str:
+    """The GitLab note: the merged plan and the digests on its last line."""
+    footer = _footer(merged, commit)
     return merged_markdown(merged, _COMMENT_LIMIT - len(footer), elsewhere) + footer
+
+
+def merged_github_comment(merged: Merged, commit: str, run_url: str, force: bool) -> str:
+    """The pull request's comment, in the words and blocks of an unsharded plan's (what merging does next,
+    the run, a ```diff block per account), after the failed shards and the scope; the digests last."""
+    from reconciler.integrations.words import render_comment
+
+    footer = _footer(merged, commit)
+    again = (
+        "**Next:** re-run the failed jobs: until every shard has planned, this plan is incomplete and the "
+        "check stays red."
+        if merged.failures
+        else ""
+    )
+    body = render_comment(
+        list(merged.plans),
+        refused=any(p.unsafe(force) for p in merged.plans),
+        run_url=run_url,
+        limit=_COMMENT_LIMIT - len(footer),
+        elsewhere="The whole plan is in this run's job summary.",
+        head=_head(merged),
+        next_line=again,
+    )
+    return body + footer
 
 
 def _locks(merged: Merged, options: dict[str, Any]) -> LockOutcome | None:
@@ -206,13 +239,13 @@ def _publish(merged: Merged, options: dict[str, Any], locks: LockOutcome | None 
 
 
 def _to_github(merged: Merged, options: dict[str, Any], locks: LockOutcome | None) -> None:
-    from reconciler.cli.github import actions_env, publish_drift, publish_plan, write_step_summary
+    from reconciler.cli.github import actions_env, publish_drift, publish_plan, run_url, write_step_summary
     from reconciler.cli.pr_lock import locked_comment
 
     actions = actions_env()
     write_step_summary(merged_markdown(merged), os.environ)
     if options["github_comment"]:
-        body = merged_comment(merged, actions.head_sha, "The whole plan is in this run's job summary.")
+        body = merged_github_comment(merged, actions.head_sha, run_url(os.environ), options["force"])
         if locks is not None and locks.refused:  # no digests: the merge job cannot apply a refused plan
             body = locked_comment(merged.plans, locks, actions.head_sha)
         done = asyncio.run(publish_plan(body, actions))

@@ -16,8 +16,11 @@ from reconciler.render import Format, View
 
 
 @click.command(
-    epilog="\b\nEnvironment: NO_COLOR, FORCE_COLOR\n\n\b\nExit codes: 0 shown, 1 not a plan file "
-    "(or a provider not installed)\n\n\b\nExample:\n  reconciler plan accounts/ -o plan.json && "
+    epilog="\b\nEnvironment: NO_COLOR, FORCE_COLOR; for --merge's comments, GitHub Actions' (GITHUB_TOKEN, "
+    "GITHUB_EVENT_PATH...) or GitLab CI's (GITLAB_TOKEN, CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID)"
+    "\n\n\b\nExit codes: 0 shown, 1 not a plan file (or a provider not installed); with --merge, 1 a shard "
+    "failed or a rail refuses, 2 changes pending (--detailed-exitcode only), 3 a bug (crash log)"
+    "\n\n\b\nExample:\n  reconciler plan accounts/ -o plan.json && "
     "reconciler show plan.json --format markdown\n  reconciler show --merge plans/*.json --shards shards.json "
     "--github-comment"
 )

@@ -22,9 +22,9 @@ from reconciler.providers.base import AnyProvider
 from reconciler.redaction import redact
 from reconciler.render import (
     MARKDOWN_MARKER,
-    NO_CHANGES,
     account_heading,
     lock_line,
+    no_changes,
     setting_line,
     summary_line,
     total,
@@ -99,12 +99,26 @@ def _size(lines: Sequence[str]) -> int:
 
 
 def render_comment(
-    plans: Sequence[AccountPlan], *, refused: bool, run_url: str, limit: int, elsewhere: str
+    plans: Sequence[AccountPlan],
+    *,
+    refused: bool,
+    run_url: str,
+    limit: int,
+    elsewhere: str,
+    head: Sequence[str] = (),
+    next_line: str = "",
 ) -> str:
-    """The plan comment's body above its footer: marker, counts, next step, one block per account."""
+    """The plan comment's body above its footer: marker, counts, next step, one block per account.
+    ``head``: lines before the counts (a merged plan's failed shards and scope); ``next_line``: another next
+    step than merging (an incomplete merged plan's)."""
     summary = total(plans)
-    lines = [MARKDOWN_MARKER, f"### {summary_line(summary) if summary.total else NO_CHANGES}", ""]
-    lines += [next_step(plans, refused, run_url), ""]
+    lines = [
+        MARKDOWN_MARKER,
+        *head,
+        f"### {summary_line(summary) if summary.total else no_changes(plans)}",
+        "",
+    ]
+    lines += [next_line or next_step(plans, refused, run_url), ""]
     is_open = summary.total <= OPEN_UP_TO
     # Headings, counts, notes and rails are always kept (measured with no rows): the rows share what is left.
     bare = [_account_block(plan, is_open, 0)[0] for plan in plans]
@@ -144,13 +158,17 @@ def _drift_section(plan: AccountPlan, accepted: Mapping[str, str]) -> list[str]:
 
 
 def _ways_out(plans: Sequence[AccountPlan]) -> list[str]:
-    paths = " ".join(p.path for p in plans if p.changes)
+    """Revert (one apply of every drifted file) or accept (``export --update`` takes one FILE: a command per
+    file, so each line pasted into a shell works as written)."""
+    paths = [p.path for p in plans if p.changes]
+    updates = [md.code(f"reconciler export --update {path}") for path in paths]
+    accept = updates[0] if len(updates) == 1 else ", ".join(updates[:-1]) + " and " + updates[-1]
     return [
-        f"**To revert** the accounts to the config: run the apply workflow, or {md.code(f'reconciler apply {paths}')}; "
-        "it undoes exactly what is listed above.",
+        f"**To revert** the accounts to the config: run the apply workflow, or "
+        f"{md.code('reconciler apply ' + ' '.join(paths))}; it undoes exactly what is listed above.",
         "",
-        f"**To accept** what changed: run {md.code(f'reconciler export --update {paths}')} and open a pull "
-        "request with the result; once it is merged, the next check finds no drift and closes this issue.",
+        f"**To accept** what changed: run {accept}, then open a pull request with the result; once it is "
+        "merged, the next check finds no drift and closes this issue.",
         "",
     ]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shlex
 import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -188,6 +189,11 @@ def _raw_at(data: Any, loc: Loc) -> Any:
 def _header(doc: Document) -> tuple[type[Provider] | None, list[ConfigIssue]]:
     """Check version and provider first: without them the rest cannot be read."""
     data, pos = doc.data, doc.positions
+    if "format_version" in data and "accounts" in data and "provider" not in data:
+        # A saved plan is JSON, so YAML reads it: `apply plan.json` (Terraform's way) would list missing keys.
+        path = shlex.quote(doc.path)
+        hint = f"apply it with `reconciler apply --plan {path}`, or print it with `reconciler show {path}`"
+        return None, [pos.issue((), f"a saved plan (plan -o), not a config: {hint}")]
     issues = []
     version = data.get("version")
     if "version" not in data:

@@ -277,12 +277,23 @@ def resolve_variable(loaded: LoadedConfig, loc: Loc, raw: str, env: Mapping[str,
     """The value of a credential field (``${VAR}`` references substituted from ``env``); an unset variable
     is an ``EnvironmentVariableError`` naming the file:line, the variable and the key."""
     from reconciler.config import env as envmod
+    from reconciler.core.suggest import closest
     from reconciler.errors import EnvironmentVariableError
 
     try:
-        return envmod.interpolate(raw, env)
+        value = envmod.interpolate(raw, env)
     except envmod.UnsetVariable as unset:
+        # A misspelt name (${ABTASTY_SECRET}) beside one that is set: name the set one (a name, never a value).
+        near = closest(unset.name, [name for name, set_to in env.items() if set_to])
+        hint = f"; {near} is set: did you mean ${{{near}}}?" if near else ""
         raise EnvironmentVariableError(
             f"{loaded.where(loc)}: environment variable {unset.name} is not set: "
-            f"export it with the {loc[0]}'s {loc[-1]}"
+            f"export it with the {loc[0]}'s {loc[-1]}{hint}"
         ) from None
+    if not value:  # `export X=` or a CI secret that does not exist: refused here, not by the vendor's 400
+        names = " and ".join(ref.name for ref in envmod.references(raw)) or "its variable"
+        raise EnvironmentVariableError(
+            f"{loaded.where(loc)}: {loc[-1]} is empty: {names} is set to nothing; "
+            f"export the {loc[0]}'s {loc[-1]}"
+        )
+    return value

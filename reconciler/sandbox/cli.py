@@ -100,7 +100,9 @@ def sandbox() -> None:
     default=100,
     show_default=True,
     type=click.IntRange(min=1),
-    help=f"Max {' and '.join(v.page_param for v in vendors() if v.page_param)}.",
+    help="The largest page a list answers, whatever the client asks: "
+    + ", ".join(v.page_param for v in vendors() if v.page_param)
+    + ".",
 )
 @click.option("--latency", default=0.0, type=click.FloatRange(min=0), help="Added latency per request (ms).")
 @click.option("--jitter", default=0.0, type=click.FloatRange(min=0), help="Latency jitter, +/- (ms).")

@@ -59,6 +59,7 @@ class ConfigSource:
         self._stamp: Stamp = ()
         self.configs: list[LoadedConfig] = []
         self.steady_polls = 0  # consecutive polls that found the files as they were last read
+        self._edited = False  # a poll found them changed: else "changed" is only watch having started
 
     def load(self) -> list[LoadedConfig]:
         """Read every file; a ``ConfigError`` (every problem of every file) when they are not valid."""
@@ -76,6 +77,7 @@ class ConfigSource:
         if stamp != self._stamp:
             self.steady_polls = 0
             self._changed_at = self._clock()
+            self._edited = True
         self._stamp = stamp
         try:
             self.configs = load_configs(self.paths, env=self.env)
@@ -95,6 +97,11 @@ class ConfigSource:
         """Why ``loaded`` must not be applied now (None: it may): the files changed too recently, or its
         file differs from what was read. Called right before a self-heal applies."""
         if not self.settled():
+            if not self._edited:  # no file was edited since the start: "changed" would send one looking
+                return (
+                    f"watch started less than {self.settle:g} s ago, and its first read of the config files "
+                    "counts as a change: waiting for them to settle"
+                )
             return f"the config files changed less than {self.settle:g} s ago: waiting for them to settle"
         current = {c.path: c.digest for c in self.configs}.get(loaded.path)
         read = dict(self._stamp).get(loaded.path)

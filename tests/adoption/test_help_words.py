@@ -46,3 +46,27 @@ def test_a_built_package_reads_its_commit_file_and_else_says_unknown(tmp_path: P
 def test_the_tracker_is_the_one_pyproject_names() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["urls"]["Issues"] == build_info.TRACKER
+
+
+def test_show_help_gives_the_merge_exit_codes_and_variables(capsys: pytest.CaptureFixture[str]) -> None:
+    """``show --merge`` exits like plan (1 a failed shard or a rail, 2 pending with --detailed-exitcode) and
+    posts with the CI's variables: its help said only "1 not a plan file" (issue 31 walk)."""
+    text = _help(capsys, "show")
+    assert (
+        "with --merge, 1 a shard failed or a rail refuses, 2 changes pending (--detailed-exitcode only)"
+        in text
+    )
+    assert "GITHUB_TOKEN" in text and "GITLAB_TOKEN" in text
+
+
+def test_a_misspelt_command_gets_a_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
+    """As keys, roles and test names do (issue 31 walk: "No such command 'aply'." and nothing more)."""
+    assert run(["aply", "accounts/"]) == 1
+    assert "No such command 'aply'; did you mean 'apply'?" in capsys.readouterr().err
+    assert run(["zzz"]) == 1
+    assert "No such command 'zzz'; one of: accounts, apply, export," in capsys.readouterr().err
+
+
+def test_a_misspelt_export_provider_gets_a_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["export", "--provider", "abtsty", "--account", "41902"]) == 1
+    assert "'abtsty' has no exporter; did you mean 'abtasty'?" in capsys.readouterr().err

@@ -53,6 +53,25 @@ def test_the_drift_issue_speaks_of_what_changed_and_both_ways_out() -> None:
     assert rendered.count("<li>") == 3
 
 
+def test_two_drifted_files_get_one_export_update_each() -> None:
+    """``export --update`` takes one FILE: the issue's way to accept must be commands that run as written."""
+    from reconciler.integrations.github import COMMENT_LIMIT, DRIFT_MARKER
+    from reconciler.integrations.words import render_drift
+    from tests.adoption.samples import shop_plan
+
+    shop = shop_plan()
+    blog = type(shop)(**{**shop.__dict__, "path": "accounts/blog.yaml"})
+    body = render_drift(
+        [shop, blog], marker=DRIFT_MARKER, commit="f00d" * 10, run_url="", limit=COMMENT_LIMIT
+    )
+    assert "`reconciler apply accounts/shop.yaml accounts/blog.yaml`" in body
+    assert (
+        "run `reconciler export --update accounts/shop.yaml` and `reconciler export --update "
+        "accounts/blog.yaml`, then open a pull request" in " ".join(body.split())
+    )
+    assert "--update accounts/shop.yaml accounts/blog.yaml" not in body
+
+
 def test_a_server_name_cannot_break_out_of_the_summary() -> None:
     from reconciler.integrations.words import render_comment
     from tests.adoption.samples import shop_plan

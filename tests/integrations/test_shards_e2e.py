@@ -114,7 +114,8 @@ def test_three_shards_one_failed_the_comment_says_so_and_the_merge_exits_1(
     assert (
         "this plan is incomplete" in body and body.count("no plan") == 2 and "`accounts/tap-b.yaml`" in body
     )
-    assert "No changes" not in body and "| `~` | `test 381296" in body
+    assert "No changes" not in body and '! test 381296 "Public API Test"' in body  # the diff block's row
+    assert "**Next:** re-run the failed jobs" in body and "merge to apply" not in body
     assert "a shard failed" in failed.err and github.issues == {}  # the drift issue is left alone
     reviewed = read_reviewed(PR, body)
     assert reviewed is not None and reviewed.accounts is not None and len(reviewed.accounts) == 2
@@ -125,9 +126,14 @@ def test_each_shard_applies_only_what_the_merged_comment_reviewed(
     cli: CliRunner, repo: Path, sandbox: SandboxServer, github: FakeGitHub, actions: dict[str, str]
 ) -> None:
     fan_out(cli)
-    merged = merge(cli, "--github-comment", "--detailed-exitcode", **actions)
+    run = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "77"}
+    merged = merge(cli, "--github-comment", "--detailed-exitcode", **actions, **run)
     assert merged.code == 2, merged.all  # changes pending, no shard failed
     assert "Not planned" not in merged.out
+    body = our_comment(github)  # the words and blocks of an unsharded plan's comment, with the run's link
+    assert "**Next:** merge to apply these 4 change(s) to `abtasty account 41902`, " in body
+    assert f"([plan run](https://github.com/{github.repo}/actions/runs/77))" in body
+    assert body.count("```diff") == 3 and body.count("<details open>") == 3
     github.commit_pulls[MERGE] = [PR]
     tap_b = repo / "accounts" / "tap-b.yaml"
     tap_b.write_text(tap_b.read_text() + USER.format(id="qa-late"))  # changed after the review

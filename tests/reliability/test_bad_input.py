@@ -98,7 +98,8 @@ def test_unset_credential_variable_names_the_line_and_the_variable(cli: Cli, tmp
         (("plan", "does-not-exist.yaml"), "does-not-exist.yaml"),
         (("plan", "--parallelism", "0", "x.yaml"), "--parallelism"),
         (("plan", "--format", "xml", "x.yaml"), "--format"),
-        (("apply", "x.yaml"), "--auto-approve"),  # no terminal: refused before anything is read
+        # No terminal: refused before any request, once the config is read (its own mistakes come first).
+        (("apply", str(CONFIG_TESTS.parents[1] / "examples" / "demo.yaml")), "--auto-approve"),
     ],
     ids=["missing-file", "parallelism-0", "unknown-format", "apply-without-tty"],
 )

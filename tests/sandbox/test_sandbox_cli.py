@@ -90,6 +90,7 @@ def test_serve_prints_what_it_accepts_and_stops_on_ctrl_c() -> None:
         text = "".join(banner)
         url = banner[0].strip().rsplit(" ", 1)[-1]
         assert "41902" in text and "sandbox-client-id" in text and "sandbox-client-secret" in text
+        assert f"AB Tasty API: {url}\n  token URL:     {url}/oauth/v2/token\n" in text  # headed as the others
         _wait_ready(url)
         body = {"client_id": "sandbox-client-id", "client_secret": "sandbox-client-secret",
                 "grant_type": "client_credentials"}  # fmt: skip

@@ -142,3 +142,19 @@ def test_a_config_written_in_two_steps_is_applied_only_whole(
     )
     assert not any("Half Written" in b for b in bodies), "the first half reached the API"
     assert "self-heal taplytics my-app" in watch.err
+
+
+def test_the_wait_says_start_until_a_file_is_edited(tmp_path: Path) -> None:
+    """Right after the start nothing was edited: the log must not say the files changed (issue 31 walk)."""
+    config = taplytics_config(tmp_path)
+    clock = Clock()
+    source = ConfigSource([str(tmp_path)], {}, clock=clock)
+    (loaded,) = source.load()
+    started = source.unsettled(loaded)
+    assert started is not None and started.startswith("watch started less than 10 s ago")
+    assert "changed less than" not in started
+    _renamed(config, "Edited")
+    reloaded = source.poll()
+    assert reloaded is not None and reloaded.configs is not None
+    edited = source.unsettled(reloaded.configs[0])
+    assert edited == "the config files changed less than 10 s ago: waiting for them to settle"

@@ -83,7 +83,8 @@ class AbTastySandbox(SandboxVendor):
         named = self.urls(urls)
         api2 = named["api2_url"]
         return [
-            f"AB Tasty token URL: {named['token_url']}",
+            f"AB Tasty API: {urls[MAIN_HOST]}",  # like the other vendors' heads, then its token URL
+            f"  token URL:     {named['token_url']}",
             *([f"  api2 URL:      {api2} (token, membership, script)"] if api2 != urls[MAIN_HOST] else []),
             f"  account id:    {account_id}",
             f"  client_id:     {shown('client_id')}",
