@@ -122,7 +122,11 @@ def plan_row(
 
 
 def plan_rows(args: Any) -> list[Row]:
-    with tempfile.TemporaryDirectory() as tmp, sandbox(PLAN_SEED, latency_ms=args.latency) as box:
+    cap = args.page_cap
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        sandbox(PLAN_SEED, latency_ms=args.latency, page_cap=cap) as box,
+    ):
         state = box.state()
         tests = sorted(state["tests"].values(), key=lambda t: t["id"])
         members = sorted(state["members"].values(), key=lambda m: m["email"])
@@ -360,9 +364,18 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="no per-resource way, sandbox check or clean clones"
     )
+    parser.add_argument(
+        "--page-cap",
+        type=int,
+        default=100,
+        help="the sandbox's page cap for the plan rows (default 100, the table's; 1000: a server that "
+        "allows the 1,000 a page AB Tasty collections ask); not with --write",
+    )
     args = parser.parse_args()
     if args.only and args.write:
         parser.error("--only leaves rows out: it cannot --write the table")
+    if args.page_cap != 100 and args.write:
+        parser.error("the table is for pages of 100: --page-cap cannot --write it")
     wanted = set(args.only or PARTS)
     if args.quick:
         args.skip_clone = args.skip_check = True

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import weakref
-from collections.abc import AsyncGenerator, Coroutine
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -33,6 +33,9 @@ T = TypeVar("T")
 # Taplytics document's example does): our token travels in a header, so it is dropped from a followed URL.
 _CREDENTIAL_PARAMS = ("api_token",)
 HAL_DEFAULT_PER_PAGE = 10  # the AB Tasty document's default _max_per_page
+#: A page size every server met so far serves (Taplytics' documented limit, AB Tasty's pages of the
+#: document's examples): after a 400 to a larger ask that names no limit, the next try, before the default.
+KNOWN_GOOD_PER_PAGE = 100
 CURSOR_KEY = "nextPaginationToken"
 
 
@@ -133,26 +136,45 @@ async def _hal_first(pages: Pager, path: str, params: Params | None, per_page: i
 
     The document gives ``_max_per_page`` a default of 10 and no maximum: a server may cap it (handled by
     trusting ``limit`` / ``pages``) or refuse it with a 400. After such a 400 the page is asked again at the
-    limit the server's message states, else at the documented default, and the client remembers that size.
+    limit the server's message states, else at 100 (then 10) a page; the client remembers the size a server
+    refused more than, or the smaller ``limit`` it answered with, for the rest of the run.
     """
     client = pages.client
     base = dict(params or {})
+    response, size = await _first_page(
+        pages, path, lambda size: {**base, "_page": 1, "_max_per_page": size}, per_page
+    )
+    page = hal_page(response, client.limits.max_pages)
+    more = (page.pages or 0) > 1 or page.next_href is not None
+    if more and page.limit is not None and 0 < page.limit < size:
+        # Capped without a word (and not merely a short last page): later collections ask for no more.
+        pages.size_cap = page.limit
+    return HalStart(response, page, size)
+
+
+async def _first_page(
+    pages: Pager, path: str, query: Callable[[int], dict[str, Any]], per_page: int
+) -> tuple[httpx.Response, int]:
+    """Page 1 at ``per_page`` (or the remembered cap); after each 400 to a size over the documented default,
+    again at the limit the message states, else a smaller step (:func:`stated_limit`), remembered."""
+    client = pages.client
     size = min(per_page, pages.size_cap or per_page)
-    try:
-        response = await client.request("GET", path, params={**base, "_page": 1, "_max_per_page": size})
-    except RequestFailedError as err:
-        if err.status != 400 or size <= HAL_DEFAULT_PER_PAGE:
-            raise
-        size = pages.size_cap = stated_limit(err.detail, size)
-        client.logger.info(redact(f"GET {path}: page size refused ({err.detail}); asking {size} a page"))
-        response = await client.request("GET", path, params={**base, "_page": 1, "_max_per_page": size})
-    return HalStart(response, hal_page(response, client.limits.max_pages), size)
+    while True:
+        try:
+            return await client.request("GET", path, params=query(size)), size
+        except RequestFailedError as err:
+            if err.status != 400 or size <= HAL_DEFAULT_PER_PAGE:
+                raise
+            size = pages.size_cap = stated_limit(err.detail, size)
+            client.logger.info(redact(f"GET {path}: page size refused ({err.detail}); asking {size} a page"))
 
 
 def stated_limit(message: str, asked: int) -> int:
-    """The page size a 400 names as its maximum (the largest number in it below ``asked``), else 10."""
+    """The page size a 400 names as its maximum (the largest number in it below ``asked``), else 100 for an
+    ask over 100, else the documented default of 10."""
     numbers = [int(n) for n in re.findall(r"\d+", message) if 0 < int(n) < asked]
-    return max(numbers, default=HAL_DEFAULT_PER_PAGE)
+    fallback = KNOWN_GOOD_PER_PAGE if asked > KNOWN_GOOD_PER_PAGE else HAL_DEFAULT_PER_PAGE
+    return max(numbers, default=fallback)
 
 
 async def _hal_rest(
@@ -212,16 +234,10 @@ async def _link_pages(
 async def _link_first(pages: Pager, path: str, params: Params, per_page: int) -> httpx.Response:
     """Page 1 at ``per_page`` (the documented default, 100), or, after a 400, at the limit the message
     states (else 10): an account may be limited below the default (TAP: "by default" 100)."""
-    client = pages.client
-    size = min(per_page, pages.size_cap or per_page)
-    try:
-        return await client.request("GET", path, params={**params, "page": 1, "per_page": size})
-    except RequestFailedError as err:
-        if err.status != 400 or size <= HAL_DEFAULT_PER_PAGE:
-            raise
-        size = pages.size_cap = stated_limit(err.detail, size)
-        client.logger.info(redact(f"GET {path}: page size refused ({err.detail}); asking {size} a page"))
-        return await client.request("GET", path, params={**params, "page": 1, "per_page": size})
+    response, _ = await _first_page(
+        pages, path, lambda size: {**params, "page": 1, "per_page": size}, per_page
+    )
+    return response
 
 
 def _link_next(

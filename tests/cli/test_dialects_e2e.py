@@ -78,6 +78,11 @@ def _refused_page_size(log: Log) -> bool:
     return any(r["status"] == 400 and "_max_per_page=100" in r["query"] for r in log)
 
 
+def _stepped_down_to_100(log: Log) -> bool:
+    refused = any(r["status"] == 400 and "_max_per_page=1000" in r["query"] for r in log)
+    return refused and any(r["status"] == 200 and "_max_per_page=100" in r["query"] for r in log)
+
+
 def _followed_cursor(log: Log) -> bool:
     return any("paginationToken=" in r["query"] for r in log)
 
@@ -89,6 +94,7 @@ def _probed_user_route(log: Log) -> bool:
 # Proof that the run met the dialect's answers (not just that it passed): over the request log.
 EVIDENCE = {
     "strict-page-size": _refused_page_size,
+    "page-size-unnamed": _stepped_down_to_100,
     "cursor": _followed_cursor,
     "no-user-route": _probed_user_route,
     "hal-no-count": lambda log: any(r["path"].endswith("/tests") and "_page=3" in r["query"] for r in log),

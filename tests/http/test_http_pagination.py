@@ -40,6 +40,47 @@ async def test_hal_trusts_the_servers_page_cap_and_reads_pages_concurrently(fake
     assert 1 < fake.max_in_flight <= 4
 
 
+async def test_a_large_ask_capped_without_a_word_is_remembered_for_the_run(fake: FakeAbTasty) -> None:
+    fake.item_count, fake.page_cap = 250, 100  # any size is taken, 100 served: `limit` says so
+    async with abtasty(fake) as client:
+        first = await pager(client).hal(TESTS_PATH, per_page=1000)
+        second = await pager(client).hal(TESTS_PATH, per_page=1000)
+        assert pager(client).size_cap == 100
+    assert [item["id"] for item in first] == list(range(250)) == [item["id"] for item in second]
+    assert fake.api_requests[0] == f"{TESTS_PATH}?_page=1&_max_per_page=1000"
+    assert fake.api_requests[3] == f"{TESTS_PATH}?_page=1&_max_per_page=100"  # the cap, asked directly
+    assert len(fake.api_requests) == 6  # 3 pages each: not one request more than asking 100 would cost
+
+
+async def test_a_short_single_page_is_no_cap(fake: FakeAbTasty) -> None:
+    fake.item_count, fake.page_cap = 7, 7  # `limit` 7 for 7 items: nothing says the server caps
+    async with abtasty(fake) as client:
+        assert len(await pager(client).hal(TESTS_PATH, per_page=1000)) == 7
+        assert pager(client).size_cap is None
+
+
+@pytest.mark.parametrize(
+    ("refusal", "largest", "tries"),
+    [
+        ("Invalid parameter '_max_per_page'", 100, ["1000", "100"]),  # no limit named: 100 next
+        ("Invalid parameter '_max_per_page'", 50, ["1000", "100", "10"]),  # then the documented default
+        ("_max_per_page must be at most 200", 200, ["1000", "200"]),  # the limit named
+    ],
+)
+async def test_a_refused_page_size_steps_down_and_the_size_taken_is_remembered(
+    fake: FakeAbTasty, caplog: pytest.LogCaptureFixture, refusal: str, largest: int, tries: list[str]
+) -> None:
+    caplog.set_level(logging.INFO)
+    fake.item_count, fake.page_cap, fake.max_per_page, fake.refusal = 450, 1000, largest, refusal
+    async with abtasty(fake) as client:
+        items = await pager(client).hal(TESTS_PATH, per_page=1000)
+        again = await pager(client).hal(TESTS_PATH, per_page=1000)
+    assert [item["id"] for item in items] == list(range(450)) == [item["id"] for item in again]
+    asked = [path.split("_max_per_page=")[1] for path in fake.api_requests if "_page=1&" in path]
+    assert asked == [*tries, tries[-1]]  # the second collection asks the remembered size at once
+    assert f"page size refused ({refusal}); asking {tries[1]} a page" in caplog.text
+
+
 async def test_hal_keeps_caller_params(fake: FakeAbTasty) -> None:
     fake.item_count = 25
     async with abtasty(fake) as client:

@@ -64,6 +64,9 @@ class FakeAbTasty:
     token_faults: list[int] = field(default_factory=list)
     #: page number -> status answered for that page every time.
     fail_pages: dict[int, int] = field(default_factory=dict)
+    #: A ``_max_per_page`` above this is a 400 with ``refusal`` as its message (``None``: any size is capped).
+    max_per_page: int | None = None
+    refusal: str = "Invalid parameter '_max_per_page'"
     in_flight: int = 0
     max_in_flight: int = 0
     _counter: Iterator[int] = field(default_factory=itertools.count)
@@ -118,7 +121,10 @@ class FakeAbTasty:
         page = int(request.query_params.get("_page", "1"))
         if page in self.fail_pages:
             return JSONResponse({"message": f"page {page} failed"}, status_code=self.fail_pages[page])
-        per_page = min(int(request.query_params.get("_max_per_page", "10")), self.page_cap)
+        asked = int(request.query_params.get("_max_per_page", "10"))
+        if self.max_per_page is not None and asked > self.max_per_page:
+            return JSONResponse({"message": self.refusal}, status_code=400)
+        per_page = min(asked, self.page_cap)
         pages = max(1, -(-self.item_count // per_page))
         start = (page - 1) * per_page
         items = [{"id": n, "name": f"test {n}"} for n in range(start, min(start + per_page, self.item_count))]

@@ -16,6 +16,8 @@ T = TypeVar("T")
 DEFAULT_PER_PAGE = 10
 # strict-page-size: the largest _max_per_page this reading accepts (the document names no maximum).
 STRICT_MAX_PER_PAGE = 50
+# page-size-unnamed: the largest _max_per_page that reading accepts; its 400 does not say so.
+UNNAMED_MAX_PER_PAGE = 100
 _LIST_KEY = re.compile(r"^(?P<base>.*)\[\d*\]$")
 
 
@@ -40,7 +42,7 @@ def hal_collection(
     request: Request, items: Sequence[T], render: Callable[[T], dict[str, Any]], page_cap: int
 ) -> dict[str, Any]:
     """One page of ``items``; ``_max_per_page`` defaults to 10 and is capped at ``page_cap`` (a 400 above 50
-    with ``strict-page-size``); ``hal-no-count`` leaves out ``pages`` and ``total``."""
+    with ``strict-page-size``, above 100 naming no limit with ``page-size-unnamed``); ``hal-no-count`` leaves out ``pages`` and ``total``."""
     dialects = sandbox_of(request).dialects
     page = int_param(request, "_page", 1)
     asked = int_param(request, "_max_per_page", DEFAULT_PER_PAGE)
@@ -48,6 +50,8 @@ def hal_collection(
         raise ApiProblem(
             400, f"Invalid parameter '_max_per_page': must be at most {STRICT_MAX_PER_PAGE}, got {asked}"
         )
+    if "page-size-unnamed" in dialects and asked > UNNAMED_MAX_PER_PAGE:
+        raise ApiProblem(400, "Invalid parameter '_max_per_page'")
     limit = min(asked, page_cap)
     total = len(items)
     pages = max(1, -(-total // limit))

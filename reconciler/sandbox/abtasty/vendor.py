@@ -32,6 +32,7 @@ class AbTastySandbox(SandboxVendor):
         "tz-canonical": "AB Tasty stores a timezone alias as its canonical name (US/Eastern -> America/New_York)",
         "two-hosts": "AB Tasty token, membership and script routes only on a second port (api2), the rest on the first",
         "strict-page-size": "AB Tasty _max_per_page above 50 is a 400 naming the limit, not capped",
+        "page-size-unnamed": "AB Tasty _max_per_page above 100 is a 400 that names no limit, not capped",
         "hal-no-count": "AB Tasty HAL collections without pages / total: only _links.next tells there is more",
         "content-type-required": "AB Tasty: every request without Content-Type: application/json is a 400",
         "post-201": "creations answer 201: AB Tasty membership POST with an empty body",

@@ -119,3 +119,8 @@ def test_the_page_size_after_a_400_is_the_stated_limit_else_the_documented_defau
     message: str, size: int
 ) -> None:
     assert stated_limit(message, 100) == size
+
+
+def test_after_a_400_to_an_ask_over_100_naming_no_limit_100_is_tried_first() -> None:
+    assert stated_limit("Bad request", 1000) == 100
+    assert stated_limit("must be at most 250", 1000) == 250
