@@ -369,13 +369,16 @@ class AccountApi:
         names: dict[str, int] = {}
         problems: list[str] = []
         seen: dict[int, int] = {}
+        where = self.loaded.where  # called for a problem only: the first call builds the position tables
         for index in self._own_entries():
             entry = self.config.tests[index]
-            where = self.loaded.where(("tests", index, "id" if entry.id is not None else "name"))
+            spot = ("tests", index, "id" if entry.id is not None else "name")
             if entry.id is not None:
                 ident = entry.id
                 if ident not in by_id:
-                    problems.append(f"{where}: test {ident} does not exist in account {self.account_id}")
+                    problems.append(
+                        f"{where(spot)}: test {ident} does not exist in account {self.account_id}"
+                    )
                     continue
             else:
                 assert entry.name is not None
@@ -389,12 +392,14 @@ class AccountApi:
                     # A suggestion costs a pass over every name: the first few unknown names get one.
                     hint = did_you_mean(entry.name, by_name) if not ids and len(problems) < 20 else ""
                     fix = f"{hint} Else use its id" if hint else "; use its id"
-                    problems.append(f"{where}: {what} {entry.name!r} in account {self.account_id}{fix}")
+                    problems.append(f"{where(spot)}: {what} {entry.name!r} in account {self.account_id}{fix}")
                     continue
                 ident = names[entry.name] = ids[0]
             if ident in seen:
-                first = self.loaded.where(("tests", seen[ident]))
-                problems.append(f"{where}: test {ident} is already declared at {first}; declare it once")
+                first = where(("tests", seen[ident]))
+                problems.append(
+                    f"{where(spot)}: test {ident} is already declared at {first}; declare it once"
+                )
             seen[ident] = index
         if problems:
             raise ResolveError("\n".join(problems))
