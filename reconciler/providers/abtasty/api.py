@@ -138,8 +138,7 @@ async def list_tests(client: ApiClient, account_id: int, *, playing_only: bool =
     """Every test of the account (only those that play with ``playing_only``), for export."""
     params = {"filter[active]": 1} if playing_only else None
     path = f"/api/core/accounts/{account_id}/tests"
-    items = await pager(client).hal(path, params, per_page=PER_PAGE)
-    tests = [parse_test(i, path) for i in items]
+    tests = await pager(client).hal(path, params, per_page=PER_PAGE, parse=lambda i: parse_test(i, path))
     # Filtered here too: the server's filter saves pages, but a server that ignored it must not leak
     # paused tests into a `--tests playing` export.
     return [t for t in tests if t.state == "play"] if playing_only else tests
@@ -156,8 +155,8 @@ def api2_root(client: ApiClient, api2_url: str | None) -> str:
 async def list_members(client: ApiClient, account_id: int, api2: str = "") -> list[ExistingMember]:
     """Every membership of the account (``api2``: see ``api2_root``)."""
     path = f"{api2}/api/core/accounts/{account_id}/membership"
-    items = await pager(client).hal(path, per_page=PER_PAGE)
-    return [parse_member(i, f"/api/core/accounts/{account_id}/membership") for i in items]
+    route = f"/api/core/accounts/{account_id}/membership"
+    return await pager(client).hal(path, per_page=PER_PAGE, parse=lambda i: parse_member(i, route))
 
 
 async def fetch_account(
@@ -238,8 +237,12 @@ class AccountApi:
 
     async def _read_selected(self, selector: Selector) -> list[ExistingTest]:
         path = f"{self.core}/tests"
-        items = await pager(self.client).hal(path, selectors.params(selector), per_page=PER_PAGE)
-        parsed = [(parse_test(i, path), parse_facets(i, path)) for i in items]
+        parsed = await pager(self.client).hal(
+            path,
+            selectors.params(selector),
+            per_page=PER_PAGE,
+            parse=lambda i: (parse_test(i, path), parse_facets(i, path)),
+        )
         # The local check decides (selectors' docstring): a server that ignored a filter must not widen it.
         return [test for test, facets in parsed if selectors.matches(selector, test, facets)]
 
@@ -262,12 +265,14 @@ class AccountApi:
 
     async def _fetch_members(self) -> list[ExistingMember]:
         path = f"{self.api2}{self.core}/membership"
-        items = await pager(self.client).hal(path, per_page=PER_PAGE)
-        members = [parse_member(i, f"{self.core}/membership") for i in items]
-        for item, member in zip(items, members, strict=True):
-            if href := self._membership_href(item):
+        route = f"{self.core}/membership"
+        read = await pager(self.client).hal(
+            path, per_page=PER_PAGE, parse=lambda i: (parse_member(i, route), self._membership_href(i))
+        )
+        for member, href in read:
+            if href:
                 self.member_links[member.email.lower()] = href
-        return members
+        return [member for member, _ in read]
 
     def _own_entries(self) -> list[int]:
         """The indices of the ``id`` / ``name`` entries (selectors are read by ``_fetch_selected``)."""
@@ -306,8 +311,8 @@ class AccountApi:
         if each is not None:
             enough.set()
             await asyncio.gather(each, return_exceptions=True)  # its answers (or errors) are not needed
-        items = [*items, *await pager(self.client).hal_rest(path, None, first)]
-        every = [parse_test(i, path) for i in items]
+        rest = await pager(self.client).hal_rest(path, None, first, parse=lambda i: parse_test(i, path))
+        every = [*(parse_test(i, path) for i in items), *rest]
         return every, sum(t.state == "play" and not t.preprod for t in every)
 
     async def _count_playing(self) -> int | None:
