@@ -82,6 +82,11 @@ def child(argv: list[str], top: int, frames: int) -> None:
     """In the CLI's process: trace, hook the phases, run ``reconciler ARGV`` as its console script does."""
     if frames:  # 0: no tracing, the RSS figures alone (tracing's own tables inflate them)
         tracemalloc.start(frames)
+    from reconciler import gcpolicy
+
+    gcpolicy.start(
+        argv
+    )  # as the entry point will: the hooks below import what it imports later, collector off
     from reconciler import cli
     from reconciler.cli import plan
     from reconciler.providers.base import Provider
