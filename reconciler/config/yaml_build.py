@@ -126,6 +126,7 @@ class Builder:
         self.resolve, self.construct = resolve, construct
         self.values, self.keys = values, keys
         self.positions = values is not None and keys is not None
+        self.plain: dict[str, str] = {}  # a plain scalar's text -> its tag
         self.stack: list[_Frame] = []
         self.anchors: dict[str, _Anchor] = {}
         self.aliased = 0  # nodes repeated by aliases so far
@@ -166,9 +167,17 @@ class Builder:
 
     def _scalar(self, event: Any) -> None:
         value: Any = event.value
-        tag = event.tag
-        # No tag (or "!"): the resolver's, from the text; else an explicit one, such as !!str.
-        tag = self.resolve(ScalarNode, value, event.implicit) if tag is None or tag == "!" else str(tag)
+        explicit = event.ctag  # the ``tag`` property's own field: a call less on every scalar
+        if explicit is None and event.implicit[0]:
+            # A plain scalar's tag depends on its text alone (the version is fixed for the document): the
+            # same few texts recur thousands of times, and a call to the resolver costs more than a lookup.
+            tag = self.plain.get(value)
+            if tag is None:
+                tag = self.plain[value] = self.resolve(ScalarNode, value, event.implicit)
+        else:
+            # No tag (or "!"): the resolver's, from the text; else an explicit one, such as !!str.
+            tag = None if explicit is None else str(explicit)
+            tag = self.resolve(ScalarNode, value, event.implicit) if tag is None or tag == "!" else tag
         if tag == _STR_TAG:
             pass  # the common case, without the constructor's generic dispatch
         elif tag == INT_TAG:
