@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from reconciler.config.windows import windows_report
 from reconciler.config.yaml import Document, _build, parse_document
 from reconciler.config.yaml_build import Loc, Spot
 from reconciler.engine import Session
@@ -68,3 +70,15 @@ def test_a_valid_plan_never_builds_the_positions(sandbox: SandboxServer, tmp_pat
     assert plans[0].path == configs[0].path
     assert not configs[0].positions.built
     assert configs[0].where(("tests", 1, "name")) == f"{configs[0].path}:8"
+
+
+def test_a_window_finds_its_line_only_when_a_message_shows_it(tmp_path: Path) -> None:
+    window = (
+        "sync_windows:\n  - name: new-year\n    kind: deny\n    schedule: '0 0 1 1 *'\n"
+        "    duration: 1h\n    timezone: UTC\n"
+    )
+    [loaded] = load_configs([str(write_config(tmp_path, window))])
+    assert windows_report([loaded], [], dt.datetime(2031, 6, 1, tzinfo=dt.UTC)) == []
+    assert not loaded.positions.built  # a plan outside the window: no FILE:LINE, no positions
+    [line] = windows_report([loaded], [], dt.datetime(2031, 1, 1, 0, 30, tzinfo=dt.UTC))
+    assert f"deny window 'new-year' ({loaded.path}:6) in force until " in line
