@@ -1,7 +1,7 @@
 """When the cyclic garbage collector runs in a one-shot command (``plan``, ``apply``, ``validate``, ...).
 
 A 10,000-test plan allocates millions of objects that live until the process ends (the imported modules,
-the YAML nodes and positions, the model, the fetched pages), and almost none of them are cyclic garbage:
+the YAML data, the model, the fetched state), and almost none of them are cyclic garbage:
 reference counting frees the rest. With the default thresholds the collector still ran some 600 times
 over them, each pass walking everything alive, about 0.4 s of a 3 s plan and the one cost that grew faster
 than the data (issue 29). So a one-shot command:

@@ -16,6 +16,7 @@ What the windows mean, and their evaluation, is ``reconciler.core.windows`` (pur
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Annotated, Any, Literal
 
@@ -134,7 +135,7 @@ def windows_field() -> Any:
 
 def windows_of(loaded: Any) -> list[Window]:
     """The windows of a ``LoadedConfig`` (none when its provider's model has no ``sync_windows``), each
-    knowing its FILE:LINE."""
+    knowing how to find its FILE:LINE."""
     out = []
     for index, w in enumerate(getattr(loaded.config, "sync_windows", None) or []):
         out.append(
@@ -145,7 +146,7 @@ def windows_of(loaded: Any) -> list[Window]:
                 parse_window_duration(w.duration),
                 w.timezone,
                 frozenset(w.changes),
-                loaded.where(("sync_windows", index)),
+                locate=functools.partial(loaded.where, ("sync_windows", index)),
             )
         )
     return out

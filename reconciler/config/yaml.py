@@ -1,15 +1,17 @@
 """YAML loading that remembers where every node came from.
 
 The data is built from libyaml's parser events within limits (``yaml_build``: no composer, so no recursion
-per level, bounded aliases); each event's line/column goes into a ``Positions`` table keyed by the same path
-tuples pydantic uses in its error ``loc`` (``("tests", 2, "state")``), so any later error (validation, an
-unknown test id at plan time) can name FILE:LINE:COL.
+per level, bounded aliases). ``Positions`` gives each node's line/column by the same path tuples pydantic
+uses in its error ``loc`` (``("tests", 2, "state")``), so any later error (validation, an unknown test id at
+plan time) can name FILE:LINE:COL. It builds its tables from the file's text the first time a message asks:
+a valid file never pays for them (a table entry per node was most of the builder's time and half the memory
+of a 50,000-test config, issue 29), and the same text parsed again gives the very same data and paths.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 
-from reconciler.config.yaml_build import INT_TAG, Builder, Loc, Refused
+from reconciler.config.yaml_build import INT_TAG, Builder, Loc, Refused, Spot
 from reconciler.errors import ConfigIssue
 
 __all__ = ["MAX_FILE_BYTES", "Document", "Loc", "Positions", "load_document", "parse_document"]
@@ -28,24 +30,53 @@ __all__ = ["MAX_FILE_BYTES", "Document", "Loc", "Positions", "load_document", "p
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
-@dataclass
 class Positions:
-    """1-based (line, column) of every key and value of one file, by path."""
+    """1-based (line, column) of every key and value of one file, by path: from ``text`` (the file as it was
+    parsed), parsed again with positions on first use; or the tables as given."""
 
-    file: str
-    values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    def __init__(
+        self,
+        file: str,
+        text: str = "",
+        values: dict[Loc, Spot] | None = None,
+        keys: dict[Loc, Spot] | None = None,
+    ) -> None:
+        self.file, self._text = file, text
+        self._values, self._keys = values, keys
+
+    def __repr__(self) -> str:
+        return f"Positions({self.file!r})"  # never the text: a literal secret may be in it
+
+    @property
+    def built(self) -> bool:
+        """Whether the tables were needed yet (a valid file that nothing complained about: never)."""
+        return self._values is not None
+
+    @property
+    def values(self) -> dict[Loc, Spot]:
+        """Where each value starts, by path (the root at ``()``)."""
+        if self._values is None:
+            self._values, self._keys = _tables(self._text, self.file)
+        return self._values
+
+    @property
+    def keys(self) -> dict[Loc, Spot]:
+        """Where each mapping key starts, by the path of its value."""
+        if self._keys is None:
+            self._values, self._keys = _tables(self._text, self.file)
+        return self._keys
 
     def at(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         """Where ``loc`` is (its key when ``key``), else the nearest enclosing node that exists."""
-        if key and loc in self.keys:
-            return self.keys[loc]
+        values, keys = self.values, self.keys
+        if key and loc in keys:
+            return keys[loc]
         probe = loc
         while probe:
-            if probe in self.values:
-                return self.values[probe]
+            if probe in values:
+                return values[probe]
             probe = probe[:-1]
-        return self.values.get((), (1, 1))
+        return values.get((), (1, 1))
 
     def issue(self, loc: Loc, message: str, *, key: bool = False) -> ConfigIssue:
         line, col = self.at(loc, key=key)
@@ -150,33 +181,50 @@ def parse_document(text: str, name: str) -> Document | ConfigIssue:
     """Parse ``text`` as the file ``name`` (export --update checks its new text this way before writing)."""
     if len(text) > MAX_FILE_BYTES:  # characters: at least as many bytes
         return _too_big(name, f"more than {MAX_FILE_BYTES:,} bytes")
-    # libyaml's parser (ruamel.yaml.clib) when installed: ~6x faster than the pure-Python one on large
-    # configs. Its events go to our Builder, not to a composer: see yaml_build for why.
-    yaml = YAML(typ="safe", pure=False)
-    yaml.Resolver = _MemoResolver
-    pos = Positions(name)
-    constructor = SafeConstructor(loader=yaml)
-    builder = Builder(
-        yaml.resolver.resolve,
-        lambda node: constructor.construct_object(node, deep=True),
-        pos.values,
-        pos.keys,
-    )
-    events = yaml.parse(text)
     try:
-        if not builder.build(events):
-            return ConfigIssue(name, 1, 1, "empty file: expected a mapping with 'version: 1' and 'provider'")
+        builder = _build(text)
     except YAMLError as err:
         return _yaml_issue(name, err, text)
     except Refused as refused:
         return ConfigIssue(name, *refused.spot, refused.message)
-    finally:
-        events.close()  # frees the parser now, even when the builder stopped half-way
+    if builder is None:
+        return ConfigIssue(name, 1, 1, "empty file: expected a mapping with 'version: 1' and 'provider'")
     data = builder.root
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
         return ConfigIssue(
             name, 1, 1, f"the top level is {kind}: expected a mapping with 'version' and 'provider'"
         )
-    pos.values[()] = builder.root_spot
-    return Document(name, data, pos, text)
+    return Document(name, data, Positions(name, text), text)
+
+
+def _build(
+    text: str, values: dict[Loc, Spot] | None = None, keys: dict[Loc, Spot] | None = None
+) -> Builder | None:
+    """``text``'s one document built (None: the text holds none), its positions in ``values`` and ``keys``
+    when given; raises ``YAMLError`` or ``Refused``."""
+    # libyaml's parser (ruamel.yaml.clib) when installed: ~6x faster than the pure-Python one on large
+    # configs. Its events go to our Builder, not to a composer: see yaml_build for why.
+    yaml = YAML(typ="safe", pure=False)
+    yaml.Resolver = _MemoResolver
+    constructor = SafeConstructor(loader=yaml)
+    builder = Builder(
+        yaml.resolver.resolve, lambda node: constructor.construct_object(node, deep=True), values, keys
+    )
+    events = yaml.parse(text)
+    try:
+        return builder if builder.build(events) else None
+    finally:
+        events.close()  # frees the parser now, even when the builder stopped half-way
+
+
+def _tables(text: str, name: str) -> tuple[dict[Loc, Spot], dict[Loc, Spot]]:
+    """The positions of a file that ``parse_document`` accepted: the same text built again, with them."""
+    values: dict[Loc, Spot] = {}
+    keys: dict[Loc, Spot] = {}
+    try:
+        builder = _build(text, values, keys)
+    except (YAMLError, Refused):  # not for a text that parsed once: no positions beats a crash
+        builder = None
+    values[()] = builder.root_spot if builder is not None else (1, 1)
+    return values, keys

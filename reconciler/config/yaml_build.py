@@ -14,6 +14,10 @@ with an explicit stack, and refuses, at the line of the event that crosses a lim
 - merge keys ``<<``.
 
 It also does the composer's other job: one document per file, no duplicate keys.
+
+Positions are optional: a load builds the data without them (no path tuple, no table entry per node: most
+of the builder's time and half the memory of a loaded config, issue 29), and the file is built again with
+them the first time a message needs a FILE:LINE (``yaml.Positions``). The data is the same either way.
 """
 
 from __future__ import annotations
@@ -61,19 +65,23 @@ class Refused(Exception):
 
 
 def _spot(event: Event) -> Spot:
-    mark = event.start_mark
+    return _at(event.start_mark)
+
+
+def _at(mark: Any) -> Spot:
+    """A parser mark as a 1-based spot (marks are kept as they come, turned into spots when needed)."""
     return mark.line + 1, mark.column + 1
 
 
 class _Frame:
     """A mapping or sequence being built: where it is, and, when anchored, what to remember of it."""
 
-    __slots__ = ("anchor", "key", "key_spot", "loc", "mark", "record_from", "size", "value")
+    __slots__ = ("anchor", "key", "key_mark", "loc", "mark", "record_from", "size", "value")
 
-    def __init__(self, value: dict[Any, Any] | list[Any], loc: Loc, anchor: str | None, mark: Spot) -> None:
+    def __init__(self, value: dict[Any, Any] | list[Any], loc: Loc, anchor: str | None, mark: Any) -> None:
         self.value, self.loc, self.anchor, self.mark = value, loc, anchor, mark
         self.key: Any = _NO_KEY
-        self.key_spot: Spot = (0, 0)
+        self.key_mark: Any = None
         self.size = 1
         self.record_from = 0
 
@@ -101,7 +109,8 @@ def _digits(text: str) -> int:
 
 
 class Builder:
-    """Builds one document's data from ``events``, filling ``values`` / ``keys`` with 1-based positions.
+    """Builds one document's data from ``events``, filling ``values`` / ``keys`` with 1-based positions
+    (none when they are None: the data alone, faster).
 
     ``resolve`` is the resolver's ``resolve`` (implicit tags of plain scalars); ``construct`` turns any
     scalar node other than a string or a plain decimal into its Python value (floats, booleans, null...).
@@ -111,11 +120,13 @@ class Builder:
         self,
         resolve: Callable[[Any, str, Any], str],
         construct: Callable[[ScalarNode], Any],
-        values: dict[Loc, Spot],
-        keys: dict[Loc, Spot],
+        values: dict[Loc, Spot] | None = None,
+        keys: dict[Loc, Spot] | None = None,
     ) -> None:
         self.resolve, self.construct = resolve, construct
         self.values, self.keys = values, keys
+        self.positions = values is not None and keys is not None
+        self.plain: dict[str, str] = {}  # a plain scalar's text -> its tag
         self.stack: list[_Frame] = []
         self.anchors: dict[str, _Anchor] = {}
         self.aliased = 0  # nodes repeated by aliases so far
@@ -156,9 +167,17 @@ class Builder:
 
     def _scalar(self, event: Any) -> None:
         value: Any = event.value
-        tag = event.tag
-        # No tag (or "!"): the resolver's, from the text; else an explicit one, such as !!str.
-        tag = self.resolve(ScalarNode, value, event.implicit) if tag is None or tag == "!" else str(tag)
+        explicit = event.ctag  # the ``tag`` property's own field: a call less on every scalar
+        if explicit is None and event.implicit[0]:
+            # A plain scalar's tag depends on its text alone (the version is fixed for the document): the
+            # same few texts recur thousands of times, and a call to the resolver costs more than a lookup.
+            tag = self.plain.get(value)
+            if tag is None:
+                tag = self.plain[value] = self.resolve(ScalarNode, value, event.implicit)
+        else:
+            # No tag (or "!"): the resolver's, from the text; else an explicit one, such as !!str.
+            tag = None if explicit is None else str(explicit)
+            tag = self.resolve(ScalarNode, value, event.implicit) if tag is None or tag == "!" else tag
         if tag == _STR_TAG:
             pass  # the common case, without the constructor's generic dispatch
         elif tag == INT_TAG:
@@ -179,7 +198,7 @@ class Builder:
             value = self._constructed(node, event)
         if event.anchor is not None:
             self.anchors[event.anchor] = _Anchor(value, 1, [])
-        self._deliver(value, 1, _spot(event))
+        self._deliver(value, 1, event.start_mark)
 
     def _integer(self, event: Any) -> Any:
         text: str = event.value
@@ -211,7 +230,7 @@ class Builder:
                 _spot(event),
                 f"nesting deeper than {MAX_DEPTH} levels: a config never needs this many; flatten it",
             )
-        frame = _Frame(value, self._child_loc(), event.anchor, _spot(event))
+        frame = _Frame(value, self._child_loc() if self.positions else (), event.anchor, event.start_mark)
         if event.anchor is not None:
             frame.record_from = len(self.record)
             self.recording += 1
@@ -247,37 +266,42 @@ class Builder:
                 f"{anchor.size:,}), which looks like a 'billion laughs' file: write the values out, "
                 "or use fewer aliases",
             )
-        loc = self._deliver(_copy(anchor.value), anchor.size, _spot(event))
+        loc = self._deliver(_copy(anchor.value), anchor.size, event.start_mark)
         if loc is not None:  # the positions under the anchor, now under this use too
             for rel, is_key, spot in anchor.positions:
                 self._note((*loc, *rel), is_key, spot)
 
     def _note(self, loc: Loc, is_key: bool, spot: Spot) -> None:
-        (self.keys if is_key else self.values)[loc] = spot
+        (self.keys if is_key else self.values)[loc] = spot  # type: ignore[index]  # only with positions
         if self.recording:
             self.record.append((loc, is_key, spot))
 
-    def _deliver(self, value: Any, size: int, spot: Spot) -> Loc | None:
-        """Put a finished value in its parent; its path, or None when it became a key (or the root)."""
+    def _deliver(self, value: Any, size: int, mark: Any) -> Loc | None:
+        """Put a finished value (starting at ``mark``) in its parent; its path when positions are kept, else
+        (and when it became a key, or the root) None."""
         if not self.stack:
-            self.root, self.root_spot = value, spot
+            self.root, self.root_spot = value, _at(mark)
             return None
         top = self.stack[-1]
         top.size += size
         container = top.value
         if isinstance(container, list):
-            child: Loc = (*top.loc, len(container))
             container.append(value)
+            if not self.positions:
+                return None
+            child: Loc = (*top.loc, len(container) - 1)
         elif top.key is _NO_KEY:
             key = str(value) if isinstance(value, list | dict) else value
             if key in container:
-                raise Refused(spot, f"YAML syntax error: found duplicate key {key!r}; keep one")
-            top.key, top.key_spot = key, spot
+                raise Refused(_at(mark), f"YAML syntax error: found duplicate key {key!r}; keep one")
+            top.key, top.key_mark = key, mark
             return None
         else:
-            child = (*top.loc, top.key)
-            self._note(child, True, top.key_spot)
             container[top.key] = value
-            top.key = _NO_KEY
-        self._note(child, False, spot)
+            key, top.key = top.key, _NO_KEY
+            if not self.positions:
+                return None
+            child = (*top.loc, key)
+            self._note(child, True, _at(top.key_mark))
+        self._note(child, False, _at(mark))
         return child

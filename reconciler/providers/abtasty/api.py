@@ -143,8 +143,9 @@ async def list_tests(client: ApiClient, account_id: int, *, playing_only: bool =
     """Every test of the account (only those that play with ``playing_only``), for export."""
     params = {"filter[active]": 1} if playing_only else None
     path = f"/api/core/accounts/{account_id}/tests"
-    items = await pager(client).hal(path, params, per_page=WHOLE_PER_PAGE)
-    tests = [parse_test(i, path) for i in items]
+    tests = await pager(client).hal(
+        path, params, per_page=WHOLE_PER_PAGE, parse=lambda i: parse_test(i, path)
+    )
     # Filtered here too: the server's filter saves pages, but a server that ignored it must not leak
     # paused tests into a `--tests playing` export.
     return [t for t in tests if t.state == "play"] if playing_only else tests
@@ -161,8 +162,8 @@ def api2_root(client: ApiClient, api2_url: str | None) -> str:
 async def list_members(client: ApiClient, account_id: int, api2: str = "") -> list[ExistingMember]:
     """Every membership of the account (``api2``: see ``api2_root``)."""
     path = f"{api2}/api/core/accounts/{account_id}/membership"
-    items = await pager(client).hal(path, per_page=WHOLE_PER_PAGE)
-    return [parse_member(i, f"/api/core/accounts/{account_id}/membership") for i in items]
+    route = f"/api/core/accounts/{account_id}/membership"
+    return await pager(client).hal(path, per_page=WHOLE_PER_PAGE, parse=lambda i: parse_member(i, route))
 
 
 async def fetch_account(
@@ -243,8 +244,12 @@ class AccountApi:
 
     async def _read_selected(self, selector: Selector) -> list[ExistingTest]:
         path = f"{self.core}/tests"
-        items = await pager(self.client).hal(path, selectors.params(selector), per_page=PER_PAGE)
-        parsed = [(parse_test(i, path), parse_facets(i, path)) for i in items]
+        parsed = await pager(self.client).hal(
+            path,
+            selectors.params(selector),
+            per_page=PER_PAGE,
+            parse=lambda i: (parse_test(i, path), parse_facets(i, path)),
+        )
         # The local check decides (selectors' docstring): a server that ignored a filter must not widen it.
         return [test for test, facets in parsed if selectors.matches(selector, test, facets)]
 
@@ -267,12 +272,14 @@ class AccountApi:
 
     async def _fetch_members(self) -> list[ExistingMember]:
         path = f"{self.api2}{self.core}/membership"
-        items = await pager(self.client).hal(path, per_page=WHOLE_PER_PAGE)
-        members = [parse_member(i, f"{self.core}/membership") for i in items]
-        for item, member in zip(items, members, strict=True):
-            if href := self._membership_href(item):
+        route = f"{self.core}/membership"
+        read = await pager(self.client).hal(
+            path, per_page=WHOLE_PER_PAGE, parse=lambda i: (parse_member(i, route), self._membership_href(i))
+        )
+        for member, href in read:
+            if href:
                 self.member_links[member.email.lower()] = href
-        return members
+        return [member for member, _ in read]
 
     def _own_entries(self) -> list[int]:
         """The indices of the ``id`` / ``name`` entries (selectors are read by ``_fetch_selected``)."""
@@ -313,8 +320,8 @@ class AccountApi:
         if each is not None:
             enough.set()
             await asyncio.gather(each, return_exceptions=True)  # its answers (or errors) are not needed
-        items = [*items, *await pager(self.client).hal_rest(path, None, first)]
-        every = [parse_test(i, path) for i in items]
+        rest = await pager(self.client).hal_rest(path, None, first, parse=lambda i: parse_test(i, path))
+        every = [*(parse_test(i, path) for i in items), *rest]
         return every, sum(t.state == "play" and not t.preprod for t in every)
 
     async def _count_playing(self) -> int | None:
@@ -376,13 +383,16 @@ class AccountApi:
         names: dict[str, int] = {}
         problems: list[str] = []
         seen: dict[int, int] = {}
+        where = self.loaded.where  # called for a problem only: the first call builds the position tables
         for index in self._own_entries():
             entry = self.config.tests[index]
-            where = self.loaded.where(("tests", index, "id" if entry.id is not None else "name"))
+            spot = ("tests", index, "id" if entry.id is not None else "name")
             if entry.id is not None:
                 ident = entry.id
                 if ident not in by_id:
-                    problems.append(f"{where}: test {ident} does not exist in account {self.account_id}")
+                    problems.append(
+                        f"{where(spot)}: test {ident} does not exist in account {self.account_id}"
+                    )
                     continue
             else:
                 assert entry.name is not None
@@ -396,12 +406,14 @@ class AccountApi:
                     # A suggestion costs a pass over every name: the first few unknown names get one.
                     hint = did_you_mean(entry.name, by_name) if not ids and len(problems) < 20 else ""
                     fix = f"{hint} Else use its id" if hint else "; use its id"
-                    problems.append(f"{where}: {what} {entry.name!r} in account {self.account_id}{fix}")
+                    problems.append(f"{where(spot)}: {what} {entry.name!r} in account {self.account_id}{fix}")
                     continue
                 ident = names[entry.name] = ids[0]
             if ident in seen:
-                first = self.loaded.where(("tests", seen[ident]))
-                problems.append(f"{where}: test {ident} is already declared at {first}; declare it once")
+                first = where(("tests", seen[ident]))
+                problems.append(
+                    f"{where(spot)}: test {ident} is already declared at {first}; declare it once"
+                )
             seen[ident] = index
         if problems:
             raise ResolveError("\n".join(problems))

@@ -178,10 +178,11 @@ def _resolve(
             continue
         assert entry.name is not None
         ids = by_name.get(entry.name, [])
-        where = loaded.where(("campaigns", index, "name"))
         if len(ids) == 1:
             names[entry.name] = ids[0]
-        elif not ids:
+            continue
+        where = loaded.where(("campaigns", index, "name"))  # only for a problem: it builds the positions
+        if not ids:
             problems.append(f"{where}: no campaign named {entry.name!r} in environment {env}")
         else:
             problems.append(
