@@ -80,6 +80,20 @@ class Forked:
             self._conn.close()
         return self.returncode
 
+    def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+        """Both pipes read to their end (each by a thread, so neither fills up), then the exit code."""
+        read: dict[str, str] = {}
+        readers = [
+            threading.Thread(target=lambda k=k, f=f: read.__setitem__(k, f.read()), daemon=True)
+            for k, f in (("out", self.stdout), ("err", self.stderr))
+        ]
+        for reader in readers:
+            reader.start()
+        self.wait(timeout)
+        for reader in readers:
+            reader.join(timeout)
+        return read.get("out", ""), read.get("err", "")
+
     def send_signal(self, signum: int) -> None:
         if self.poll() is None:  # not once it has exited: its pid may be another process's by then
             os.kill(self.pid, signum)
@@ -88,9 +102,33 @@ class Forked:
         self.send_signal(signal.SIGKILL)
 
 
-def spawn(args: Sequence[str], env: dict[str, str], cwd: Path) -> Forked:
-    """``python -m reconciler ARGS`` with exactly ``env``, in ``cwd``; stdout and stderr piped, no stdin."""
-    return Forked(args, env, cwd)
+def spawn(args: Sequence[str], env: dict[str, str], cwd: Path) -> Forked | subprocess.Popen[str]:
+    """``python -m reconciler ARGS`` with exactly ``env``, in ``cwd``; stdout and stderr piped (text), no
+    stdin. Forked from the zygote, or started from nothing under ``RECONCILER_TEST_FORKSERVER=0``."""
+    if enabled():
+        return Forked(args, env, cwd)
+    return subprocess.Popen(
+        [sys.executable, "-m", "reconciler", *args],
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def run(
+    args: Sequence[str], env: dict[str, str], cwd: Path, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """``spawn`` to its end, as ``subprocess.run(..., capture_output=True, text=True)`` gives it."""
+    proc = spawn(args, env, cwd)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        proc.kill()
+    code = proc.wait()
+    return subprocess.CompletedProcess([sys.executable, "-m", "reconciler", *args], code, out, err)
 
 
 _lock = threading.Lock()
@@ -156,13 +194,14 @@ def _wait_for_socket(address: Path, proc: subprocess.Popen[bytes]) -> bool:
         os.close(pidfd)
 
 
-# What ``reconciler watch`` imports (what is left out is imported by the child: slower, the same result).
+# What ``reconciler watch`` and ``reconciler sandbox`` import (what is left out is imported by the child: slower, the same result).
 _WARM = (
     "reconciler.cli",
     "reconciler.cli.watch",
     "reconciler.providers.abtasty.provider",
     "reconciler.providers.flagship.provider",
     "reconciler.providers.taplytics.provider",
+    "reconciler.sandbox.server",
     "reconciler.watch",
     "reconciler.watch.listener",
 )

@@ -95,8 +95,8 @@ class Watch:
 
     def __init__(self, args: list[str], env: dict[str, str], cwd: Path, prefix: Sequence[str] = ()) -> None:
         full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
-        self.proc: subprocess.Popen[str] | forkserver.Forked
-        if prefix or not forkserver.enabled():  # ``prefix``: a command that execs the rest (unshare, sh -c)
+        self.proc: forkserver.Forked | subprocess.Popen[str]
+        if prefix:  # a command that execs the rest (unshare, sh -c)
             self.proc = subprocess.Popen(
                 [*prefix, sys.executable, "-m", "reconciler", "watch", *args],
                 env=full_env,
