@@ -42,24 +42,32 @@ def enabled() -> bool:
 class Forked:
     """The part of ``subprocess.Popen`` the tests use, for a process the zygote forked."""
 
-    def __init__(self, args: Sequence[str], env: dict[str, str], cwd: Path) -> None:
+    def __init__(self, args: Sequence[str], env: dict[str, str], cwd: Path, tty: int | None = None) -> None:
+        """``tty``: the terminal side of a pty, to be the child's stdin, stdout, stderr and controlling
+        terminal (as ``pty.fork`` makes it); else /dev/null and two pipes, ``stdout`` and ``stderr``."""
         self.args = list(args)
         self.returncode: int | None = None
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        null = os.open(os.devnull, os.O_RDONLY)
+        if tty is None:
+            out_r, out_w = os.pipe()
+            err_r, err_w = os.pipe()
+            given = [os.open(os.devnull, os.O_RDONLY), out_w, err_w]
+        else:
+            given = [tty]
         self._conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._conn.connect(str(_zygote()))
-            request = json.dumps({"args": self.args, "env": env, "cwd": str(cwd)}).encode()
-            socket.send_fds(self._conn, [request], [null, out_w, err_w])
+            request = json.dumps({"args": self.args, "env": env, "cwd": str(cwd), "tty": tty is not None})
+            socket.send_fds(self._conn, [request.encode()], given)
             self.pid: int = json.loads(self._conn.recv(_MAX_MESSAGE))["pid"]
         finally:
-            for fd in (null, out_w, err_w):  # the child has its own copies now
+            for fd in given if tty is None else ():  # the child has its own copies now
                 os.close(fd)
-        # Text, as Popen(text=True); left open as Popen leaves its pipes, for the caller to read to the end.
-        self.stdout: IO[str] = open(out_r)  # noqa: SIM115
-        self.stderr: IO[str] = open(err_r)  # noqa: SIM115
+        if tty is None:
+            # Text, as Popen(text=True); left open as Popen leaves its pipes, for the caller to read.
+            self.stdout: IO[str] | None = open(out_r)  # noqa: SIM115
+            self.stderr: IO[str] | None = open(err_r)  # noqa: SIM115
+        else:
+            self.stdout = self.stderr = None
 
     def poll(self) -> int | None:
         return self._collect(0)
@@ -86,6 +94,7 @@ class Forked:
         readers = [
             threading.Thread(target=lambda k=k, f=f: read.__setitem__(k, f.read()), daemon=True)
             for k, f in (("out", self.stdout), ("err", self.stderr))
+            if f is not None
         ]
         for reader in readers:
             reader.start()
@@ -257,9 +266,12 @@ def _child(request: dict[str, Any], fds: list[int], sockets: list[socket.socket]
     selector.close()
     for sock in sockets:
         sock.close()
-    for target, fd in enumerate(fds):
-        os.dup2(fd, target)
-        os.close(fd)
+    if request["tty"]:
+        os.login_tty(fds[0])  # a session of its own, the pty its controlling terminal and its 0, 1, 2
+    else:
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
