@@ -42,17 +42,24 @@ def enabled() -> bool:
 class Forked:
     """The part of ``subprocess.Popen`` the tests use, for a process the zygote forked."""
 
-    def __init__(self, args: Sequence[str], env: dict[str, str], cwd: Path, tty: int | None = None) -> None:
+    def __init__(
+        self, args: Sequence[str], env: dict[str, str], cwd: Path, tty: int | None = None, quiet: bool = False
+    ) -> None:
         """``tty``: the terminal side of a pty, to be the child's stdin, stdout, stderr and controlling
-        terminal (as ``pty.fork`` makes it); else /dev/null and two pipes, ``stdout`` and ``stderr``."""
+        terminal (as ``pty.fork`` makes it); else /dev/null and two pipes, ``stdout`` and ``stderr``, or
+        /dev/null for those too when ``quiet``."""
         self.args = list(args)
         self.returncode: int | None = None
-        if tty is None:
+        out_r = err_r = -1
+        if tty is not None:
+            given = [tty]
+        elif quiet:
+            given = [os.open(os.devnull, os.O_RDONLY), os.open(os.devnull, os.O_WRONLY)]
+            given.append(os.dup(given[1]))
+        else:
             out_r, out_w = os.pipe()
             err_r, err_w = os.pipe()
             given = [os.open(os.devnull, os.O_RDONLY), out_w, err_w]
-        else:
-            given = [tty]
         self._conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._conn.connect(str(_zygote()))
@@ -62,12 +69,12 @@ class Forked:
         finally:
             for fd in given if tty is None else ():  # the child has its own copies now
                 os.close(fd)
-        if tty is None:
+        self.stdout: IO[str] | None = None
+        self.stderr: IO[str] | None = None
+        if out_r >= 0:
             # Text, as Popen(text=True); left open as Popen leaves its pipes, for the caller to read.
-            self.stdout: IO[str] | None = open(out_r)  # noqa: SIM115
-            self.stderr: IO[str] | None = open(err_r)  # noqa: SIM115
-        else:
-            self.stdout = self.stderr = None
+            self.stdout = open(out_r)  # noqa: SIM115
+            self.stderr = open(err_r)  # noqa: SIM115
 
     def poll(self) -> int | None:
         return self._collect(0)
@@ -106,6 +113,9 @@ class Forked:
     def send_signal(self, signum: int) -> None:
         if self.poll() is None:  # not once it has exited: its pid may be another process's by then
             os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
