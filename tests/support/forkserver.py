@@ -21,6 +21,7 @@ import json
 import os
 import runpy
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -193,6 +194,8 @@ def _stop_zygotes() -> None:
         assert proc.stdin is not None
         proc.stdin.close()
         proc.wait(10)
+    if _address is not None:
+        shutil.rmtree(_address.parent, ignore_errors=True)
 
 
 def _wait_for_socket(address: Path, proc: subprocess.Popen[bytes]) -> bool:
