@@ -62,7 +62,9 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict reconciler tests  # tests/ with relaxed settings: pyproject.toml
 
 # Two pytest-xdist workers a core: part of the suite waits (a watch interval, retry back-off, a subprocess,
-# a pty), and a waiting worker leaves its core to another (the measured choice is in bench/results.md).
+# a pty), and a waiting worker leaves its core to another (the measured choice is in bench/results.md; 3
+# workers saved no CPU and lost wall). Each worker forks the suite's `reconciler` processes from a zygote of
+# its own (tests/support/forkserver.py) rather than paying Python's start-up for each.
 # --dist loadgroup hands out the tests one by one in collection order, the long ones first
 # (tests/conftest.py), so they overlap the short ones. Override: PYTEST_WORKERS=3.
 PYTEST_WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2) * 2 )))
