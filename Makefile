@@ -14,7 +14,7 @@ UV := $(BIN)/uv
 UV_INSTALL = $(UV) pip install --python $(BIN)/python --quiet
 LOCK_FLAGS := --generate-hashes --universal --python-version 3.11 --quiet
 
-.PHONY: demo test lint typecheck warm unit bench soak schema clean lock
+.PHONY: demo test lint typecheck warm warm-unit unit bench soak schema clean lock
 
 # A venv without pip (uv installs everything, so ensurepip would only cost time), then a uv at the locked
 # version (scripts/uv.sh), which installs itself, the build backend and the runtime lock, then the package.
@@ -44,10 +44,14 @@ lock: $(STAMP)
 demo: $(RUNTIME)
 	@bash scripts/demo.sh
 
-# Lint, types and the test modules' warm-up side by side (mypy and the warm-up each keep one core busy),
-# then the tests.
+# Lint and types beside the tests, not before them: mypy keeps one core busy for 15 s, which the test workers
+# share instead of waiting for it (the serial head was 16-22 s of a 2-core run: bench/results.md, "The test
+# suite"). The tests start once the warm-up collection (`warm`, below) is done. A lint or type error still
+# fails `make test`, when the tests are done.
 test: $(STAMP)
-	@$(MAKE) --no-print-directory -j3 lint typecheck warm
+	@$(MAKE) --no-print-directory -j3 lint typecheck warm-unit
+
+warm-unit: warm
 	@$(MAKE) --no-print-directory unit
 
 lint: $(STAMP)
@@ -58,7 +62,9 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict reconciler tests  # tests/ with relaxed settings: pyproject.toml
 
 # Two pytest-xdist workers a core: part of the suite waits (a watch interval, retry back-off, a subprocess,
-# a pty), and a waiting worker leaves its core to another (the measured choice is in bench/results.md).
+# a pty), and a waiting worker leaves its core to another (the measured choice is in bench/results.md; 3
+# workers saved no CPU and lost wall). Each worker forks the suite's `reconciler` processes from a zygote of
+# its own (tests/support/forkserver.py) rather than paying Python's start-up for each.
 # --dist loadgroup hands out the tests one by one in collection order, the long ones first
 # (tests/conftest.py), so they overlap the short ones. Override: PYTEST_WORKERS=3.
 PYTEST_WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2) * 2 )))

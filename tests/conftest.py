@@ -13,6 +13,7 @@ import pytest
 
 from reconciler.sandbox.server import SandboxServer
 from tests.support.e2e import CliRunner, Result, generated, join_stopped_servers, run_cli, server_env
+from tests.support.shared_tls import share_default_tls_context
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -32,6 +33,14 @@ def _servers_stopped() -> Iterator[None]:
     """The sandboxes ``tests.support.e2e.sandbox_server`` stops in the background are all stopped by the end."""
     yield
     join_stopped_servers()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_tls_context() -> Iterator[None]:
+    """httpx's default TLS context built once, not for each test client (tests.support.shared_tls)."""
+    with pytest.MonkeyPatch.context() as patch:
+        share_default_tls_context(patch)
+        yield
 
 
 @pytest.fixture

@@ -8,14 +8,15 @@ so the entry point, its exit code and its stderr are proved on a real process on
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.support import forkserver
 from tests.support.e2e import Result, run_cli
 
 HERE = Path(__file__).parent
@@ -35,12 +36,7 @@ def validate(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 
 def run_validate(*paths: Path) -> subprocess.CompletedProcess[str]:
     """``python -m reconciler validate PATHS`` in its own process."""
-    return subprocess.run(
-        [sys.executable, "-m", "reconciler", "validate", *map(str, paths)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return forkserver.run(["validate", *map(str, paths)], dict(os.environ), Path.cwd(), timeout=60)
 
 
 def expectation(path: Path) -> tuple[int, int, str]:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import hypothesis
-import jsonschema
 import pytest
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -17,6 +16,7 @@ from reconciler.errors import ConfigError
 from reconciler.loading import load_configs
 from reconciler.loading.schema import render_schema
 from reconciler.providers.abtasty.config import AbTastyConfig
+from tests.support import schemas
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").rglob("*.yaml"))
@@ -110,8 +110,7 @@ def test_committed_plan_schema_is_what_schema_plan_prints(capsys) -> None:
 def test_examples_start_with_modeline_and_match_schema(path: Path) -> None:
     first = path.read_text().splitlines()[0]
     assert first == "# yaml-language-server: $schema=../schema/reconciler.schema.json"
-    schema = json.loads(render_schema())
-    jsonschema.validate(YAML(typ="safe").load(path.read_text()), schema)
+    schemas.validate(YAML(typ="safe").load(path.read_text()), render_schema())
 
 
 def test_examples_validate() -> None:

@@ -1,11 +1,10 @@
-"""``reconciler sandbox serve`` / ``reset`` as a user runs them (subprocesses)."""
+"""``reconciler sandbox serve`` / ``reset`` as a user runs them (processes of their own: tests.support.forkserver)."""
 
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import httpx
 import pytest
 
 from reconciler.sandbox.store import load_state
+from tests.support import forkserver
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -23,10 +23,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _run(*args: str, cwd: Path = REPO, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reconciler", "sandbox", *args],
-        cwd=cwd, env=_env(**env), capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    return forkserver.run(["sandbox", *args], _env(**env), cwd, timeout=60)
 
 
 @pytest.mark.parametrize(
@@ -64,11 +61,8 @@ def test_reset_writes_the_seed(tmp_path: Path) -> None:
     assert (len(state.tests), len(state.members)) == (3, 2)
 
 
-def _serve(*args: str, **env: str) -> tuple[subprocess.Popen[str], list[str]]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", "0", *args],
-        cwd=REPO, env=_env(**env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+def _serve(*args: str, **env: str) -> tuple[forkserver.Forked | subprocess.Popen[str], list[str]]:
+    proc = forkserver.spawn(["sandbox", "serve", "--port", "0", *args], _env(**env), REPO)
     assert proc.stdout is not None
     banner = [proc.stdout.readline() for _ in range(7)]
     return proc, banner

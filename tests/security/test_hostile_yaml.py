@@ -8,6 +8,7 @@ Time is only bounded generously (no hang); docs/security.md records the measured
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -20,6 +21,7 @@ import pytest
 from reconciler.config.yaml import MAX_FILE_BYTES, Document, load_document, parse_document
 from reconciler.config.yaml_build import MAX_ALIAS_NODES, MAX_DEPTH, MAX_INT_DIGITS
 from reconciler.errors import ConfigIssue
+from tests.support import forkserver
 from tests.support.e2e import run_cli
 
 HEADER = "version: 1\nprovider: abtasty\n"
@@ -138,13 +140,7 @@ def test_the_process_survives_nesting_that_crashed_the_c_composer(tmp_path: Path
     """50,000 brackets segfaulted libyaml's composer: run it in a child, so a crash cannot hide as a pass."""
     path = tmp_path / "deep.yaml"
     path.write_text(nested_brackets(50_000))
-    result = subprocess.run(
-        [sys.executable, "-m", "reconciler", "validate", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = forkserver.run(["validate", str(path)], dict(os.environ), Path.cwd(), timeout=60)
     assert result.returncode == 1, result.stderr
     assert f"{path}:3:67: nesting deeper than {MAX_DEPTH} levels" in result.stderr
 

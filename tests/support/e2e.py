@@ -20,6 +20,7 @@ import pytest
 from reconciler.cli import run
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.server import SandboxServer, serve_in_thread
+from tests.support import forkserver
 
 CANARY_SECRET = "canary-secret-5f1d2a9e7c"  # grepped for in every output
 CLIENT_ID = "e2e-client"
@@ -184,22 +185,19 @@ def apply_then_kill(
 ) -> None:
     """``reconciler apply`` in its own process against ``server``, killed with SIGKILL after ``after_s``, or
     as soon as ``until()`` is true when given (``after_s`` then bounds the wait)."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reconciler",
-            "apply",
-            str(config),
-            "--auto-approve",
-            "--parallelism",
-            str(parallelism),
-        ],
-        env={**os.environ, **server_env(server)},
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    args = ["apply", str(config), "--auto-approve", "--parallelism", str(parallelism)]
+    env = {**os.environ, **server_env(server)}
+    proc: forkserver.Forked | subprocess.Popen[bytes]
+    if forkserver.enabled():  # a process of its own all the same, without Python's start-up again
+        proc = forkserver.Forked(args, env, cwd, quiet=True)
+    else:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reconciler", *args],
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     try:
         if until is None:
             time.sleep(after_s)

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 from ruamel.yaml import YAML
 
 from reconciler.loading import load_configs
 from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.server import SandboxServer
 from reconciler.sandbox.store import Store
+from tests.support import schemas
 from tests.support.e2e import CANARY_SECRET, CLIENT_ID, sandbox_server
 
 ROOT = Path(__file__).resolve().parents[2]
 Point = Callable[[SandboxServer], None]  # the `point` fixture: aim later CLI runs at a server
 Aim = Callable[[SandboxServer], None]  # the `aim` fixture: later CLI runs talk Taplytics to a server
-SCHEMA = json.loads((ROOT / "schema" / "reconciler.schema.json").read_text())
+SCHEMA = (ROOT / "schema" / "reconciler.schema.json").read_text()
 
 
 @contextmanager
@@ -46,7 +45,7 @@ def check_valid(path: Path, schema: bool = True) -> Any:
     Typed Any: the tests read the vendor's model by attribute, and ``LoadedConfig.config`` is its base."""
     [loaded] = load_configs([path])
     if schema:
-        jsonschema.validate(YAML(typ="safe").load(path.read_text()), SCHEMA)
+        schemas.validate(YAML(typ="safe").load(path.read_text()), SCHEMA)
     return loaded
 
 

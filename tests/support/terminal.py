@@ -11,20 +11,31 @@ import sys
 import time
 from pathlib import Path
 
+from tests.support import forkserver
 from tests.support.e2e import CANARY_SECRET
 
 CTRL_C = b"\x03"
 
 
 class Terminal:
-    """``reconciler ARGS`` in a child process whose controlling terminal is a pty we hold."""
+    """``reconciler ARGS`` in a child process whose controlling terminal is a pty we hold (forked from the
+    zygote: tests.support.forkserver)."""
 
     def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
-        pid, fd = pty.fork()
-        if pid == 0:  # the child: exec at once, nothing else runs here
-            os.chdir(cwd)
-            os.execve(sys.executable, [sys.executable, "-m", "reconciler", *args], {**env, "TERM": "xterm"})
-        self.pid, self.fd = pid, fd
+        self.forked: forkserver.Forked | None = None
+        if forkserver.enabled():  # the same terminal and session, without Python's start-up again
+            self.fd, tty = os.openpty()
+            self.forked = forkserver.Forked(args, {**env, "TERM": "xterm"}, cwd, tty=tty)
+            os.close(tty)
+            self.pid = self.forked.pid
+        else:
+            pid, fd = pty.fork()
+            if pid == 0:  # the child: exec at once, nothing else runs here
+                os.chdir(cwd)
+                os.execve(
+                    sys.executable, [sys.executable, "-m", "reconciler", *args], {**env, "TERM": "xterm"}
+                )
+            self.pid, self.fd = pid, fd
         self.output = b""
         self.code: int | None = None
 
@@ -45,10 +56,9 @@ class Terminal:
         deadline = time.monotonic() + timeout
         while self.code is None:
             self._read(0.05)
-            done, status = os.waitpid(self.pid, os.WNOHANG)
-            if done:
-                self.code = os.waitstatus_to_exitcode(status)
-                self.code = 128 - self.code if self.code < 0 else self.code
+            code = self._exited()
+            if code is not None:
+                self.code = 128 - code if code < 0 else code
             elif time.monotonic() > deadline:
                 os.kill(self.pid, signal.SIGKILL)
                 raise AssertionError(f"still running after {timeout} s; got:\n{self.text}")
@@ -57,6 +67,13 @@ class Terminal:
         os.close(self.fd)
         assert CANARY_SECRET not in self.text
         return self.code
+
+    def _exited(self) -> int | None:
+        """Popen's exit code (-N for signal N), or None while it runs."""
+        if self.forked is not None:
+            return self.forked.poll()
+        done, status = os.waitpid(self.pid, os.WNOHANG)
+        return os.waitstatus_to_exitcode(status) if done else None
 
     def _read(self, timeout: float) -> bool:
         ready, _, _ = select.select([self.fd], [], [], max(0.0, timeout))

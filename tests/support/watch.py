@@ -1,4 +1,4 @@
-"""What the watch tests share: ``reconciler watch`` in its own process against a sandbox, its metrics, a
+"""What the watch tests share: ``reconciler watch`` in its own process (tests.support.forkserver) against a sandbox, its metrics, a
 notification receiver, and configs that match the demo account."""
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from reconciler.sandbox.server import SandboxServer
+from tests.support import forkserver
 from tests.support.e2e import CANARY_SECRET, CLIENT_ID
 
 TAPLYTICS_CANARY = "canary-taplytics-3c9e0b7d41"
@@ -94,14 +95,18 @@ class Watch:
 
     def __init__(self, args: list[str], env: dict[str, str], cwd: Path, prefix: Sequence[str] = ()) -> None:
         full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(  # ``prefix``: a command that execs the rest (unshare, sh -c)
-            [*prefix, sys.executable, "-m", "reconciler", "watch", *args],
-            env=full_env,
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        self.proc: forkserver.Forked | subprocess.Popen[str]
+        if prefix:  # a command that execs the rest (unshare, sh -c)
+            self.proc = subprocess.Popen(
+                [*prefix, sys.executable, "-m", "reconciler", "watch", *args],
+                env=full_env,
+                cwd=cwd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        else:  # a process of its own all the same, without paying Python's start-up and imports again
+            self.proc = forkserver.spawn(["watch", *args], full_env, cwd)
         self.lines: list[str] = []
         self.out = ""
         # One client for every poll of /metrics (every 50 ms while a test waits): httpx.get would build a new

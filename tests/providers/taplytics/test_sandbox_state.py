@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -18,6 +16,7 @@ from reconciler.sandbox.seed import SeedError, check_seed, initial_state
 from reconciler.sandbox.server import SandboxServer, serve_in_thread
 from reconciler.sandbox.store import Store, load_state
 from reconciler.sandbox.taplytics.users import USER_LIMIT_MESSAGE
+from tests.support import forkserver
 from tests.support.sandbox import CLIENT_ID, CLIENT_SECRET
 from tests.support.taplytics_sandbox import HEADER, TOKEN, USERS, links, problem
 
@@ -135,11 +134,8 @@ def test_ten_thousand_generated_users_start_fast_and_page(tmp_path: Path) -> Non
 def _banner(**env: str) -> tuple[str, str]:
     """The banner and the base URL of ``reconciler sandbox serve``, stopped once it answered a request."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("ABTASTY_", "TAPLYTICS_"))}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "sandbox", "serve", "--port", "0"],
-        cwd=REPO, env={**clean, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", **env},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    serve_env = {**clean, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", **env}
+    proc = forkserver.spawn(["sandbox", "serve", "--port", "0"], serve_env, REPO)
     assert proc.stdout is not None
     try:
         lines = [proc.stdout.readline()]
