@@ -30,8 +30,9 @@ pytestmark = pytest.mark.slow  # property tests, many examples each
 # Hypothesis keeps an example database and a constants cache in ./.hypothesis by default: not in the work
 # tree (no .gitignore entry needed), and without the database every run starts fresh.
 set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "reconciler-hypothesis"))
-settings.register_profile("bounds", database=None, deadline=None)
-settings.load_profile("bounds")
+# This module's own settings, not a loaded profile: a profile loaded at import would change every later
+# property test in the same worker.
+BOUNDS = settings(database=None, deadline=None)
 
 ROUTE = Route("GET", "/api/core/accounts/1/tests")
 KEYS = ["_embedded", "items", "pages", "limit", "total", "_links", "next", "href", "users", "id", "name"]
@@ -53,7 +54,7 @@ json_values = st.recursive(
 kinds = st.sampled_from([int, float, str, bool, dict, list])
 
 
-@settings(max_examples=300)
+@settings(BOUNDS, max_examples=300)
 @given(json_values)
 def test_parse_hal_gives_a_checked_page_or_a_server_error(body: Any) -> None:
     try:
@@ -69,7 +70,7 @@ def test_parse_hal_gives_a_checked_page_or_a_server_error(body: Any) -> None:
     assert page.next_href is None or (isinstance(page.next_href, str) and page.next_href)
 
 
-@settings(max_examples=300)
+@settings(BOUNDS, max_examples=300)
 @given(json_values, st.none() | keys)
 def test_parse_link_items_gives_a_list_or_a_server_error(body: Any, items_key: str | None) -> None:
     try:
@@ -80,7 +81,7 @@ def test_parse_link_items_gives_a_list_or_a_server_error(body: Any, items_key: s
     assert isinstance(items, list)
 
 
-@settings(max_examples=300)
+@settings(BOUNDS, max_examples=300)
 @given(json_values, keys, kinds)
 def test_field_gives_the_promised_type_or_a_server_error(body: Any, key: str, kind: type[Any]) -> None:
     try:
@@ -96,7 +97,7 @@ def test_field_gives_the_promised_type_or_a_server_error(body: Any, key: str, ki
     assert field(body, key, kind, "GET /x") == value or value != value  # NaN is not equal to itself
 
 
-@settings(max_examples=150)
+@settings(BOUNDS, max_examples=150)
 @given(json_values, json_values)
 def test_a_whole_collection_read_gives_items_or_a_server_error(first: Any, later: Any) -> None:
     """Through the client: page 1 answers ``first``, every other page ``later``; bounded either way."""
@@ -122,7 +123,7 @@ def test_a_whole_collection_read_gives_items_or_a_server_error(first: Any, later
     asyncio.run(read())
 
 
-@settings(max_examples=200)
+@settings(BOUNDS, max_examples=200)
 @given(st.binary(max_size=64))
 def test_any_bytes_answered_200_give_json_or_a_server_error(content: bytes) -> None:
     async def read() -> None:
