@@ -45,11 +45,10 @@ def shadow_of_this_checkout(shadow: Path) -> str:
 
 def run_hooks(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
     pre_commit = Path(sys.executable).parent / "pre-commit"
-    # UV_OFFLINE: pre-commit-uv installs the hook from uv's cache, which `make` filled with every dependency;
-    # asking the index as well cost seconds of network a run and made the test depend on it.
+    # Not UV_OFFLINE: with a fresh uv cache (CI's) the hook environment's `uv venv --seed` needs pip, which
+    # `make` never installs, so an offline run fails there; the package index is reachable wherever make is.
     env = {
         **os.environ,
-        "UV_OFFLINE": "1",
         "PRE_COMMIT_HOME": str(home),
         "ABTASTY_CLIENT_SECRET": "canary-hook-secret",
     }
