@@ -4,31 +4,13 @@ test's name; the pull request's title, body, branch, commit and file, and the dr
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.server import SandboxServer
-from tests.security.conftest import SERVER_DIR
-from tests.support.e2e import CANARY_SECRET, CLIENT_ID, HEADER, CliRunner, sandbox_server
+from tests.support.e2e import CANARY_SECRET, HEADER, CliRunner
 from tests.support.fake_git import GitState
 from tests.support.fake_github import TOKEN, serve_github
 from tests.support.fake_pulls import PullState, repository_routes
-
-
-@pytest.fixture
-def echoing(tmp_path: Path) -> Iterator[SandboxServer]:
-    state = initial_state("demo")
-    state["tests"]["381296"]["name"] = f"leak {CANARY_SECRET} end"
-    path = tmp_path / SERVER_DIR / "state.json"
-    path.parent.mkdir()
-    path.write_text(json.dumps(state))
-    with sandbox_server(
-        seed="demo", state_path=path, client_id=CLIENT_ID, client_secret=CANARY_SECRET
-    ) as server:
-        yield server
 
 
 def test_no_drift_pull_request_holds_the_secret(

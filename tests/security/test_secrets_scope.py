@@ -7,7 +7,6 @@ secret appears on stdout or stderr; the conftest greps every file the test left)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,10 +14,8 @@ import pytest
 
 from reconciler.http.errormap import server_message
 from reconciler.redaction import redact, register_secret
-from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.server import SandboxServer
-from tests.security.conftest import SERVER_DIR
-from tests.support.e2e import CANARY_SECRET, CLIENT_ID, CliRunner, sandbox_server, write_config
+from tests.support.e2e import CANARY_SECRET, CLIENT_ID, CliRunner, write_config
 
 
 @pytest.mark.parametrize(
@@ -56,27 +53,13 @@ def test_credentials_still_take_variables(cli: CliRunner, sandbox: SandboxServer
     assert "No changes" in result.out
 
 
-@pytest.fixture
-def echoing_server(tmp_path: Path) -> Iterator[SandboxServer]:
-    """A sandbox whose test 381296 is named after the canary secret (a server echoing what it was sent)."""
-    state = initial_state("demo")
-    state["tests"]["381296"]["name"] = f"leak {CANARY_SECRET} end"
-    path = tmp_path / SERVER_DIR / "state.json"
-    path.parent.mkdir()
-    path.write_text(json.dumps(state))
-    with sandbox_server(
-        seed="demo", state_path=path, client_id=CLIENT_ID, client_secret=CANARY_SECRET
-    ) as server:
-        yield server
-
-
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
 def test_a_secret_echoed_by_the_server_is_masked_in_every_plan_and_plan_file(
-    cli: CliRunner, echoing_server: SandboxServer, tmp_path: Path, fmt: str
+    cli: CliRunner, echoing: SandboxServer, tmp_path: Path, fmt: str
 ) -> None:
     config = write_config(tmp_path, "tests:\n  - id: 381296\n    state: play\n")
     out = tmp_path / "plan.json"
-    env = {"ABTASTY_API_URL": echoing_server.url, "ABTASTY_AUTH_URL": echoing_server.token_url}
+    env = {"ABTASTY_API_URL": echoing.url, "ABTASTY_AUTH_URL": echoing.token_url}
     result = cli("plan", str(config), "--format", fmt, "--out", str(out), **env)
     assert result.code == 0, result.all
     assert "leak *** end" in result.out or "leak *** end" in result.out.replace("\\", "")

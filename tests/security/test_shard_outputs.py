@@ -5,31 +5,15 @@ test's name; nothing of it may come out (``run_cli`` greps stdout and stderr, th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from reconciler.sandbox.seed import initial_state
 from reconciler.sandbox.server import SandboxServer
-from tests.security.conftest import SERVER_DIR
-from tests.support.e2e import CANARY_SECRET, CLIENT_ID, CliRunner, sandbox_server, write_config
+from tests.support.e2e import CANARY_SECRET, CliRunner, write_config
 from tests.support.fake_github import TOKEN, serve_github
 from tests.support.fake_gitlab import TOKEN as GL_TOKEN
 from tests.support.fake_gitlab import serve_gitlab
-
-
-@pytest.fixture
-def echoing(tmp_path: Path) -> Iterator[SandboxServer]:
-    state = initial_state("demo")
-    state["tests"]["381296"]["name"] = f"leak {CANARY_SECRET} end"
-    path = tmp_path / SERVER_DIR / "state.json"
-    path.parent.mkdir()
-    path.write_text(json.dumps(state))
-    with sandbox_server(
-        seed="demo", state_path=path, client_id=CLIENT_ID, client_secret=CANARY_SECRET
-    ) as server:
-        yield server
 
 
 def test_no_shard_output_holds_the_secret(
