@@ -201,7 +201,7 @@ async def _propose(
         if err.status != 422:
             raise
         return (
-            f"not accepted: GitHub refused the pull request from {md.code(branch)} ({md.code(err.detail)}); "
+            f"not accepted: GitHub refused the pull request from {md.code(branch)} ({md.code(redact(err.detail))}); "
             "if one someone else opened exists, close it"
         )
     return f"#{number} writes these values into the file (opened)"

@@ -11,6 +11,7 @@ Every config or server text goes through ``encode``: a code span or fence in Mar
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 
 from reconciler.core.changes import Action
@@ -160,7 +161,8 @@ def _drift_section(plan: AccountPlan, accepted: Mapping[str, str]) -> list[str]:
 def _ways_out(plans: Sequence[AccountPlan]) -> list[str]:
     """Revert (one apply of every drifted file) or accept (``export --update`` takes one FILE: a command per
     file, so each line pasted into a shell works as written)."""
-    paths = [p.path for p in plans if p.changes]
+    # Quoted for a shell: a file name with a blank or a `$(...)` must paste as that one argument.
+    paths = [shlex.quote(p.path) for p in plans if p.changes]
     updates = [md.code(f"reconciler export --update {path}") for path in paths]
     accept = updates[0] if len(updates) == 1 else ", ".join(updates[:-1]) + " and " + updates[-1]
     return [

@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.core.changes import Change
+from reconciler.core.plan import AccountPlan
+from reconciler.integrations.words import render_drift
+from reconciler.providers.taplytics.changes import Kind
 from tests.support.e2e import CliRunner, write_config
 from tests.support.fake_github import TOKEN, FakeGitHub, serve_github
 
@@ -47,3 +51,14 @@ def test_the_drift_issue_has_a_label_the_run_link_and_the_ways_out(
     assert f"Found by [this run](https://github.com/{github.repo}/actions/runs/42)" in body
     assert "was set to pause outside the config (the config says play (prod))" in body
     assert f"`reconciler export --update {config}`" in body and "**To revert**" in body
+
+
+def test_the_ways_out_quote_a_file_name_for_the_shell() -> None:
+    # A config file is named by whoever opened its pull request: the commands the issue gives must paste as
+    # one argument each, a blank or a `$(...)` in the name included.
+
+    change = Change(Kind.USER_UPDATE, "user:u1", "u1", {"name": "a"}, {"name": "b"})
+    plan = AccountPlan("accounts/my app $(id).yaml", "taplytics", "my-app", (change,))
+    body = render_drift([plan], marker="<!-- m -->", commit="0" * 40, run_url="", limit=60000)
+    assert "`reconciler export --update 'accounts/my app $(id).yaml'`" in body
+    assert "`reconciler apply 'accounts/my app $(id).yaml'`" in body
