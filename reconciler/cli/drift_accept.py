@@ -106,10 +106,17 @@ async def _draft(
         return Draft(plan, path, problem=f"export --update failed: {redact(str(err))}")
     if result.changed and invalid_issues(result.path, result.new_text):  # a bug of ours: never proposed
         return Draft(plan, path, problem="export --update made a file validate would refuse (a bug)")
-    if redact(result.new_text) != result.new_text and redact(result.old_text) == result.old_text:
+    if _adds_a_secret(result.old_text, result.new_text):
         # a live value that is a credential must not be committed to the repository
         return Draft(plan, path, problem="the refreshed file would hold a secret: edit it by hand")
     return Draft(plan, path, dataclasses.replace(result, path=path))
+
+
+def _adds_a_secret(old: str, new: str) -> bool:
+    """Whether a line the refresh adds holds something the redactor masks. Line by line, so a file that
+    already held a masked shape (a token in a test's code, say) does not let a new one through."""
+    before = set(old.splitlines())
+    return any(redact(line) != line for line in new.splitlines() if line not in before)
 
 
 async def publish(found: Sequence[Draft], actions: Actions, env: Mapping[str, str]) -> dict[str, str]:
@@ -170,8 +177,12 @@ async def _one(
             "once that pull request merges or closes, the next drift run opens this one"
         )
     if not draft.result.changed:
+        if own is not None:  # its values are an earlier drift's: merged now, they would undo the account's
+            await pulls.update(own, state="closed")
+        closed = f" (closed #{own}, which held an earlier drift)" if own is not None else ""
         return (
-            "not accepted: `export --update` writes no value for this drift (see the lines to edit by hand)"
+            f"not accepted: `export --update` writes no value for this drift{closed}; see the lines to edit "
+            "by hand"
         )
     return await _propose(pulls, draft, draft.result, found, branch, base, actions, env)
 

@@ -10,6 +10,7 @@ into a code span (``encode.markdown``); the whole body is redacted.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,7 +27,9 @@ _ADDED = (
     "- {n} entry(ies) added on the account: `export --update` changes values and adds no entry; to keep "
     "them, add them to the file (or run {path} and keep what you want)"
 )
-SHOWN = 200  # lines of each list before a count: the body must fit GitHub's 65,536 characters
+SHOWN = 200  # lines of each list before a count, at the most
+LINE_LIMIT = 300  # characters of one listed line (a long value is cut, with a count)
+BODY_LIMIT = 60_000  # GitHub refuses a pull request body over 65,536 characters (a 422)
 
 
 @dataclass(frozen=True)
@@ -49,15 +52,26 @@ def first_seen(body: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _listed(lines: Sequence[str]) -> list[str]:
-    shown = [f"- {md.code(line)}" for line in lines[:SHOWN]]
-    more = len(lines) - SHOWN
+def _listed(lines: Sequence[str], most: int) -> list[str]:
+    shown = [f"- {md.code(line, limit=LINE_LIMIT)}" for line in lines[:most]]
+    more = len(lines) - most
     return [*shown, *([f"- ... and {more} more"] if more > 0 else [])]
 
 
 def body(plan: AccountPlan, path: str, written: Sequence[str], manual: Sequence[str], found: Found,
          since: str | None) -> str:  # fmt: skip
-    """The pull request's body; ``since``: the first-found time an earlier update recorded."""
+    """The pull request's body, within GitHub's size (fewer lines of each list until it fits); ``since``:
+    the first-found time an earlier update recorded."""
+    most = SHOWN
+    text = _body(plan, path, written, manual, found, since, most)
+    while len(text) > BODY_LIMIT and most > 1:
+        most //= 2
+        text = _body(plan, path, written, manual, found, since, most)
+    return text
+
+
+def _body(plan: AccountPlan, path: str, written: Sequence[str], manual: Sequence[str], found: Found,
+          since: str | None, most: int) -> str:  # fmt: skip
     provider = registry.get(plan.provider)
     drift = [provider.drift(c) if provider else c.resource for c in plan.changes]
     run = f" by [this run]({found.run_url})" if found.run_url else ""
@@ -73,18 +87,19 @@ def body(plan: AccountPlan, path: str, written: Sequence[str], manual: Sequence[
         "",
         "**What changed on the account**",
         "",
-        *_listed(drift),
+        *_listed(drift, most),
         "",
         "**What this pull request changes in the file**",
         "",
-        *(_listed(written) if written else ["- nothing it can write: see below"]),
+        *(_listed(written, most) if written else ["- nothing it can write: see below"]),
         "",
     ]
     added = sum(1 for c in plan.changes if c.action == Action.DELETE)  # the plan removes what was added
     if manual or added:
-        lines += ["**Not in this pull request** (edit the file by hand)", "", *_listed(manual)]
+        lines += ["**Not in this pull request** (edit the file by hand)", "", *_listed(manual, most)]
         if added:
-            lines.append(_ADDED.format(n=added, path=md.code(f"reconciler export --update {path} --add-new")))
+            command = f"reconciler export --update {shlex.quote(path)} --add-new"
+            lines.append(_ADDED.format(n=added, path=md.code(command)))
         lines.append("")
     first = since or found.now
     lines += [

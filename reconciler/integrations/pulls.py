@@ -57,8 +57,10 @@ class Pulls:
             return None
         sha = _text(ref.get("object"), "sha")
         commit = await self._json("GET", f"git/commits/{sha}")
-        parents = commit.get("parents") or [{}]
-        parent = parents[0].get("sha", "") if isinstance(parents[0], dict) else str(parents[0])
+        parents = commit.get("parents")
+        # GitHub documents objects ({"sha": ...}); a bare sha is read too; any other shape is no parent.
+        first = parents[0] if isinstance(parents, list) and parents else None
+        parent = first if isinstance(first, str) else _text(first, "sha") if isinstance(first, dict) else ""
         return Tip(sha, _text(commit.get("tree"), "sha"), parent)
 
     async def tree_with(self, base: str, path: str, text: str) -> str:
