@@ -119,7 +119,7 @@ def protocol_class(limits: ListenerLimits, episodes: AcceptEpisodes) -> type[H11
             episodes.accepted()
             if len(self.connections) > cap and not self._evict_one(GuardedH11._sending):
                 transport.write(REFUSAL)
-                transport.close()
+                self._drop()
                 return
             self._arm()
 
@@ -157,8 +157,15 @@ def protocol_class(limits: ListenerLimits, episodes: AcceptEpisodes) -> type[H11
             oldest = min(candidates, key=lambda c: c._waiting_since)
             oldest._disarm()
             oldest._in_body = False
-            oldest.transport.close()
+            oldest._drop()
             return True
+
+        def _drop(self) -> None:
+            """Close it, and stop counting it at once: asyncio reports the loss a loop turn later, and until
+            then uvicorn would count it against ``limit_concurrency`` (a probe's request in that turn got
+            uvicorn's own 503) and the cap would evict one more live connection for it."""
+            self.transport.close()
+            self.connections.discard(self)
 
         def _arm(self) -> None:
             self._disarm()
@@ -173,7 +180,7 @@ def protocol_class(limits: ListenerLimits, episodes: AcceptEpisodes) -> type[H11
         def _expired(self) -> None:
             self._deadline = None
             if not self.transport.is_closing():  # no request began in time (or an unread body trickles on)
-                self.transport.close()
+                self._drop()
 
     def _in_body(connection: object) -> bool:
         return (

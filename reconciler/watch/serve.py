@@ -177,7 +177,9 @@ def _uvicorn_config(app: ASGIApp, limits: ListenerLimits) -> uvicorn.Config:
         access_log=False,
         lifespan="off",
         http=protocol_class(limits, episodes),
-        limit_concurrency=cap + 1,  # the protocol refuses connections over the cap; this bounds tasks
+        # The protocol's cap is the bound on connections; uvicorn's is a backstop on request tasks, which
+        # may outlive their closed connection by a loop turn (an evicted body's task ends on the disconnect).
+        limit_concurrency=2 * cap + 1,
         timeout_keep_alive=int(limits.keep_alive),
         h11_max_incomplete_event_size=limits.max_header_bytes,
     )
