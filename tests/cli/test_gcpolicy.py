@@ -36,8 +36,14 @@ main(sys.argv[2:])
 
 @pytest.fixture
 def restored() -> Iterator[None]:
+    """The collector as a fresh process has it (the suite froze what collection left alive: tests/conftest.py),
+    and as the suite had it afterwards."""
+    frozen = gc.get_freeze_count()
+    gc.unfreeze()
     yield
     gcpolicy.stop()
+    if frozen:
+        gc.freeze()
 
 
 def test_the_command_is_the_first_word_that_is_not_an_option() -> None:
@@ -46,6 +52,7 @@ def test_the_command_is_the_first_word_that_is_not_an_option() -> None:
 
 
 def test_a_one_shot_command_runs_without_the_collector_until_its_config_is_loaded(restored: None) -> None:
+    assert gc.get_freeze_count() == 0
     assert gcpolicy.start(["plan", "shop.yaml"])
     assert not gc.isenabled()
     gcpolicy.loaded()
