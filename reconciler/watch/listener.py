@@ -139,6 +139,17 @@ def protocol_class(limits: ListenerLimits, episodes: AcceptEpisodes) -> type[H11
             if not self.transport.is_closing():
                 self._arm()  # the next request's headers get the same deadline
 
+        def shutdown(self) -> None:
+            """The server is stopping: a connection still sending a body is closed (its request's handler
+            sees the disconnect and ends), not waited for: a slow body would hold the stop for as long as
+            its deadline. Everything else as uvicorn does (a request being answered finishes first)."""
+            if self._in_body and not self.transport.is_closing():
+                self._disarm()
+                self._in_body = False
+                self._drop()
+            else:
+                super().shutdown()
+
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
             super().connection_lost(exc)

@@ -38,6 +38,9 @@ from reconciler.watch.web import build_app
 
 logger = logging.getLogger("reconciler.watch")
 STARTUP_TIMEOUT_S = 30.0
+# How long a stop waits for the requests being answered (uvicorn then cancels them). A body still arriving is
+# not waited for at all (listener.py closes it); this bounds a handler that would hang.
+SHUTDOWN_GRACE_S = 10
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,7 @@ def _uvicorn_config(app: ASGIApp, limits: ListenerLimits) -> uvicorn.Config:
         # may outlive their closed connection by a loop turn (an evicted body's task ends on the disconnect).
         limit_concurrency=2 * cap + 1,
         timeout_keep_alive=int(limits.keep_alive),
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
         h11_max_incomplete_event_size=limits.max_header_bytes,
     )
 

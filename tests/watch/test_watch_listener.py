@@ -166,6 +166,21 @@ def test_slow_bodies_cannot_lock_healthz_out(
         probe.close()
 
 
+def test_a_stop_does_not_wait_for_a_slow_body(
+    tap_sandbox: SandboxServer, tmp_path: Path, opened: list[socket.socket]
+) -> None:
+    """SIGTERM with a body still arriving: the watch stops (exit 0) after its short grace, not when the body's
+    hour-long deadline ends (``watching`` gives the stop 30 s, then fails)."""
+    taplytics_config(tmp_path)
+    args = [str(tmp_path), "--interval", "1h", "--listen", "127.0.0.1:0", "--request-timeout", "1h"]
+    with watching(args, _env(tap_sandbox), tmp_path) as watch:
+        opened.append(_slow_body(watch))
+        probe = _connect(watch)  # answered after the body's headers were read (one loop, in order)
+        probe.sendall(b"GET /healthz HTTP/1.1\r\nHost: watch\r\nConnection: close\r\n\r\n")
+        assert _answer(probe).startswith(b"HTTP/1.1 200")
+        probe.close()
+
+
 def test_a_hook_without_its_secret_header_is_refused_before_its_body(
     tap_sandbox: SandboxServer, tmp_path: Path, opened: list[socket.socket]
 ) -> None:
