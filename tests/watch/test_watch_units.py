@@ -233,7 +233,14 @@ def test_sandbox_sends_taplytics_webhooks(sandbox: SandboxServer, tmp_path: Path
             f"{sandbox.url}/v2/users/new-user", json={"name": "Renamed"}, headers=token
         ).raise_for_status()
         wait_for(lambda: len(receiver.received) >= 2, 10, "two deliveries")
-        counts = httpx.get(f"{sandbox.url}/_sandbox/webhooks").json()
+
+        def counts_now() -> dict[str, int]:
+            answer: dict[str, int] = httpx.get(f"{sandbox.url}/_sandbox/webhooks").json()
+            return answer
+
+        # The sandbox counts a delivery once the receiver's answer is back, after the receiver recorded it.
+        wait_for(lambda: counts_now()["delivered"] + counts_now()["failed"] >= 2, 10, "the answers counted")
+        counts = counts_now()
     assert [e["event"] for e in receiver.received] == ["user_created", "user_updated"]  # no-op update: none
     assert receiver.received[1]["user"]["name"] == "Renamed"
     assert counts == {"receivers": 1, "delivered": 2, "failed": 0}
