@@ -169,8 +169,8 @@ def test_slow_bodies_cannot_lock_healthz_out(
 def test_a_stop_does_not_wait_for_a_slow_body(
     tap_sandbox: SandboxServer, tmp_path: Path, opened: list[socket.socket]
 ) -> None:
-    """SIGTERM with a body still arriving: the watch stops (exit 0) after its short grace, not when the body's
-    hour-long deadline ends (``watching`` gives the stop 30 s, then fails)."""
+    """SIGTERM with a body still arriving: the watch closes that connection and stops (exit 0, no traceback),
+    not when the body's hour-long deadline ends (``watching`` gives the stop 30 s, then fails)."""
     taplytics_config(tmp_path)
     args = [str(tmp_path), "--interval", "1h", "--listen", "127.0.0.1:0", "--request-timeout", "1h"]
     with watching(args, _env(tap_sandbox), tmp_path) as watch:

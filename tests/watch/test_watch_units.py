@@ -221,6 +221,10 @@ def test_metrics_forget_an_account() -> None:
     assert 'account="gone"' not in text and 'account="kept"' in text
 
 
+def _answered(counts: dict[str, int]) -> int:
+    return counts["delivered"] + counts["failed"]
+
+
 def test_sandbox_sends_taplytics_webhooks(sandbox: SandboxServer, tmp_path: Path) -> None:
     with Receiver() as receiver:
         register_webhook(sandbox, receiver.url.replace("/notify/", "/hook/"))
@@ -239,7 +243,7 @@ def test_sandbox_sends_taplytics_webhooks(sandbox: SandboxServer, tmp_path: Path
             return answer
 
         # The sandbox counts a delivery once the receiver's answer is back, after the receiver recorded it.
-        wait_for(lambda: counts_now()["delivered"] + counts_now()["failed"] >= 2, 10, "the answers counted")
+        wait_for(lambda: _answered(counts_now()) >= 2, 10, "the answers counted")
         counts = counts_now()
     assert [e["event"] for e in receiver.received] == ["user_created", "user_updated"]  # no-op update: none
     assert receiver.received[1]["user"]["name"] == "Renamed"
