@@ -89,8 +89,11 @@ warm: $(STAMP)
 bench: $(STAMP)
 	cd bench && ../$(BIN)/python run.py --write $(BENCH_ARGS)
 
+# The long reliability runs, then every property test at its thorough count (`make test` draws a third of
+# it: tests/support/properties.py).
 soak: $(STAMP)
 	$(BIN)/pytest -m soak -s tests/reliability tests/watch
+	RECONCILER_PROPERTIES=thorough $(TEST_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) -m hypothesis tests
 
 schema: $(STAMP)
 	$(BIN)/reconciler schema > schema/reconciler.schema.json

@@ -12,10 +12,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from reconciler.sandbox.server import SandboxServer
 from tests.support.e2e import CliRunner, Result, generated, join_stopped_servers, run_cli, server_env
+from tests.support.properties import examples
 from tests.support.shared_tls import share_default_tls_context
+
+# The property tests that name no count of their own draw a share of Hypothesis's default 100
+# (tests/support/properties.py). Loaded here, before any test module builds its settings, so every
+# worker runs the same counts.
+settings.register_profile("reconciler", max_examples=examples(100))
+settings.load_profile("reconciler")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

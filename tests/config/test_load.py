@@ -17,6 +17,7 @@ from reconciler.loading import load_configs
 from reconciler.loading.schema import render_schema
 from reconciler.providers.abtasty.config import AbTastyConfig
 from tests.support import schemas
+from tests.support.properties import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").rglob("*.yaml"))
@@ -117,7 +118,7 @@ def test_examples_validate() -> None:
     assert load_configs([ROOT / "examples"])
 
 
-@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.settings(max_examples=examples(300), deadline=None)
 @hypothesis.given(
     st.one_of(
         st.from_regex(r"[-+]?[0-9_]{1,25}", fullmatch=True),

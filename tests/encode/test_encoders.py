@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from reconciler.core.text import escape_invisible
 from reconciler.encode import actions, jsonl, markdown, slack, teams, terminal
 from reconciler.encode import html as html_encode
+from tests.support.properties import examples
 
 # Any text, with the characters each medium treats as markup over-represented.
 MARKUP = st.sampled_from(
@@ -55,7 +56,7 @@ def _expected(value: str) -> str:
     return shown if shown.strip(" ") else f'"{shown}"'
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(TEXT, TEXT)
 def test_a_table_row_shows_each_value_as_itself_and_nothing_else(left: str, right: str) -> None:
     source = f"| a | b |\n|---|---|\n| {markdown.cell(left)} | {markdown.cell(right)} |\n"
@@ -73,7 +74,7 @@ def test_a_table_row_shows_each_value_as_itself_and_nothing_else(left: str, righ
     assert "<!--" not in outside and "@" not in outside and "&" not in outside
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(TEXT)
 def test_a_code_span_in_a_paragraph_is_one_code_element(value: str) -> None:
     rendered = gfm(f"Heading {markdown.code(value)} (file)\n")
@@ -81,7 +82,7 @@ def test_a_code_span_in_a_paragraph_is_one_code_element(value: str) -> None:
     assert _code_texts(rendered) == [_expected(value)]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(TEXT, min_size=1, max_size=6))
 def test_a_fence_holds_every_line_and_nothing_escapes_it(lines: list[str]) -> None:
     rendered = gfm(markdown.fence(lines, "diff") + "\nafter\n")
@@ -116,7 +117,7 @@ def _teams_expected(value: str) -> str:
     return ("\u00a0" * (len(shown) - len(body)) + body).rstrip(" ")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(TEXT)
 def test_teams_text_has_no_markup(value: str) -> None:
     encoded = teams.text(value)

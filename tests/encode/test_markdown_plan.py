@@ -14,6 +14,7 @@ from reconciler.engine import make_plan
 from reconciler.providers.taplytics.config import TaplyticsConfig
 from reconciler.providers.taplytics.state import Existing as Project
 from reconciler.render import render_markdown
+from tests.support.properties import examples
 
 MARKUP = st.sampled_from(
     [
@@ -45,7 +46,7 @@ UNSAFE = Options.CMARK_OPT_UNSAFE  # raw HTML kept, as before GitHub's sanitiser
 OURS = {"h3", "p", "strong", "code", "table", "thead", "tbody", "tr", "th", "td", "blockquote"}
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(NAME, min_size=1, max_size=4), NAME)
 def test_every_row_visible_and_nothing_else(names: list[str], path: str) -> None:
     users = [{"user_id": f"u{i}", "name": name} for i, name in enumerate(names)]

@@ -26,6 +26,7 @@ from tests.support.fake_http import (
     FakeAbTasty,
     SleepRecorder,
 )
+from tests.support.properties import examples
 
 BASE = "https://api.abtasty.test"
 
@@ -174,7 +175,7 @@ _FRAGMENTS = st.sampled_from(
 )
 
 
-@hypothesis.settings(max_examples=400, deadline=None)
+@hypothesis.settings(max_examples=examples(400), deadline=None)
 @hypothesis.given(
     st.lists(st.one_of(_FRAGMENTS, st.text(max_size=6)), max_size=14).map("".join),
     st.sets(st.sampled_from(["s3cr3t-value", "abc.DEF_123", "Bearer x"]), max_size=2),

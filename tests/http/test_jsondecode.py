@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.http import jsondecode
+from tests.support.properties import examples
 
 PAD = "p" * jsondecode.LARGE  # makes any document large enough to take the fast path
 
@@ -62,14 +63,14 @@ documents = st.recursive(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(documents, st.booleans())
 def test_any_document_decodes_as_json_loads_decodes_it(value: Any, ascii_only: bool) -> None:
     text = json.dumps([value, PAD], ensure_ascii=ascii_only)
     assert agrees(text.encode("utf-8", "surrogatepass"))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.binary(max_size=64), st.binary(max_size=16))
 def test_any_bytes_get_json_loads_value_or_its_error(head: bytes, tail: bytes) -> None:
     assert agrees(head + b'["' + PAD.encode() + b'"]' + tail)

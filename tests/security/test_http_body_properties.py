@@ -24,6 +24,7 @@ from reconciler.errors import ServerError, TransportError
 from reconciler.http import ApiClient, Route, field, optional_field
 from reconciler.http.bodies import HalPage, parse_hal, parse_link_items
 from reconciler.http.paging import pager
+from tests.support.properties import examples
 
 pytestmark = pytest.mark.slow  # property tests, many examples each
 
@@ -54,7 +55,7 @@ json_values = st.recursive(
 kinds = st.sampled_from([int, float, str, bool, dict, list])
 
 
-@settings(BOUNDS, max_examples=300)
+@settings(BOUNDS, max_examples=examples(300))
 @given(json_values)
 def test_parse_hal_gives_a_checked_page_or_a_server_error(body: Any) -> None:
     try:
@@ -70,7 +71,7 @@ def test_parse_hal_gives_a_checked_page_or_a_server_error(body: Any) -> None:
     assert page.next_href is None or (isinstance(page.next_href, str) and page.next_href)
 
 
-@settings(BOUNDS, max_examples=300)
+@settings(BOUNDS, max_examples=examples(300))
 @given(json_values, st.none() | keys)
 def test_parse_link_items_gives_a_list_or_a_server_error(body: Any, items_key: str | None) -> None:
     try:
@@ -81,7 +82,7 @@ def test_parse_link_items_gives_a_list_or_a_server_error(body: Any, items_key: s
     assert isinstance(items, list)
 
 
-@settings(BOUNDS, max_examples=300)
+@settings(BOUNDS, max_examples=examples(300))
 @given(json_values, keys, kinds)
 def test_field_gives_the_promised_type_or_a_server_error(body: Any, key: str, kind: type[Any]) -> None:
     try:
@@ -97,7 +98,7 @@ def test_field_gives_the_promised_type_or_a_server_error(body: Any, key: str, ki
     assert field(body, key, kind, "GET /x") == value or value != value  # NaN is not equal to itself
 
 
-@settings(BOUNDS, max_examples=150)
+@settings(BOUNDS, max_examples=examples(150))
 @given(json_values, json_values)
 def test_a_whole_collection_read_gives_items_or_a_server_error(first: Any, later: Any) -> None:
     """Through the client: page 1 answers ``first``, every other page ``later``; bounded either way."""
@@ -123,7 +124,7 @@ def test_a_whole_collection_read_gives_items_or_a_server_error(first: Any, later
     asyncio.run(read())
 
 
-@settings(BOUNDS, max_examples=200)
+@settings(BOUNDS, max_examples=examples(200))
 @given(st.binary(max_size=64))
 def test_any_bytes_answered_200_give_json_or_a_server_error(content: bytes) -> None:
     async def read() -> None:
