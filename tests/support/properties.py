@@ -2,11 +2,11 @@
 
 Each property test names its thorough count, the one chosen with its issue; `make soak` runs that
 (``RECONCILER_PROPERTIES=thorough``) and `make test` a third of it, at least 25. A third keeps the suite
-within its time goal (issue 29: the property tests were 21 s of its CPU), and gives up less than it seems:
-
-- every regression a property ever found is pinned with ``@example`` and runs at every count;
-- no seed is fixed and no example database is kept, so each run draws new examples, and three runs of the
-  suite (a pull request's pushes, its merge) search as far as one thorough run.
+within its time goal (issue 29: the property tests were 21 s of its CPU). What it gives up: each `make test`
+searches a third as far. No seed is fixed and a fresh clone (CI's) has no example database, so every run
+there draws new examples and a pull request's runs (its pushes, its merge) add up; an input a property once
+failed on belongs in an ``@example`` (drawn at every count) or a plain test, as the review findings in
+docs/security.md are.
 """
 
 from __future__ import annotations
