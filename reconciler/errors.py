@@ -26,6 +26,7 @@ and exits 3.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -56,6 +57,14 @@ class ConfigError(ReconcilerError):
 
 class EnvironmentVariableError(ReconcilerError):
     """A ``${VAR}`` the command needs is not set."""
+
+    @classmethod
+    def unset(cls, names: Sequence[str], fix: str) -> EnvironmentVariableError:
+        """``environment variable A is not set: FIX``, or ``environment variables A, B and C are not set``."""
+        if len(names) == 1:
+            return cls(f"environment variable {names[0]} is not set: {fix}")
+        listed = ", ".join(names[:-1]) + " and " + names[-1]
+        return cls(f"environment variables {listed} are not set: {fix}")
 
 
 class ResolveError(ReconcilerError):

@@ -55,9 +55,10 @@ class Actions:
         names = ("GITHUB_API_URL", "GITHUB_REPOSITORY", "GITHUB_TOKEN", "GITHUB_EVENT_PATH")
         missing = [name for name in names if not env.get(name)]
         if missing:
-            raise EnvironmentVariableError(
-                f"environment variable {', '.join(missing)} not set: the GitHub options run inside GitHub "
-                "Actions (pass the token as env GITHUB_TOKEN: ${{ github.token }})"
+            raise EnvironmentVariableError.unset(
+                missing,
+                "the GitHub options run inside GitHub Actions (pass the token as env GITHUB_TOKEN: "
+                "${{ github.token }})",
             )
         token = Secret(env["GITHUB_TOKEN"])  # registered with the redactor before anything else happens
         return cls(

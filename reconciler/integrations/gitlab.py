@@ -39,9 +39,10 @@ class Pipeline:
         names = ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "GITLAB_TOKEN")
         missing = [name for name in names if not env.get(name)]
         if missing:
-            raise EnvironmentVariableError(
-                f"environment variable {', '.join(missing)} not set: --gitlab-comment runs in a merge-request "
-                "pipeline, with a project access token (scope api) in the masked variable GITLAB_TOKEN"
+            raise EnvironmentVariableError.unset(
+                missing,
+                "--gitlab-comment runs in a merge-request pipeline, with a project access token (scope api) in "
+                "the masked variable GITLAB_TOKEN",
             )
         token = Secret(env["GITLAB_TOKEN"])  # registered with the redactor before anything else happens
         iid = env["CI_MERGE_REQUEST_IID"]

@@ -21,9 +21,10 @@ def github_client(env: Mapping[str, str]) -> tuple[ApiClient, str]:
     names = ("GITHUB_API_URL", "GITHUB_REPOSITORY", "GITHUB_TOKEN")
     missing = [n for n in names if not env.get(n)]
     if missing:
-        raise EnvironmentVariableError(
-            f"environment variable {', '.join(missing)} not set: GitHub locks and leases need the "
-            "repository's API and a token that may write its refs (contents: write)"
+        raise EnvironmentVariableError.unset(
+            missing,
+            "GitHub locks and leases need the repository's API and a token that may write its refs "
+            "(contents: write)",
         )
     token = Secret(env["GITHUB_TOKEN"])  # registered with the redactor before any request
     auth = TokenHeaderAuth(token, header="Authorization", prefix="Bearer ")

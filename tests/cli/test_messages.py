@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import time
 
+from reconciler.errors import EnvironmentVariableError
 from tests.support.e2e import write_config
 
 ONE_TEST = "tests:\n  - id: 381296\n    state: play\n"
@@ -71,3 +72,14 @@ def test_a_config_that_manages_nothing_says_so(cli, tmp_path):
     result = cli("plan", str(config))
     assert result.code == 0
     assert "manages nothing" in result.out and "matches the configuration" not in result.out
+
+
+def test_unset_variables_are_named_in_grammatical_english():
+    fix = "export them"
+    assert str(EnvironmentVariableError.unset(["A"], fix)) == "environment variable A is not set: export them"
+    assert str(EnvironmentVariableError.unset(["A", "B"], fix)) == (
+        "environment variables A and B are not set: export them"
+    )
+    assert str(EnvironmentVariableError.unset(["A", "B", "C"], fix)) == (
+        "environment variables A, B and C are not set: export them"
+    )

@@ -163,7 +163,10 @@ def test_drift_issue_opens_updates_and_closes(
 def test_outside_actions_it_names_the_missing_variable(cli: CliRunner, tmp_path: Path) -> None:
     result = cli("plan", str(write_config(tmp_path, PLAY)), "--github-comment")
     assert result.code == 1
-    assert "GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_TOKEN, GITHUB_EVENT_PATH not set" in result.err
+    assert (
+        "environment variables GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_TOKEN and GITHUB_EVENT_PATH are not set"
+        in result.err
+    )
 
 
 def test_only_the_bots_comment_on_the_merged_pull_request_is_the_review(

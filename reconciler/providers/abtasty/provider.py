@@ -120,9 +120,8 @@ class AbTastyProvider(Provider[AbTastyConfig, Existing, OAuthEndpoint]):
         """From ABTASTY_CLIENT_ID / ABTASTY_CLIENT_SECRET (and the URL variables)."""
         missing = [name for name in ("ABTASTY_CLIENT_ID", "ABTASTY_CLIENT_SECRET") if not env.get(name)]
         if missing:
-            raise EnvironmentVariableError(
-                f"environment variable {' and '.join(missing)} not set: export the account's API credentials "
-                "(or use --sandbox)"
+            raise EnvironmentVariableError.unset(
+                missing, "export the account's API credentials (or use --sandbox)"
             )
         return OAuthEndpoint(
             api_url=env.get("ABTASTY_API_URL") or DEFAULT_API_URL,

@@ -107,9 +107,8 @@ class FlagshipProvider(Provider[FlagshipConfig, Existing, FlagshipEndpoint]):
         names = ("FLAGSHIP_CLIENT_ID", "FLAGSHIP_CLIENT_SECRET")
         missing = [name for name in names if not env.get(name)]
         if missing:
-            raise EnvironmentVariableError(
-                f"environment variable {' and '.join(missing)} not set: export the Remote Control API access "
-                "(or use --sandbox)"
+            raise EnvironmentVariableError.unset(
+                missing, "export the Remote Control API access (or use --sandbox)"
             )
         return FlagshipEndpoint(
             api_url=env.get("FLAGSHIP_API_URL") or DEFAULT_API_URL,

@@ -221,7 +221,7 @@ def test_export_needs_credentials_from_the_environment(
     monkeypatch.delenv("ABTASTY_CLIENT_SECRET")
     result = cli("export", "--provider", "abtasty", "--account", ACCOUNT)
     assert result.code == 1
-    assert "ABTASTY_CLIENT_SECRET not set" in result.err
+    assert "environment variable ABTASTY_CLIENT_SECRET is not set" in result.err
     assert demo.requests() == []
 
 
