@@ -6,8 +6,11 @@ honours): a test named ``[Approve](https://evil.example)`` shows those character
 Only those: Teams mobile shows an escape it did not need literally (``1\\.5`` for ``1.5``), so ``-``, ``.``,
 ``:``, ``=`` and quotes are escaped only where they mean something: at the start of the text (a list item,
 a heading, an ordered list's ``1.``), and in a bare URL (its ``://`` or ``www.``, else it is linked).
-Leading spaces become no-break spaces (four would start a code block, and a paragraph drops them). Controls and invisible characters are escaped first, so a value cannot start a
-new line, and the start of the value is the only start of a line there is."""
+Leading spaces become no-break spaces (four would start a code block, and a paragraph drops them).
+Adaptive Cards also replace ``{{DATE(...)}}`` and ``{{TIME(...)}}`` in a TextBlock by the reader's local
+date or time, before Markdown: the second brace is escaped, so no value shows a date it does not hold.
+Controls and invisible characters are escaped first, so a value cannot start a new line, and the start of
+the value is the only start of a line there is."""
 
 from __future__ import annotations
 
@@ -24,12 +27,16 @@ _LINE_START = re.compile(r"^(#{1,6}(?= |$)|[+\-](?= |$)|-(?=[- ]*$))|^(\d{1,9})(
 # A bare URL is linked by the renderer (GFM's autolinks), and the link swallows the escapes next to it
 # (``https://a.b\*`` links ``a.b\``): its ``://`` or ``www.`` is broken, the one backslash left in a URL.
 _AUTOLINK = re.compile(r"(?i):(?=//)|(?<=www)\.")
+# The card's date and time functions (the renderers match them case-sensitively with no blanks; this is
+# wider on purpose): ``{\{DATE(`` is no function, and Markdown shows the escaped brace as ``{``.
+_FUNCTION = re.compile(r"(?i)(?<=\{)\{(?=\s*(?:DATE|TIME)\s*\()")
 NO_BREAK_SPACE = "\u00a0"
 
 
 def text(value: str) -> str:
     """``value`` as Teams shows it literally: the Markdown and HTML that would act, backslash-escaped."""
     shown = _AUTOLINK.sub(r"\\\g<0>", _ANYWHERE.sub(r"\\\1", escape_invisible(value)))
+    shown = _FUNCTION.sub(r"\\{", shown)
     body = shown.lstrip(" ")
     indent = NO_BREAK_SPACE * (len(shown) - len(body))
     if indent:  # after a no-break space nothing is at the start of a line

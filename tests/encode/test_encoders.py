@@ -124,6 +124,7 @@ def test_teams_text_has_no_markup(value: str) -> None:
     unescaped = re.sub(r"\\(.)", "", encoded)  # what is left once every escaped character is taken out
     assert not set(unescaped) & set("\\`*_[]<>&~")
     assert "\n" not in encoded
+    assert not re.search(r"(?i)\{\{\s*(DATE|TIME)\s*\(", encoded)  # the card's date and time functions
     rendered = cmarkgfm.github_flavored_markdown_to_html(encoded)  # Markdown as GitHub reads it, autolinks on
     # Nothing but a paragraph and autolinks, and the reader sees the value exactly.
     assert set(re.findall(r"</?([a-z]+)", rendered)) <= {"p", "a"}, rendered
@@ -144,6 +145,11 @@ def test_teams_text_has_no_markup(value: str) -> None:
         ("12) a", "12\\) a"),
         ("**b** _i_ `c` ~s~ <u> &amp;", "\\*\\*b\\*\\* \\_i\\_ \\`c\\` \\~s\\~ \\<u\\> \\&amp;"),
         ("    code", "\u00a0" * 4 + "code"),
+        (
+            "{{DATE(2030-01-01T00:00:00Z, SHORT)}} {{ time (x)}}",
+            "{\\{DATE(2030-01-01T00:00:00Z, SHORT)}} {\\{ time (x)}}",
+        ),
+        ("{{x}} {DATE(", "{{x}} {DATE("),
     ],
 )
 def test_teams_escapes_only_what_would_act(value: str, sent: str) -> None:
