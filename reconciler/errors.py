@@ -61,6 +61,8 @@ class EnvironmentVariableError(ReconcilerError):
     @classmethod
     def unset(cls, names: Sequence[str], fix: str) -> EnvironmentVariableError:
         """``environment variable A is not set: FIX``, or ``environment variables A, B and C are not set``."""
+        if isinstance(names, str) or not names:  # a bare string would be listed letter by letter
+            raise ValueError(f"unset() takes a non-empty list of variable names, not {names!r}")
         if len(names) == 1:
             return cls(f"environment variable {names[0]} is not set: {fix}")
         listed = ", ".join(names[:-1]) + " and " + names[-1]

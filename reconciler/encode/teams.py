@@ -8,7 +8,8 @@ Only those: Teams mobile shows an escape it did not need literally (``1\\.5`` fo
 a heading, an ordered list's ``1.``), and in a bare URL (its ``://`` or ``www.``, else it is linked).
 Leading spaces become no-break spaces (four would start a code block, and a paragraph drops them).
 Adaptive Cards also replace ``{{DATE(...)}}`` and ``{{TIME(...)}}`` in a TextBlock by the reader's local
-date or time, before Markdown: the second brace is escaped, so no value shows a date it does not hold.
+date or time, before Markdown: the second brace is escaped, so no value shows a date it does not hold
+(Teams mobile may show that backslash: a rare value shown with one character more, never another date).
 Controls and invisible characters are escaped first, so a value cannot start a new line, and the start of
 the value is the only start of a line there is."""
 
@@ -27,9 +28,10 @@ _LINE_START = re.compile(r"^(#{1,6}(?= |$)|[+\-](?= |$)|-(?=[- ]*$))|^(\d{1,9})(
 # A bare URL is linked by the renderer (GFM's autolinks), and the link swallows the escapes next to it
 # (``https://a.b\*`` links ``a.b\``): its ``://`` or ``www.`` is broken, the one backslash left in a URL.
 _AUTOLINK = re.compile(r"(?i):(?=//)|(?<=www)\.")
-# The card's date and time functions (the renderers match them case-sensitively with no blanks; this is
-# wider on purpose): ``{\{DATE(`` is no function, and Markdown shows the escaped brace as ``{``.
-_FUNCTION = re.compile(r"(?i)(?<=\{)\{(?=\s*(?:DATE|TIME)\s*\()")
+# The card's date and time functions. The renderers match them case-sensitively with no blanks; this is
+# wider on purpose (ASCII letters in any case, blanks allowed), in case one renderer is more lenient.
+# ``{\{DATE(`` is no function, and Markdown shows the escaped brace as ``{``.
+_FUNCTION = re.compile(r"(?ai)(?<=\{)\{(?=\s*(?:DATE|TIME)\s*\()")
 NO_BREAK_SPACE = "\u00a0"
 
 

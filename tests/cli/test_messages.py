@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 import time
 
+import pytest
+
 from reconciler.errors import EnvironmentVariableError
 from tests.support.e2e import write_config
 
@@ -83,3 +85,9 @@ def test_unset_variables_are_named_in_grammatical_english():
     assert str(EnvironmentVariableError.unset(["A", "B", "C"], fix)) == (
         "environment variables A, B and C are not set: export them"
     )
+
+
+def test_unset_refuses_a_bare_string_or_nothing():
+    for names in ("GITLAB_TOKEN", []):
+        with pytest.raises(ValueError):
+            EnvironmentVariableError.unset(names, "x")

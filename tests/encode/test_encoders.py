@@ -31,6 +31,14 @@ MARKUP = st.sampled_from(
         "&nbsp;",
         "\u2028",
         "\x1b[",
+        # Adaptive Cards' date and time functions, in pieces and whole.
+        "{",
+        "{{",
+        "DATE(",
+        "TIME(",
+        "2030-01-01T00:00:00Z",
+        ")}}",
+        "{{DATE(2030-01-01T00:00:00Z, SHORT)}}",
     ]
 )
 TEXT = st.lists(st.one_of(st.text(max_size=4), MARKUP), max_size=25).map("".join)

@@ -28,8 +28,9 @@ from tests.support.properties import examples
 
 pytestmark = pytest.mark.slow  # property tests, many examples each
 
-# Hypothesis keeps an example database and a constants cache in ./.hypothesis by default: not in the work
-# tree (no .gitignore entry needed), and without the database every run starts fresh.
+# Hypothesis keeps an example database and a constants cache in ./.hypothesis by default: moved out of the
+# work tree, for every property test of the run (collection imports this module in every process); this
+# module's own tests keep no database at all, so each of their runs starts fresh.
 set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "reconciler-hypothesis"))
 # This module's own settings, not a loaded profile: a profile loaded at import would change every later
 # property test in the same worker.

@@ -3,10 +3,12 @@
 Each property test names its thorough count, the one chosen with its issue; `make soak` runs that
 (``RECONCILER_PROPERTIES=thorough``) and `make test` a third of it, at least 25. A third keeps the suite
 within its time goal (issue 29: the property tests were 21 s of its CPU). What it gives up: each `make test`
-searches a third as far. No seed is fixed and a fresh clone (CI's) has no example database, so every run
-there draws new examples and a pull request's runs (its pushes, its merge) add up; an input a property once
-failed on belongs in an ``@example`` (drawn at every count) or a plain test, as the review findings in
-docs/security.md are.
+searches a third as far. No seed is fixed, so every run draws new examples and a pull request's runs (its
+pushes, its merge) add up. Hypothesis's example database is kept on the machine (in the temporary
+directory's ``reconciler-hypothesis/`` once ``tests/security/test_http_body_properties.py`` is collected,
+else in ``./.hypothesis/``, which git ignores), so a machine replays what failed on it before; CI's new
+machine starts with none. An input a property once failed on belongs in an ``@example`` (drawn at every
+count) or a plain test, as the review findings in docs/security.md are.
 """
 
 from __future__ import annotations
