@@ -156,33 +156,29 @@ def render_json(plans: Sequence[AccountPlan]) -> str:
     return redact(json.dumps(plan_document(plans), separators=(",", ":")) + "\n")
 
 
-def _markdown_lines(plans: Sequence[AccountPlan]) -> list[tuple[str, bool]]:
-    """Each line of the Markdown plan, and whether it is one change's table row."""
+def _markdown_lines(plans: Sequence[AccountPlan]) -> list[str]:
+    """Each line of the Markdown plan."""
     summary = total(plans)
     head = summary_line(summary) if summary.total else no_changes(plans)
-    lines = [(MARKDOWN_MARKER, False), (f"### {head}", False), ("", False)]
+    lines = [MARKDOWN_MARKER, f"### {head}", ""]
     for plan in plans:
         heading = f"**{md.code(account_heading(plan))}** ({md.code(plan.path)})"
-        lines.append((f"{heading}: {summary_line(plan.summary)}", False))
-        lines.append(("", False))
+        lines += [f"{heading}: {summary_line(plan.summary)}", ""]
         provider = _provider(plan.provider)
         if plan.changes:
-            lines += [("| | Resource | Change |", False), ("|---|---|---|", False)]
+            lines += ["| | Resource | Change |", "|---|---|---|"]
             lines += [
-                (
-                    f"| `{_SYMBOL[c.action]}` | {md.cell(provider.label(c))} | {md.cell(provider.describe(c))} |",
-                    True,
-                )
+                f"| `{_SYMBOL[c.action]}` | {md.cell(provider.label(c))} | {md.cell(provider.describe(c))} |"
                 for c in plan.changes
             ]
-            lines.append(("", False))
-        lines += [(_markdown_note(n), False) for n in plan.notes]
+            lines.append("")
+        lines += [_markdown_note(n) for n in plan.notes]
         if (locked := lock_line(plan)) is not None:
-            lines.append((f"> :lock: {md.code(locked)}", False))
-        lines += [(f"> :shield: **{md.code(setting_line(s))}**", False) for s in plan.settings]
-        lines += [(f"> :warning: {md.code(v.message)}", False) for v in plan.violations]
+            lines.append(f"> :lock: {md.code(locked)}")
+        lines += [f"> :shield: **{md.code(setting_line(s))}**" for s in plan.settings]
+        lines += [f"> :warning: {md.code(v.message)}" for v in plan.violations]
         if plan.violations or plan.settings or plan.notes or plan.lock:
-            lines.append(("", False))
+            lines.append("")
     return lines
 
 
@@ -190,32 +186,10 @@ def _markdown_note(note: Note) -> str:
     return f"> :warning: {md.code(note.message)}" if note.warning else f"> :mag: {md.code(note.message)}"
 
 
-def render_markdown(plans: Sequence[AccountPlan], *, limit: int | None = None, elsewhere: str = "") -> str:
-    """A PR comment: a hidden marker (to update the comment in place), a summary line and a table.
-
-    With ``limit`` (GitHub refuses comments over 65,536 characters), rows are cut at a change boundary once the
-    text would not fit; a closing line says how many changes are not shown and where the full plan is
-    (``elsewhere``). Headings, counts and rail warnings are always kept.
-    """
-    lines = _markdown_lines(plans)
-    text = redact("\n".join(line for line, _ in lines).rstrip("\n") + "\n")
-    if limit is None or len(text) <= limit:
-        return text
-    footer = "\n> :scissors: {n} change(s) not shown, to fit in {limit:,} characters. " + elsewhere
-    budget = limit - len(footer.format(n=10**9, limit=limit)) - 1
-    # Headings, counts, settings and warnings are always kept: the rows get the room they leave.
-    room = budget - sum(len(line) + 1 for line, is_row in lines if not is_row)
-    kept: list[str] = []
-    omitted = 0
-    for line, is_row in lines:
-        if is_row:
-            if omitted or len(line) + 1 > room:
-                omitted += 1
-                continue
-            room -= len(line) + 1
-        kept.append(line)
-    body = redact("\n".join(kept).rstrip("\n"))  # a masked secret is shorter: the text still fits
-    return body + "\n" + footer.format(n=omitted, limit=limit).rstrip() + "\n"
+def render_markdown(plans: Sequence[AccountPlan]) -> str:
+    """The plan in Markdown (``--format markdown``, the job summary): a hidden marker, a summary line and a
+    table. The comments and notes are ``integrations.words.render_comment``'s, cut to their limit there."""
+    return redact("\n".join(_markdown_lines(plans)).rstrip("\n") + "\n")
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,10 @@ from reconciler.render import FORMATS, MARKDOWN_MARKER, Format, View, render_jso
 
 if TYPE_CHECKING:
     from reconciler.cli.pr_lock import LockOutcome
+    from reconciler.integrations.words import CI
 
 F = TypeVar("F", bound=Callable[..., Any])
-_COMMENT_LIMIT = 65_536  # GitHub's; GitLab's is larger, one body serves both
+_COMMENT_LIMIT = 65_536  # GitHub's; GitLab's is larger, and its note is cut at the same length
 
 
 def merge_options(func: F) -> F:
@@ -170,13 +171,10 @@ def _head(merged: Merged) -> list[str]:
     return head + [line + "\n" for line in _scope(merged, md.code)]
 
 
-def merged_markdown(merged: Merged, limit: int | None = None, elsewhere: str = "") -> str:
-    """The Markdown plan (stdout, job summary, GitLab note): the marker, each failure, the scope, then the
-    plan (cut to ``limit`` if given)."""
+def merged_markdown(merged: Merged) -> str:
+    """The Markdown plan (stdout, job summary): the marker, each failure, the scope, then the plan."""
     top = "\n".join([MARKDOWN_MARKER, *_head(merged)]) + "\n"
-    room = None if limit is None else limit - len(top)
-    plan = render_markdown(list(merged.plans), limit=room, elsewhere=elsewhere)
-    return top + plan.removeprefix(MARKDOWN_MARKER + "\n")
+    return top + render_markdown(list(merged.plans)).removeprefix(MARKDOWN_MARKER + "\n")
 
 
 def _footer(merged: Merged, commit: str) -> str:
@@ -184,32 +182,29 @@ def _footer(merged: Merged, commit: str) -> str:
     return f"\n<sub>{len(merged.plans)} account(s) planned for commit `{commit[:12]}`</sub>\n{tag}\n"
 
 
-def merged_comment(merged: Merged, commit: str, elsewhere: str) -> str:
-    """The GitLab note: the merged plan and the digests on its last line."""
-    footer = _footer(merged, commit)
-    return merged_markdown(merged, _COMMENT_LIMIT - len(footer), elsewhere) + footer
-
-
-def merged_github_comment(merged: Merged, commit: str, run_url: str, force: bool) -> str:
-    """The pull request's comment, in the words and blocks of an unsharded plan's (what merging does next,
-    the run, a ```diff block per account), after the failed shards and the scope; the digests last."""
+def merged_comment(merged: Merged, commit: str, run_url: str, force: bool, ci: CI = "github") -> str:
+    """The pull request's comment or the merge request's note, in the words and blocks of an unsharded
+    plan's (what merging does next in ``ci``'s recipe, the run, a ```diff block per account), after the
+    failed shards and the scope; the digests last."""
     from reconciler.integrations.words import render_comment
 
     footer = _footer(merged, commit)
     again = (
-        "**Next:** re-run the failed jobs: until every shard has planned, this plan is incomplete and the "
-        "check stays red."
+        f"**Next:** re-run the failed jobs: until every shard has planned, this plan is incomplete and the "
+        f"{'check' if ci == 'github' else 'pipeline'} stays red."
         if merged.failures
         else ""
     )
+    where = "this run's job summary" if ci == "github" else "the merge job's output"
     body = render_comment(
         list(merged.plans),
         refused=any(p.unsafe(force) for p in merged.plans),
         run_url=run_url,
         limit=_COMMENT_LIMIT - len(footer),
-        elsewhere="The whole plan is in this run's job summary.",
+        elsewhere=f"The whole plan is in {where}.",
         head=_head(merged),
         next_line=again,
+        ci=ci,
     )
     return body + footer
 
@@ -233,7 +228,7 @@ def _publish(merged: Merged, options: dict[str, Any], locks: LockOutcome | None 
         from reconciler.integrations.gitlab import Pipeline, publish_note
 
         pipeline = Pipeline.from_env(os.environ)
-        body = merged_comment(merged, pipeline.commit, "The whole plan is in the pipeline's artifacts.")
+        body = merged_comment(merged, pipeline.commit, pipeline.url, options["force"], ci="gitlab")
         done = asyncio.run(publish_note(pipeline, MARKDOWN_MARKER, body))
         click.echo(f"Plan note {done} on merge request !{pipeline.merge_request}.", err=True)
 
@@ -245,7 +240,7 @@ def _to_github(merged: Merged, options: dict[str, Any], locks: LockOutcome | Non
     actions = actions_env()
     write_step_summary(merged_markdown(merged), os.environ)
     if options["github_comment"]:
-        body = merged_github_comment(merged, actions.head_sha, run_url(os.environ), options["force"])
+        body = merged_comment(merged, actions.head_sha, run_url(os.environ), options["force"])
         if locks is not None and locks.refused:  # no digests: the merge job cannot apply a refused plan
             body = locked_comment(merged.plans, locks, actions.head_sha)
         done = asyncio.run(publish_plan(body, actions))

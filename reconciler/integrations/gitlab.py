@@ -31,6 +31,7 @@ class Pipeline:
     merge_request: int
     token: Secret
     commit: str
+    url: str = ""  # the pipeline's page (CI_PIPELINE_URL), linked from the note
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Pipeline:
@@ -48,7 +49,14 @@ class Pipeline:
         iid = env["CI_MERGE_REQUEST_IID"]
         if not iid.isdigit():
             raise ReconcilerError(f"CI_MERGE_REQUEST_IID {iid!r} is not a number")
-        return cls(env["CI_API_V4_URL"], env["CI_PROJECT_ID"], int(iid), token, env.get("CI_COMMIT_SHA", ""))
+        return cls(
+            env["CI_API_V4_URL"],
+            env["CI_PROJECT_ID"],
+            int(iid),
+            token,
+            env.get("CI_COMMIT_SHA", ""),
+            env.get("CI_PIPELINE_URL", ""),
+        )
 
     def client(self) -> ApiClient:
         """A client for the API, the token in the ``PRIVATE-TOKEN`` header only."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 from reconciler.core.changes import Action
 from reconciler.core.plan import AccountPlan
@@ -56,20 +57,33 @@ def _accounts(plans: Sequence[AccountPlan]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def next_step(plans: Sequence[AccountPlan], refused: bool, run_url: str) -> str:
-    """What happens when the pull request is merged, and where this plan was made."""
+# Where the apply runs, and how a refused plan is applied anyway, in each CI system's recipe: GitHub's
+# apply workflow runs on merge and by hand with `force`; GitLab's apply is a manual job of the default
+# branch's pipeline, which never forces.
+CI = Literal["github", "gitlab"]
+_APPLY: dict[CI, tuple[str, str]] = {
+    "github": ("merge to apply", "the apply job will refuse"),
+    "gitlab": ("merge, then run the default branch's manual `apply` job, to apply", "it will refuse"),
+}
+_FORCED: dict[CI, str] = {
+    "github": "a maintainer runs the apply workflow by hand (workflow_dispatch) with `force`",
+    "gitlab": "a maintainer applies it by hand with `--force` (the recipe's `apply` job never forces)",
+}
+
+
+def next_step(plans: Sequence[AccountPlan], refused: bool, run_url: str, ci: CI = "github") -> str:
+    """What happens when the pull (or merge) request is merged, in ``ci``'s recipe, and where this plan
+    was made."""
     n = total(plans).total
     run = f" ([plan run]({run_url}))" if run_url else ""
     if refused:
-        return (
-            f"**Next:** apply will refuse this plan (see the rails below). If it is intended, a maintainer runs "
-            f"the apply workflow by hand (workflow_dispatch) with `force`.{run}"
-        )
+        return f"**Next:** apply will refuse this plan (see the rails below). If it is intended, {_FORCED[ci]}.{run}"
     if not n:
         return f"**Next:** merging changes no account.{run}"
+    merge, refuse = _APPLY[ci]
     return (
-        f"**Next:** merge to apply these {n} change(s) to {_accounts(plans)}; the apply job will refuse if "
-        f"the accounts move before then (plan again to see what moved).{run}"
+        f"**Next:** {merge} these {n} change(s) to {_accounts(plans)}; {refuse} if the accounts move before "
+        f"then (plan again to see what moved).{run}"
     )
 
 
@@ -108,10 +122,12 @@ def render_comment(
     elsewhere: str,
     head: Sequence[str] = (),
     next_line: str = "",
+    ci: CI = "github",
 ) -> str:
     """The plan comment's body above its footer: marker, counts, next step, one block per account.
     ``head``: lines before the counts (a merged plan's failed shards and scope); ``next_line``: another next
-    step than merging (an incomplete merged plan's)."""
+    step than merging (an incomplete merged plan's); ``ci``: whose recipe the next step names (``github``,
+    ``gitlab``)."""
     summary = total(plans)
     lines = [
         MARKDOWN_MARKER,
@@ -119,7 +135,7 @@ def render_comment(
         f"### {summary_line(summary) if summary.total else no_changes(plans)}",
         "",
     ]
-    lines += [next_line or next_step(plans, refused, run_url), ""]
+    lines += [next_line or next_step(plans, refused, run_url, ci), ""]
     is_open = summary.total <= OPEN_UP_TO
     # Headings, counts, notes and rails are always kept (measured with no rows): the rows share what is left.
     bare = [_account_block(plan, is_open, 0)[0] for plan in plans]

@@ -9,6 +9,8 @@ import re
 import cmarkgfm
 from cmarkgfm.cmark import Options
 
+from reconciler.core.plan import AccountPlan
+from reconciler.integrations.words import render_comment
 from tests.adoption.samples import RUN_URL, comment, drift_issue, expected
 
 UNSAFE = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_GITHUB_PRE_LANG  # raw HTML kept: our tags are seen
@@ -85,3 +87,13 @@ def test_a_server_name_cannot_break_out_of_the_summary() -> None:
 def test_the_samples_in_docs_are_current() -> None:
     for path, text in expected().items():
         assert path.read_text() == text, f"{path} is stale: run python tests/adoption/samples.py"
+
+
+def test_the_next_step_names_each_ci_systems_recipe() -> None:
+    """GitHub's apply workflow is run by hand with `force`; GitLab's recipe has a manual apply job that
+    never forces, so a refused plan there is applied by hand with --force."""
+    plan = AccountPlan("accounts/shop.yaml", "abtasty", "41902", ())
+    github = render_comment([plan], refused=True, run_url="", limit=60_000, elsewhere="")
+    gitlab = render_comment([plan], refused=True, run_url="", limit=60_000, elsewhere="", ci="gitlab")
+    assert "workflow_dispatch" in github and "`force`" in github
+    assert "workflow_dispatch" not in gitlab and "by hand with `--force`" in gitlab

@@ -185,6 +185,7 @@ def test_the_gitlab_note_is_created_then_updated_in_place(
         "CI_PROJECT_ID": gitlab.project,
         "CI_MERGE_REQUEST_IID": "11",
         "CI_COMMIT_SHA": HEAD,
+        "CI_PIPELINE_URL": "https://gitlab.example/group/config/-/pipelines/77",
         "GITLAB_TOKEN": GL_TOKEN,
     }
     fan_out(cli)
@@ -192,7 +193,16 @@ def test_the_gitlab_note_is_created_then_updated_in_place(
     assert first.code == 0, first.all
     assert "Plan note created on merge request !11" in first.err
     ours = [n for n in gitlab.notes[11] if n["author"]["username"] != "someone" and not n["system"]]
-    assert len(ours) == 1 and "| `~` | `test 381296" in ours[0]["body"]
+    assert len(ours) == 1
+    body = ours[0]["body"]
+    # The pull request comment's layout: what merging does next in GitLab's recipe, the pipeline, a diff
+    # block per account.
+    assert (
+        "**Next:** merge, then run the default branch's manual `apply` job, to apply these 4 change(s)"
+        in body
+    )
+    assert "([plan run](https://gitlab.example/group/config/-/pipelines/77))" in body
+    assert '```diff\n! test 381296 "Public API Test": state pause -> play (prod)\n' in body
     report = json.loads(Path("report.json").read_text())
     jsonschema.validate(report, TERRAFORM_REPORT)  # what GitLab's merge-request widget reads
     assert report == {"create": 2, "update": 2, "delete": 0}
