@@ -4,9 +4,12 @@ branch ``reconciler/drift/<account>``, whose diff is ``export --update`` of the 
 - The account drifted: its file is refreshed as ``export --update`` would (nothing is written to the
   checkout), committed on the run's commit, the branch force-updated (only when the content or the base
   moved), the pull request opened or updated.
-- The account is in sync: its pull request, if one is still open, is closed and its branch deleted.
-- Its file is locked by another open pull request (issue 28's plan locks): the branch and the pull request are
-  left as they are, and the drift issue says who holds the file; the next run tries again.
+- The account is in sync: its pull request, if one is still open, is closed and its branch deleted (only
+  a branch a pull request of ours came from).
+- Its file is locked by another open pull request (issue 28's plan locks), or its export failed: the branch
+  is left as it is, the drift issue says why, and an open pull request of ours is marked out of date; the
+  next run tries again.
+- Someone else's open pull request comes from the branch: it is theirs, never rewritten nor deleted.
 
 What was done for each account is a sentence of the drift issue. A failure for one account (its export, the
 API) is that account's sentence, never the end of the drift job: the issue must still be posted.
@@ -160,22 +163,35 @@ async def _one(
     pulls: Pulls, draft: Draft, locked: Mapping[str, int], base: str, actions: Actions, env: Mapping[str, str]
 ) -> str:
     branch = branch_for(draft.plan)
-    found = await pulls.find(branch)
+    every = await pulls.from_branch(branch, state="all")
+    opened = [p for p in every if p.get("state") == "open"]
+    found = next((p for p in opened if pulls.ours(p)), None)
     own = id_of(found, "number") if found else None
+    # Someone else's open pull request from a branch of our name: the branch is theirs now, never rewritten
+    # or deleted under them.
+    theirs = next((id_of(p, "number") for p in opened if not pulls.ours(p)), None)
     if draft.result is None and not draft.problem:
         if own is not None:
             await pulls.update(own, state="closed")
-        if own is not None or await pulls.tip(branch) is not None:  # a merged one's branch goes too
+        # A branch goes only with a pull request of ours (open, or merged and left), never a stranger's.
+        if theirs is None and any(pulls.ours(p) for p in every) and await pulls.tip(branch) is not None:
             await pulls.delete_branch(branch)
         return f"in sync again: closed #{own}" if own is not None else ""
     if draft.problem or draft.result is None:
-        return f"not accepted: {md.code(draft.problem)}"
+        said = f"not accepted: {md.code(draft.problem)}"
+        return said + await _stale(pulls, found, draft.problem, actions, env)
+    if theirs is not None and own is None:
+        return (
+            f"not accepted: #{theirs}, not opened by the drift job, comes from its branch {md.code(branch)}; "
+            "close it (or rename its branch) and the next drift run opens one"
+        )
     holder = next((pr for path, pr in locked.items() if path == draft.path and pr != own), None)
     if holder is not None:
-        return (
+        said = (
             f"not accepted now: {md.code(draft.path)} is locked by #{holder}, which plans a change to it; "
             "once that pull request merges or closes, the next drift run opens this one"
         )
+        return said + await _stale(pulls, found, f"{draft.path} is locked by #{holder}", actions, env)
     if not draft.result.changed:
         if own is not None:  # its values are an earlier drift's: merged now, they would undo the account's
             await pulls.update(own, state="closed")
@@ -185,6 +201,19 @@ async def _one(
             "by hand"
         )
     return await _propose(pulls, draft, draft.result, found, branch, base, actions, env)
+
+
+async def _stale(
+    pulls: Pulls, found: Mapping[str, object] | None, why: str, actions: Actions, env: Mapping[str, str]
+) -> str:
+    """Our open pull request, if any, marked out of date: it holds an earlier run's values, and this run
+    could not refresh them (it stays open: the drift it accepts may still be the one the account has)."""
+    if found is None:
+        return ""
+    number = id_of(found, "number")
+    when = words.Found(actions.sha, run_url(env), _now())
+    await pulls.update(number, body=words.out_of_date(str(found.get("body", "")), when, why))
+    return f"; #{number} keeps an earlier run's values, marked out of date"
 
 
 async def _propose(

@@ -22,6 +22,7 @@ from reconciler.redaction import redact
 from reconciler.render import account_heading
 
 MARKER = "<!-- reconciler:drift-pull -->"
+STALE = "<!-- reconciler:drift-stale -->"
 _SINCE = re.compile(r"<!-- reconciler:drift-since=([0-9T:+\-Z]{10,32}) -->")
 _ADDED = (
     "- {n} entry(ies) added on the account: `export --update` changes values and adds no entry; to keep "
@@ -50,6 +51,20 @@ def first_seen(body: str) -> str | None:
     """When the drift this pull request carries was first found (from its body), if it says."""
     match = _SINCE.search(body)
     return match.group(1) if match else None
+
+
+def out_of_date(body: str, found: Found, why: str) -> str:
+    """``body`` with one line under its marker saying this run could not refresh it, and why (the line of
+    an earlier such run replaced; a later update writes the whole body again, without it)."""
+    run = f" ([run]({found.run_url}))" if found.run_url else ""
+    line = (
+        f"> :warning: **Out of date:** the drift run at commit `{found.commit[:12]}`{run}, {found.now}, could "
+        f"not refresh this pull request: {md.code(why, limit=LINE_LIMIT)}. It still writes the values an "
+        f"earlier run found. {STALE}"
+    )
+    kept = [old for old in body.splitlines() if STALE not in old]
+    at = kept.index(MARKER) + 1 if MARKER in kept else 0
+    return redact("\n".join([*kept[:at], line, *kept[at:]]) + "\n")
 
 
 def _listed(lines: Sequence[str], most: int) -> list[str]:

@@ -94,13 +94,17 @@ class Pulls:
             if err.status not in (404, 422):
                 raise
 
-    async def find(self, branch: str) -> dict[str, Any] | None:
-        """Our open pull request from ``branch``, if any."""
+    async def from_branch(self, branch: str, state: str = "open") -> list[dict[str, Any]]:
+        """The pull requests from ``branch`` (``state``: open, closed or all), anyone's."""
         owner = self.repository.partition("/")[0]
-        params: dict[str, str | int] = {"state": "open", "head": f"{owner}:{branch}"}
+        params: dict[str, str | int] = {"state": state, "head": f"{owner}:{branch}"}
         found = await pager(self.client).links(f"{self.repo}/pulls", params, per_page=PER_PAGE)
-        ours = [p for p in found if isinstance(p, dict) and _login(p) == self.bot]
-        return ours[0] if ours else None
+        return [p for p in found if isinstance(p, dict)]
+
+    def ours(self, pull: Mapping[str, Any]) -> bool:
+        """Whether our token opened ``pull``: only those are ours to update, close, or delete the branch of
+        (anyone can open a pull request from a branch of that name)."""
+        return _login(pull) == self.bot
 
     async def open(self, branch: str, base: str, title: str, body: str) -> int:
         """Open a pull request from ``branch`` into ``base``; its number."""

@@ -214,3 +214,53 @@ def test_a_pull_request_github_merged_leaves_no_branch(
     drift_run(cli, repo, config, repo.git.seed({FILE: proposed}))
     assert BRANCH not in repo.git.refs and list(repo.pulls.pulls) == [pull["number"]]
     assert mutations(sandbox) == []
+
+
+def test_a_branch_of_our_name_that_someone_else_opened_a_pull_request_from_is_never_touched(
+    cli: CliRunner, sandbox: SandboxServer, repo: Repo
+) -> None:
+    """The branch name is the drift job's, but anyone can push it: while someone else's pull request comes
+    from it, a drifted run neither rewrites it nor opens a second pull request, and an in-sync run does not
+    delete it (which would close theirs)."""
+    config, main = repo.checkout("accept")
+    theirs = repo.git.seed({FILE: "their own edit\n"}, branch=BRANCH.removeprefix("refs/heads/"))
+    number = repo.pulls.add(repo.gh, BRANCH.removeprefix("refs/heads/"))
+    drift_run(cli, repo, config, main)
+    [issue] = repo.gh.issues.values()
+    assert f"not accepted: #{number}, not opened by the drift job, comes from its branch" in str(
+        issue["body"]
+    )
+    assert repo.git.refs[BRANCH] == theirs and list(repo.pulls.pulls) == [number]
+
+    in_sync = config.read_text().replace("state: play   #", "state: pause  #")  # what the account holds
+    config.write_text(in_sync)
+    drift_run(cli, repo, config, repo.git.seed({FILE: in_sync}))
+    assert repo.git.refs[BRANCH] == theirs and repo.pulls.pulls[number]["state"] == "open"
+    assert mutations(sandbox) == []
+
+
+def test_an_earlier_pull_request_the_run_cannot_refresh_is_marked_out_of_date(
+    cli: CliRunner, sandbox: SandboxServer, repo: Repo
+) -> None:
+    config, main = repo.checkout("accept")
+    drift_run(cli, repo, config, main)
+    [pull] = repo.pulls.pulls.values()
+    tip = repo.git.refs[BRANCH]
+    other = repo.pulls.add(repo.gh, "feature/pause-checkout")
+    asyncio.run(lock(repo, main, other, "live"))  # the file is locked now: this run cannot refresh it
+    for _ in range(2):  # a second such run replaces the line, never adds one
+        drift_run(cli, repo, config, main)
+    body = str(pull["body"])
+    assert body.startswith(
+        "<!-- reconciler:drift-pull -->\n> :warning: **Out of date:** the drift run at "
+    ), body
+    assert body.count("**Out of date:**") == 1 and f"`{FILE} is locked by #{other}`" in body
+    assert "first found " in body  # the rest of the body is kept
+    assert repo.git.refs[BRANCH] == tip and pull["state"] == "open"
+    [issue] = [i for i in repo.gh.issues.values() if i.get("state") == "open"]
+    assert f"#{pull['number']} keeps an earlier run's values, marked out of date" in str(issue["body"])
+
+    repo.pulls.close(other)  # the lock holds nothing now: the next run refreshes the body whole
+    drift_run(cli, repo, config, main)
+    assert "Out of date" not in str(pull["body"]) and "(updated)" in str(issue["body"])
+    assert mutations(sandbox) == []
