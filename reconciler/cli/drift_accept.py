@@ -38,7 +38,7 @@ from reconciler.errors import ReconcilerError, RequestFailedError
 from reconciler.integrations import accept_words as words
 from reconciler.integrations.github import Actions, id_of
 from reconciler.integrations.locked import files_locked_by_other_prs
-from reconciler.integrations.pulls import Pulls
+from reconciler.integrations.pulls import Pulls, Tip
 from reconciler.providers.exporter import ExportRequest
 from reconciler.redaction import redact
 from reconciler.yamledit.result import UpdateResult
@@ -163,28 +163,36 @@ async def _one(
     pulls: Pulls, draft: Draft, locked: Mapping[str, int], base: str, actions: Actions, env: Mapping[str, str]
 ) -> str:
     branch = branch_for(draft.plan)
-    every = await pulls.from_branch(branch, state="all")
-    opened = [p for p in every if p.get("state") == "open"]
+    opened = await pulls.from_branch(branch)
     found = next((p for p in opened if pulls.ours(p)), None)
     own = id_of(found, "number") if found else None
-    # Someone else's open pull request from a branch of our name: the branch is theirs now, never rewritten
-    # or deleted under them.
+    # Anyone can push a branch of that name. It is ours to rewrite or delete only while no one else's open
+    # pull request comes from it, and while our open pull request does, or its tip is a commit of ours (a
+    # merged pull request's branch left behind, or one whose pull request could not be opened).
     theirs = next((id_of(p, "number") for p in opened if not pulls.ours(p)), None)
+    tip = await pulls.tip(branch)
+    ours = theirs is None and (
+        tip is None or own is not None or tip.message.startswith(words.title(draft.plan))
+    )
     if draft.result is None and not draft.problem:
         if own is not None:
             await pulls.update(own, state="closed")
-        # A branch goes only with a pull request of ours (open, or merged and left), never a stranger's.
-        if theirs is None and any(pulls.ours(p) for p in every) and await pulls.tip(branch) is not None:
+        if ours and tip is not None:
             await pulls.delete_branch(branch)
         return f"in sync again: closed #{own}" if own is not None else ""
     if draft.problem or draft.result is None:
         said = f"not accepted: {md.code(draft.problem)}"
         return said + await _stale(pulls, found, draft.problem, actions, env)
-    if theirs is not None and own is None:
-        return (
-            f"not accepted: #{theirs}, not opened by the drift job, comes from its branch {md.code(branch)}; "
-            "close it (or rename its branch) and the next drift run opens one"
+    if not ours:
+        if theirs is not None:
+            who, why = f"#{theirs}, not opened by the drift job, comes from", f"{branch} is used by #{theirs}"
+        else:
+            who, why = "commits the drift job did not make are on", f"{branch} holds commits of someone else"
+        said = (
+            f"not accepted: {who} its branch {md.code(branch)}; close it (or rename the branch) and the next "
+            "drift run opens one"
         )
+        return said + await _stale(pulls, found, why, actions, env)
     holder = next((pr for path, pr in locked.items() if path == draft.path and pr != own), None)
     if holder is not None:
         said = (
@@ -196,11 +204,16 @@ async def _one(
         if own is not None:  # its values are an earlier drift's: merged now, they would undo the account's
             await pulls.update(own, state="closed")
         closed = f" (closed #{own}, which held an earlier drift)" if own is not None else ""
-        return (
-            f"not accepted: `export --update` writes no value for this drift{closed}; see the lines to edit "
-            "by hand"
-        )
-    return await _propose(pulls, draft, draft.result, found, branch, base, actions, env)
+        lines = draft.result.report(written=False)
+        manual = [
+            md.code(line, limit=300)
+            for line, f in zip(lines, draft.result.findings, strict=True)
+            if f.kind in ("manual", "gone")
+        ]
+        more = f" and {len(manual) - 3} more" if len(manual) > 3 else ""
+        edit = f": {'; '.join(manual[:3])}{more}" if manual else ""
+        return f"not accepted: `export --update` writes no value for this drift{closed}; edit by hand{edit}"
+    return await _propose(pulls, draft, draft.result, found, tip, branch, base, actions, env)
 
 
 async def _stale(
@@ -212,24 +225,23 @@ async def _stale(
         return ""
     number = id_of(found, "number")
     when = words.Found(actions.sha, run_url(env), _now())
-    await pulls.update(number, body=words.out_of_date(str(found.get("body", "")), when, why))
+    await pulls.update(number, body=words.out_of_date(str(found.get("body") or ""), when, why))
     return f"; #{number} keeps an earlier run's values, marked out of date"
 
 
 async def _propose(
-    pulls: Pulls, draft: Draft, result: UpdateResult, found: Mapping[str, object] | None, branch: str,
-    base: str, actions: Actions, env: Mapping[str, str],
+    pulls: Pulls, draft: Draft, result: UpdateResult, found: Mapping[str, object] | None, tip: Tip | None,
+    branch: str, base: str, actions: Actions, env: Mapping[str, str],
 ) -> str:  # fmt: skip
     title = words.title(draft.plan)
     tree = await pulls.tree_with(actions.sha, draft.path, result.new_text)
-    tip = await pulls.tip(branch)
     if tip is None or tip.tree != tree or tip.parent != actions.sha:  # else the branch already says it
         await pulls.point(branch, actions.sha, tree, f"{title}\n\nexport --update of {draft.path}")
     lines = result.report(written=True)
     written = [line for line, f in zip(lines, result.findings, strict=True) if f.kind in ("changed", "added")]
     manual = [line for line, f in zip(lines, result.findings, strict=True) if f.kind in ("manual", "gone")]
     when = words.Found(actions.sha, run_url(env), _now())
-    since = words.first_seen(str(found.get("body", ""))) if found else None
+    since = words.first_seen(str(found.get("body") or "")) if found else None
     text = words.body(draft.plan, draft.path, written, manual, when, since)
     if found is not None:
         number = id_of(found, "number")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from reconciler.core.plan import AccountPlan, plans_digest
+from reconciler.encode import markdown as md
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.integrations.github import (
     COMMENT_LIMIT,
@@ -35,7 +36,7 @@ _ERROR_LIMIT = 20_000
 
 def run_url(env: Mapping[str, str]) -> str:
     parts = [env.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
-    return f"{parts[0]}/{parts[1]}/actions/runs/{parts[2]}" if all(parts) else ""
+    return md.link_target(f"{parts[0]}/{parts[1]}/actions/runs/{parts[2]}") if all(parts) else ""
 
 
 def _elsewhere(env: Mapping[str, str]) -> str:

@@ -19,6 +19,15 @@ from reconciler.core.text import escape_invisible
 CELL_LIMIT = 300
 
 _BACKTICKS = re.compile(r"`+")
+# A link target that cannot end the link or the line early, nor be a javascript: or data: link.
+_LINK_TARGET = re.compile(r"https?://[^\s()<>\[\]`\\\"']+")
+
+
+def link_target(url: str) -> str:
+    """``url`` when it is safe inside ``[label](url)`` (http or https, none of ``( ) < > [ ]``, quotes,
+    backslashes, blanks or controls), else "" (the caller then shows no link). The run and pipeline URLs come
+    from CI variables, which a job's own settings can override."""
+    return url if _LINK_TARGET.fullmatch(url) else ""
 
 
 def code(value: str, *, limit: int | None = None) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from reconciler.encode import markdown as md
 from reconciler.errors import EnvironmentVariableError, ReconcilerError, ServerError
 from reconciler.http import ApiClient, TokenHeaderAuth
 from reconciler.http.paging import pager
@@ -55,7 +56,7 @@ class Pipeline:
             int(iid),
             token,
             env.get("CI_COMMIT_SHA", ""),
-            env.get("CI_PIPELINE_URL", ""),
+            md.link_target(env.get("CI_PIPELINE_URL", "")),
         )
 
     def client(self) -> ApiClient:

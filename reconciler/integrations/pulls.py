@@ -22,11 +22,12 @@ from reconciler.integrations.github import PER_PAGE, id_of
 
 @dataclass(frozen=True)
 class Tip:
-    """Where a branch points: its commit, that commit's tree and first parent."""
+    """Where a branch points: its commit, that commit's tree, first parent and message."""
 
     sha: str
     tree: str
     parent: str
+    message: str = ""
 
 
 class Pulls:
@@ -61,7 +62,8 @@ class Pulls:
         # GitHub documents objects ({"sha": ...}); a bare sha is read too; any other shape is no parent.
         first = parents[0] if isinstance(parents, list) and parents else None
         parent = first if isinstance(first, str) else _text(first, "sha") if isinstance(first, dict) else ""
-        return Tip(sha, _text(commit.get("tree"), "sha"), parent)
+        message = commit.get("message")
+        return Tip(sha, _text(commit.get("tree"), "sha"), parent, message if isinstance(message, str) else "")
 
     async def tree_with(self, base: str, path: str, text: str) -> str:
         """The tree of commit ``base`` with ``path`` holding ``text``: its sha (nothing is committed yet)."""
@@ -94,10 +96,10 @@ class Pulls:
             if err.status not in (404, 422):
                 raise
 
-    async def from_branch(self, branch: str, state: str = "open") -> list[dict[str, Any]]:
-        """The pull requests from ``branch`` (``state``: open, closed or all), anyone's."""
+    async def from_branch(self, branch: str) -> list[dict[str, Any]]:
+        """The open pull requests from ``branch``, anyone's."""
         owner = self.repository.partition("/")[0]
-        params: dict[str, str | int] = {"state": state, "head": f"{owner}:{branch}"}
+        params: dict[str, str | int] = {"state": "open", "head": f"{owner}:{branch}"}
         found = await pager(self.client).links(f"{self.repo}/pulls", params, per_page=PER_PAGE)
         return [p for p in found if isinstance(p, dict)]
 

@@ -10,8 +10,9 @@ import cmarkgfm
 from cmarkgfm.cmark import Options
 
 from reconciler.core.plan import AccountPlan
+from reconciler.encode.markdown import link_target
 from reconciler.integrations.words import render_comment
-from tests.adoption.samples import RUN_URL, comment, drift_issue, expected
+from tests.adoption.samples import RUN_URL, comment, drift_issue, expected, shop_plan
 
 UNSAFE = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_GITHUB_PRE_LANG  # raw HTML kept: our tags are seen
 
@@ -97,3 +98,22 @@ def test_the_next_step_names_each_ci_systems_recipe() -> None:
     gitlab = render_comment([plan], refused=True, run_url="", limit=60_000, elsewhere="", ci="gitlab")
     assert "workflow_dispatch" in github and "`force`" in github
     assert "workflow_dispatch" not in gitlab and "by hand with `--force`" in gitlab
+    # Unrefused: GitHub's apply refuses a plan that moved (the reviewed digests); GitLab's plans again.
+    github = render_comment([shop_plan()], refused=False, run_url=RUN_URL, limit=60_000, elsewhere="")
+    gitlab = render_comment(
+        [shop_plan()], refused=False, run_url=RUN_URL, limit=60_000, elsewhere="", ci="gitlab"
+    )
+    assert "the apply job will refuse if the accounts move before then" in github
+    assert "will refuse" not in gitlab and "it plans again and applies what the accounts need then" in gitlab
+    assert f"([plan run]({RUN_URL}))" in gitlab
+
+
+def test_a_run_url_that_could_break_out_of_its_link_is_no_link() -> None:
+    assert link_target(RUN_URL) == RUN_URL
+    for bad in (
+        "https://x.example/a) [click](https://evil.example",
+        "javascript:alert(1)",
+        "https://a b",
+        "",
+    ):
+        assert link_target(bad) == "", bad

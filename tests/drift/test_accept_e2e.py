@@ -220,8 +220,8 @@ def test_a_branch_of_our_name_that_someone_else_opened_a_pull_request_from_is_ne
     cli: CliRunner, sandbox: SandboxServer, repo: Repo
 ) -> None:
     """The branch name is the drift job's, but anyone can push it: while someone else's pull request comes
-    from it, a drifted run neither rewrites it nor opens a second pull request, and an in-sync run does not
-    delete it (which would close theirs)."""
+    from it, or (that pull request closed) its tip is their commit, a drifted run neither rewrites it nor
+    opens a second pull request, and an in-sync run does not delete it (which would close theirs)."""
     config, main = repo.checkout("accept")
     theirs = repo.git.seed({FILE: "their own edit\n"}, branch=BRANCH.removeprefix("refs/heads/"))
     number = repo.pulls.add(repo.gh, BRANCH.removeprefix("refs/heads/"))
@@ -232,10 +232,53 @@ def test_a_branch_of_our_name_that_someone_else_opened_a_pull_request_from_is_ne
     )
     assert repo.git.refs[BRANCH] == theirs and list(repo.pulls.pulls) == [number]
 
+    repo.pulls.close(number)  # closed, but the branch still holds their commit
+    drift_run(cli, repo, config, main)
+    assert "commits the drift job did not make are on its branch" in str(issue["body"])
+    assert repo.git.refs[BRANCH] == theirs and list(repo.pulls.pulls) == [number]
+
     in_sync = config.read_text().replace("state: play   #", "state: pause  #")  # what the account holds
     config.write_text(in_sync)
     drift_run(cli, repo, config, repo.git.seed({FILE: in_sync}))
-    assert repo.git.refs[BRANCH] == theirs and repo.pulls.pulls[number]["state"] == "open"
+    assert repo.git.refs[BRANCH] == theirs
+    assert mutations(sandbox) == []
+
+
+def test_our_branch_without_a_pull_request_is_still_ours(
+    cli: CliRunner, sandbox: SandboxServer, repo: Repo
+) -> None:
+    """A run pushed the branch and then could not open the pull request (a 5xx, a killed job): its tip is our
+    commit, so the next drifted run takes it again and the in-sync run deletes it."""
+    config, main = repo.checkout("accept")
+    drift_run(cli, repo, config, main)
+    [pull] = repo.pulls.pulls.values()
+    del repo.pulls.pulls[pull["number"]]  # as if it had never been opened
+    moved = repo.git.seed({FILE: config.read_text(), "README.md": "moved on\n"})
+    drift_run(cli, repo, config, moved)
+    assert repo.git.commits[repo.git.refs[BRANCH]]["parents"] == [moved] and len(repo.pulls.pulls) == 1
+    [again] = repo.pulls.pulls.values()
+    del repo.pulls.pulls[again["number"]]
+    in_sync = config.read_text().replace("state: play   #", "state: pause  #")
+    config.write_text(in_sync)
+    drift_run(cli, repo, config, repo.git.seed({FILE: in_sync}))
+    assert BRANCH not in repo.git.refs
+    assert mutations(sandbox) == []
+
+
+def test_our_pull_request_beside_someone_elses_from_the_same_branch_is_not_rewritten(
+    cli: CliRunner, sandbox: SandboxServer, repo: Repo
+) -> None:
+    """GitHub lets two open pull requests share a head when their bases differ: with someone else's among
+    them, the branch is not rewritten under them, and ours is marked out of date."""
+    config, main = repo.checkout("accept")
+    drift_run(cli, repo, config, main)
+    [pull] = repo.pulls.pulls.values()
+    tip = repo.git.refs[BRANCH]
+    other = repo.pulls.add(repo.gh, BRANCH.removeprefix("refs/heads/"))
+    drift_run(cli, repo, config, repo.git.seed({FILE: config.read_text(), "README.md": "moved on\n"}))
+    assert repo.git.refs[BRANCH] == tip  # main moved, but the branch is not force-updated under #other
+    assert f"`{BRANCH.removeprefix('refs/heads/')} is used by #{other}`" in str(pull["body"])
+    assert "**Out of date:**" in str(pull["body"]) and pull["state"] == "open"
     assert mutations(sandbox) == []
 
 
@@ -263,4 +306,9 @@ def test_an_earlier_pull_request_the_run_cannot_refresh_is_marked_out_of_date(
     repo.pulls.close(other)  # the lock holds nothing now: the next run refreshes the body whole
     drift_run(cli, repo, config, main)
     assert "Out of date" not in str(pull["body"]) and "(updated)" in str(issue["body"])
+
+    elsewhere = {**repo.env(main), "GITHUB_WORKSPACE": str(repo.root / "docs")}  # the file is outside it now
+    clean(cli("plan", str(config), "--github-drift-issue", **elsewhere), repo)
+    assert "`the file is outside the checkout (GITHUB_WORKSPACE)`" in str(pull["body"])
+    assert str(pull["body"]).count("**Out of date:**") == 1 and repo.git.refs[BRANCH] == tip
     assert mutations(sandbox) == []

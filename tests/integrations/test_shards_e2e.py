@@ -198,11 +198,14 @@ def test_the_gitlab_note_is_created_then_updated_in_place(
     # The pull request comment's layout: what merging does next in GitLab's recipe, the pipeline, a diff
     # block per account.
     assert (
-        "**Next:** merge, then run the default branch's manual `apply` job, to apply these 4 change(s)"
-        in body
-    )
+        "**Next:** merge, then run the default branch's manual `apply` job, to apply these 4 change(s) to "
+        "`abtasty account 41902`, `taplytics project app-a` and `taplytics project app-b`; it plans again and "
+        "applies what the accounts need then, so a change made on them since this plan is undone too (plan "
+        "again just before, to see it)."
+    ) in body
     assert "([plan run](https://gitlab.example/group/config/-/pipelines/77))" in body
     assert '```diff\n! test 381296 "Public API Test": state pause -> play (prod)\n' in body
+    assert body.count("<details open>") == 3 and "| | Resource | Change |" not in body
     report = json.loads(Path("report.json").read_text())
     jsonschema.validate(report, TERRAFORM_REPORT)  # what GitLab's merge-request widget reads
     assert report == {"create": 2, "update": 2, "delete": 0}
