@@ -4,7 +4,8 @@ local GitHub fake (git database, pulls, issues), both over real HTTP on 127.0.0.
 The accepted account gets one pull request whose branch changes one line of its file, comments kept; the
 next run updates that pull request (the branch moves only when main does); once its file is merged the run
 is clean and closes it. A ``report`` account is only in the issue. A file another open pull request holds a
-lock on is not touched."""
+lock on is not touched. A drift ``export --update`` cannot write (a declared user gone from the project)
+closes our open pull request, which holds an earlier drift's values."""
 
 from __future__ import annotations
 
@@ -20,11 +21,12 @@ import pytest
 from reconciler.integrations.github import Actions
 from reconciler.locks.refs import RefStore, ref_name
 from reconciler.sandbox.server import SandboxServer
+from reconciler.sandbox.taplytics.state import state_of
 from tests.support.e2e import CANARY_SECRET, HEADER, CliRunner, Result, canary_sandbox, mutations, run_cli
 from tests.support.fake_git import GitState
 from tests.support.fake_github import TOKEN, FakeGitHub, serve_github
 from tests.support.fake_pulls import PullState, repository_routes
-from tests.support.watch import TAPLYTICS_CANARY, sandbox_env, taplytics_config
+from tests.support.watch import TAPLYTICS_CANARY, change_user, sandbox_env, taplytics_config
 
 FILE = "accounts/shop.yaml"
 BRANCH = "refs/heads/reconciler/drift/abtasty-41902"
@@ -312,3 +314,74 @@ def test_an_earlier_pull_request_the_run_cannot_refresh_is_marked_out_of_date(
     assert "`the file is outside the checkout (GITHUB_WORKSPACE)`" in str(pull["body"])
     assert str(pull["body"]).count("**Out of date:**") == 1 and repo.git.refs[BRANCH] == tip
     assert mutations(sandbox) == []
+
+
+TAPLYTICS_FILE = "accounts/app.yaml"
+TAPLYTICS_BRANCH = "refs/heads/reconciler/drift/taplytics-my-app"
+NO_VALUE = (
+    "not accepted: `export --update` writes no value for this drift (closed #{number}, which held an earlier "
+    "drift); see the lines to edit by hand"
+)
+
+
+def delete_user(server: SandboxServer, user_id: str) -> None:
+    """A user deleted in the Taplytics UI: its API deletes none, so the sandbox's state loses it in-process."""
+
+    def delete() -> None:
+        section = state_of(server.sandbox)
+        del section.users[user_id]
+        section.touch_user(user_id)
+
+    server._call(delete)
+
+
+def test_a_drift_export_cannot_write_closes_our_earlier_pull_request(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Our open pull request holds an earlier drift's values; the account then drifts only where
+    ``export --update`` writes nothing (a declared user gone from the project): merged, the pull request would
+    undo the account, so the run closes it, says so in the drift issue, and writes nothing to the vendor."""
+    with canary_sandbox(tmp_path, TAPLYTICS_CANARY) as server:
+        (repo.root / "accounts").mkdir(parents=True)
+        config = taplytics_config(repo.root / "accounts")
+        text = config.read_text().replace("name: QA Tester 2", "name: QA Tester Two") + "drift: accept\n"
+        config.write_text(text)
+        main = repo.git.seed({TAPLYTICS_FILE: text})
+        env = {**sandbox_env(server), **repo.env(main)}
+
+        def drift() -> Result:
+            result = clean(
+                run_cli(monkeypatch, capsys, env, "plan", str(config), "--github-drift-issue"), repo
+            )
+            written = json.dumps([repo.gh.issues, repo.pulls.pulls, repo.git.commits, repo.git.blobs])
+            assert TAPLYTICS_CANARY not in result.all and TAPLYTICS_CANARY not in written
+            return result
+
+        drift()  # the name drifted: export --update writes it back, our pull request opens
+        [pull] = repo.pulls.pulls.values()
+        head = TAPLYTICS_BRANCH.removeprefix("refs/heads/")
+        assert pull["state"] == "open" and pull["head"] == {"ref": head}
+        assert repo.git.file_at(TAPLYTICS_BRANCH, TAPLYTICS_FILE) == text.replace(
+            "name: QA Tester Two", 'name: "QA Tester 2"'
+        )
+        [issue] = repo.gh.issues.values()
+        assert f"#{pull['number']} writes these values into the file (opened)" in str(issue["body"])
+        assert mutations(server) == []
+
+        # Behind the tool's back: qa-002 is renamed as the config says (the first drift is gone) and qa-003,
+        # which the config declares, is deleted: the only drift now is a user export --update cannot write.
+        change_user(server, "qa-002", name="QA Tester Two")
+        delete_user(server, "qa-003")
+        server.clear_requests()
+        commits, tip = dict(repo.git.commits), repo.git.refs[TAPLYTICS_BRANCH]
+        second = drift()
+        assert '+ user qa-003 "QA Tester 3"' in second.out
+        assert "Plan: 1 to add, 0 to change, 0 to remove." in second.out  # the only drift
+        reads = server.requests()
+        assert mutations(server) == [] and any(r["path"].startswith("/v2/users") for r in reads), reads
+    assert pull["state"] == "closed" and list(repo.pulls.pulls) == [pull["number"]]
+    sentence = NO_VALUE.format(number=pull["number"])
+    assert sentence in str(issue["body"]) and issue["state"] == "open"
+    assert "writes these values" not in str(issue["body"])  # the closed pull request is not offered
+    assert f"Drift pull request for {config}: {sentence}." in second.err
+    assert repo.git.commits == commits and repo.git.refs[TAPLYTICS_BRANCH] == tip  # nothing new proposed
