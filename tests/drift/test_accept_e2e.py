@@ -320,8 +320,13 @@ TAPLYTICS_FILE = "accounts/app.yaml"
 TAPLYTICS_BRANCH = "refs/heads/reconciler/drift/taplytics-my-app"
 NO_VALUE = (
     "not accepted: `export --update` writes no value for this drift (closed #{number}, which held an earlier "
-    "drift); see the lines to edit by hand"
+    "drift); edit by hand: `accounts/app.yaml:{line}: users[2] (qa-003): not in project my-app any more; left "
+    "in the file`"
 )
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
 def delete_user(server: SandboxServer, user_id: str) -> None:
@@ -380,7 +385,7 @@ def test_a_drift_export_cannot_write_closes_our_earlier_pull_request(
         reads = server.requests()
         assert mutations(server) == [] and any(r["path"].startswith("/v2/users") for r in reads), reads
     assert pull["state"] == "closed" and list(repo.pulls.pulls) == [pull["number"]]
-    sentence = NO_VALUE.format(number=pull["number"])
+    sentence = NO_VALUE.format(number=pull["number"], line=line_of(text, "qa-003"))
     assert sentence in str(issue["body"]) and issue["state"] == "open"
     assert "writes these values" not in str(issue["body"])  # the closed pull request is not offered
     assert f"Drift pull request for {config}: {sentence}." in second.err
