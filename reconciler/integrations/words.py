@@ -189,8 +189,9 @@ def _ways_out(plans: Sequence[AccountPlan]) -> list[str]:
         f"**To revert** the accounts to the config: run the apply workflow, or "
         f"{md.code('reconciler apply ' + ' '.join(paths))}; it undoes exactly what is listed above.",
         "",
-        f"**To accept** what changed: run {accept}, then open a pull request with the result; once it is "
-        "merged, the next check finds no drift and closes this issue.",
+        f"**To accept** what changed: run {accept}, then open a pull request with the result (what it cannot "
+        "write, such as an entry gone from the account, it names by `FILE:LINE`: edit those lines by hand); "
+        "once it is merged, the next check finds no drift and closes this issue.",
         "",
     ]
 
