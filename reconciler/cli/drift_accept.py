@@ -5,11 +5,12 @@ branch ``reconciler/drift/<account>``, whose diff is ``export --update`` of the 
   checkout), committed on the run's commit, the branch force-updated (only when the content or the base
   moved), the pull request opened or updated.
 - The account is in sync: its pull request, if one is still open, is closed and its branch deleted (only
-  a branch a pull request of ours came from).
+  a branch that is ours: our open pull request comes from it, or its tip is our commit).
 - Its file is locked by another open pull request (issue 28's plan locks), or its export failed: the branch
   is left as it is, the drift issue says why, and an open pull request of ours is marked out of date; the
   next run tries again.
-- Someone else's open pull request comes from the branch: it is theirs, never rewritten nor deleted.
+- Someone else's open pull request comes from the branch, or its tip is someone else's commit and no open
+  pull request of ours comes from it: it is theirs, never rewritten nor deleted.
 
 What was done for each account is a sentence of the drift issue. A failure for one account (its export, the
 API) is that account's sentence, never the end of the drift job: the issue must still be posted.

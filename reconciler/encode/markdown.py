@@ -20,7 +20,7 @@ CELL_LIMIT = 300
 
 _BACKTICKS = re.compile(r"`+")
 # A link target that cannot end the link or the line early, nor be a javascript: or data: link.
-_LINK_TARGET = re.compile(r"https?://[^\s()<>\[\]`\\\"']+")
+_LINK_TARGET = re.compile(r"https?://[^\s\x00-\x1f\x7f()<>\[\]`\\\"']+")
 
 
 def link_target(url: str) -> str:

@@ -85,7 +85,8 @@ def next_step(plans: Sequence[AccountPlan], refused: bool, run_url: str, ci: CI 
     n = total(plans).total
     run = f" ([plan run]({run_url}))" if run_url else ""
     if refused:
-        return f"**Next:** apply will refuse this plan (see the rails below). If it is intended, {_FORCED[ci]}.{run}"
+        intended = f"If it is intended, {_FORCED[ci]}."
+        return f"**Next:** apply will refuse this plan (see the rails below). {intended}{run}"
     if not n:
         return f"**Next:** merging changes no account.{run}"
     return "**Next:** " + _APPLY[ci].format(n=n, accounts=_accounts(plans)) + run

@@ -114,6 +114,8 @@ def test_a_run_url_that_could_break_out_of_its_link_is_no_link() -> None:
         "https://x.example/a) [click](https://evil.example",
         "javascript:alert(1)",
         "https://a b",
+        "https://a\x01b",
+        "https://a.example/x\n## heading",
         "",
     ):
         assert link_target(bad) == "", bad
