@@ -40,13 +40,15 @@ from reconciler.cli.options import (
 from reconciler.cli.pr_lock import release_merged
 from reconciler.cli.progress import Progress
 from reconciler.cli.report import Reporter
-from reconciler.cli.reviewed import check_reviewed_plan, reviewed_plan
+from reconciler.cli.reviewed import check_reviewed_plan, reviewed_note_plan, reviewed_plan
 from reconciler.config.windows import enforce_windows
 from reconciler.core.plan import AccountPlan
 from reconciler.core.schedule import ApplyResult, Events, Outcome
 from reconciler.engine import Session
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.files import read_plan_file
+from reconciler.integrations.gitlab import Merged
+from reconciler.integrations.words import CI
 from reconciler.loading import load_configs
 from reconciler.render import render_text
 from reconciler.statedirs import require_local_state
@@ -95,6 +97,12 @@ from reconciler.statedirs import require_local_state
     is_flag=True,
     help="Apply only the plan whose digest the merged pull request's plan comment shows (GitHub Actions).",
 )
+@click.option(
+    "--gitlab-reviewed",
+    is_flag=True,
+    help="Apply only the plan whose digests the merged merge request's plan note shows (GitLab CI, the "
+    "default branch's pipeline; GITLAB_TOKEN as for --gitlab-comment).",
+)
 def apply(
     paths: tuple[str, ...],
     auto_approve: bool,
@@ -102,11 +110,19 @@ def apply(
     force: bool,
     audit_log: str | None,
     github_reviewed: bool,
+    gitlab_reviewed: bool,
     override_window: str | None,
 ) -> None:
     """Make the accounts match the config: exactly the changes plan shows."""
     options = run_options()
-    reviewed = asyncio.run(reviewed_plan(actions_env())) if github_reviewed else None  # before any account
+    if github_reviewed and gitlab_reviewed:
+        raise click.UsageError("--github-reviewed or --gitlab-reviewed: the CI system that merged the commit")
+    ci: CI = "gitlab" if gitlab_reviewed else "github"
+    reviewed = None  # read before any account is
+    if github_reviewed:
+        reviewed = asyncio.run(reviewed_plan(actions_env()))
+    elif gitlab_reviewed:
+        reviewed = asyncio.run(reviewed_note_plan(Merged.from_env(os.environ)))
     saved = read_plan_file(plan_file) if plan_file else None
     if not paths:
         if saved is None:
@@ -130,13 +146,21 @@ def apply(
         shown.new_fetch()
         shown.resume()
         reporter = Reporter(shown, announce=not ask)
-        check = _also_windows(check_reviewed_plan(reviewed) if reviewed else None, configs, override_window)
-        context: dict[str, Any] = {"reviewed_pull_request": reviewed.number if reviewed else None}
+        check = _also_windows(
+            check_reviewed_plan(reviewed, ci) if reviewed else None, configs, override_window
+        )
+        context: dict[str, Any] = {
+            "reviewed_pull_request": reviewed.number if github_reviewed and reviewed else None
+        }
+        if gitlab_reviewed and reviewed is not None:
+            context["reviewed_merge_request"] = reviewed.number
         if override_window is not None:
             context["override_window"] = override_window
         with _audit(audit_log, paths, context) as audit:
             results, signum = _run_apply(session, force, saved, approved, reporter, check, audit)
-    if reviewed is not None:  # merged: its pull request's locks (plan --lock) are done with
+    if (
+        github_reviewed and reviewed is not None
+    ):  # merged: its pull request's locks (plan --lock) are done with
         release_merged(reviewed.number, os.environ)
     reporter.finish(results, signum)
     if signum:

@@ -1,6 +1,7 @@
 """GitLab's REST API (v4), as documented (https://docs.gitlab.com/api/notes/), for the merge-request note:
 found by its marker among the notes the token's own user wrote (``GET /user``), updated in place, else
 created. Notes are paged with ``page`` / ``per_page`` and a ``Link`` header, as GitHub's comments are.
+``apply --gitlab-reviewed`` reads that note back on the merge request that made the pushed commit.
 
 A job's ``CI_JOB_TOKEN`` cannot write notes: the token is a project access token (scope ``api``) in a
 masked CI/CD variable, ``GITLAB_TOKEN``, sent as ``PRIVATE-TOKEN`` and a ``Secret`` from the moment it is read.
@@ -8,6 +9,7 @@ masked CI/CD variable, ``GITLAB_TOKEN``, sent as ``PRIVATE-TOKEN`` and a ``Secre
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +21,7 @@ from reconciler.http import ApiClient, TokenHeaderAuth
 from reconciler.http.paging import pager
 from reconciler.redaction import Secret
 
+_SHA = re.compile(r"[0-9a-f]{7,64}")
 NOTE_LIMIT = 1_000_000  # GitLab's note limit (characters): far above the plan's own cut
 PER_PAGE = 100
 
@@ -60,8 +63,69 @@ class Pipeline:
         )
 
     def client(self) -> ApiClient:
-        """A client for the API, the token in the ``PRIVATE-TOKEN`` header only."""
-        return ApiClient(self.api_url, TokenHeaderAuth(self.token, header="PRIVATE-TOKEN"), parallelism=4)
+        return _client(self.api_url, self.token)
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A default-branch pipeline, for ``apply --gitlab-reviewed``: the project and the commit pushed."""
+
+    api_url: str
+    project: str
+    token: Secret
+    commit: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Merged:
+        """Read ``CI_API_V4_URL``, ``CI_PROJECT_ID``, ``CI_COMMIT_SHA`` and ``GITLAB_TOKEN``."""
+        names = ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_COMMIT_SHA", "GITLAB_TOKEN")
+        missing = [name for name in names if not env.get(name)]
+        if missing:
+            raise EnvironmentVariableError.unset(
+                missing,
+                "--gitlab-reviewed runs in the default branch's pipeline, with a project access token (scope "
+                "api) in the masked variable GITLAB_TOKEN",
+            )
+        token = Secret(env["GITLAB_TOKEN"])  # registered with the redactor before anything else happens
+        sha = env["CI_COMMIT_SHA"]
+        if not _SHA.fullmatch(sha):
+            raise ReconcilerError(f"CI_COMMIT_SHA {sha!r} is not a commit sha")
+        return cls(env["CI_API_V4_URL"], env["CI_PROJECT_ID"], token, sha)
+
+    def client(self) -> ApiClient:
+        return _client(self.api_url, self.token)
+
+
+def _client(api_url: str, token: Secret) -> ApiClient:
+    """A client for the API, the token in the ``PRIVATE-TOKEN`` header only."""
+    return ApiClient(api_url, TokenHeaderAuth(token, header="PRIVATE-TOKEN"), parallelism=4)
+
+
+async def merged_request(client: ApiClient, project: str, sha: str) -> int | None:
+    """The merge request whose merge made commit ``sha`` (its merge commit, its squash commit, or its head
+    for a fast-forward merge): its iid, or None. GitLab lists every merge request "related" to a commit
+    (https://docs.gitlab.com/api/commits/#list-merge-requests-associated-with-a-commit), so only a merged one
+    that names this commit counts."""
+    path = f"/projects/{quote(project, safe='')}/repository/commits/{sha}/merge_requests"
+    for item in await pager(client).links(path, {}, per_page=PER_PAGE):
+        if not isinstance(item, dict) or item.get("state") != "merged":
+            continue
+        made = (item.get("merge_commit_sha"), item.get("squash_commit_sha"), item.get("sha"))
+        iid = item.get("iid")
+        if sha in made and isinstance(iid, int) and not isinstance(iid, bool):
+            return iid
+    return None
+
+
+async def reviewed_note(merged: Merged, marker: str) -> tuple[int | None, str | None]:
+    """The merge request that made the pushed commit, and the body of our plan note on it (None for
+    either when there is none)."""
+    async with merged.client() as client:
+        iid = await merged_request(client, merged.project, merged.commit)
+        if iid is None:
+            return None, None
+        note = await GitLab(client, merged.project, iid).find_note(marker)
+    return iid, _body(note) if note is not None else None
 
 
 class GitLab:

@@ -57,21 +57,14 @@ def _accounts(plans: Sequence[AccountPlan]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-# Where the apply runs, and what it does with a plan that moved, in each CI system's recipe: GitHub's apply
-# runs on merge, refuses an account whose fresh plan is not the one reviewed (`--github-reviewed`), and is
-# run by hand with `force` for a refused plan; GitLab's apply is a manual job of the default branch's
-# pipeline that plans again and applies that plan (it checks no reviewed digest), and never forces.
+# Where the apply runs in each CI system's recipe, and how a refused plan is applied anyway. Both applies
+# refuse an account whose fresh plan is not the one reviewed (`--github-reviewed`, `--gitlab-reviewed`: the
+# digests on the comment's or note's last line). GitHub's runs on merge, and by hand with `force`; GitLab's is
+# a manual job of the default branch's pipeline, which never forces.
 CI = Literal["github", "gitlab"]
 _APPLY: dict[CI, str] = {
-    "github": (
-        "merge to apply these {n} change(s) to {accounts}; the apply job will refuse if the accounts move "
-        "before then (plan again to see what moved)."
-    ),
-    "gitlab": (
-        "merge, then run the default branch's manual `apply` job, to apply these {n} change(s) to "
-        "{accounts}; it plans again and applies what the accounts need then, so a change made on them "
-        "since this plan is undone too (plan again just before, to see it)."
-    ),
+    "github": "merge to apply these {n} change(s) to {accounts}; the apply job",
+    "gitlab": "merge, then run the default branch's manual `apply` job, to apply these {n} change(s) to {accounts}; it",
 }
 _FORCED: dict[CI, str] = {
     "github": "a maintainer runs the apply workflow by hand (workflow_dispatch) with `force`",
@@ -89,7 +82,10 @@ def next_step(plans: Sequence[AccountPlan], refused: bool, run_url: str, ci: CI 
         return f"**Next:** apply will refuse this plan (see the rails below). {intended}{run}"
     if not n:
         return f"**Next:** merging changes no account.{run}"
-    return "**Next:** " + _APPLY[ci].format(n=n, accounts=_accounts(plans)) + run
+    merge = _APPLY[ci].format(n=n, accounts=_accounts(plans))
+    return (
+        f"**Next:** {merge} will refuse if the accounts move before then (plan again to see what moved).{run}"
+    )
 
 
 def _account_block(plan: AccountPlan, is_open: bool, room: int) -> tuple[list[str], int]:

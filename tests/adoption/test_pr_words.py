@@ -98,13 +98,14 @@ def test_the_next_step_names_each_ci_systems_recipe() -> None:
     gitlab = render_comment([plan], refused=True, run_url="", limit=60_000, elsewhere="", ci="gitlab")
     assert "workflow_dispatch" in github and "`force`" in github
     assert "workflow_dispatch" not in gitlab and "by hand with `--force`" in gitlab
-    # Unrefused: GitHub's apply refuses a plan that moved (the reviewed digests); GitLab's plans again.
+    # Unrefused: both applies refuse a plan that moved (the reviewed digests); GitLab's is a manual job.
     github = render_comment([shop_plan()], refused=False, run_url=RUN_URL, limit=60_000, elsewhere="")
     gitlab = render_comment(
         [shop_plan()], refused=False, run_url=RUN_URL, limit=60_000, elsewhere="", ci="gitlab"
     )
     assert "the apply job will refuse if the accounts move before then" in github
-    assert "will refuse" not in gitlab and "it plans again and applies what the accounts need then" in gitlab
+    assert "run the default branch's manual `apply` job" in gitlab
+    assert "; it will refuse if the accounts move before then" in gitlab
     assert f"([plan run]({RUN_URL}))" in gitlab
 
 

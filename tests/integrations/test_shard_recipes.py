@@ -41,6 +41,8 @@ def test_the_gitlab_pipeline_uses_parallel_matrix_a_note_and_a_terraform_report(
     script = " ".join(merge["script"])
     assert "--gitlab-comment" in script and "--terraform-report plan-report.json" in script
     assert merge["artifacts"]["reports"]["terraform"] == "plan-report.json"
+    apply = [line for line in pipeline["apply"]["script"] if isinstance(line, str)]
+    assert any("--gitlab-reviewed" in line for line in apply)  # only what the note reviewed
     assert pipeline["plan"]["artifacts"]["when"] == "always"
 
 

@@ -199,9 +199,8 @@ def test_the_gitlab_note_is_created_then_updated_in_place(
     # block per account.
     assert (
         "**Next:** merge, then run the default branch's manual `apply` job, to apply these 4 change(s) to "
-        "`abtasty account 41902`, `taplytics project app-a` and `taplytics project app-b`; it plans again and "
-        "applies what the accounts need then, so a change made on them since this plan is undone too (plan "
-        "again just before, to see it)."
+        "`abtasty account 41902`, `taplytics project app-a` and `taplytics project app-b`; it will refuse if "
+        "the accounts move before then (plan again to see what moved)."
     ) in body
     assert "([plan run](https://gitlab.example/group/config/-/pipelines/77))" in body
     assert '```diff\n! test 381296 "Public API Test": state pause -> play (prod)\n' in body
@@ -218,3 +217,77 @@ def test_the_gitlab_note_is_created_then_updated_in_place(
     assert GL_TOKEN not in first.all + second.all and GL_TOKEN not in json.dumps(gitlab.notes)
     missing = cli("show", "--merge", "plans/1.json", "--gitlab-comment", GITLAB_TOKEN="", CI_API_V4_URL="")
     assert missing.code == 1 and "GITLAB_TOKEN" in missing.err and "CI_API_V4_URL" in missing.err
+
+
+def test_each_gitlab_shard_applies_only_what_the_merged_note_reviewed(
+    cli: CliRunner, repo: Path, sandbox: SandboxServer, gitlab: FakeGitLab
+) -> None:
+    """``apply --gitlab-reviewed`` in the default branch's pipeline: the merge request that made the pushed
+    commit is found (a merely related one, or one still open, does not count), its plan note's digests read,
+    and an account whose fresh plan is not the one reviewed is refused before any call to it."""
+    review = {
+        "CI_API_V4_URL": f"{gitlab.url}/api/v4",
+        "CI_PROJECT_ID": gitlab.project,
+        "GITLAB_TOKEN": GL_TOKEN,
+    }
+    fan_out(cli)
+    noted = merge(cli, "--gitlab-comment", CI_MERGE_REQUEST_IID="11", CI_COMMIT_SHA=HEAD, **review)
+    assert noted.code == 0, noted.all
+    [note] = [n for n in gitlab.notes[11] if str(n["body"]).startswith(MARKDOWN_MARKER)]
+    assert (
+        "the apply job will refuse" not in note["body"]
+        and "; it will refuse if the accounts move" in note["body"]
+    )
+    gitlab.add_note(
+        11, f"{MARKDOWN_MARKER} look-alike\n<!-- reconciler:digest={'0' * 64} commit=x accounts= -->"
+    )
+    gitlab.commit_merge_requests[MERGE] = [
+        {"iid": 9, "state": "opened", "sha": MERGE, "merge_commit_sha": None, "squash_commit_sha": None},
+        {
+            "iid": 10,
+            "state": "merged",
+            "sha": "1" * 40,
+            "merge_commit_sha": "2" * 40,
+            "squash_commit_sha": None,
+        },
+        {"iid": 11, "state": "merged", "sha": HEAD, "merge_commit_sha": MERGE, "squash_commit_sha": None},
+    ]
+    pipeline = {**review, "CI_COMMIT_SHA": MERGE}
+    tap_b = repo / "accounts" / "tap-b.yaml"
+    tap_b.write_text(tap_b.read_text() + USER.format(id="qa-late"))  # changed after the review
+    sandbox.clear_requests()
+    refused = cli("apply", "accounts/tap-b.yaml", "--auto-approve", "--gitlab-reviewed", **pipeline)
+    assert (
+        refused.code == 1
+        and "accounts/tap-b.yaml is not the one reviewed on merge request !11" in refused.err
+    )
+    assert "run `reconciler apply` by hand without --gitlab-reviewed" in refused.err
+    assert mutations(sandbox) == []
+    applied = cli("apply", "accounts/ab.yaml", "--auto-approve", "--gitlab-reviewed", **pipeline)
+    assert applied.code == 0, applied.all
+    assert ("PATCH", "/api/interface/accounts/41902/tests/381296/play") in mutations(sandbox)
+
+    alone = cli(
+        "apply",
+        "accounts/tap-a.yaml",
+        "--auto-approve",
+        "--gitlab-reviewed",
+        **{**review, "CI_COMMIT_SHA": "3" * 40},
+    )
+    assert alone.code == 1 and f"commit {'3' * 12} is the merge of no merge request" in alone.err
+    unset = cli(
+        "apply",
+        "accounts/tap-a.yaml",
+        "--auto-approve",
+        "--gitlab-reviewed",
+        **{**pipeline, "GITLAB_TOKEN": ""},
+    )
+    assert (
+        unset.code == 1
+        and "environment variable GITLAB_TOKEN is not set: --gitlab-reviewed runs" in unset.err
+    )
+    both = cli(
+        "apply", "accounts/tap-a.yaml", "--auto-approve", "--gitlab-reviewed", "--github-reviewed", **pipeline
+    )
+    assert both.code != 0 and "--github-reviewed or --gitlab-reviewed" in both.err
+    assert all(GL_TOKEN not in r.all for r in (noted, refused, applied, alone, unset, both))

@@ -2,7 +2,9 @@
 (https://docs.gitlab.com/api/notes/#merge-requests, /api/users/#get-the-current-user, /api/rest/#pagination):
 ``PRIVATE-TOKEN`` auth, ``GET /user``, a merge request's notes listed with ``page`` / ``per_page`` (20 by
 default, 100 at most) and a ``Link`` header of absolute URLs, ``POST`` 201 and ``PUT`` of one note, the
-project id URL-encoded when it is a path. Served by uvicorn on 127.0.0.1 in a thread."""
+merge requests related to a commit (https://docs.gitlab.com/api/commits/#list-merge-requests-associated-with-a-commit:
+``iid``, ``state``, ``sha``, ``merge_commit_sha``, ``squash_commit_sha``), the project id URL-encoded when it
+is a path. Served by uvicorn on 127.0.0.1 in a thread."""
 
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ class FakeGitLab:
     project: str = "acme/experiments"
     notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    commit_merge_requests: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by commit sha
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(5000))
     url: str = ""
 
@@ -89,10 +92,16 @@ def build_app(gl: FakeGitLab) -> Starlette:
                 return JSONResponse(found)
         return JSONResponse({"message": "404 Not found"}, status_code=404)
 
+    async def related(request: Request) -> Response:
+        if (refused := denied(request)) is not None:
+            return refused
+        return _page(request, gl.commit_merge_requests.get(request.path_params["sha"], []))
+
     mr = "/api/v4/projects/{project:path}/merge_requests/{iid:int}/notes"
     return Starlette(
         routes=[
             Route("/api/v4/user", user, methods=["GET"]),
+            Route("/api/v4/projects/{project:path}/repository/commits/{sha}/merge_requests", related),
             Route(mr, notes, methods=["GET", "POST"]),
             Route(mr + "/{id:int}", note, methods=["PUT"]),
         ]
