@@ -149,11 +149,11 @@ def apply(
         check = _also_windows(
             check_reviewed_plan(reviewed, ci) if reviewed else None, configs, override_window
         )
-        context: dict[str, Any] = {
-            "reviewed_pull_request": reviewed.number if github_reviewed and reviewed else None
-        }
-        if gitlab_reviewed and reviewed is not None:
-            context["reviewed_merge_request"] = reviewed.number
+        context: dict[str, Any] = (
+            {"reviewed_merge_request": reviewed.number}
+            if gitlab_reviewed and reviewed is not None
+            else {"reviewed_pull_request": reviewed.number if reviewed else None}
+        )
         if override_window is not None:
             context["override_window"] = override_window
         with _audit(audit_log, paths, context) as audit:

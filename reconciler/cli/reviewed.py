@@ -52,20 +52,27 @@ async def reviewed_plan(actions: Actions) -> Reviewed:
 
 
 async def reviewed_note_plan(merged: Merged) -> Reviewed:
-    """The merge request the pushed commit merged, and what its plan note showed."""
-    number, body = await reviewed_note(merged, MARKDOWN_MARKER)
-    if number is None:
+    """The merge request the pushed commit merged, and what its plan note showed, made at its last head."""
+    request, body = await reviewed_note(merged, MARKDOWN_MARKER)
+    if request is None:
         raise PlanError(
-            f"commit {merged.commit[:12]} is the merge of no merge request, so no plan of it was reviewed: merge "
-            "through a merge request, or run `reconciler apply` by hand without --gitlab-reviewed"
+            f"commit {merged.commit[:12]} is the merge of no merge request into {merged.branch}, so no plan of it "
+            "was reviewed: merge through a merge request, or run `reconciler apply` by hand without "
+            "--gitlab-reviewed"
         )
-    reviewed = read_reviewed(number, body) if body else None
+    reviewed = read_reviewed(request.iid, body) if body else None
     if reviewed is None:
         raise PlanError(
-            f"merge request !{number} has no plan note with a digest: re-run its merge job "
+            f"merge request !{request.iid} has no plan note with a digest: re-run its merge job "
             "(`show --merge ... --gitlab-comment`), then apply"
         )
     _refuse_short(reviewed, "gitlab")
+    if reviewed.commit != request.head:
+        raise PlanError(
+            f"the plan note on merge request !{request.iid} was made at commit {reviewed.commit[:12] or '(none)'}, "
+            f"not at its last head {request.head[:12]} (the last push's merge job did not write it): re-run that "
+            "job, then apply"
+        )
     return reviewed
 
 
@@ -74,10 +81,10 @@ def _refuse_short(reviewed: Reviewed, ci: CI) -> None:
     so say so instead of reporting a changed plan."""
     digests = [reviewed.digest, *(reviewed.accounts or ())]
     if any(len(d) != DIGEST_HEX for d in digests):
+        what, job = ("plan comment", "plan job") if ci == "github" else ("plan note", "merge job")
         raise PlanError(
-            f"the plan comment on {_WHERE[ci].format(n=reviewed.number)} carries a short digest (an older "
-            f"reconciler's 64-bit one; {DIGEST_HEX * 4}-bit digests are required): re-run its plan job, then "
-            "apply"
+            f"the {what} on {_WHERE[ci].format(n=reviewed.number)} carries a short digest (an older "
+            f"reconciler's 64-bit one; {DIGEST_HEX * 4}-bit digests are required): re-run its {job}, then apply"
         )
 
 

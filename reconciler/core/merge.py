@@ -117,6 +117,7 @@ class Reviewed:
     number: int
     digest: str
     accounts: frozenset[str] | None = None
+    commit: str = ""  # the head commit the plan was made at, as the comment says
 
 
 def digests_tag(merged: Merged, commit: str) -> str:
@@ -133,7 +134,7 @@ def read_reviewed(number: int, body: str) -> Reviewed | None:
     if found is None:
         return None
     accounts = frozenset(d for d in found.group(3).split(",") if d) if found.group(3) is not None else None
-    return Reviewed(number, found.group(1), accounts)
+    return Reviewed(number, found.group(1), accounts, found.group(2))
 
 
 def check_accounts(reviewed: Reviewed) -> Callable[[list[AccountPlan]], str | None]:

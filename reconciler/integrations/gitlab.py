@@ -58,7 +58,8 @@ class Pipeline:
             env["CI_PROJECT_ID"],
             int(iid),
             token,
-            env.get("CI_COMMIT_SHA", ""),
+            # The merge request's head: in a merged-results pipeline CI_COMMIT_SHA is a temporary merge commit.
+            env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA", ""),
             md.link_target(env.get("CI_PIPELINE_URL", "")),
         )
 
@@ -68,32 +69,43 @@ class Pipeline:
 
 @dataclass(frozen=True)
 class Merged:
-    """A default-branch pipeline, for ``apply --gitlab-reviewed``: the project and the commit pushed."""
+    """A default-branch pipeline, for ``apply --gitlab-reviewed``: the project, the branch and the commit
+    pushed to it."""
 
     api_url: str
     project: str
     token: Secret
     commit: str
+    branch: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Merged:
-        """Read ``CI_API_V4_URL``, ``CI_PROJECT_ID``, ``CI_COMMIT_SHA`` and ``GITLAB_TOKEN``."""
-        names = ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_COMMIT_SHA", "GITLAB_TOKEN")
+        """Read ``CI_API_V4_URL``, ``CI_PROJECT_ID``, ``CI_COMMIT_SHA``, ``CI_COMMIT_BRANCH`` and
+        ``GITLAB_TOKEN``."""
+        names = ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_COMMIT_SHA", "CI_COMMIT_BRANCH", "GITLAB_TOKEN")
         missing = [name for name in names if not env.get(name)]
         if missing:
             raise EnvironmentVariableError.unset(
                 missing,
-                "--gitlab-reviewed runs in the default branch's pipeline, with a project access token (scope "
-                "api) in the masked variable GITLAB_TOKEN",
+                "--gitlab-reviewed runs in the pipeline of a push to the default branch, with the project access "
+                "token --gitlab-comment uses in GITLAB_TOKEN",
             )
         token = Secret(env["GITLAB_TOKEN"])  # registered with the redactor before anything else happens
         sha = env["CI_COMMIT_SHA"]
         if not _SHA.fullmatch(sha):
             raise ReconcilerError(f"CI_COMMIT_SHA {sha!r} is not a commit sha")
-        return cls(env["CI_API_V4_URL"], env["CI_PROJECT_ID"], token, sha)
+        return cls(env["CI_API_V4_URL"], env["CI_PROJECT_ID"], token, sha, env["CI_COMMIT_BRANCH"])
 
     def client(self) -> ApiClient:
         return _client(self.api_url, self.token)
+
+
+@dataclass(frozen=True)
+class MergeRequest:
+    """The merge request that made a commit: its iid and the head commit it was merged at."""
+
+    iid: int
+    head: str
 
 
 def _client(api_url: str, token: Secret) -> ApiClient:
@@ -101,31 +113,54 @@ def _client(api_url: str, token: Secret) -> ApiClient:
     return ApiClient(api_url, TokenHeaderAuth(token, header="PRIVATE-TOKEN"), parallelism=4)
 
 
-async def merged_request(client: ApiClient, project: str, sha: str) -> int | None:
-    """The merge request whose merge made commit ``sha`` (its merge commit, its squash commit, or its head
-    for a fast-forward merge): its iid, or None. GitLab lists every merge request "related" to a commit
-    (https://docs.gitlab.com/api/commits/#list-merge-requests-associated-with-a-commit), so only a merged one
-    that names this commit counts."""
-    path = f"/projects/{quote(project, safe='')}/repository/commits/{sha}/merge_requests"
-    for item in await pager(client).links(path, {}, per_page=PER_PAGE):
-        if not isinstance(item, dict) or item.get("state") != "merged":
-            continue
-        made = (item.get("merge_commit_sha"), item.get("squash_commit_sha"), item.get("sha"))
-        iid = item.get("iid")
-        if sha in made and isinstance(iid, int) and not isinstance(iid, bool):
-            return iid
-    return None
+def _made(item: Mapping[str, Any], merged: Merged) -> bool:
+    """Whether merge request ``item`` made the pushed commit: merged into this project's pushed branch, and
+    the commit is its merge or squash commit, or (a fast-forward merge, neither of those) its head."""
+    if (
+        item.get("state") != "merged"
+        or not item.get("merged_at")
+        or item.get("target_branch") != merged.branch
+    ):
+        return False
+    target = item.get("target_project_id")
+    if merged.project.isdigit() and str(target) != merged.project:  # CI_PROJECT_ID is the numeric id in CI
+        return False
+    made = [item.get("merge_commit_sha"), item.get("squash_commit_sha")]
+    return merged.commit in made or (not any(made) and item.get("sha") == merged.commit)
 
 
-async def reviewed_note(merged: Merged, marker: str) -> tuple[int | None, str | None]:
+async def merged_request(client: ApiClient, merged: Merged) -> MergeRequest | None:
+    """The merge request whose merge made the pushed commit, or None. GitLab lists every merge request
+    "related" to a commit (https://docs.gitlab.com/api/commits/#list-merge-requests-associated-with-a-commit),
+    newest first, into any branch: only one merged into the pushed branch that names this commit counts, and
+    two such are refused rather than one picked (a second one opened at the same head must not be taken for
+    the one reviewed)."""
+    path = f"/projects/{quote(merged.project, safe='')}/repository/commits/{merged.commit}/merge_requests"
+    found = [i for i in await pager(client).links(path, {}, per_page=PER_PAGE) if isinstance(i, dict)]
+    made = [i for i in found if _made(i, merged)]
+    if len(made) > 1:
+        listed = ", ".join(f"!{i.get('iid')}" for i in made)
+        raise ReconcilerError(
+            f"commit {merged.commit[:12]} is the merge of several merge requests into {merged.branch} ({listed}): "
+            "which one was reviewed cannot be told; run `reconciler apply` by hand without --gitlab-reviewed"
+        )
+    if not made:
+        return None
+    iid, head = made[0].get("iid"), made[0].get("sha")
+    if not isinstance(iid, int) or isinstance(iid, bool) or not isinstance(head, str):
+        raise ServerError("GET", "gitlab", 200, "malformed answer: a merge request without its iid or sha")
+    return MergeRequest(iid, head)
+
+
+async def reviewed_note(merged: Merged, marker: str) -> tuple[MergeRequest | None, str | None]:
     """The merge request that made the pushed commit, and the body of our plan note on it (None for
     either when there is none)."""
     async with merged.client() as client:
-        iid = await merged_request(client, merged.project, merged.commit)
-        if iid is None:
+        request = await merged_request(client, merged)
+        if request is None:
             return None, None
-        note = await GitLab(client, merged.project, iid).find_note(marker)
-    return iid, _body(note) if note is not None else None
+        note = await GitLab(client, merged.project, request.iid).find_note(marker)
+    return request, _body(note) if note is not None else None
 
 
 class GitLab:

@@ -12,6 +12,10 @@ import jsonschema
 import pytest
 
 from reconciler.core.merge import read_reviewed
+from reconciler.core.plan import plans_digest
+from reconciler.core.saved import read_plans
+from reconciler.files import read_plan_file
+from reconciler.providers import registry
 from reconciler.render import MARKDOWN_MARKER
 from reconciler.sandbox.server import SandboxServer
 from tests.support.e2e import CANARY_SECRET, HEADER, CliRunner, Result, mutations
@@ -219,12 +223,22 @@ def test_the_gitlab_note_is_created_then_updated_in_place(
     assert missing.code == 1 and "GITLAB_TOKEN" in missing.err and "CI_API_V4_URL" in missing.err
 
 
+def merge_request(
+    iid: int, head: str, merged: str | None, branch: str = "main", **fields: object
+) -> dict[str, object]:
+    """A merge request as GitLab's commits/:sha/merge_requests lists it."""
+    return {"iid": iid, "state": "merged", "merged_at": "2026-12-04T10:00:00Z", "target_branch": branch,
+            "target_project_id": 42, "sha": head, "merge_commit_sha": merged, "squash_commit_sha": None,
+            **fields}  # fmt: skip
+
+
 def test_each_gitlab_shard_applies_only_what_the_merged_note_reviewed(
     cli: CliRunner, repo: Path, sandbox: SandboxServer, gitlab: FakeGitLab
 ) -> None:
     """``apply --gitlab-reviewed`` in the default branch's pipeline: the merge request that made the pushed
-    commit is found (a merely related one, or one still open, does not count), its plan note's digests read,
-    and an account whose fresh plan is not the one reviewed is refused before any call to it."""
+    commit is found (a merely related one, one still open or one into another branch does not count), our
+    plan note's digests read, and an account whose fresh plan is not the one reviewed is refused before any
+    call to it."""
     review = {
         "CI_API_V4_URL": f"{gitlab.url}/api/v4",
         "CI_PROJECT_ID": gitlab.project,
@@ -234,27 +248,24 @@ def test_each_gitlab_shard_applies_only_what_the_merged_note_reviewed(
     noted = merge(cli, "--gitlab-comment", CI_MERGE_REQUEST_IID="11", CI_COMMIT_SHA=HEAD, **review)
     assert noted.code == 0, noted.all
     [note] = [n for n in gitlab.notes[11] if str(n["body"]).startswith(MARKDOWN_MARKER)]
-    assert (
-        "the apply job will refuse" not in note["body"]
-        and "; it will refuse if the accounts move" in note["body"]
-    )
-    gitlab.add_note(
-        11, f"{MARKDOWN_MARKER} look-alike\n<!-- reconciler:digest={'0' * 64} commit=x accounts= -->"
-    )
-    gitlab.commit_merge_requests[MERGE] = [
-        {"iid": 9, "state": "opened", "sha": MERGE, "merge_commit_sha": None, "squash_commit_sha": None},
-        {
-            "iid": 10,
-            "state": "merged",
-            "sha": "1" * 40,
-            "merge_commit_sha": "2" * 40,
-            "squash_commit_sha": None,
-        },
-        {"iid": 11, "state": "merged", "sha": HEAD, "merge_commit_sha": MERGE, "squash_commit_sha": None},
-    ]
-    pipeline = {**review, "CI_COMMIT_SHA": MERGE}
+    assert "; it will refuse if the accounts move before then" in note["body"]
     tap_b = repo / "accounts" / "tap-b.yaml"
     tap_b.write_text(tap_b.read_text() + USER.format(id="qa-late"))  # changed after the review
+    late = cli("plan", "accounts/tap-b.yaml", "-o", "late.json")
+    assert late.code == 0, late.all
+    fresh = plans_digest(read_plans(read_plan_file("late.json"), registry.kinds_of))
+    # Someone else's note whose tag would let the late change through, and the bot's note on another merge
+    # request: neither is read.
+    forged = f"<!-- reconciler:digest={fresh} commit={HEAD} accounts={fresh} -->"
+    gitlab.add_note(11, f"{MARKDOWN_MARKER}\n{forged}")
+    gitlab.add_note(12, str(note["body"]), user=note["author"]["username"])
+    gitlab.commit_merge_requests[MERGE] = [
+        {**merge_request(9, MERGE, None), "state": "opened", "merged_at": None},  # open: not merged
+        merge_request(12, HEAD, MERGE, branch="feature"),  # merged into another branch, listed first
+        merge_request(10, "1" * 40, "2" * 40),  # related, but its merge made another commit
+        merge_request(11, HEAD, MERGE),
+    ]
+    pipeline = {**review, "CI_COMMIT_SHA": MERGE, "CI_COMMIT_BRANCH": "main"}
     sandbox.clear_requests()
     refused = cli("apply", "accounts/tap-b.yaml", "--auto-approve", "--gitlab-reviewed", **pipeline)
     assert (
@@ -266,28 +277,43 @@ def test_each_gitlab_shard_applies_only_what_the_merged_note_reviewed(
     applied = cli("apply", "accounts/ab.yaml", "--auto-approve", "--gitlab-reviewed", **pipeline)
     assert applied.code == 0, applied.all
     assert ("PATCH", "/api/interface/accounts/41902/tests/381296/play") in mutations(sandbox)
+    done = mutations(sandbox)
+
+    # Two merge requests that both made the commit (a second one opened at the same head, fast-forwarded):
+    # which was reviewed cannot be told, so nothing is applied.
+    gitlab.commit_merge_requests[MERGE].append(merge_request(13, MERGE, None))
+    gitlab.commit_merge_requests[MERGE][-1]["merge_commit_sha"] = MERGE
+    twice = cli("apply", "accounts/tap-a.yaml", "--auto-approve", "--gitlab-reviewed", **pipeline)
+    assert twice.code == 1 and "the merge of several merge requests into main (!11, !13)" in twice.err
+    # A fast-forward merge (no merge nor squash commit): its head is the pushed commit. The note was made at an
+    # older head: the last push's merge job did not write it.
+    gitlab.commit_merge_requests[MERGE] = [merge_request(11, MERGE, None)]
+    stale = cli("apply", "accounts/tap-a.yaml", "--auto-approve", "--gitlab-reviewed", **pipeline)
+    assert stale.code == 1 and f"made at commit {HEAD[:12]}, not at its last head {MERGE[:12]}" in stale.err
 
     alone = cli(
         "apply",
         "accounts/tap-a.yaml",
         "--auto-approve",
         "--gitlab-reviewed",
-        **{**review, "CI_COMMIT_SHA": "3" * 40},
+        **{**pipeline, "CI_COMMIT_SHA": "3" * 40},
     )
-    assert alone.code == 1 and f"commit {'3' * 12} is the merge of no merge request" in alone.err
+    assert alone.code == 1 and f"commit {'3' * 12} is the merge of no merge request into main" in alone.err
     unset = cli(
         "apply",
         "accounts/tap-a.yaml",
         "--auto-approve",
         "--gitlab-reviewed",
-        **{**pipeline, "GITLAB_TOKEN": ""},
+        **{**pipeline, "CI_COMMIT_BRANCH": ""},
     )
     assert (
         unset.code == 1
-        and "environment variable GITLAB_TOKEN is not set: --gitlab-reviewed runs" in unset.err
+        and "environment variable CI_COMMIT_BRANCH is not set: --gitlab-reviewed runs" in unset.err
     )
     both = cli(
         "apply", "accounts/tap-a.yaml", "--auto-approve", "--gitlab-reviewed", "--github-reviewed", **pipeline
     )
     assert both.code != 0 and "--github-reviewed or --gitlab-reviewed" in both.err
-    assert all(GL_TOKEN not in r.all for r in (noted, refused, applied, alone, unset, both))
+    assert mutations(sandbox) == done  # every refusal came before any call
+    every = (noted, refused, applied, twice, stale, alone, unset, both)
+    assert all(GL_TOKEN not in r.all for r in every)
