@@ -26,7 +26,7 @@ and exits 3.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -57,6 +57,13 @@ class ConfigError(ReconcilerError):
 
 class EnvironmentVariableError(ReconcilerError):
     """A ``${VAR}`` the command needs is not set."""
+
+    @classmethod
+    def require(cls, env: Mapping[str, str], names: Sequence[str], fix: str) -> None:
+        """Raise, naming each of ``names`` that ``env`` leaves unset or empty, with ``fix``."""
+        missing = [name for name in names if not env.get(name)]
+        if missing:
+            raise cls.unset(missing, fix)
 
     @classmethod
     def unset(cls, names: Sequence[str], fix: str) -> EnvironmentVariableError:

@@ -53,13 +53,12 @@ class Actions:
         """Read ``GITHUB_API_URL``, ``GITHUB_REPOSITORY``, ``GITHUB_TOKEN``, ``GITHUB_EVENT_PATH``,
         ``GITHUB_SHA``; a missing one is an error naming it."""
         names = ("GITHUB_API_URL", "GITHUB_REPOSITORY", "GITHUB_TOKEN", "GITHUB_EVENT_PATH")
-        missing = [name for name in names if not env.get(name)]
-        if missing:
-            raise EnvironmentVariableError.unset(
-                missing,
-                "the GitHub options run inside GitHub Actions (pass the token as env GITHUB_TOKEN: "
-                "${{ github.token }})",
-            )
+        EnvironmentVariableError.require(
+            env,
+            names,
+            "the GitHub options run inside GitHub Actions (pass the token as env GITHUB_TOKEN: "
+            "${{ github.token }})",
+        )
         token = Secret(env["GITHUB_TOKEN"])  # registered with the redactor before anything else happens
         return cls(
             env["GITHUB_API_URL"],

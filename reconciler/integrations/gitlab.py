@@ -42,13 +42,12 @@ class Pipeline:
         """Read ``CI_API_V4_URL``, ``CI_PROJECT_ID``, ``CI_MERGE_REQUEST_IID`` and ``GITLAB_TOKEN``; a
         missing one is an error naming it."""
         names = ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "GITLAB_TOKEN")
-        missing = [name for name in names if not env.get(name)]
-        if missing:
-            raise EnvironmentVariableError.unset(
-                missing,
-                "--gitlab-comment runs in a merge-request pipeline, with a project access token (scope api) in "
-                "the masked variable GITLAB_TOKEN",
-            )
+        EnvironmentVariableError.require(
+            env,
+            names,
+            "--gitlab-comment runs in a merge-request pipeline, with a project access token (scope api) in "
+            "the masked variable GITLAB_TOKEN",
+        )
         token = Secret(env["GITLAB_TOKEN"])  # registered with the redactor before anything else happens
         iid = env["CI_MERGE_REQUEST_IID"]
         if not iid.isdigit():
@@ -83,13 +82,12 @@ class Merged:
         """Read ``CI_API_V4_URL``, ``CI_PROJECT_ID``, ``CI_COMMIT_SHA``, ``CI_COMMIT_BRANCH`` and
         ``GITLAB_TOKEN``."""
         names = ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_COMMIT_SHA", "CI_COMMIT_BRANCH", "GITLAB_TOKEN")
-        missing = [name for name in names if not env.get(name)]
-        if missing:
-            raise EnvironmentVariableError.unset(
-                missing,
-                "--gitlab-reviewed runs in the pipeline of a push to the default branch, with the project access "
-                "token --gitlab-comment uses in GITLAB_TOKEN",
-            )
+        EnvironmentVariableError.require(
+            env,
+            names,
+            "--gitlab-reviewed runs in the pipeline of a push to the default branch, with the project access "
+            "token --gitlab-comment uses in GITLAB_TOKEN",
+        )
         token = Secret(env["GITLAB_TOKEN"])  # registered with the redactor before anything else happens
         sha = env["CI_COMMIT_SHA"]
         if not _SHA.fullmatch(sha):

@@ -19,13 +19,12 @@ HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "202
 def github_client(env: Mapping[str, str]) -> tuple[ApiClient, str]:
     """A client of the repository's API from the Actions variables, and the repository."""
     names = ("GITHUB_API_URL", "GITHUB_REPOSITORY", "GITHUB_TOKEN")
-    missing = [n for n in names if not env.get(n)]
-    if missing:
-        raise EnvironmentVariableError.unset(
-            missing,
-            "GitHub locks and leases need the repository's API and a token that may write its refs "
-            "(contents: write)",
-        )
+    EnvironmentVariableError.require(
+        env,
+        names,
+        "GitHub locks and leases need the repository's API and a token that may write its refs "
+        "(contents: write)",
+    )
     token = Secret(env["GITHUB_TOKEN"])  # registered with the redactor before any request
     auth = TokenHeaderAuth(token, header="Authorization", prefix="Bearer ")
     # A lock store that is down is refused after a short retry, not the data APIs' ten attempts (about 40 s):

@@ -118,11 +118,11 @@ class AbTastyProvider(Provider[AbTastyConfig, Existing, OAuthEndpoint]):
     @classmethod
     def default_endpoint(cls, env: Mapping[str, str]) -> OAuthEndpoint:
         """From ABTASTY_CLIENT_ID / ABTASTY_CLIENT_SECRET (and the URL variables)."""
-        missing = [name for name in ("ABTASTY_CLIENT_ID", "ABTASTY_CLIENT_SECRET") if not env.get(name)]
-        if missing:
-            raise EnvironmentVariableError.unset(
-                missing, "export the account's API credentials (or use --sandbox)"
-            )
+        EnvironmentVariableError.require(
+            env,
+            ("ABTASTY_CLIENT_ID", "ABTASTY_CLIENT_SECRET"),
+            "export the account's API credentials (or use --sandbox)",
+        )
         return OAuthEndpoint(
             api_url=env.get("ABTASTY_API_URL") or DEFAULT_API_URL,
             auth_url=env.get("ABTASTY_AUTH_URL") or DEFAULT_AUTH_URL,

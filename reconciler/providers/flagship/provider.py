@@ -105,11 +105,9 @@ class FlagshipProvider(Provider[FlagshipConfig, Existing, FlagshipEndpoint]):
     def default_endpoint(cls, env: Mapping[str, str]) -> FlagshipEndpoint:
         """From FLAGSHIP_CLIENT_ID / FLAGSHIP_CLIENT_SECRET / FLAGSHIP_ACCOUNT_ID (and the URL variables)."""
         names = ("FLAGSHIP_CLIENT_ID", "FLAGSHIP_CLIENT_SECRET")
-        missing = [name for name in names if not env.get(name)]
-        if missing:
-            raise EnvironmentVariableError.unset(
-                missing, "export the Remote Control API access (or use --sandbox)"
-            )
+        EnvironmentVariableError.require(
+            env, names, "export the Remote Control API access (or use --sandbox)"
+        )
         return FlagshipEndpoint(
             api_url=env.get("FLAGSHIP_API_URL") or DEFAULT_API_URL,
             auth_url=env.get("FLAGSHIP_AUTH_URL") or DEFAULT_AUTH_URL,
