@@ -158,9 +158,8 @@ def apply(
             context["override_window"] = override_window
         with _audit(audit_log, paths, context) as audit:
             results, signum = _run_apply(session, force, saved, approved, reporter, check, audit)
-    if (
-        github_reviewed and reviewed is not None
-    ):  # merged: its pull request's locks (plan --lock) are done with
+    # Merged: its pull request's locks (plan --lock) are done with (GitLab's recipe takes none).
+    if github_reviewed and reviewed is not None:
         release_merged(reviewed.number, os.environ)
     reporter.finish(results, signum)
     if signum:

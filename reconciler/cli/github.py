@@ -11,12 +11,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from reconciler.core.plan import AccountPlan, plans_digest
 from reconciler.encode import markdown as md
-from reconciler.errors import PlanError, ReconcilerError
+from reconciler.errors import ReconcilerError
 from reconciler.integrations.github import (
     COMMENT_LIMIT,
     DRIFT_LABEL,
@@ -143,21 +143,6 @@ async def publish_drift(
         number = id_of(found, "number")
         await github.update_issue(number, title=title, body=body)
         return f"updated #{number}"
-
-
-def check_reviewed(number: int, reviewed: str) -> Callable[[list[AccountPlan]], None]:
-    """A check of the fresh plans against the reviewed digest (run before anything is applied)."""
-
-    def check(plans: list[AccountPlan]) -> None:
-        now = plans_digest(plans)
-        if now != reviewed:
-            raise PlanError(
-                f"the plan to apply ({now}) is not the one reviewed on pull request #{number} ({reviewed}): "
-                "main moved or an account was changed by hand since. Re-run the plan on a pull request and "
-                "merge it, or run the apply workflow by hand (workflow_dispatch) to apply what is there now"
-            )
-
-    return check
 
 
 def actions_env() -> Actions:

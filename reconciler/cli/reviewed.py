@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reconciler.cli.github import check_reviewed
 from reconciler.core.merge import Reviewed, check_accounts, read_reviewed
 from reconciler.core.plan import DIGEST_HEX, AccountPlan
 from reconciler.errors import PlanError
@@ -90,8 +89,6 @@ def _refuse_short(reviewed: Reviewed, ci: CI) -> None:
 
 def check_reviewed_plan(reviewed: Reviewed, ci: CI = "github") -> Callable[[list[AccountPlan]], None]:
     """The check apply runs on its fresh plans before anything is applied."""
-    if reviewed.accounts is None and ci == "github":
-        return check_reviewed(reviewed.number, reviewed.digest)
     refusal = check_accounts(reviewed)
 
     def check(plans: list[AccountPlan]) -> None:
